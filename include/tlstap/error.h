@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_ERROR_H
+#define TLSTAP_ERROR_H
+
+/*
+ * Error reporting convention: a function that can fail returns a negative
+ * errno and, when given a non-NULL struct tt_error, leaves a one-line
+ * human-readable reason in it (no trailing newline, no "tlstap:" prefix).
+ * The CLI prints "tlstap: <what>: <msg>".
+ */
+struct tt_error {
+	char msg[512];
+};
+
+#if defined(__GNUC__)
+#define TT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define TT_PRINTF(a, b)
+#endif
+
+/* Sets err->msg (if err is non-NULL) and returns -errnum (errnum > 0). */
+int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...) TT_PRINTF(3, 4);
+
+#endif

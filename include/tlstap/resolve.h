@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_RESOLVE_H
+#define TLSTAP_RESOLVE_H
+
+/*
+ * The resolver's result: everything a uprobe tracer needs to know about one
+ * ELF object (a Go binary, a TLS library, or an executable with a static TLS
+ * library).  Produced by resolver/, consumed by the CLI printers (src/) and
+ * the attach manager.  Pure data: no BPF, no global state.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlstap/error.h"
+
+enum tt_kind {
+	TT_KIND_NONE = 0, /* ELF, but nothing tlstap can trace */
+	TT_KIND_GO,       /* Go binary (crypto/tls) */
+	TT_KIND_NATIVE,   /* native TLS library or executable (OpenSSL, GnuTLS) */
+};
+
+enum tt_arch {
+	TT_ARCH_UNKNOWN = 0,
+	TT_ARCH_X86_64,
+	TT_ARCH_ARM64,
+};
+
+enum tt_go_abi {
+	TT_GO_ABI_UNKNOWN = 0,
+	TT_GO_ABI_STACK,    /* ABI0: arguments and results on the stack */
+	TT_GO_ABI_REGISTER, /* ABIInternal: amd64 >= go1.17, arm64 >= go1.18 */
+};
+
+enum tt_layout_source {
+	TT_LAYOUT_NONE = 0,
+	TT_LAYOUT_DWARF, /* read from the binary's own DWARF */
+	TT_LAYOUT_TABLE, /* per-Go-version table generated from testdata (resolver/) */
+};
+
+/* Where a function symbol came from. */
+enum tt_sym_source {
+	TT_SYM_NONE = 0,
+	TT_SYM_SYMTAB,
+	TT_SYM_DYNSYM,
+	TT_SYM_PCLNTAB,
+};
+
+/*
+ * Struct field offsets the Go tracer reads, in bytes from the start of the
+ * named struct.  TT_FIELD_UNKNOWN where not resolved.
+ */
+enum tt_go_field {
+	TT_F_TLS_CONN_CONN = 0, /* crypto/tls.Conn.conn (net.Conn interface) */
+	TT_F_TCPCONN_CONN,      /* net.TCPConn.conn (embedded net.conn) */
+	TT_F_CONN_FD,           /* net.conn.fd (*net.netFD) */
+	TT_F_NETFD_PFD,         /* net.netFD.pfd (internal/poll.FD) */
+	TT_F_POLLFD_SYSFD,      /* internal/poll.FD.Sysfd (int) */
+	TT_F_NETFD_FAMILY,      /* net.netFD.family (int) */
+	TT_F_NETFD_LADDR,       /* net.netFD.laddr (net.Addr interface) */
+	TT_F_NETFD_RADDR,       /* net.netFD.raddr (net.Addr interface) */
+	TT_F_TCPADDR_IP,        /* net.TCPAddr.IP ([]byte) */
+	TT_F_TCPADDR_PORT,      /* net.TCPAddr.Port (int) */
+	TT_F_G_GOID,            /* runtime.g.goid (int64/uint64) */
+	TT_F_COUNT,
+};
+#define TT_FIELD_UNKNOWN (-1)
+
+/* "crypto/tls.Conn.conn", ...: the JSON keys of "fields". */
+const char *tt_go_field_name(enum tt_go_field f);
+
+/* Location of a Go argument or result word at function entry / at RET. */
+enum tt_loc_kind {
+	TT_LOC_NONE = 0,
+	TT_LOC_REG,   /* integer register; abi_index = position in the Go ABI order */
+	TT_LOC_STACK, /* stack slot; stack_offset = bytes from SP at entry (or at RET) */
+};
+
+struct tt_value_loc {
+	const char *name;      /* "c", "b.ptr", "b.len", "n", "err.tab", ... */
+	enum tt_loc_kind kind;
+	uint8_t abi_index;     /* amd64: RAX RBX RCX RDI RSI R8 R9 R10 R11; arm64: R0.. */
+	const char *reg;       /* "rax", "x0", ... (NULL for stack) */
+	int32_t stack_offset;
+};
+
+#define TT_MAX_LOCS 8
+
+/* One decoded instruction of a function prologue. */
+struct tt_insn {
+	uint64_t address;
+	uint64_t file_offset;
+	uint8_t size;
+	char text[80];        /* "mov rbx, qword ptr [r14 + 0x10]" */
+	bool emulated;        /* the kernel emulates it when probed (no single-step) */
+	uint32_t regs_written; /* bit i = Go ABI integer register i is written */
+};
+
+struct tt_function {
+	const char *name;       /* canonical name, e.g. "crypto/tls.(*Conn).Read" */
+	bool found;
+	enum tt_sym_source source;
+	uint64_t address;       /* virtual address of the entry */
+	uint64_t file_offset;   /* of the entry, through PT_LOAD: what uprobes take */
+	uint64_t size;
+	uint64_t *returns;      /* file offsets of every RET instruction */
+	size_t n_returns;
+	struct tt_insn *prologue; /* up to the end of the stack-check/frame setup */
+	size_t n_prologue;
+	struct tt_value_loc args[TT_MAX_LOCS];
+	size_t n_args;
+	struct tt_value_loc results[TT_MAX_LOCS];
+	size_t n_results;
+};
+
+struct tt_go_info {
+	char version[32];   /* "go1.22.5" */
+	int major, minor, patch;
+	char module[256];   /* main module path ("" when unknown) */
+	enum tt_go_abi abi;
+	bool has_dwarf;
+	bool has_symtab;
+	bool cgo;
+	enum tt_layout_source layout_source;
+	char layout_version[32]; /* for TT_LAYOUT_TABLE: the table row used */
+	bool has_itab_tcpconn;
+	uint64_t itab_tcpconn; /* vaddr of go:itab.*net.TCPConn,net.Conn (unrelocated) */
+};
+
+struct tt_library {
+	char name[32];     /* "openssl", "gnutls", "boringssl", "" */
+	char version[128]; /* "OpenSSL 3.0.15 3 Sep 2024", "3.7.9", "" */
+};
+
+struct tt_resolution {
+	char *path;
+	enum tt_kind kind;
+	enum tt_arch arch;
+	bool pie;
+	char build_id[65]; /* lowercase hex, "" when absent */
+	uint64_t dev, ino; /* of the file as opened (object cache key) */
+	struct tt_go_info go;       /* kind == TT_KIND_GO */
+	struct tt_library library;  /* kind == TT_KIND_NATIVE */
+	struct tt_function *functions;
+	size_t n_functions;
+	int64_t fields[TT_F_COUNT]; /* kind == TT_KIND_GO */
+	char **notes;               /* things a user should know (unhookable TLS, ...) */
+	size_t n_notes;
+};
+
+struct tt_resolve_opts {
+	const char *assume_go_version; /* "1.22" or "go1.22.3"; NULL = none */
+	bool want_prologue;            /* decode prologues (default true in CLI) */
+};
+
+/*
+ * Resolve one file.  Returns 0 and a new resolution in *out, or a negative
+ * errno with err set ("not an ELF file", "truncated: ...", ...).
+ */
+int tt_resolve_path(const char *path, const struct tt_resolve_opts *opts,
+		    struct tt_resolution **out, struct tt_error *err);
+
+/* Same, for an already open file descriptor (used through /proc/PID/root). */
+int tt_resolve_fd(int fd, const char *display_path, const struct tt_resolve_opts *opts,
+		  struct tt_resolution **out, struct tt_error *err);
+
+void tt_resolution_free(struct tt_resolution *r);
+
+/* Lookup helper: the function of that canonical name, or NULL. */
+const struct tt_function *tt_resolution_function(const struct tt_resolution *r,
+						 const char *name);
+
+/* Helpers for printers. */
+const char *tt_kind_name(enum tt_kind k);       /* "go" | "native" | "none" */
+const char *tt_arch_name(enum tt_arch a);       /* "x86_64" | "arm64" | "unknown" */
+const char *tt_go_abi_name(enum tt_go_abi a);   /* "register" | "stack" | "unknown" */
+const char *tt_layout_source_name(enum tt_layout_source s); /* "dwarf" | "table" | "none" */
+const char *tt_sym_source_name(enum tt_sym_source s);
+
+#endif

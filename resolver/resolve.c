@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/* Entry point of the resolver: open the ELF, dispatch to Go or native. */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "elf.h"
+#include "go.h"
+#include "native.h"
+#include "tlstap/resolve.h"
+
+static const char *const field_names[TT_F_COUNT] = {
+	[TT_F_TLS_CONN_CONN] = "crypto/tls.Conn.conn",
+	[TT_F_TCPCONN_CONN] = "net.TCPConn.conn",
+	[TT_F_CONN_FD] = "net.conn.fd",
+	[TT_F_NETFD_PFD] = "net.netFD.pfd",
+	[TT_F_POLLFD_SYSFD] = "internal/poll.FD.Sysfd",
+	[TT_F_NETFD_FAMILY] = "net.netFD.family",
+	[TT_F_NETFD_LADDR] = "net.netFD.laddr",
+	[TT_F_NETFD_RADDR] = "net.netFD.raddr",
+	[TT_F_TCPADDR_IP] = "net.TCPAddr.IP",
+	[TT_F_TCPADDR_PORT] = "net.TCPAddr.Port",
+	[TT_F_G_GOID] = "runtime.g.goid",
+};
+
+const char *tt_go_field_name(enum tt_go_field f)
+{
+	return (unsigned)f < TT_F_COUNT ? field_names[f] : "?";
+}
+
+const char *tt_kind_name(enum tt_kind k)
+{
+	switch (k) {
+	case TT_KIND_GO: return "go";
+	case TT_KIND_NATIVE: return "native";
+	default: return "none";
+	}
+}
+
+const char *tt_arch_name(enum tt_arch a)
+{
+	switch (a) {
+	case TT_ARCH_X86_64: return "x86_64";
+	case TT_ARCH_ARM64: return "arm64";
+	default: return "unknown";
+	}
+}
+
+const char *tt_go_abi_name(enum tt_go_abi a)
+{
+	switch (a) {
+	case TT_GO_ABI_REGISTER: return "register";
+	case TT_GO_ABI_STACK: return "stack";
+	default: return "unknown";
+	}
+}
+
+const char *tt_layout_source_name(enum tt_layout_source s)
+{
+	switch (s) {
+	case TT_LAYOUT_DWARF: return "dwarf";
+	case TT_LAYOUT_TABLE: return "table";
+	default: return "none";
+	}
+}
+
+const char *tt_sym_source_name(enum tt_sym_source s)
+{
+	switch (s) {
+	case TT_SYM_SYMTAB: return "symtab";
+	case TT_SYM_DYNSYM: return "dynsym";
+	case TT_SYM_PCLNTAB: return "pclntab";
+	default: return "none";
+	}
+}
+
+const struct tt_function *tt_resolution_function(const struct tt_resolution *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_functions; i++)
+		if (r->functions[i].name && !strcmp(r->functions[i].name, name))
+			return &r->functions[i];
+	return NULL;
+}
+
+void tt_resolution_free(struct tt_resolution *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_functions; i++) {
+		free(r->functions[i].returns);
+		free(r->functions[i].prologue);
+	}
+	free(r->functions);
+	for (size_t i = 0; i < r->n_notes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+	free(r->path);
+	free(r);
+}
+
+static int resolve_elf(struct tt_elf *elf, const char *path, const struct tt_resolve_opts *opts,
+		       struct tt_resolution **out, struct tt_error *err)
+{
+	struct tt_resolution *r;
+	int ret;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return tt_error_set(err, ENOMEM, "out of memory");
+	r->path = strdup(path);
+	if (!r->path) {
+		free(r);
+		return tt_error_set(err, ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < TT_F_COUNT; i++)
+		r->fields[i] = TT_FIELD_UNKNOWN;
+	r->arch = tt_elf_arch(elf);
+	r->pie = tt_elf_is_pie(elf);
+	snprintf(r->build_id, sizeof(r->build_id), "%s", tt_elf_build_id(elf));
+	r->dev = tt_elf_dev(elf);
+	r->ino = tt_elf_ino(elf);
+
+	if (tt_go_detect(elf))
+		ret = tt_go_resolve(elf, opts, r, err);
+	else
+		ret = tt_native_resolve(elf, r, err);
+	if (ret < 0) {
+		tt_resolution_free(r);
+		return ret;
+	}
+	*out = r;
+	return 0;
+}
+
+int tt_resolve_path(const char *path, const struct tt_resolve_opts *opts,
+		    struct tt_resolution **out, struct tt_error *err)
+{
+	struct tt_elf *elf;
+	int ret;
+
+	ret = tt_elf_open(path, &elf, err);
+	if (ret < 0)
+		return ret;
+	ret = resolve_elf(elf, path, opts, out, err);
+	tt_elf_close(elf);
+	return ret;
+}
+
+int tt_resolve_fd(int fd, const char *display_path, const struct tt_resolve_opts *opts,
+		  struct tt_resolution **out, struct tt_error *err)
+{
+	struct tt_elf *elf;
+	int ret;
+
+	ret = tt_elf_open_fd(fd, display_path, &elf, err);
+	if (ret < 0)
+		return ret;
+	ret = resolve_elf(elf, display_path, opts, out, err);
+	tt_elf_close(elf);
+	return ret;
+}
