@@ -15,7 +15,7 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 PKGS     := libbpf libelf capstone
-CPPFLAGS := -Iinclude -Iresolver -Isrc -I$(BUILD) -I/usr/include/libdwarf \
+CPPFLAGS := -Iinclude -Iresolver -Isrc -I$(BUILD) -I$(BUILD)/skel -I/usr/include/libdwarf \
 	    -DTLSTAP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
@@ -38,6 +38,7 @@ E2E_C_BINS    := $(patsubst tests/e2e/%.c,$(BUILD)/tests/e2e_%,$(E2E_C_SRCS))
 TESTDATA_C    := $(wildcard testdata/c/*.c)
 TESTDATA_CBIN := $(patsubst testdata/c/%.c,$(BUILD)/testdata/c/%,$(TESTDATA_C))
 
+.SECONDARY:
 .PHONY: all deps test unit e2e demo bench fuzz clean testdata format
 .DEFAULT_GOAL := all
 

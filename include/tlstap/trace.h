@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_TRACE_H
+#define TLSTAP_TRACE_H
+
+/*
+ * Structures shared by the BPF programs (bpf/) and the tracer (src/): the
+ * event sent through the ring buffer, the per-process configuration, the
+ * keys of the state maps and the counters.  One definition of each.
+ *
+ * BPF includes vmlinux.h before this file; user space includes <linux/types.h>.
+ */
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Largest plaintext chunk one event carries (the BPF scratch buffer size). */
+#define TT_CHUNK_MAX 16384
+/* Most chunks one TLS call is split into; the rest is counted as truncated. */
+#define TT_MAX_CHUNKS 16
+/* Most RET sites one Go function may have probed. */
+#define TT_MAX_RET_SITES 64
+
+enum tt_lib {
+	TT_LIB_GO = 1,
+	TT_LIB_OPENSSL = 2,
+	TT_LIB_GNUTLS = 3,
+};
+
+enum tt_dir {
+	TT_DIR_READ = 1,
+	TT_DIR_WRITE = 2,
+};
+
+/* How the connection of an event was attributed (see DESIGN.md). */
+enum tt_attribution {
+	TT_ATTR_NONE = 0,      /* no tuple: plaintext and pid only */
+	TT_ATTR_GO_MEMORY = 1, /* read from Go memory, agreed with the fd's socket */
+	TT_ATTR_SYSCALL_FD = 2, /* the socket syscall made inside the TLS call */
+	TT_ATTR_CACHE = 3,     /* {tgid, SSL*} learned earlier by syscall-fd */
+	TT_ATTR_AMBIGUOUS = 4, /* sources disagree: more than one fd, or memory != socket */
+};
+
+/* Event flags. */
+#define TT_EV_TRUNCATED (1u << 0) /* the call's data was cut at max_bytes */
+#define TT_EV_MORE (1u << 1)      /* another chunk of the same call follows */
+#define TT_EV_TUPLE_MISMATCH (1u << 2) /* Go memory tuple != socket tuple */
+#define TT_EV_MULTI_FD (1u << 3)  /* several sockets used inside one call */
+
+struct tt_tuple {
+	__u16 family; /* AF_INET, AF_INET6, 0 = none */
+	__u16 lport;  /* host byte order */
+	__u16 rport;
+	__u16 pad;
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+};
+
+struct tt_event {
+	__u64 time_ns; /* CLOCK_BOOTTIME */
+	__u32 tgid;
+	__u32 tid;
+	__u64 goid;     /* Go goroutine id, 0 for native */
+	__u64 conn_ptr; /* tls.Conn* / SSL* / gnutls_session_t: correlation only */
+	__u32 len;      /* bytes the TLS call returned */
+	__u32 chunk_off; /* offset of data[] within the call's plaintext */
+	__u32 chunk_len; /* bytes in data[] */
+	__s32 fd;       /* socket fd the tuple belongs to, -1 unknown */
+	__u8 lib;       /* enum tt_lib */
+	__u8 dir;       /* enum tt_dir */
+	__u8 attribution; /* enum tt_attribution */
+	__u8 flags;     /* TT_EV_* */
+	__u32 pad;
+	struct tt_tuple tuple;
+	char comm[16];
+	/* chunk_len bytes of plaintext follow the struct in the ring buffer. */
+};
+
+/* Control events (no payload): the tracer must look at a process again. */
+struct tt_ctl_event {
+	__u64 time_ns;
+	__u32 tgid;
+	__u32 kind; /* TT_CTL_* */
+};
+#define TT_CTL_RESCAN 1 /* the dynamic loader changed the link map */
+
+/*
+ * Per-process Go configuration (map go_config, key = tgid), written by the
+ * tracer from the resolver's output before the probes are attached.
+ */
+struct tt_go_config {
+	__u64 itab_tcpconn;  /* runtime address; 0 = unknown (stripped binary) */
+	__u32 abi;           /* enum tt_go_abi: 2 = register */
+	__u32 pad;
+	/* Field offsets, bytes. */
+	__s32 tls_conn_conn;
+	__s32 tcpconn_conn;
+	__s32 conn_fd;
+	__s32 netfd_pfd;
+	__s32 pollfd_sysfd;
+	__s32 netfd_laddr;
+	__s32 netfd_raddr;
+	__s32 tcpaddr_ip;
+	__s32 tcpaddr_port;
+	__s32 g_goid;
+};
+
+/* Which Go function a probe belongs to (the cookie of its BPF link). */
+enum tt_go_func {
+	TT_GO_READ = 1,
+	TT_GO_WRITE = 2,
+	TT_GO_CLOSE = 3,
+};
+
+/* Per-call state of a Go Read/Write: key {tgid, goroutine}. */
+struct tt_go_call_key {
+	__u32 tgid;
+	__u32 func; /* enum tt_go_func: Read and Write never nest, but keep them apart */
+	__u64 g;    /* runtime.g pointer (R14 on amd64, R28 on arm64) */
+};
+
+struct tt_go_call {
+	__u64 conn; /* *tls.Conn */
+	__u64 buf;
+	__u64 len;
+};
+
+/* Go connection state: key {tgid, tls.Conn ptr, netFD ptr}. */
+struct tt_go_conn_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 conn;
+	__u64 netfd;
+};
+
+struct tt_go_conn {
+	__u64 sk;       /* kernel socket the tuple was verified against */
+	__s32 fd;
+	__u32 pad;
+	struct tt_tuple tuple; /* from Go memory */
+};
+
+/* Native per-call state: key = pid_tgid of the calling thread. */
+struct tt_native_call {
+	__u64 conn;      /* SSL* or gnutls_session_t */
+	__u64 buf;
+	__u64 len_ptr;   /* SSL_read_ex/SSL_write_ex: size_t *; else 0 */
+	__u64 sk;        /* socket of the first fd used inside the call */
+	__s32 fd;        /* -1 until a socket syscall is seen */
+	__u8 lib;
+	__u8 dir;
+	__u8 multi_fd;   /* another socket fd was used too */
+	__u8 depth;      /* nested TLS entry points on this thread */
+};
+
+/* Native connection cache: key {tgid, SSL*}. */
+struct tt_native_conn_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 conn;
+};
+
+struct tt_native_conn {
+	__u64 sk;
+	__s32 fd;
+	__u32 pad;
+};
+
+/* Reverse index for close(): key {tgid, fd} -> SSL*. */
+struct tt_fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+/* Per-CPU counters (map counters, index = enum tt_counter). */
+enum tt_counter {
+	TT_C_EVENTS = 0,      /* events submitted */
+	TT_C_RB_DROPS,        /* ring buffer full: event lost */
+	TT_C_TRUNC_BYTES,     /* plaintext bytes not captured (max_bytes) */
+	TT_C_MAP_FULL,        /* map update failed */
+	TT_C_READ_FAULTS,     /* user memory could not be read */
+	TT_C_TUPLE_MISMATCH,  /* Go memory tuple != socket tuple */
+	TT_C_MULTI_FD,        /* several sockets in one native call */
+	TT_C_NO_CALL_STATE,   /* a return without its entry (probe attached mid-call) */
+	TT_C_COUNT,
+};
+
+/* Tracer-wide settings (BPF .rodata, set before load). */
+struct tt_trace_settings {
+	__u32 max_bytes;  /* per TLS call */
+	__u32 chunk_size; /* per event, <= TT_CHUNK_MAX */
+	__u32 wakeup_bytes; /* ring buffer fill below which no wakeup is forced */
+	__u32 pad;
+};
+
+#endif

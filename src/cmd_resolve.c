@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* `tlstap resolve`: static analysis of Go binaries, TLS libraries, processes. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "resolve_pid.h"
+#include "resolve_print.h"
+#include "tlstap/resolve.h"
+
+static const char resolve_usage[] =
+	"Usage: tlstap resolve [OPTIONS] FILE...\n"
+	"       tlstap resolve [OPTIONS] -p PID [-p PID...]\n"
+	"\n"
+	"Static analysis of Go binaries and native TLS libraries: everything a uprobe\n"
+	"tracer needs, without running anything and without root.\n"
+	"\n"
+	"For a Go binary: Go version, module, ABI, PIE, build-id, DWARF/symtab/cgo;\n"
+	"entry address, file offset, size and every RET site (file offsets) of\n"
+	"crypto/tls.(*Conn).Read/Write/Close with their decoded prologue and argument\n"
+	"and result locations; the struct field offsets the tracer reads (from DWARF,\n"
+	"or from a per-Go-version table for stripped binaries); the address of the\n"
+	"*net.TCPConn,net.Conn itab.\n"
+	"For a native object: OpenSSL/GnuTLS entry points (file offsets) and version.\n"
+	"With -p: the process's executable and every mapped TLS library, and what the\n"
+	"tracer would attach to.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --pid PID               resolve a running process (repeatable)\n"
+	"      --json                  one JSON object per input (docs/resolve-json.md)\n"
+	"      --assume-go-version V   use the layout table row of Go V (e.g. 1.22) for a\n"
+	"                              stripped binary whose version has no row\n"
+	"      --no-prologue           do not decode function prologues\n"
+	"  -h, --help                  show this help\n"
+	"\n"
+	"Exit status: 0 if every input resolved, 1 if any failed (the others are still\n"
+	"printed), 2 on a usage error.\n";
+
+enum { OPT_JSON = 256, OPT_ASSUME, OPT_NO_PROLOGUE };
+
+static const struct option resolve_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "assume-go-version", required_argument, NULL, OPT_ASSUME },
+	{ "no-prologue", no_argument, NULL, OPT_NO_PROLOGUE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct resolve_args {
+	bool json;
+	struct tt_resolve_opts opts;
+	int *pids;
+	size_t n_pids;
+};
+
+static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tlstap: resolve: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs("Try 'tlstap resolve --help'.\n", stderr);
+	return TT_EXIT_USAGE;
+}
+
+static int parse_pid(const char *s, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v <= 0 || v > INT_MAX)
+		return -EINVAL;
+	*pid = (int)v;
+	return 0;
+}
+
+static int resolve_files(char **paths, int n, const struct resolve_args *a)
+{
+	struct tt_json j;
+	int failed = 0;
+
+	tt_json_init(&j, stdout);
+	for (int i = 0; i < n; i++) {
+		struct tt_resolution *r = NULL;
+		struct tt_error err = { "" };
+
+		if (tt_resolve_path(paths[i], &a->opts, &r, &err) < 0) {
+			fflush(stdout);
+			fprintf(stderr, "tlstap: %s: %s\n", paths[i], err.msg);
+			failed++;
+			continue;
+		}
+		if (a->json) {
+			tt_print_resolution_json(&j, r);
+			tt_json_newline(&j);
+		} else {
+			if (i > 0)
+				putchar('\n');
+			tt_print_resolution_text(stdout, r, "");
+		}
+		tt_resolution_free(r);
+	}
+	fflush(stdout);
+	return failed ? TT_EXIT_ERROR : TT_EXIT_OK;
+}
+
+int tt_cmd_resolve(int argc, char **argv)
+{
+	struct resolve_args a = { .opts = { .want_prologue = true } };
+	int c, ret, pid;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+p:h", resolve_options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_pid(optarg, &pid) < 0)
+				return usage_error("invalid pid '%s'", optarg);
+			a.pids = realloc(a.pids, (a.n_pids + 1) * sizeof(*a.pids));
+			if (!a.pids) {
+				fprintf(stderr, "tlstap: out of memory\n");
+				return TT_EXIT_ERROR;
+			}
+			a.pids[a.n_pids++] = pid;
+			break;
+		case OPT_JSON:
+			a.json = true;
+			break;
+		case OPT_ASSUME:
+			a.opts.assume_go_version = optarg;
+			break;
+		case OPT_NO_PROLOGUE:
+			a.opts.want_prologue = false;
+			break;
+		case 'h':
+			fputs(resolve_usage, stdout);
+			free(a.pids);
+			return TT_EXIT_OK;
+		default:
+			free(a.pids);
+			if (optopt)
+				return usage_error("option '-%c' is unknown or needs a value",
+						   optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (a.n_pids && optind < argc) {
+		free(a.pids);
+		return usage_error("give files or -p PID, not both (%s)", argv[optind]);
+	}
+	if (!a.n_pids && optind >= argc)
+		return usage_error("%s", "nothing to resolve: give a FILE or -p PID");
+
+	if (a.n_pids)
+		ret = tt_resolve_pids(a.pids, a.n_pids, &a.opts, a.json, stdout) ? TT_EXIT_ERROR
+										: TT_EXIT_OK;
+	else
+		ret = resolve_files(argv + optind, argc - optind, &a);
+	free(a.pids);
+	return ret;
+}

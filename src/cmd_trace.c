@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+/* `tlstap trace`: attach to processes, print TLS plaintext with attribution. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "launch.h"
+#include "tracer.h"
+
+static const char trace_usage[] =
+	"Usage: tlstap trace [OPTIONS] -p PID [-p PID...]\n"
+	"       tlstap trace [OPTIONS] -- CMD [ARGS...]\n"
+	"\n"
+	"Attach uprobes to the processes and print every TLS read and write as\n"
+	"plaintext with pid, tid, comm, library, direction, local and remote address\n"
+	"and how the connection was attributed (go-memory, syscall-fd, cache,\n"
+	"ambiguous, none).  Needs root (CAP_BPF + CAP_PERFMON + CAP_SYS_ADMIN).\n"
+	"\n"
+	"Traced now: Go crypto/tls (register ABI: amd64 go1.17+, arm64 go1.18+),\n"
+	"(*Conn).Read when n > 0 and (*Conn).Write when err == nil.\n"
+	"\n"
+	"With -- CMD, CMD is started and traced from its first instruction, and\n"
+	"tlstap exits with CMD's exit status when CMD exits.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --pid PID          trace this process (repeatable)\n"
+	"  -f, --format FMT       text (default) or json (NDJSON, see README)\n"
+	"  -o, --output FILE      write events to FILE instead of stdout\n"
+	"      --max-bytes N      plaintext bytes captured per TLS call (default 16384,\n"
+	"                         max 262144); the rest is flagged truncated\n"
+	"      --chunk-size N     bytes per event (default and max 16384)\n"
+	"  -d, --duration SECS    stop after SECS seconds\n"
+	"      --stats            print counters to stderr every second\n"
+	"  -v, --verbose          say what is attached\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Counters (events, ring-buffer drops, truncated bytes, map update failures,\n"
+	"...) are printed to stderr at exit.  SIGINT/SIGTERM detach cleanly.\n";
+
+enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS };
+
+static const struct option trace_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct trace_args {
+	struct tt_target *targets;
+	size_t n_targets;
+	enum tt_output_format format;
+	const char *output;
+	long max_bytes;
+	long chunk_size;
+	double duration;
+	bool stats;
+	bool verbose;
+	char **cmd;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tlstap: trace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'tlstap trace --help'.\n", stderr);
+	return TT_EXIT_USAGE;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int add_target(struct trace_args *a, int pid)
+{
+	struct tt_target *t = realloc(a->targets, (a->n_targets + 1) * sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	a->targets = t;
+	memset(&t[a->n_targets], 0, sizeof(*t));
+	t[a->n_targets++].pid = pid;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct trace_args *a)
+{
+	long v;
+	int c;
+
+	a->max_bytes = 16384;
+	a->chunk_size = TT_CHUNK_MAX;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+p:f:o:d:vh", trace_options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_long(optarg, 1, INT_MAX, &v))
+				return usage_error("invalid pid '%s'", optarg);
+			if (add_target(a, (int)v))
+				return usage_error("out of memory");
+			break;
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				a->format = TT_OUT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				a->format = TT_OUT_JSON;
+			else
+				return usage_error("unknown format '%s' (text, json)", optarg);
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case OPT_MAX_BYTES:
+			if (parse_long(optarg, 0, (long)TT_MAX_CHUNKS * TT_CHUNK_MAX, &a->max_bytes))
+				return usage_error("--max-bytes: '%s' is not in 0..%d", optarg,
+						   TT_MAX_CHUNKS * TT_CHUNK_MAX);
+			break;
+		case OPT_CHUNK:
+			if (parse_long(optarg, 64, TT_CHUNK_MAX, &a->chunk_size))
+				return usage_error("--chunk-size: '%s' is not in 64..%d", optarg,
+						   TT_CHUNK_MAX);
+			break;
+		case 'd': {
+			char *end;
+
+			errno = 0;
+			a->duration = strtod(optarg, &end);
+			if (errno || *end || a->duration <= 0)
+				return usage_error("invalid duration '%s'", optarg);
+			break;
+		}
+		case OPT_STATS:
+			a->stats = true;
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'h':
+			fputs(trace_usage, stdout);
+			return -1;
+		default:
+			if (optopt)
+				return usage_error("option '-%c' is unknown or needs a value", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			return usage_error("unexpected argument '%s' (use -- CMD)", argv[optind]);
+		a->cmd = argv + optind;
+	}
+	if (!a->cmd && !a->n_targets)
+		return usage_error("nothing to trace: give -p PID or -- CMD");
+	if (a->cmd && a->n_targets)
+		return usage_error("give -p PID or -- CMD, not both");
+	if (a->max_bytes > a->chunk_size * TT_MAX_CHUNKS)
+		return usage_error("--max-bytes %ld needs more than %d chunks of %ld", a->max_bytes,
+				   TT_MAX_CHUNKS, a->chunk_size);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_counters(struct tt_tracer *t, const char *prefix)
+{
+	uint64_t c[TT_C_COUNT];
+
+	tt_tracer_counters(t, c);
+	fprintf(stderr, "%s", prefix);
+	for (int i = 0; i < TT_C_COUNT; i++)
+		fprintf(stderr, "%s%s=%llu", i ? " " : "", tt_counter_name(i),
+			(unsigned long long)c[i]);
+	fputc('\n', stderr);
+}
+
+/* Has this -p target gone?  (A launched child is reaped by the caller.) */
+static bool pid_gone(int pid)
+{
+	return kill(pid, 0) && errno == ESRCH;
+}
+
+struct run_state {
+	pid_t child;
+	int child_status;
+	bool child_exited;
+};
+
+static void check_targets(struct tt_tracer *t, struct trace_args *a, struct run_state *rs)
+{
+	for (size_t i = 0; i < a->n_targets; i++) {
+		struct tt_target *tg = &a->targets[i];
+		int status;
+
+		if (tg->gone)
+			continue;
+		if (rs->child > 0 && tg->pid == rs->child) {
+			if (waitpid(rs->child, &status, WNOHANG) != rs->child)
+				continue;
+			rs->child_status = status;
+			rs->child_exited = true;
+		} else if (!pid_gone(tg->pid)) {
+			continue;
+		}
+		/* Drain what it sent before it went, then drop its probes. */
+		tt_tracer_poll(t, 0);
+		tt_tracer_detach(t, tg);
+		tg->gone = true;
+		if (a->verbose)
+			fprintf(stderr, "tlstap: pid %d exited\n", tg->pid);
+	}
+}
+
+static bool all_gone(const struct trace_args *a)
+{
+	for (size_t i = 0; i < a->n_targets; i++)
+		if (!a->targets[i].gone)
+			return false;
+	return true;
+}
+
+static int exit_status_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return TT_EXIT_ERROR;
+}
+
+static int attach_all(struct tt_tracer *t, struct trace_args *a)
+{
+	int attached = 0;
+
+	for (size_t i = 0; i < a->n_targets; i++) {
+		struct tt_target *tg = &a->targets[i];
+		struct tt_error err = { "" };
+
+		if (tt_tracer_attach(t, tg, &err) < 0) {
+			fprintf(stderr, "tlstap: %s\n", err.msg);
+			tg->gone = true;
+			continue;
+		}
+		attached++;
+		if (a->verbose)
+			fprintf(stderr, "tlstap: pid %d (%s): %zu Go probes attached\n", tg->pid,
+				tg->exe, tg->n_go_probes);
+	}
+	return attached;
+}
+
+static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs)
+{
+	double start = now_s(), last_stats = start;
+
+	while (!stop_signal) {
+		double now;
+
+		if (tt_tracer_poll(t, 100) < 0)
+			break;
+		fflush(t->out->f);
+		check_targets(t, a, rs);
+		if (all_gone(a))
+			break;
+		now = now_s();
+		if (a->duration > 0 && now - start >= a->duration)
+			break;
+		if (a->stats && now - last_stats >= 1.0) {
+			print_counters(t, "tlstap: stats: ");
+			last_stats = now;
+		}
+	}
+}
+
+/* Forward a termination request to the launched child and wait for it. */
+static void finish_child(struct tt_tracer *t, struct trace_args *a, struct run_state *rs)
+{
+	if (rs->child <= 0 || rs->child_exited)
+		return;
+	if (stop_signal == SIGTERM)
+		kill(rs->child, SIGTERM);
+	else if (!stop_signal)
+		kill(rs->child, SIGTERM); /* --duration elapsed */
+	while (!rs->child_exited) {
+		tt_tracer_poll(t, 100);
+		check_targets(t, a, rs);
+		if (rs->child_exited)
+			break;
+		if (waitpid(rs->child, &rs->child_status, 0) == rs->child)
+			rs->child_exited = true;
+	}
+}
+
+static int run(struct trace_args *a)
+{
+	struct tt_trace_settings settings = {
+		.max_bytes = (uint32_t)a->max_bytes,
+		.chunk_size = (uint32_t)a->chunk_size,
+		.wakeup_bytes = 256 * 1024,
+	};
+	struct run_state rs = { .child = -1 };
+	struct tt_tracer t = { .ropts = { .want_prologue = false }, .verbose = a->verbose };
+	struct tt_error err = { "" };
+	struct tt_output out;
+	FILE *f = stdout;
+	int ret = TT_EXIT_ERROR;
+
+	if (a->output && !(f = fopen(a->output, "we"))) {
+		fprintf(stderr, "tlstap: %s: %s\n", a->output, strerror(errno));
+		return TT_EXIT_ERROR;
+	}
+	tt_output_init(&out, a->format, f);
+	if (tt_tracer_open(&t, &settings, &out, &err) < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+		goto out;
+	}
+	if (a->cmd) {
+		rs.child = tt_launch_stopped(a->cmd, &err);
+		if (rs.child < 0) {
+			fprintf(stderr, "tlstap: %s\n", err.msg);
+			ret = 127;
+			goto out;
+		}
+		add_target(a, rs.child);
+	}
+	if (!attach_all(&t, a) && !a->cmd)
+		goto out;
+	if (rs.child > 0 && tt_launch_resume(rs.child, &err) < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+		kill(rs.child, SIGKILL);
+		goto out;
+	}
+	loop(&t, a, &rs);
+	finish_child(&t, a, &rs);
+	tt_tracer_poll(&t, 0);
+	fflush(f);
+	ret = rs.child > 0 ? exit_status_of(rs.child_status) : TT_EXIT_OK;
+out:
+	if (t.go)
+		print_counters(&t, "tlstap: ");
+	for (size_t i = 0; i < a->n_targets; i++)
+		tt_tracer_detach(&t, &a->targets[i]);
+	tt_tracer_close(&t);
+	if (f != stdout)
+		fclose(f);
+	return ret;
+}
+
+int tt_cmd_trace(int argc, char **argv)
+{
+	struct trace_args a = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int ret;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret) {
+		free(a.targets);
+		return ret < 0 ? TT_EXIT_OK : ret;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "tlstap: trace: needs root (loads BPF programs)\n");
+		free(a.targets);
+		return TT_EXIT_ERROR;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = run(&a);
+	free(a.targets);
+	return ret;
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/* BPF lifecycle of the tracer: open/load skeletons, ring buffer, counters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tracer.h"
+/* After tracer.h: the skeleton refers to struct tt_trace_settings. */
+#include "gotls.skel.h"
+
+static const char *const counter_names[TT_C_COUNT] = {
+	[TT_C_EVENTS] = "events",
+	[TT_C_RB_DROPS] = "ringbuf_drops",
+	[TT_C_TRUNC_BYTES] = "truncated_bytes",
+	[TT_C_MAP_FULL] = "map_update_failures",
+	[TT_C_READ_FAULTS] = "user_read_faults",
+	[TT_C_TUPLE_MISMATCH] = "tuple_mismatches",
+	[TT_C_MULTI_FD] = "multi_fd_calls",
+	[TT_C_NO_CALL_STATE] = "returns_without_entry",
+};
+
+const char *tt_counter_name(enum tt_counter c)
+{
+	return (unsigned)c < TT_C_COUNT ? counter_names[c] : "?";
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tt_tracer *t = ctx;
+	const struct tt_event *ev = data;
+
+	if (len < sizeof(*ev) || len - sizeof(*ev) < ev->chunk_len)
+		return 0;
+	t->events_seen++;
+	tt_output_event(t->out, ev, (const uint8_t *)data + sizeof(*ev));
+	return 0;
+}
+
+/* libbpf prints through this; keep its warnings, drop its debug chatter. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
+		   struct tt_output *out, struct tt_error *err)
+{
+	int ret;
+
+	libbpf_set_print(libbpf_print);
+	t->out = out;
+	t->go = gotls_bpf__open();
+	if (!t->go)
+		return tt_error_set(err, errno, "cannot open the Go TLS BPF object: %s",
+				    strerror(errno));
+	t->go->rodata->settings = *settings;
+	ret = gotls_bpf__load(t->go);
+	if (ret)
+		return tt_error_set(err, -ret, "cannot load the Go TLS BPF programs: %s",
+				    strerror(-ret));
+	t->rb = ring_buffer__new(bpf_map__fd(t->go->maps.events), on_event, t, NULL);
+	if (!t->rb)
+		return tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
+				    strerror(errno));
+	return 0;
+}
+
+void tt_tracer_close(struct tt_tracer *t)
+{
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
+	gotls_bpf__destroy(t->go);
+	t->go = NULL;
+}
+
+int tt_tracer_poll(struct tt_tracer *t, int timeout_ms)
+{
+	int ret = ring_buffer__poll(t->rb, timeout_ms);
+
+	if (ret == -EINTR)
+		return 0;
+	return ret;
+}
+
+void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	memset(out, 0, sizeof(uint64_t) * TT_C_COUNT);
+	if (ncpu <= 0 || !t->go)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (uint32_t i = 0; i < TT_C_COUNT; i++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(t->go->maps.counters), &i, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+}

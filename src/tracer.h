@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_TRACER_H
+#define TLSTAP_TRACER_H
+
+/*
+ * The loaded BPF side of `tlstap trace`: the skeletons, the shared ring
+ * buffer and counters, and the per-process targets with their probes.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output.h"
+#include "tlstap/error.h"
+#include "tlstap/resolve.h"
+#include "tlstap/trace.h"
+
+struct gotls_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+struct tt_target {
+	int pid;
+	bool attached;
+	bool gone;
+	char exe[4096];
+	struct bpf_link **links;
+	size_t n_links;
+	size_t n_go_probes;
+};
+
+struct tt_tracer {
+	struct gotls_bpf *go;
+	struct ring_buffer *rb;
+	struct tt_output *out;
+	struct tt_resolve_opts ropts;
+	bool verbose;
+	uint64_t events_seen;
+};
+
+int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
+		   struct tt_output *out, struct tt_error *err);
+void tt_tracer_close(struct tt_tracer *t);
+/* Consume events for up to timeout_ms; returns events handled or -errno. */
+int tt_tracer_poll(struct tt_tracer *t, int timeout_ms);
+/* Sum of the per-CPU counters. */
+void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT]);
+const char *tt_counter_name(enum tt_counter c);
+
+/* Resolve the process and attach every probe it needs; message on error. */
+int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
+/* Remove the process's probes and state (it exited, or we are done). */
+void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg);
+
+#endif
