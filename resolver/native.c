@@ -78,6 +78,7 @@ struct scan {
 	struct candidate cand[N_WANTED];
 	bool imports[2];   /* uses a shared OpenSSL / GnuTLS (undefined entry points) */
 	struct node_version ossl_node;
+	bool nss;          /* defines SSL_ImportFD: Mozilla NSS's libssl3 */
 };
 
 /* "SSL_read" matches "SSL_read" and "SSL_read@@OPENSSL_3.0.0", not "SSL_read_ex". */
@@ -167,8 +168,11 @@ static int scan_cb(const struct tt_elf_symbol *sym, void *ctx)
 	if (sym->shndx != SHN_UNDEF && sym->version && !strncmp(sym->version, "OPENSSL_", 8))
 		parse_node(sym->version, &s->ossl_node);
 	i = wanted_index(sym->name);
-	if (i < 0)
+	if (i < 0) {
+		if (sym->shndx != SHN_UNDEF && name_is(sym->name, "SSL_ImportFD"))
+			s->nss = true;
 		return 0;
+	}
 	if (sym->shndx == SHN_UNDEF) {
 		if (wanted[i].entry)
 			s->imports[wanted[i].fam] = true;
@@ -340,10 +344,18 @@ static int explain_none(const struct tt_elf *elf, struct tt_resolution *r,
 	}
 	/* It calls a shared TLS library: that library is what gets traced. */
 	if (s->imports[FAM_OPENSSL] || s->imports[FAM_GNUTLS])
-		return 0;
+		return add_note(r, err, "uses a shared %s library (its TLS entry points are "
+				"imported): that library is what gets traced",
+				s->imports[FAM_OPENSSL] ? "OpenSSL" : "GnuTLS");
 	markers = tt_native_tls_markers(elf);
 	if (markers < 2)
 		return 0;
+	if (s->nss) {
+		snprintf(lib->name, sizeof(lib->name), "nss");
+		return add_note(r, err, "Mozilla NSS TLS (%u TLS key-schedule strings in .rodata): "
+				"its API (PR_Read/PR_Write on SSL_ImportFD sockets) is not one "
+				"tlstap traces", markers);
+	}
 	if (tt_native_has_string(elf, "BoringSSL")) {
 		snprintf(lib->name, sizeof(lib->name), "boringssl");
 	} else if (tt_native_version_string(elf, "OpenSSL ", lib->version,
@@ -355,9 +367,10 @@ static int explain_none(const struct tt_elf *elf, struct tt_resolution *r,
 	} else if (tt_native_has_string(elf, "GnuTLS")) {
 		snprintf(lib->name, sizeof(lib->name), "gnutls");
 	}
-	return add_note(r, err, "TLS code without hookable symbols: %s%s%s is compiled in "
-			"(%u TLS key-schedule strings in .rodata) but SSL_read/SSL_write/"
-			"gnutls_record_* are stripped; tlstap cannot trace this object",
+	return add_note(r, err, "TLS code tlstap cannot hook: %s%s%s is compiled in (%u TLS "
+			"key-schedule strings in .rodata) but none of SSL_read/SSL_write/"
+			"gnutls_record_recv/gnutls_record_send is defined (stripped symbols, "
+			"or another TLS API)",
 			lib->name[0] ? lib->name : "a TLS implementation",
 			lib->version[0] ? " " : "", lib->version, markers);
 }

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Process discovery: /proc/PID/{exe,comm,maps}, files opened through
+ * /proc/PID/root, and the object cache (device + inode + build-id).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "elf.h"
+#include "proc.h"
+
+#define DELETED_SUFFIX " (deleted)"
+
+static void strip_deleted(char *path, bool *deleted)
+{
+	size_t n = strlen(path), s = strlen(DELETED_SUFFIX);
+
+	*deleted = n > s && !strcmp(path + n - s, DELETED_SUFFIX);
+	if (*deleted)
+		path[n - s] = 0;
+}
+
+/* errno of a failed /proc/PID access, as one of our messages. */
+static int proc_errno(int pid, int e, const char *what, struct tt_error *err)
+{
+	if (e == ENOENT || e == ESRCH)
+		return tt_error_set(err, ESRCH, "no such process");
+	if (e == EACCES || e == EPERM)
+		return tt_error_set(err, EACCES, "permission denied (reading /proc/%d/%s; "
+				    "tracing another user's process needs root)", pid, what);
+	return tt_error_set(err, e, "reading /proc/%d/%s: %s", pid, what, strerror(e));
+}
+
+bool tt_proc_alive(int pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	/* kill(pid, 0) is true for zombies and needs permission: read stat. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	/* "pid (comm) S ...": comm may hold ')' so take the last one. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+static int read_comm(int pid, struct tt_proc *p, struct tt_error *err)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return proc_errno(pid, errno, "comm", err);
+	n = read(fd, p->comm, sizeof(p->comm) - 1);
+	close(fd);
+	if (n < 0)
+		return proc_errno(pid, errno, "comm", err);
+	p->comm[n] = 0;
+	p->comm[strcspn(p->comm, "\n")] = 0;
+	return 0;
+}
+
+static int read_exe(int pid, struct tt_proc *p, struct tt_error *err)
+{
+	char path[64], buf[PATH_MAX];
+	bool deleted;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		/* Kernel threads have no executable; their /proc/PID exists. */
+		if (errno == ENOENT && tt_proc_alive(pid))
+			return tt_error_set(err, ENOENT, "no executable (kernel thread?)");
+		return proc_errno(pid, errno, "exe", err);
+	}
+	buf[n] = 0;
+	strip_deleted(buf, &deleted);
+	p->exe = strdup(buf);
+	if (!p->exe)
+		return tt_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+struct maps_line {
+	uint64_t start, end, offset, ino;
+	unsigned dev_major, dev_minor;
+	char perms[5];
+	char *path; /* into the line buffer */
+};
+
+/* "start-end perms offset major:minor inode   path" */
+static bool parse_maps_line(char *line, struct maps_line *m)
+{
+	int pos = 0;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
+		   &m->start, &m->end, m->perms, &m->offset, &m->dev_major, &m->dev_minor,
+		   &m->ino, &pos) < 7)
+		return false;
+	m->path = line + pos;
+	m->path[strcspn(m->path, "\n")] = 0;
+	return m->end > m->start;
+}
+
+static struct tt_proc_object *find_object(struct tt_proc *p, const struct maps_line *m)
+{
+	uint64_t dev = makedev(m->dev_major, m->dev_minor);
+
+	for (size_t i = 0; i < p->n_objects; i++) {
+		struct tt_proc_object *o = &p->objects[i];
+
+		if (o->dev == dev && o->ino == m->ino && !strcmp(o->path, m->path))
+			return o;
+	}
+	return NULL;
+}
+
+static struct tt_proc_object *new_object(struct tt_proc *p, const struct maps_line *m,
+					 bool deleted)
+{
+	struct tt_proc_object *objs, *o;
+
+	objs = realloc(p->objects, (p->n_objects + 1) * sizeof(*objs));
+	if (!objs)
+		return NULL;
+	p->objects = objs;
+	o = &objs[p->n_objects];
+	memset(o, 0, sizeof(*o));
+	o->path = strdup(m->path);
+	if (!o->path)
+		return NULL;
+	p->n_objects++;
+	o->deleted = deleted;
+	o->dev = makedev(m->dev_major, m->dev_minor);
+	o->ino = m->ino;
+	o->base = m->start - m->offset;
+	return o;
+}
+
+/* Fold one mapping into its object (creating it on first sight). */
+static int add_mapping(struct tt_proc *p, struct maps_line *m, struct tt_error *err)
+{
+	struct tt_proc_object *o;
+	bool deleted;
+
+	/* Anonymous, [heap], [vdso], ...: nothing to open or probe. */
+	if (m->path[0] != '/' || !m->ino)
+		return 0;
+	strip_deleted(m->path, &deleted);
+	o = find_object(p, m);
+	if (!o) {
+		o = new_object(p, m, deleted);
+		if (!o)
+			return tt_error_set(err, ENOMEM, "out of memory");
+	}
+	if (m->start - m->offset < o->base)
+		o->base = m->start - m->offset;
+	if (m->perms[2] != 'x')
+		return 0;
+	if (!o->n_exec++) {
+		o->exec_start = m->start;
+		o->exec_end = m->end;
+		o->exec_offset = m->offset;
+	}
+	return 0;
+}
+
+/* Objects without an executable mapping (data files, locale archives) go. */
+static void drop_non_exec(struct tt_proc *p)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < p->n_objects; i++) {
+		if (!p->objects[i].n_exec) {
+			free(p->objects[i].path);
+			continue;
+		}
+		p->objects[k++] = p->objects[i];
+	}
+	p->n_objects = k;
+}
+
+static void mark_exe(int pid, struct tt_proc *p)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st))
+		return;
+	for (size_t i = 0; i < p->n_objects; i++) {
+		struct tt_proc_object *o = &p->objects[i];
+
+		/* The inode decides; the path may differ (overlayfs, symlinks). */
+		if (o->ino == st.st_ino && !strcmp(o->path, p->exe))
+			o->is_exe = true;
+	}
+	for (size_t i = 0; i < p->n_objects; i++)
+		if (p->objects[i].is_exe)
+			return;
+	for (size_t i = 0; i < p->n_objects; i++)
+		if (p->objects[i].ino == st.st_ino) {
+			p->objects[i].is_exe = true;
+			return;
+		}
+}
+
+static int read_maps(int pid, struct tt_proc *p, struct tt_error *err)
+{
+	struct maps_line m;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	int ret = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return proc_errno(pid, errno, "maps", err);
+	while (getline(&line, &cap, f) > 0) {
+		if (!parse_maps_line(line, &m))
+			continue;
+		ret = add_mapping(p, &m, err);
+		if (ret)
+			goto out;
+	}
+	if (ferror(f))
+		ret = proc_errno(pid, errno, "maps", err);
+out:
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+int tt_proc_read(int pid, struct tt_proc *p, struct tt_error *err)
+{
+	char path[64];
+	struct stat st;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (pid <= 0 || stat(path, &st))
+		return tt_error_set(err, ESRCH, "no such process");
+	ret = read_comm(pid, p, err);
+	if (!ret)
+		ret = read_exe(pid, p, err);
+	if (!ret)
+		ret = read_maps(pid, p, err);
+	if (ret) {
+		tt_proc_free(p);
+		return ret;
+	}
+	drop_non_exec(p);
+	mark_exe(pid, p);
+	/* A process that exits while we read gives an empty maps file. */
+	if (!p->n_objects && !tt_proc_alive(pid)) {
+		tt_proc_free(p);
+		return tt_error_set(err, ESRCH, "no such process");
+	}
+	return 0;
+}
+
+void tt_proc_free(struct tt_proc *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_objects; i++)
+		free(p->objects[i].path);
+	free(p->objects);
+	free(p->exe);
+	p->objects = NULL;
+	p->exe = NULL;
+	p->n_objects = 0;
+}
+
+static int open_map_file(const struct tt_proc *p, const struct tt_proc_object *o,
+			 const char *why, struct tt_error *err)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, p->pid,
+		 o->exec_start, o->exec_end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (!tt_proc_alive(p->pid))
+		return tt_error_set(err, ESRCH, "process exited during analysis");
+	return tt_error_set(err, errno, "%s, and the mapping itself cannot be opened (%s: %s)",
+			    why, path, strerror(errno));
+}
+
+int tt_proc_open_object(const struct tt_proc *p, const struct tt_proc_object *o,
+			struct tt_error *err)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+	int fd;
+
+	if (o->deleted)
+		return open_map_file(p, o, "deleted or replaced on disk since it was mapped", err);
+	if (snprintf(path, sizeof(path), "/proc/%d/root%s", p->pid, o->path) >= (int)sizeof(path))
+		return tt_error_set(err, ENAMETOOLONG, "path too long");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (!tt_proc_alive(p->pid))
+			return tt_error_set(err, ESRCH, "process exited during analysis");
+		if (errno == EACCES || errno == EPERM)
+			return tt_error_set(err, EACCES, "permission denied (opening %s)", path);
+		return open_map_file(p, o, "not found through /proc/PID/root", err);
+	}
+	if (fstat(fd, &st) == 0 && st.st_ino == o->ino)
+		return fd;
+	/* Same name, other inode: replaced since mapped (or a bind mount hides
+	 * it).  Its offsets would be wrong: only the mapped file will do. */
+	close(fd);
+	return open_map_file(p, o, "the file at this path is not the mapped one", err);
+}
+
+/* --- object cache -------------------------------------------------------- */
+
+struct cache_entry {
+	uint64_t dev, ino;
+	char build_id[65];
+	struct tt_resolution *r; /* NULL: resolving failed with ret/msg */
+	int ret;
+	char msg[sizeof(((struct tt_error *)0)->msg)];
+};
+
+struct tt_obj_cache {
+	struct cache_entry *e;
+	size_t n;
+	size_t analyses;
+};
+
+struct tt_obj_cache *tt_obj_cache_new(void)
+{
+	return calloc(1, sizeof(struct tt_obj_cache));
+}
+
+void tt_obj_cache_free(struct tt_obj_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		tt_resolution_free(c->e[i].r);
+	free(c->e);
+	free(c);
+}
+
+size_t tt_obj_cache_analyses(const struct tt_obj_cache *c)
+{
+	return c->analyses;
+}
+
+static struct cache_entry *cache_find(struct tt_obj_cache *c, uint64_t dev, uint64_t ino,
+				      const char *build_id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->e[i].dev == dev && c->e[i].ino == ino && !strcmp(c->e[i].build_id, build_id))
+			return &c->e[i];
+	return NULL;
+}
+
+static int cache_hit(const struct cache_entry *e, const struct tt_resolution **out,
+		     struct tt_error *err)
+{
+	if (e->r) {
+		*out = e->r;
+		return 0;
+	}
+	return tt_error_set(err, -e->ret, "%s", e->msg);
+}
+
+/*
+ * The build-id costs a header walk, the analysis a symbol walk and (for Go)
+ * pclntab and DWARF: reading the key first keeps a hit cheap.  A file that is
+ * not even ELF is cached under an empty build-id.
+ */
+static void read_build_id(int fd, const char *path, char *build_id, size_t len)
+{
+	struct tt_elf *elf;
+
+	build_id[0] = 0;
+	if (tt_elf_open_fd(fd, path, &elf, NULL))
+		return;
+	snprintf(build_id, len, "%s", tt_elf_build_id(elf));
+	tt_elf_close(elf);
+}
+
+int tt_obj_cache_resolve(struct tt_obj_cache *c, int fd, const char *display_path,
+			 const struct tt_resolve_opts *opts, const struct tt_resolution **out,
+			 struct tt_error *err)
+{
+	struct cache_entry *e, *grown;
+	struct tt_resolution *r = NULL;
+	struct tt_error rerr = { "" };
+	char build_id[65];
+	struct stat st;
+	int ret;
+
+	if (fstat(fd, &st))
+		return tt_error_set(err, errno, "fstat: %s", strerror(errno));
+	read_build_id(fd, display_path, build_id, sizeof(build_id));
+	e = cache_find(c, st.st_dev, st.st_ino, build_id);
+	if (e)
+		return cache_hit(e, out, err);
+
+	grown = realloc(c->e, (c->n + 1) * sizeof(*grown));
+	if (!grown)
+		return tt_error_set(err, ENOMEM, "out of memory");
+	c->e = grown;
+	c->analyses++;
+	ret = tt_resolve_fd(fd, display_path, opts, &r, &rerr);
+	e = &c->e[c->n++];
+	memset(e, 0, sizeof(*e));
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	snprintf(e->build_id, sizeof(e->build_id), "%s", build_id);
+	e->r = ret ? NULL : r;
+	e->ret = ret;
+	snprintf(e->msg, sizeof(e->msg), "%s", rerr.msg[0] ? rerr.msg : strerror(-ret));
+	return cache_hit(e, out, err);
+}

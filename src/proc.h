@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_PROC_H
+#define TLSTAP_PROC_H
+
+/*
+ * Process discovery for `resolve -p` and the attach manager: what a process
+ * runs and maps, read from /proc/PID/{exe,comm,maps}, and every file opened
+ * as the process sees it (through /proc/PID/root, so containerised processes
+ * work), plus a cache that analyses each distinct object once however many
+ * processes map it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlstap/resolve.h"
+
+/* One file-backed object with at least one executable mapping. */
+struct tt_proc_object {
+	char *path;          /* as in maps (the process's mount namespace), no " (deleted)" */
+	bool deleted;        /* unlinked or replaced since it was mapped */
+	uint64_t dev;        /* from maps: makedev(major, minor) of the mapped inode */
+	uint64_t ino;
+	uint64_t base;       /* start - file offset of its lowest mapping: the load bias
+			      * of objects linked at 0 (shared libraries, PIE) */
+	uint64_t exec_start; /* first executable mapping (also names it in map_files/) */
+	uint64_t exec_end;
+	uint64_t exec_offset;
+	size_t n_exec;       /* executable mappings */
+	bool is_exe;         /* the file /proc/PID/exe points to */
+};
+
+struct tt_proc {
+	int pid;
+	char comm[17];
+	char *exe;           /* readlink of /proc/PID/exe, no " (deleted)" */
+	struct tt_proc_object *objects;
+	size_t n_objects;
+};
+
+/*
+ * Read a process's executable and executable file mappings.  Errors:
+ * -ESRCH "no such process", -EACCES "permission denied ...", -ENOENT for a
+ * kernel thread (no executable).
+ */
+int tt_proc_read(int pid, struct tt_proc *p, struct tt_error *err);
+void tt_proc_free(struct tt_proc *p);
+
+/* The process still exists (and is not a zombie left of it). */
+bool tt_proc_alive(int pid);
+
+/*
+ * Open an object as mapped: /proc/PID/root/PATH when it is still the mapped
+ * inode, else the mapping itself (/proc/PID/map_files/, needs CAP_SYS_ADMIN).
+ * Never a different file of the same name: offsets from it would be wrong.
+ * Returns an fd (O_RDONLY|O_CLOEXEC) or a negative errno with err set.
+ */
+int tt_proc_open_object(const struct tt_proc *p, const struct tt_proc_object *o,
+			struct tt_error *err);
+
+/*
+ * Resolutions by device + inode + build-id.  The build-id is part of the key
+ * so that a reused inode (file deleted, another written) is never confused
+ * with the object cached under it.  Failures are cached as well.
+ */
+struct tt_obj_cache;
+
+struct tt_obj_cache *tt_obj_cache_new(void);
+void tt_obj_cache_free(struct tt_obj_cache *c);
+/*
+ * Resolution of the object open at fd (display_path names it in messages and
+ * in r->path the first time).  The result belongs to the cache.
+ */
+int tt_obj_cache_resolve(struct tt_obj_cache *c, int fd, const char *display_path,
+			 const struct tt_resolve_opts *opts, const struct tt_resolution **out,
+			 struct tt_error *err);
+/* How many objects were actually analysed (cache misses). */
+size_t tt_obj_cache_analyses(const struct tt_obj_cache *c);
+
+#endif

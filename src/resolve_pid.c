@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `tlstap resolve -p PID...`: for each process, its executable and every
+ * mapped object that is or might be TLS, each analysed once (object cache),
+ * with what the tracer would attach to and why anything else is skipped.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "resolve_pid.h"
+#include "resolve_print.h"
+
+/* What the tracer makes of one mapped object. */
+struct verdict {
+	const struct tt_proc_object *obj;
+	const struct tt_resolution *r; /* NULL when it could not be resolved */
+	bool listed;                   /* in "objects" (else in "skipped") */
+	bool attach;
+	char reason[512];
+	char version[128];             /* shown instead of r->library.version if set */
+};
+
+struct pid_report {
+	struct tt_proc proc;
+	struct verdict *v;
+	size_t n;
+	size_t n_attach;
+};
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static bool named_tls_library(const char *path)
+{
+	const char *b = base_name(path);
+
+	return !strncmp(b, "libssl", 6) || !strncmp(b, "libgnutls", 9) ||
+	       !strncmp(b, "libboringssl", 12);
+}
+
+/* "SSL_read, SSL_write, ..." of the found functions. */
+static void function_list(const struct tt_resolution *r, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < r->n_functions && used < len; i++) {
+		if (!r->functions[i].found)
+			continue;
+		used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+				 r->functions[i].name);
+	}
+}
+
+static size_t count_found(const struct tt_resolution *r, const char *prefix)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_functions; i++)
+		if (r->functions[i].found &&
+		    (!prefix || !strncmp(r->functions[i].name, prefix, strlen(prefix))))
+			n++;
+	return n;
+}
+
+static void judge_go(struct verdict *v)
+{
+	const struct tt_resolution *r = v->r;
+
+	v->listed = true;
+	v->attach = count_found(r, "crypto/tls.") > 0;
+	if (v->attach)
+		snprintf(v->reason, sizeof(v->reason), "Go %s crypto/tls (%zu functions)",
+			 r->go.version, count_found(r, "crypto/tls."));
+	else
+		snprintf(v->reason, sizeof(v->reason), "Go %s binary without crypto/tls functions",
+			 r->go.version);
+}
+
+static void judge_native(struct verdict *v)
+{
+	const struct tt_resolution *r = v->r;
+	char list[256];
+
+	v->listed = true;
+	v->attach = true;
+	function_list(r, list, sizeof(list));
+	snprintf(v->reason, sizeof(v->reason), "%s entry points: %s",
+		 r->library.name[0] ? r->library.name : "TLS", list);
+}
+
+/*
+ * kind none.  Listed (attach false) when a reader would look for TLS there:
+ * the executable, a library named like a TLS library, TLS code we cannot
+ * hook.  Skipped otherwise, with the reason in one phrase.
+ */
+static void judge_none(struct verdict *v)
+{
+	const struct tt_resolution *r = v->r;
+	const char *note = r->n_notes ? r->notes[0] : NULL;
+
+	if (r->library.name[0] && r->n_functions) {
+		/* libcrypto: OpenSSL without TLS (BIO_new_socket only). */
+		snprintf(v->reason, sizeof(v->reason), "no TLS entry points (%s %s, helper "
+			 "functions only)", r->library.name, "crypto library");
+		return;
+	}
+	/* A user of a shared libssl/libgnutls: the library is listed on its own. */
+	if (note && !strncmp(note, "uses a shared ", 14)) {
+		v->listed = v->obj->is_exe;
+		snprintf(v->reason, sizeof(v->reason), "%s", note);
+		return;
+	}
+	if (note) {
+		v->listed = true;
+		snprintf(v->reason, sizeof(v->reason), "%s", note);
+		return;
+	}
+	if (v->obj->is_exe) {
+		v->listed = true;
+		snprintf(v->reason, sizeof(v->reason), "no TLS code of its own (any TLS library "
+			 "it uses is listed separately)");
+		return;
+	}
+	if (named_tls_library(v->obj->path)) {
+		v->listed = true;
+		snprintf(v->reason, sizeof(v->reason), "named like a TLS library but defines no "
+			 "TLS entry points (stripped?)");
+		return;
+	}
+	snprintf(v->reason, sizeof(v->reason), "not a TLS library");
+}
+
+static void judge(struct verdict *v)
+{
+	switch (v->r->kind) {
+	case TT_KIND_GO:
+		judge_go(v);
+		break;
+	case TT_KIND_NATIVE:
+		judge_native(v);
+		break;
+	default:
+		judge_none(v);
+	}
+}
+
+/*
+ * libssl keeps no version string (libcrypto does), so the resolver could
+ * only give a lower bound from symbol versions.  In a process the libcrypto
+ * it runs with is known: libcrypto.so.N next to libssl.so.N.
+ */
+static void version_from_libcrypto(struct pid_report *pr, struct verdict *v)
+{
+	const char *ssl = v->obj->path, *b = base_name(ssl), *suffix;
+
+	if (!v->attach || strcmp(v->r->library.name, "openssl") ||
+	    strncmp(v->r->library.version, ">=", 2) || strncmp(b, "libssl", 6))
+		return;
+	suffix = b + 6; /* ".so.3" */
+	for (size_t i = 0; i < pr->n; i++) {
+		const struct verdict *c = &pr->v[i];
+		const char *cb;
+
+		if (!c->r || !c->r->library.version[0] || strcmp(c->r->library.name, "openssl"))
+			continue;
+		cb = base_name(c->obj->path);
+		if (strncmp(cb, "libcrypto", 9) || strcmp(cb + 9, suffix) ||
+		    cb - c->obj->path != b - ssl || strncmp(c->obj->path, ssl, b - ssl))
+			continue;
+		snprintf(v->version, sizeof(v->version), "%s", c->r->library.version);
+		snprintf(v->reason + strlen(v->reason), sizeof(v->reason) - strlen(v->reason),
+			 " (version from %s mapped alongside)", cb);
+		return;
+	}
+}
+
+static int analyse(struct tt_obj_cache *cache, struct pid_report *pr,
+		   const struct tt_resolve_opts *opts, struct tt_error *err)
+{
+	struct tt_error oerr;
+	int fd, ret;
+
+	pr->v = calloc(pr->proc.n_objects ? pr->proc.n_objects : 1, sizeof(*pr->v));
+	if (!pr->v)
+		return tt_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < pr->proc.n_objects; i++) {
+		struct verdict *v = &pr->v[pr->n++];
+
+		v->obj = &pr->proc.objects[i];
+		fd = tt_proc_open_object(&pr->proc, v->obj, &oerr);
+		if (fd == -ESRCH)
+			return tt_error_set(err, ESRCH, "process exited during analysis");
+		if (fd < 0) {
+			v->listed = v->obj->is_exe;
+			snprintf(v->reason, sizeof(v->reason), "%s", oerr.msg);
+			continue;
+		}
+		ret = tt_obj_cache_resolve(cache, fd, v->obj->path, opts, &v->r, &oerr);
+		close(fd);
+		if (ret) {
+			v->r = NULL;
+			v->listed = v->obj->is_exe;
+			snprintf(v->reason, sizeof(v->reason), "%s", oerr.msg);
+			continue;
+		}
+		judge(v);
+	}
+	for (size_t i = 0; i < pr->n; i++) {
+		version_from_libcrypto(pr, &pr->v[i]);
+		pr->n_attach += pr->v[i].attach;
+	}
+	/* Whatever we read about a process that is gone may be half of it. */
+	if (!tt_proc_alive(pr->proc.pid))
+		return tt_error_set(err, ESRCH, "process exited during analysis");
+	return 0;
+}
+
+/*
+ * The resolution as this process sees it: its path and, for libssl, the
+ * version of its libcrypto (the lower-bound note is then dropped).  Shallow:
+ * the cached resolution is shared by every process and never modified.
+ * Free view->notes with free() when it differs from v->r->notes.
+ */
+static struct tt_resolution view_of(const struct verdict *v)
+{
+	struct tt_resolution view = *v->r;
+	char **notes;
+
+	view.path = v->obj->path;
+	if (!v->version[0])
+		return view;
+	snprintf(view.library.version, sizeof(view.library.version), "%s", v->version);
+	notes = calloc(v->r->n_notes + 1, sizeof(*notes));
+	if (!notes)
+		return view;
+	view.notes = notes;
+	view.n_notes = 0;
+	for (size_t i = 0; i < v->r->n_notes; i++)
+		if (strncmp(v->r->notes[i], "version:", 8))
+			notes[view.n_notes++] = v->r->notes[i];
+	return view;
+}
+
+static void view_done(const struct verdict *v, struct tt_resolution *view)
+{
+	if (view->notes != v->r->notes)
+		free(view->notes);
+}
+
+static void print_text(FILE *f, const struct pid_report *pr)
+{
+	const struct tt_proc *p = &pr->proc;
+
+	fprintf(f, "pid %d (%s): %s\n", p->pid, p->comm, p->exe);
+	for (size_t i = 0; i < pr->n; i++) {
+		const struct verdict *v = &pr->v[i];
+		struct tt_resolution view;
+
+		if (!v->listed)
+			continue;
+		fprintf(f, "  %s %s%s: %s\n", v->attach ? "attach" : "no-attach", v->obj->path,
+			v->obj->is_exe ? " (executable)" : "", v->reason);
+		fprintf(f, "    mapped at base 0x%" PRIx64 "\n", v->obj->base);
+		if (!v->r)
+			continue;
+		view = view_of(v);
+		tt_print_resolution_text(f, &view, "    ");
+		view_done(v, &view);
+	}
+	for (size_t i = 0; i < pr->n; i++) {
+		const struct verdict *v = &pr->v[i];
+
+		if (!v->listed)
+			fprintf(f, "  skip %s: %s\n", v->obj->path, v->reason);
+	}
+}
+
+/*
+ * One entry of "objects": the single-file resolution object with "attach",
+ * "reason" and "base" added.  The printer writes a whole object, so it is
+ * written into a buffer through the same writer (commas stay right) and
+ * spliced: everything but its closing brace, then our keys, then the brace.
+ */
+static void json_object_entry(struct tt_json *j, const struct verdict *v)
+{
+	struct tt_resolution view = view_of(v);
+	FILE *real = j->f, *mem;
+	char *buf = NULL;
+	size_t len = 0;
+
+	mem = open_memstream(&buf, &len);
+	if (!mem)
+		return;
+	j->f = mem;
+	tt_print_resolution_json(j, &view);
+	view_done(v, &view);
+	fclose(mem);
+	j->f = real;
+	if (!buf || !len || buf[len - 1] != '}') {
+		free(buf);
+		return;
+	}
+	fwrite(buf, 1, len - 1, real);
+	free(buf);
+	/* Reopen the object in the writer's bookkeeping: not first, same depth+1. */
+	if (j->depth + 1 < TT_JSON_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = false;
+	tt_json_kv_bool(j, "attach", v->attach);
+	tt_json_kv_string(j, "reason", v->reason);
+	tt_json_kv_bool(j, "executable", v->obj->is_exe);
+	tt_json_kv_uint(j, "base", v->obj->base);
+	tt_json_object_end(j);
+}
+
+/* An object that could not be opened or resolved (only the executable is listed). */
+static void json_unresolved_entry(struct tt_json *j, const struct verdict *v)
+{
+	tt_json_object_begin(j);
+	tt_json_kv_string(j, "path", v->obj->path);
+	tt_json_kv_string(j, "kind", "none");
+	tt_json_kv_bool(j, "attach", false);
+	tt_json_kv_string(j, "reason", v->reason);
+	tt_json_kv_bool(j, "executable", v->obj->is_exe);
+	tt_json_kv_uint(j, "base", v->obj->base);
+	tt_json_object_end(j);
+}
+
+static void print_json(FILE *f, const struct pid_report *pr)
+{
+	const struct tt_proc *p = &pr->proc;
+	struct tt_json j;
+
+	tt_json_init(&j, f);
+	tt_json_object_begin(&j);
+	tt_json_kv_int(&j, "pid", p->pid);
+	tt_json_kv_string(&j, "exe", p->exe);
+	tt_json_kv_string(&j, "comm", p->comm);
+	tt_json_key(&j, "objects");
+	tt_json_array_begin(&j);
+	for (size_t i = 0; i < pr->n; i++) {
+		if (!pr->v[i].listed)
+			continue;
+		if (pr->v[i].r)
+			json_object_entry(&j, &pr->v[i]);
+		else
+			json_unresolved_entry(&j, &pr->v[i]);
+	}
+	tt_json_array_end(&j);
+	tt_json_key(&j, "skipped");
+	tt_json_array_begin(&j);
+	for (size_t i = 0; i < pr->n; i++) {
+		if (pr->v[i].listed)
+			continue;
+		tt_json_object_begin(&j);
+		tt_json_kv_string(&j, "path", pr->v[i].obj->path);
+		tt_json_kv_string(&j, "reason", pr->v[i].reason);
+		tt_json_object_end(&j);
+	}
+	tt_json_array_end(&j);
+	tt_json_object_end(&j);
+	tt_json_newline(&j);
+}
+
+static int resolve_one(struct tt_obj_cache *cache, int pid, const struct tt_resolve_opts *opts,
+		       bool json, FILE *out)
+{
+	struct pid_report pr = { 0 };
+	struct tt_error err = { "" };
+	int ret;
+
+	ret = tt_proc_read(pid, &pr.proc, &err);
+	if (ret)
+		goto out;
+	ret = analyse(cache, &pr, opts, &err);
+	if (ret)
+		goto out;
+	if (json)
+		print_json(out, &pr);
+	else
+		print_text(out, &pr);
+	fflush(out);
+	if (!pr.n_attach)
+		ret = tt_error_set(&err, ENOENT, "nothing TLS to trace (no Go crypto/tls, no "
+				   "OpenSSL/GnuTLS entry points in %zu mapped objects)", pr.n);
+out:
+	if (ret)
+		fprintf(stderr, "tlstap: pid %d: %s\n", pid, err.msg);
+	free(pr.v);
+	tt_proc_free(&pr.proc);
+	return ret;
+}
+
+int tt_resolve_pids(const int *pids, size_t n_pids, const struct tt_resolve_opts *opts,
+		    bool json, FILE *out)
+{
+	struct tt_obj_cache *cache;
+	int failed = 0;
+
+	cache = tt_obj_cache_new();
+	if (!cache) {
+		fprintf(stderr, "tlstap: out of memory\n");
+		return (int)n_pids;
+	}
+	for (size_t i = 0; i < n_pids; i++)
+		failed += resolve_one(cache, pids[i], opts, json, out) != 0;
+	/* Lets tests check that shared objects were analysed once. */
+	if (getenv("TLSTAP_DEBUG_CACHE"))
+		fprintf(stderr, "tlstap: %zu objects analysed for %zu processes\n",
+			tt_obj_cache_analyses(cache), n_pids);
+	tt_obj_cache_free(cache);
+	return failed;
+}
