@@ -15,7 +15,7 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 PKGS     := libbpf libelf capstone
-CPPFLAGS := -Iinclude -Iresolver -Isrc -I$(BUILD) -I$(BUILD)/skel -I/usr/include/libdwarf \
+CPPFLAGS := -Iinclude -iquote resolver -iquote src -I$(BUILD) -I$(BUILD)/skel -I/usr/include/libdwarf \
 	    -DTLSTAP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
