@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Go resolver: build info (version, module, ABI, cgo), the traced
+ * crypto/tls functions (from .symtab, else from .gopclntab), their RET sites
+ * and prologue (capstone), their argument/result locations (Go ABI), the
+ * net.Conn itab of *net.TCPConn, and the struct layouts (DWARF, else the
+ * per-version table).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <elf.h>
+
+#include "go.h"
+#include "goint.h"
+#include "golayout.h"
+
+const char *const tt_go_traced_functions[] = {
+	"crypto/tls.(*Conn).Read",
+	"crypto/tls.(*Conn).Write",
+	"crypto/tls.(*Conn).Close",
+};
+const size_t tt_go_n_traced_functions =
+	sizeof(tt_go_traced_functions) / sizeof(tt_go_traced_functions[0]);
+
+#define N_TRACED (sizeof(tt_go_traced_functions) / sizeof(tt_go_traced_functions[0]))
+
+bool tt_go_detect(const struct tt_elf *elf)
+{
+	struct tt_elf_section s;
+	struct tt_elf_symbol sym;
+	struct tt_buildinfo bi;
+
+	if (!tt_elf_section(elf, ".go.buildinfo", &s) || !tt_elf_section(elf, ".gopclntab", &s) ||
+	    !tt_elf_section(elf, ".data.rel.ro.gopclntab", &s) ||
+	    !tt_elf_section(elf, ".note.go.buildid", &s))
+		return true;
+	if (!tt_elf_find_symbol(elf, "runtime.buildVersion", TT_ELF_SYMTAB, &sym))
+		return true;
+	return tt_go_buildinfo(elf, &bi, NULL) == 0;
+}
+
+/* What one walk over .symtab collects. */
+struct symscan {
+	struct tt_elf_symbol fn[N_TRACED];
+	bool have_fn[N_TRACED];
+	bool cgo;
+	bool have_itab;
+	uint64_t itab;
+};
+
+static int scan_sym(const struct tt_elf_symbol *s, void *ctx)
+{
+	struct symscan *sc = ctx;
+	const char *n = s->name;
+
+	if (s->shndx == SHN_UNDEF)
+		return 0;
+	if (!strcmp(n, "_cgo_init") || !strcmp(n, "x_cgo_init")) {
+		sc->cgo = true;
+		return 0;
+	}
+	if (!strcmp(n, "go:itab.*net.TCPConn,net.Conn") ||
+	    !strcmp(n, "go.itab.*net.TCPConn,net.Conn")) {
+		sc->have_itab = true;
+		sc->itab = s->value;
+		return 0;
+	}
+	if (s->type != STT_FUNC || strncmp(n, "crypto/tls.", 11))
+		return 0;
+	/* Exact names only: "X.abi0" (the ABI0 wrapper) never matches "X". */
+	for (size_t i = 0; i < N_TRACED; i++) {
+		if (strcmp(n, tt_go_traced_functions[i]))
+			continue;
+		/* Duplicates: keep the larger body (a wrapper is a few bytes). */
+		if (!sc->have_fn[i] || s->size > sc->fn[i].size) {
+			sc->fn[i] = *s;
+			sc->have_fn[i] = true;
+		}
+	}
+	return 0;
+}
+
+static void set_abi(struct tt_resolution *r)
+{
+	const struct tt_go_info *g = &r->go;
+	bool reg = false;
+
+	if (g->major > 1)
+		reg = true;
+	else if (r->arch == TT_ARCH_X86_64)
+		reg = g->minor >= 17;
+	else if (r->arch == TT_ARCH_ARM64)
+		reg = g->minor >= 18;
+	r->go.abi = reg ? TT_GO_ABI_REGISTER : TT_GO_ABI_STACK;
+}
+
+static bool has_dwarf(const struct tt_elf *elf)
+{
+	struct tt_elf_section s;
+
+	return !tt_elf_section(elf, ".debug_info", &s) || !tt_elf_section(elf, ".zdebug_info", &s);
+}
+
+/* Functions not in .symtab: one pass over the pclntab for all of them. */
+static int functions_from_pclntab(const struct tt_elf *elf, struct tt_resolution *r,
+				  struct tt_error *err)
+{
+	uint64_t entry[N_TRACED] = { 0 }, size[N_TRACED] = { 0 };
+	struct tt_pclntab pt;
+	int ret;
+
+	ret = tt_pclntab_open(elf, &pt, err);
+	if (ret)
+		return ret;
+	ret = tt_pclntab_lookup(&pt, tt_go_traced_functions, N_TRACED, entry, size, err);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < N_TRACED; i++) {
+		struct tt_function *f = &r->functions[i];
+
+		if (f->found || !entry[i])
+			continue;
+		f->found = true;
+		f->source = TT_SYM_PCLNTAB;
+		f->address = entry[i];
+		f->size = size[i];
+	}
+	return 0;
+}
+
+static int analyse_function(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
+			    struct tt_resolution *r, struct tt_function *f, struct tt_error *err)
+{
+	int ret;
+
+	if (tt_elf_vaddr_to_offset(elf, f->address, &f->file_offset))
+		return tt_error_set(err, EINVAL, "corrupted: %s at 0x%llx is not in a loaded segment",
+				    f->name, (unsigned long long)f->address);
+	ret = tt_goabi_locations(r->arch, r->go.abi, f, err);
+	if (ret)
+		return ret;
+	ret = tt_disasm_returns(elf, r->arch, f, err);
+	if (ret)
+		return ret;
+	if (opts && !opts->want_prologue)
+		return 0;
+	return tt_disasm_prologue(elf, r->arch, f, err);
+}
+
+static int resolve_functions(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
+			     struct tt_resolution *r, const struct symscan *sc,
+			     struct tt_error *err)
+{
+	bool missing = false;
+	int ret;
+
+	r->functions = calloc(N_TRACED, sizeof(*r->functions));
+	if (!r->functions)
+		return tt_error_set(err, ENOMEM, "out of memory");
+	r->n_functions = N_TRACED;
+	for (size_t i = 0; i < N_TRACED; i++) {
+		struct tt_function *f = &r->functions[i];
+
+		f->name = tt_go_traced_functions[i];
+		if (!sc->have_fn[i]) {
+			missing = true;
+			continue;
+		}
+		f->found = true;
+		f->source = TT_SYM_SYMTAB;
+		f->address = sc->fn[i].value;
+		f->size = sc->fn[i].size;
+	}
+	if (missing) {
+		ret = functions_from_pclntab(elf, r, err);
+		/* No pclntab and no symbols: report the functions as not found. */
+		if (ret && ret != -ENOENT)
+			return ret;
+	}
+	for (size_t i = 0; i < N_TRACED; i++) {
+		if (!r->functions[i].found)
+			continue;
+		ret = analyse_function(elf, opts, r, &r->functions[i], err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int resolve_layout(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
+			  struct tt_resolution *r, struct tt_error *err)
+{
+	struct tt_go_info *g = &r->go;
+	int ret;
+
+	if (g->has_dwarf && !tt_go_layout_from_dwarf(elf, r->fields, NULL)) {
+		g->layout_source = TT_LAYOUT_DWARF;
+		return 0;
+	}
+	for (int i = 0; i < TT_F_COUNT; i++)
+		r->fields[i] = TT_FIELD_UNKNOWN;
+	ret = tt_go_layout_from_table(g->version, r->fields, g->layout_version,
+				      sizeof(g->layout_version), err);
+	if (ret == -ENOENT && opts && opts->assume_go_version)
+		ret = tt_go_layout_from_table(opts->assume_go_version, r->fields, g->layout_version,
+					      sizeof(g->layout_version), err);
+	if (ret)
+		return ret;
+	g->layout_source = TT_LAYOUT_TABLE;
+	return 0;
+}
+
+int tt_go_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
+		  struct tt_resolution *r, struct tt_error *err)
+{
+	struct symscan sc = { 0 };
+	struct tt_buildinfo bi;
+	struct tt_go_info *g = &r->go;
+	int ret;
+
+	r->kind = TT_KIND_GO;
+	if (r->arch == TT_ARCH_UNKNOWN)
+		return tt_error_set(err, ENOTSUP, "Go binary for an unsupported architecture");
+	ret = tt_go_buildinfo(elf, &bi, err);
+	if (ret == -ENOENT && opts && opts->assume_go_version) {
+		memset(&bi, 0, sizeof(bi));
+		bi.cgo_setting = -1;
+		snprintf(bi.version, sizeof(bi.version), "%s%s",
+			 strncmp(opts->assume_go_version, "go", 2) ? "go" : "",
+			 opts->assume_go_version);
+		ret = tt_go_parse_version(bi.version, &bi.major, &bi.minor, &bi.patch);
+		if (ret)
+			return tt_error_set(err, EINVAL, "--assume-go-version: bad version \"%s\"",
+					    opts->assume_go_version);
+	}
+	if (ret)
+		return ret;
+	snprintf(g->version, sizeof(g->version), "%s", bi.version);
+	snprintf(g->module, sizeof(g->module), "%s", bi.module);
+	g->major = bi.major;
+	g->minor = bi.minor;
+	g->patch = bi.patch;
+	set_abi(r);
+	g->has_dwarf = has_dwarf(elf);
+	g->has_symtab = tt_elf_has_symtab(elf);
+
+	tt_elf_foreach_symbol(elf, TT_ELF_SYMTAB | TT_ELF_DYNSYM, scan_sym, &sc);
+	g->cgo = bi.cgo_setting == 1 || sc.cgo;
+	g->has_itab_tcpconn = sc.have_itab;
+	g->itab_tcpconn = sc.itab;
+
+	ret = resolve_functions(elf, opts, r, &sc, err);
+	if (ret)
+		return ret;
+	return resolve_layout(elf, opts, r, err);
+}
