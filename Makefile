@@ -66,9 +66,12 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 # --- C --------------------------------------------------------------------
 
-$(BUILD)/obj/%.o: %.c $(HEADERS) | $(SKELS)
+$(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The tracer embeds the BPF objects through their skeletons.
+$(CLI_OBJS) $(BUILD)/obj/src/main.o: $(SKELS)
 
 $(BUILD)/libtlstap.a: $(RESOLVER_OBJS) $(CLI_OBJS)
 	@rm -f $@

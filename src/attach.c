@@ -21,6 +21,8 @@
 #include "tracer.h"
 /* After tracer.h: the skeleton refers to struct tt_trace_settings. */
 #include "gotls.skel.h"
+#include "nativetls.skel.h"
+#include "proc.h"
 
 static int add_link(struct tt_target *tg, struct bpf_link *link)
 {
@@ -51,37 +53,16 @@ static int attach_one(struct tt_target *tg, struct bpf_program *prog, const char
 }
 
 /*
- * Load bias of an object in the process: runtime address minus ELF virtual
- * address, from the mapping of file offset fo of the file (dev, ino).
+ * Load bias of an object in the process (runtime address minus ELF virtual
+ * address), from its executable mapping and a function of it: fo and vaddr
+ * are that function's file offset and address.
  */
-static int load_bias(int pid, uint64_t dev, uint64_t ino, uint64_t fo, uint64_t vaddr,
-		     uint64_t *bias)
+static int load_bias(const struct tt_proc_object *o, uint64_t fo, uint64_t vaddr, uint64_t *bias)
 {
-	char path[64], line[4096];
-	int ret = -ENOENT;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, end, pgoff, inode;
-		unsigned int maj, min;
-
-		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &start, &end, &pgoff, &maj, &min,
-			   &inode) != 6)
-			continue;
-		if (inode != ino || makedev(maj, min) != dev)
-			continue;
-		if (fo < pgoff || fo >= pgoff + (end - start))
-			continue;
-		*bias = start + (fo - pgoff) - vaddr;
-		ret = 0;
-		break;
-	}
-	fclose(f);
-	return ret;
+	if (fo < o->exec_offset || fo >= o->exec_offset + (o->exec_end - o->exec_start))
+		return -ENOENT;
+	*bias = o->exec_start + (fo - o->exec_offset) - vaddr;
+	return 0;
 }
 
 static const struct {
@@ -123,7 +104,7 @@ static int go_config_from(const struct tt_resolution *r, uint64_t bias, struct t
 }
 
 static int attach_go(struct tt_tracer *t, struct tt_target *tg, const struct tt_resolution *r,
-		     const char *path, struct tt_error *err)
+		     const struct tt_proc_object *o, const char *path, struct tt_error *err)
 {
 	const struct tt_function *read = tt_resolution_function(r, go_hooks[0].name);
 	struct tt_go_config cfg;
@@ -136,7 +117,7 @@ static int attach_go(struct tt_tracer *t, struct tt_target *tg, const struct tt_
 				    r->path, r->go.version);
 	if (!read || !read->found)
 		return tt_error_set(err, ENOENT, "%s: crypto/tls.(*Conn).Read not found", r->path);
-	ret = load_bias(tg->pid, r->dev, r->ino, read->file_offset, read->address, &bias);
+	ret = load_bias(o, read->file_offset, read->address, &bias);
 	if (ret < 0)
 		return tt_error_set(err, -ret, "%s: not mapped in process %d", r->path, tg->pid);
 	ret = go_config_from(r, bias, &cfg, err);
@@ -175,33 +156,182 @@ static int attach_go(struct tt_tracer *t, struct tt_target *tg, const struct tt_
 	return 0;
 }
 
-int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
-{
-	struct tt_resolution *r = NULL;
-	char path[64];
-	ssize_t n;
-	int fd, ret;
+/* Native entry points and how the BPF side must read them. */
+static const struct {
+	const char *name;
+	uint64_t cookie;
+	bool ret_probe;
+} native_hooks[] = {
+	{ "SSL_read", TT_NCOOKIE(TT_LIB_OPENSSL, TT_DIR_READ) | TT_NCOOKIE_INT_RET, true },
+	{ "SSL_write", TT_NCOOKIE(TT_LIB_OPENSSL, TT_DIR_WRITE) | TT_NCOOKIE_INT_RET, true },
+	{ "SSL_read_ex",
+	  TT_NCOOKIE(TT_LIB_OPENSSL, TT_DIR_READ) | TT_NCOOKIE_EX | TT_NCOOKIE_INT_RET, true },
+	{ "SSL_write_ex",
+	  TT_NCOOKIE(TT_LIB_OPENSSL, TT_DIR_WRITE) | TT_NCOOKIE_EX | TT_NCOOKIE_INT_RET, true },
+	{ "gnutls_record_recv", TT_NCOOKIE(TT_LIB_GNUTLS, TT_DIR_READ), true },
+	{ "gnutls_record_send", TT_NCOOKIE(TT_LIB_GNUTLS, TT_DIR_WRITE), true },
+	{ "SSL_free", TT_NCOOKIE_FORGET, false },
+	{ "SSL_shutdown", TT_NCOOKIE_FORGET, false },
+	{ "gnutls_deinit", TT_NCOOKIE_FORGET, false },
+	{ "gnutls_bye", TT_NCOOKIE_FORGET, false },
+};
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", tg->pid);
-	n = readlink(path, tg->exe, sizeof(tg->exe) - 1);
-	if (n < 0)
-		return tt_error_set(err, errno, "pid %d: %s", tg->pid,
-				    errno == ENOENT ? "no such process" : strerror(errno));
-	tg->exe[n] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return tt_error_set(err, errno, "pid %d: cannot open %s: %s", tg->pid, tg->exe,
+static int attach_native_prog(struct tt_target *tg, struct bpf_program *prog, bool retprobe,
+			      const char *path, uint64_t offset, uint64_t cookie,
+			      struct tt_error *err)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe);
+	struct bpf_link *link;
+
+	link = bpf_program__attach_uprobe_opts(prog, tg->pid, path, offset, &opts);
+	if (!link)
+		return tt_error_set(err, errno, "%s at %s+0x%" PRIx64 ": %s",
+				    retprobe ? "uretprobe" : "uprobe", path, offset,
 				    strerror(errno));
-	ret = tt_resolve_fd(fd, tg->exe, &t->ropts, &r, err);
-	close(fd);
+	if (add_link(tg, link)) {
+		bpf_link__destroy(link);
+		return tt_error_set(err, ENOMEM, "out of memory");
+	}
+	tg->n_native_probes++;
+	return 0;
+}
+
+/* The syscall hook is system-wide (it filters on the thread being inside a
+ * traced TLS call): attach it once, with the first native target. */
+static int ensure_sys_enter(struct tt_tracer *t, struct tt_error *err)
+{
+	if (t->sys_enter_link)
+		return 0;
+	t->sys_enter_link = bpf_program__attach(t->native->progs.native_sys_enter);
+	if (!t->sys_enter_link)
+		return tt_error_set(err, errno, "tp_btf/sys_enter: %s", strerror(errno));
+	return 0;
+}
+
+static int attach_native(struct tt_tracer *t, struct tt_target *tg, const struct tt_resolution *r,
+			 const char *path, struct tt_error *err)
+{
+	uint32_t key = tg->pid;
+	uint8_t one = 1;
+	int ret, hooked = 0;
+
+	ret = ensure_sys_enter(t, err);
 	if (ret < 0)
 		return ret;
-	if (r->kind == TT_KIND_GO)
-		ret = attach_go(t, tg, r, path, err);
-	else
-		ret = tt_error_set(err, ENOTSUP, "pid %d: %s: no Go TLS in it (native TLS is not "
-					  "traced yet)", tg->pid, tg->exe);
-	tt_resolution_free(r);
+	if (bpf_map_update_elem(bpf_map__fd(t->native->maps.native_tgids), &key, &one, BPF_ANY))
+		return tt_error_set(err, errno, "native_tgids map: %s", strerror(errno));
+	for (size_t i = 0; i < sizeof(native_hooks) / sizeof(native_hooks[0]); i++) {
+		const struct tt_function *fn = tt_resolution_function(r, native_hooks[i].name);
+
+		if (!fn || !fn->found)
+			continue;
+		ret = attach_native_prog(tg, t->native->progs.native_tls_entry, false, path,
+					 fn->file_offset, native_hooks[i].cookie, err);
+		if (ret == 0 && native_hooks[i].ret_probe)
+			ret = attach_native_prog(tg, t->native->progs.native_tls_return, true,
+						 path, fn->file_offset, native_hooks[i].cookie,
+						 err);
+		if (ret < 0)
+			return ret;
+		hooked += native_hooks[i].ret_probe;
+	}
+	if (hooked)
+		tg->n_native_objects++;
+	return 0;
+}
+
+static bool target_has_object(const struct tt_target *tg, uint64_t dev, uint64_t ino)
+{
+	for (size_t i = 0; i < tg->n_objects; i++)
+		if (tg->objects[i].dev == dev && tg->objects[i].ino == ino)
+			return true;
+	return false;
+}
+
+static int remember_object(struct tt_target *tg, uint64_t dev, uint64_t ino)
+{
+	struct tt_target_object *o = realloc(tg->objects, (tg->n_objects + 1) * sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	tg->objects = o;
+	tg->objects[tg->n_objects++] = (struct tt_target_object){ dev, ino };
+	return 0;
+}
+
+/* Resolve one mapped object and attach what it needs. */
+static int attach_object(struct tt_tracer *t, struct tt_target *tg, const struct tt_proc *p,
+			 const struct tt_proc_object *o, struct tt_error *err)
+{
+	const struct tt_resolution *r;
+	char path[64];
+	int fd, ret;
+
+	fd = tt_proc_open_object(p, o, err);
+	if (fd < 0)
+		return fd;
+	ret = tt_obj_cache_resolve(t->cache, fd, o->path, &t->ropts, &r, err);
+	if (ret < 0)
+		goto out;
+	/* The kernel follows the magic link to the very inode we resolved. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (r->kind == TT_KIND_GO && o->is_exe)
+		ret = attach_go(t, tg, r, o, path, err);
+	else if (r->kind == TT_KIND_NATIVE)
+		ret = attach_native(t, tg, r, path, err);
+out:
+	close(fd);
+	return ret;
+}
+
+/* Attach every object of the process not handled yet. */
+static int attach_new_objects(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
+{
+	struct tt_proc p = { 0 };
+	int ret, added = 0;
+
+	ret = tt_proc_read(tg->pid, &p, err);
+	if (ret < 0)
+		return ret;
+	snprintf(tg->exe, sizeof(tg->exe), "%s", p.exe ? p.exe : "?");
+	for (size_t i = 0; i < p.n_objects; i++) {
+		const struct tt_proc_object *o = &p.objects[i];
+		struct tt_error oerr = { "" };
+
+		if (target_has_object(tg, o->dev, o->ino))
+			continue;
+		if (remember_object(tg, o->dev, o->ino)) {
+			ret = tt_error_set(err, ENOMEM, "out of memory");
+			break;
+		}
+		ret = attach_object(t, tg, &p, o, &oerr);
+		if (ret < 0) {
+			/* The executable is what was asked for: its failure is fatal.
+			 * A library that cannot be handled is reported and skipped. */
+			if (o->is_exe) {
+				tt_error_set(err, -ret, "pid %d: %s", tg->pid, oerr.msg);
+				break;
+			}
+			fprintf(stderr, "tlstap: pid %d: skipping %s: %s\n", tg->pid, o->path,
+				oerr.msg);
+			ret = 0;
+			continue;
+		}
+		added++;
+	}
+	tt_proc_free(&p);
+	return ret < 0 ? ret : added;
+}
+
+int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
+{
+	int ret = attach_new_objects(t, tg, err);
+
+	if (ret >= 0 && !tg->n_go_probes && !tg->n_native_objects)
+		ret = tt_error_set(err, ENOENT,
+				   "pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS entry "
+				   "points mapped",
+				   tg->pid, tg->exe);
 	if (ret < 0) {
 		tt_tracer_detach(t, tg);
 		return ret;
@@ -210,20 +340,28 @@ int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 	return 0;
 }
 
-/* Delete every key of map whose first __u32 is tgid: collect, then delete,
- * since deleting during the walk would restart it. */
-static void sweep_tgid(int map_fd, size_t key_size, uint32_t tgid)
+int tt_tracer_rescan(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
+{
+	return attach_new_objects(t, tg, err);
+}
+
+/*
+ * Delete every key of map that holds tgid at byte tgid_off (0 for the struct
+ * keys, 4 for a little-endian pid_tgid __u64): collect, then delete, since
+ * deleting during the walk would restart it.
+ */
+static void sweep_tgid(int map_fd, size_t key_size, size_t tgid_off, uint32_t tgid)
 {
 	uint8_t prev[64], next[64], *keys = NULL;
 	size_t n = 0, cap = 0;
 	bool first = true;
 
-	if (key_size > sizeof(next))
+	if (key_size > sizeof(next) || tgid_off + sizeof(tgid) > key_size)
 		return;
 	while (bpf_map_get_next_key(map_fd, first ? NULL : prev, next) == 0) {
 		first = false;
 		memcpy(prev, next, key_size);
-		if (*(uint32_t *)next != tgid)
+		if (memcmp(next + tgid_off, &tgid, sizeof(tgid)) != 0)
 			continue;
 		if (n == cap) {
 			uint8_t *k = realloc(keys, (cap ? 2 * cap : 64) * key_size);
@@ -249,10 +387,24 @@ void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg)
 	free(tg->links);
 	tg->links = NULL;
 	tg->n_links = 0;
+	free(tg->objects);
+	tg->objects = NULL;
+	tg->n_objects = 0;
 	tg->attached = false;
-	if (!t->go)
-		return;
-	bpf_map_delete_elem(bpf_map__fd(t->go->maps.go_config), &key);
-	sweep_tgid(bpf_map__fd(t->go->maps.go_calls), sizeof(struct tt_go_call_key), tg->pid);
-	sweep_tgid(bpf_map__fd(t->go->maps.go_conns), sizeof(struct tt_go_conn_key), tg->pid);
+	if (t->go) {
+		bpf_map_delete_elem(bpf_map__fd(t->go->maps.go_config), &key);
+		sweep_tgid(bpf_map__fd(t->go->maps.go_calls), sizeof(struct tt_go_call_key), 0,
+			   tg->pid);
+		sweep_tgid(bpf_map__fd(t->go->maps.go_conns), sizeof(struct tt_go_conn_key), 0,
+			   tg->pid);
+	}
+	if (t->native) {
+		bpf_map_delete_elem(bpf_map__fd(t->native->maps.native_tgids), &key);
+		/* native_calls is keyed by pid_tgid: tgid is the upper half. */
+		sweep_tgid(bpf_map__fd(t->native->maps.native_calls), sizeof(uint64_t), 4, tg->pid);
+		sweep_tgid(bpf_map__fd(t->native->maps.native_conns),
+			   sizeof(struct tt_native_conn_key), 0, tg->pid);
+		sweep_tgid(bpf_map__fd(t->native->maps.fd_conns), sizeof(struct tt_fd_key), 0,
+			   tg->pid);
+	}
 }

@@ -24,8 +24,11 @@ static const char trace_usage[] =
 	"and how the connection was attributed (go-memory, syscall-fd, cache,\n"
 	"ambiguous, none).  Needs root (CAP_BPF + CAP_PERFMON + CAP_SYS_ADMIN).\n"
 	"\n"
-	"Traced now: Go crypto/tls (register ABI: amd64 go1.17+, arm64 go1.18+),\n"
-	"(*Conn).Read when n > 0 and (*Conn).Write when err == nil.\n"
+	"Traced: Go crypto/tls (register ABI: amd64 go1.17+, arm64 go1.18+):\n"
+	"(*Conn).Read when n > 0, (*Conn).Write when err == nil; OpenSSL 1.1/3.x\n"
+	"SSL_read/SSL_write/SSL_read_ex/SSL_write_ex and GnuTLS gnutls_record_recv/\n"
+	"gnutls_record_send in the executable and every mapped library, including\n"
+	"libraries loaded later (rescanned twice a second).\n"
 	"\n"
 	"With -- CMD, CMD is started and traced from its first instruction, and\n"
 	"tlstap exits with CMD's exit status when CMD exits.\n"
@@ -284,15 +287,38 @@ static int attach_all(struct tt_tracer *t, struct trace_args *a)
 		}
 		attached++;
 		if (a->verbose)
-			fprintf(stderr, "tlstap: pid %d (%s): %zu Go probes attached\n", tg->pid,
-				tg->exe, tg->n_go_probes);
+			fprintf(stderr,
+				"tlstap: pid %d (%s): %zu Go probes, %zu native probes in %zu "
+				"objects\n",
+				tg->pid, tg->exe, tg->n_go_probes, tg->n_native_probes,
+				tg->n_native_objects);
 	}
 	return attached;
 }
 
+/* Libraries loaded after attach (dlopen) are found by looking again. */
+#define RESCAN_INTERVAL_S 0.5
+
+static void rescan_all(struct tt_tracer *t, struct trace_args *a)
+{
+	for (size_t i = 0; i < a->n_targets; i++) {
+		struct tt_target *tg = &a->targets[i];
+		struct tt_error err = { "" };
+		int n;
+
+		if (tg->gone || !tg->attached)
+			continue;
+		n = tt_tracer_rescan(t, tg, &err);
+		if (n < 0 && !pid_gone(tg->pid))
+			fprintf(stderr, "tlstap: rescan: %s\n", err.msg);
+		else if (n > 0 && a->verbose)
+			fprintf(stderr, "tlstap: pid %d: %d new object(s) attached\n", tg->pid, n);
+	}
+}
+
 static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs)
 {
-	double start = now_s(), last_stats = start;
+	double start = now_s(), last_stats = start, last_rescan = start;
 
 	while (!stop_signal) {
 		double now;
@@ -306,6 +332,10 @@ static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs
 		now = now_s();
 		if (a->duration > 0 && now - start >= a->duration)
 			break;
+		if (now - last_rescan >= RESCAN_INTERVAL_S) {
+			rescan_all(t, a);
+			last_rescan = now;
+		}
 		if (a->stats && now - last_stats >= 1.0) {
 			print_counters(t, "tlstap: stats: ");
 			last_stats = now;
@@ -360,6 +390,12 @@ static int run(struct trace_args *a)
 		if (rs.child < 0) {
 			fprintf(stderr, "tlstap: %s\n", err.msg);
 			ret = 127;
+			goto out;
+		}
+		if (tt_launch_run_to_entry(rs.child, &err) < 0) {
+			fprintf(stderr, "tlstap: %s\n", err.msg);
+			kill(rs.child, SIGKILL);
+			waitpid(rs.child, NULL, 0);
 			goto out;
 		}
 		add_target(a, rs.child);

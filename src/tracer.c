@@ -11,6 +11,8 @@
 #include "tracer.h"
 /* After tracer.h: the skeleton refers to struct tt_trace_settings. */
 #include "gotls.skel.h"
+#include "nativetls.skel.h"
+#include "proc.h"
 
 static const char *const counter_names[TT_C_COUNT] = {
 	[TT_C_EVENTS] = "events",
@@ -48,6 +50,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* tracefs is not needed: uprobes go through the perf PMU and the syscall
+ * hook is a BTF tracepoint. */
 int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
 		   struct tt_output *out, struct tt_error *err)
 {
@@ -55,6 +59,9 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings
 
 	libbpf_set_print(libbpf_print);
 	t->out = out;
+	t->cache = tt_obj_cache_new();
+	if (!t->cache)
+		return tt_error_set(err, ENOMEM, "out of memory");
 	t->go = gotls_bpf__open();
 	if (!t->go)
 		return tt_error_set(err, errno, "cannot open the Go TLS BPF object: %s",
@@ -64,6 +71,22 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings
 	if (ret)
 		return tt_error_set(err, -ret, "cannot load the Go TLS BPF programs: %s",
 				    strerror(-ret));
+
+	/* The native object shares the Go object's ring buffer and counters. */
+	t->native = nativetls_bpf__open();
+	if (!t->native)
+		return tt_error_set(err, errno, "cannot open the native TLS BPF object: %s",
+				    strerror(errno));
+	t->native->rodata->settings = *settings;
+	if (bpf_map__reuse_fd(t->native->maps.events, bpf_map__fd(t->go->maps.events)) ||
+	    bpf_map__reuse_fd(t->native->maps.counters, bpf_map__fd(t->go->maps.counters)))
+		return tt_error_set(err, errno, "cannot share the ring buffer: %s",
+				    strerror(errno));
+	ret = nativetls_bpf__load(t->native);
+	if (ret)
+		return tt_error_set(err, -ret, "cannot load the native TLS BPF programs: %s",
+				    strerror(-ret));
+
 	t->rb = ring_buffer__new(bpf_map__fd(t->go->maps.events), on_event, t, NULL);
 	if (!t->rb)
 		return tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
@@ -75,17 +98,29 @@ void tt_tracer_close(struct tt_tracer *t)
 {
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
+	bpf_link__destroy(t->sys_enter_link);
+	t->sys_enter_link = NULL;
+	nativetls_bpf__destroy(t->native);
+	t->native = NULL;
 	gotls_bpf__destroy(t->go);
 	t->go = NULL;
+	tt_obj_cache_free(t->cache);
+	t->cache = NULL;
 }
 
+/*
+ * Events are submitted without a wakeup until enough data waits (see
+ * rb_flags() in bpf/tlstap.bpf.h), so epoll may sleep through the timeout
+ * while events are queued: always consume after the wait.
+ */
 int tt_tracer_poll(struct tt_tracer *t, int timeout_ms)
 {
 	int ret = ring_buffer__poll(t->rb, timeout_ms);
 
-	if (ret == -EINTR)
-		return 0;
-	return ret;
+	if (ret < 0 && ret != -EINTR)
+		return ret;
+	ret = ring_buffer__consume(t->rb);
+	return ret == -EINTR ? 0 : ret;
 }
 
 void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT])

@@ -17,8 +17,10 @@
 #include "tlstap/trace.h"
 
 struct gotls_bpf;
+struct nativetls_bpf;
 struct ring_buffer;
 struct bpf_link;
+struct tt_obj_cache;
 
 struct tt_target {
 	int pid;
@@ -28,10 +30,21 @@ struct tt_target {
 	struct bpf_link **links;
 	size_t n_links;
 	size_t n_go_probes;
+	size_t n_native_probes;
+	size_t n_native_objects;
+	struct tt_target_object *objects; /* objects already handled (dev, ino) */
+	size_t n_objects;
+};
+
+struct tt_target_object {
+	uint64_t dev, ino;
 };
 
 struct tt_tracer {
 	struct gotls_bpf *go;
+	struct nativetls_bpf *native;
+	struct bpf_link *sys_enter_link; /* attached with the first native target */
+	struct tt_obj_cache *cache;      /* each object resolved once */
 	struct ring_buffer *rb;
 	struct tt_output *out;
 	struct tt_resolve_opts ropts;
@@ -50,6 +63,9 @@ const char *tt_counter_name(enum tt_counter c);
 
 /* Resolve the process and attach every probe it needs; message on error. */
 int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
+/* Look at the process's mappings again and attach libraries loaded since
+ * (dlopen); returns how many new objects were attached. */
+int tt_tracer_rescan(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
 /* Remove the process's probes and state (it exited, or we are done). */
 void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg);
 

@@ -166,6 +166,17 @@ struct tt_native_conn {
 	__u32 pad;
 };
 
+/*
+ * Cookie of a native probe (bpf_get_attach_cookie): what the hooked function
+ * is, so one BPF program serves every native entry point.
+ */
+#define TT_NCOOKIE(lib, dir) ((__u64)(lib) | (__u64)(dir) << 8)
+#define TT_NCOOKIE_LIB(c) ((c) & 0xff)
+#define TT_NCOOKIE_DIR(c) (((c) >> 8) & 0xff)
+#define TT_NCOOKIE_EX (1u << 16)      /* *_ex: byte count through a size_t * (4th arg) */
+#define TT_NCOOKIE_INT_RET (1u << 17) /* returns int (32-bit), not ssize_t */
+#define TT_NCOOKIE_FORGET (1u << 18)  /* SSL_free & co: drop the connection cache */
+
 /* Reverse index for close(): key {tgid, fd} -> SSL*. */
 struct tt_fd_key {
 	__u32 tgid;
