@@ -120,9 +120,11 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory e2e
 
+DEMO_GO ?= 1.22
 demo: deps
-	@$(MAKE) --no-print-directory all testdata
-	@BUILD=$(BUILD) scripts/demo.sh
+	@$(MAKE) --no-print-directory all $(BUILD)/testdata/go/$(DEMO_GO)/tlsserver-default \
+		$(BUILD)/testdata/go/$(DEMO_GO)/tlsclient-default
+	@BUILD=$(BUILD) DEMO_GO_VERSION=$(DEMO_GO) scripts/demo.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all testdata
