@@ -103,6 +103,24 @@ static bool has_dwarf(const struct tt_elf *elf)
 	return !tt_elf_section(elf, ".debug_info", &s) || !tt_elf_section(elf, ".zdebug_info", &s);
 }
 
+/*
+ * The pclntab gives the distance to the next function.  On amd64 that
+ * includes the INT3 padding the linker adds for alignment while the .symtab
+ * size does not, so trim it: a stripped binary then reports the same size as
+ * its unstripped twin.  On arm64 the .symtab size already spans the padding.
+ */
+static uint64_t trim_padding(const struct tt_elf *elf, enum tt_arch arch, uint64_t addr,
+			     uint64_t size)
+{
+	const uint8_t *p = tt_elf_ptr_vaddr(elf, addr, size);
+
+	if (!p || arch != TT_ARCH_X86_64)
+		return size;
+	while (size && p[size - 1] == 0xcc)
+		size--;
+	return size;
+}
+
 /* Functions not in .symtab: one pass over the pclntab for all of them. */
 static int functions_from_pclntab(const struct tt_elf *elf, struct tt_resolution *r,
 				  struct tt_error *err)
@@ -125,7 +143,7 @@ static int functions_from_pclntab(const struct tt_elf *elf, struct tt_resolution
 		f->found = true;
 		f->source = TT_SYM_PCLNTAB;
 		f->address = entry[i];
-		f->size = size[i];
+		f->size = trim_padding(elf, r->arch, entry[i], size[i]);
 	}
 	return 0;
 }

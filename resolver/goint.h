@@ -49,6 +49,11 @@ int tt_pclntab_open(const struct tt_elf *elf, struct tt_pclntab *pt, struct tt_e
 int tt_pclntab_lookup(const struct tt_pclntab *pt, const char *const *names, size_t n,
 		      uint64_t *entry, uint64_t *size, struct tt_error *err);
 
+/* Every function of the table in PC order: entry, end (next entry), name
+ * (NULL when out of bounds).  A non-zero return of fn stops the walk. */
+int tt_pclntab_foreach(const struct tt_pclntab *pt,
+		       int (*fn)(uint64_t entry, uint64_t end, const char *name, void *ctx), void *ctx);
+
 /* --- disasm.c ---------------------------------------------------------- */
 
 /* Every RET in [address, address+size): file offsets into f->returns. */

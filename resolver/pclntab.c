@@ -289,3 +289,21 @@ int tt_pclntab_lookup(const struct tt_pclntab *pt, const char *const *names, siz
 	}
 	return 0;
 }
+
+int tt_pclntab_foreach(const struct tt_pclntab *pt,
+		       int (*fn)(uint64_t entry, uint64_t end, const char *name, void *ctx), void *ctx)
+{
+	for (uint64_t i = 0; i < pt->nfunc; i++) {
+		int64_t no = func_nameoff(pt, i);
+		const char *name = NULL;
+		int ret;
+
+		if (no >= 0 && (uint64_t)no < pt->funcnametab_size &&
+		    memchr(pt->funcnametab + no, '\0', pt->funcnametab_size - no))
+			name = (const char *)pt->funcnametab + no;
+		ret = fn(ft_pc(pt, i), ft_pc(pt, i + 1), name, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
