@@ -112,3 +112,44 @@ check_no_probes_left() {
 	fi
 	return 0
 }
+
+# --- added for the native-TLS tests (t_native_*.sh) ---------------------------
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_REPO=$(cd "$E2E_DIR/../.." && pwd)
+
+# tests/e2e/events.py: NDJSON checks (see its docstring).
+events() {
+	python3 "$E2E_DIR/events.py" "$@"
+}
+
+# Wait until a file has at least N lines matching a pattern (max ~SECS s, default 10).
+wait_for_count() {
+	local file=$1 pattern=$2 n=$3 secs=${4:-10} i c
+	for i in $(seq 1 $((secs * 10))); do
+		c=$(grep -c -- "$pattern" "$file" 2>/dev/null || true)
+		[ "${c:-0}" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "'$pattern' appeared ${c:-0} times in $file, expected $n"
+}
+
+# Like start_trace, but waits until every -p target is attached (start_trace
+# returns after the first one).
+start_trace_all() {
+	local out=$1 n=0 a
+	shift
+	for a in "$@"; do
+		[ "$a" = "-p" ] && n=$((n + 1))
+	done
+	[ $n -gt 0 ] || n=1
+	"$TLSTAP" trace -v -f json -o "$out" "$@" 2>"$out.err" &
+	TRACE_PID=$!
+	bg_pid "$TRACE_PID"
+	wait_for_count "$out.err" "probes in" "$n" 20
+}
+
+# The counter line tlstap prints at exit ("tlstap: events=... ringbuf_drops=...").
+trace_counter() {
+	sed -n 's/.*[ :]'"$2"'=\([0-9]*\).*/\1/p' "$1.err" | tail -n1
+}
