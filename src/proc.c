@@ -33,9 +33,12 @@ static int proc_errno(int pid, int e, const char *what, struct tt_error *err)
 {
 	if (e == ENOENT || e == ESRCH)
 		return tt_error_set(err, ESRCH, "no such process");
+	if ((e == EACCES || e == EPERM) && geteuid())
+		return tt_error_set(err, EACCES, "permission denied (reading /proc/%d/%s; "
+				    "another user's process needs root)", pid, what);
 	if (e == EACCES || e == EPERM)
 		return tt_error_set(err, EACCES, "permission denied (reading /proc/%d/%s; "
-				    "tracing another user's process needs root)", pid, what);
+				    "root without CAP_SYS_PTRACE over it?)", pid, what);
 	return tt_error_set(err, e, "reading /proc/%d/%s: %s", pid, what, strerror(e));
 }
 

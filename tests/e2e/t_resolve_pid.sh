@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# tlstap resolve -p against running processes: an nginx serving TLS (master
+# and worker) and a python3 holding a TLS connection to openssl s_server.
+# The libssl objects and their SSL_* file offsets are checked against
+# readelf (symbols and PT_LOAD) of the very file each process maps; error
+# cases give one line on stderr and exit 1.
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$TLSTAP" ] || skip "$TLSTAP not built"
+command -v nginx >/dev/null || skip "nginx not installed"
+command -v readelf >/dev/null || skip "readelf (binutils) not installed"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+[ -n "$PY" ] || skip "python3 not installed"
+
+make_cert
+
+# --- nginx with TLS on 127.0.0.1 ---------------------------------------------
+NGX_PORT=$(free_port)
+mkdir -p "$E2E_TMP/nginx/logs"
+cat >"$E2E_TMP/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $E2E_TMP/nginx/nginx.pid;
+error_log $E2E_TMP/nginx/logs/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $E2E_TMP/nginx/body;
+	proxy_temp_path $E2E_TMP/nginx/proxy;
+	fastcgi_temp_path $E2E_TMP/nginx/fastcgi;
+	uwsgi_temp_path $E2E_TMP/nginx/uwsgi;
+	scgi_temp_path $E2E_TMP/nginx/scgi;
+	server {
+		listen 127.0.0.1:$NGX_PORT ssl;
+		ssl_certificate $E2E_TMP/cert.pem;
+		ssl_certificate_key $E2E_TMP/key.pem;
+		location / { return 200 "ok\n"; }
+	}
+}
+EOF
+timeout 120 nginx -p "$E2E_TMP/nginx" -c "$E2E_TMP/nginx/nginx.conf" -e "$E2E_TMP/nginx/logs/error.log" \
+	</dev/null >"$E2E_TMP/nginx/out.log" 2>&1 &
+NGX=$!
+bg_pid "$NGX"
+wait_port "$NGX_PORT"
+curl -sk --max-time 5 "https://127.0.0.1:$NGX_PORT/" | grep -q ok || fail "nginx does not answer over TLS"
+# The worker is the master's child (timeout -> nginx master -> worker).
+NGX_MASTER=$(cat "$E2E_TMP/nginx/nginx.pid")
+NGX_WORKER=$(cat "/proc/$NGX_MASTER/task/$NGX_MASTER/children" | awk '{print $1}')
+[ -n "$NGX_MASTER" ] && [ -n "$NGX_WORKER" ] || fail "nginx master/worker pids not found"
+
+# --- python3 holding a TLS connection to openssl s_server ---------------------
+SRV_PORT=$(free_port)
+# stdin that never ends: s_server closes the connection at EOF on stdin.
+mkfifo "$E2E_TMP/s_server.in"
+timeout 120 openssl s_server -accept "127.0.0.1:$SRV_PORT" -cert "$E2E_TMP/cert.pem" \
+	-key "$E2E_TMP/key.pem" -quiet <>"$E2E_TMP/s_server.in" >"$E2E_TMP/s_server.log" 2>&1 &
+bg_pid $!
+wait_port "$SRV_PORT"
+cat >"$E2E_TMP/client.py" <<'PY'
+import socket, ssl, sys, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))),
+                    server_hostname="localhost")
+s.sendall(b"hello over tls\n")
+open(sys.argv[2], "w").write(s.version() + "\n")
+time.sleep(100)
+PY
+timeout 120 "$PY" "$E2E_TMP/client.py" "$SRV_PORT" "$E2E_TMP/py.ready" </dev/null >"$E2E_TMP/py.log" 2>&1 &
+PYPID=$!
+bg_pid "$PYPID"
+wait_for "$E2E_TMP/py.ready" "TLS"
+wait_for "$E2E_TMP/s_server.log" "hello over tls"
+# The pid we have is timeout's; python3 is its child.
+PYPID=$(awk '{print $1}' "/proc/$PYPID/task/$PYPID/children")
+[ -n "$PYPID" ] || fail "python3 pid not found"
+
+# --- resolve the three processes at once -------------------------------------
+rc=0
+TLSTAP_DEBUG_CACHE=1 "$TLSTAP" resolve --json -p "$NGX_MASTER" -p "$NGX_WORKER" -p "$PYPID" \
+	>"$E2E_TMP/out.json" 2>"$E2E_TMP/out.err" || rc=$?
+cat "$E2E_TMP/out.err"
+[ "$rc" -eq 0 ] || { head -c 2000 "$E2E_TMP/out.json"; fail "resolve -p exited $rc"; }
+
+"$PY" - "$E2E_TMP/out.json" "$E2E_TMP/out.err" "$NGX_MASTER" "$NGX_WORKER" "$PYPID" <<'PY' ||
+import json, re, subprocess, sys
+
+out, errf, master, worker, pypid = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
+lines = [l for l in open(out) if l.strip()]
+assert len(lines) == 3, f"expected 3 JSON lines, got {len(lines)}"
+procs = {p["pid"]: p for p in map(json.loads, lines)}
+assert set(procs) == {master, worker, pypid}, procs.keys()
+
+def oracle(path):
+    """Defined SSL_* functions -> (vaddr, file offset, size), from readelf."""
+    loads = []
+    for l in subprocess.run(["readelf", "-l", "-W", path], capture_output=True, text=True).stdout.splitlines():
+        f = l.split()
+        if f and f[0] == "LOAD":
+            loads.append((int(f[1], 16), int(f[2], 16), int(f[4], 16)))
+    syms = {}
+    for l in subprocess.run(["readelf", "--dyn-syms", "-W", path], capture_output=True, text=True).stdout.splitlines():
+        f = l.split()
+        if len(f) < 8 or f[3] not in ("FUNC", "IFUNC") or f[6] == "UND":
+            continue
+        name = f[7].split("@")[0]
+        if not (name.startswith("SSL_") or name.startswith("gnutls_") or name == "BIO_new_socket"):
+            continue
+        v = int(f[1], 16)
+        off = next(v - va + o for (o, va, sz) in loads if va <= v < va + sz)
+        syms.setdefault(name, (v, off, int(f[2])))
+    return syms
+
+WANTED = ["SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex", "SSL_set_fd", "SSL_set_bio",
+          "SSL_do_handshake", "SSL_shutdown", "SSL_free", "BIO_new_socket"]
+paths = set()
+for pid, p in procs.items():
+    comm = open(f"/proc/{pid}/comm").read().strip()
+    assert p["comm"] == comm, (p["comm"], comm)
+    import os
+    assert p["exe"] == os.readlink(f"/proc/{pid}/exe"), p["exe"]
+    exe = [o for o in p["objects"] if o.get("executable")]
+    assert len(exe) == 1 and exe[0]["path"] == p["exe"], exe
+    assert exe[0]["attach"] is False and exe[0]["kind"] == "none", exe[0]
+    ssl = [o for o in p["objects"] if re.search(r"/libssl\.so\.[0-9.]+$", o["path"])]
+    assert len(ssl) == 1, [o["path"] for o in p["objects"]]
+    ssl = ssl[0]
+    assert ssl["kind"] == "native" and ssl["attach"] is True, ssl
+    assert ssl["library"]["name"] == "openssl", ssl["library"]
+    # the version comes from the libcrypto mapped alongside
+    assert ssl["library"]["version"].startswith("OpenSSL 3."), ssl["library"]
+    assert "libcrypto" in ssl["reason"], ssl["reason"]
+    want = oracle(f"/proc/{pid}/root{ssl['path']}")
+    got = {f["name"]: f for f in ssl["functions"] if f["found"]}
+    for name in WANTED:
+        if name not in want:
+            assert name not in got, f"{name} found but not in readelf"
+            continue
+        v, off, size = want[name]
+        f = got[name]
+        assert (f["address"], f["file_offset"], f["size"]) == (v, off, size), (name, f, want[name])
+    assert {"SSL_read", "SSL_write"} <= set(got), got.keys()
+    skipped = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in p["skipped"]}
+    assert skipped.get("libc.so.6") == "not a TLS library", skipped
+    crypto = [r for n, r in skipped.items() if n.startswith("libcrypto.so")]
+    assert crypto and crypto[0].startswith("no TLS entry points"), skipped
+    attach = [o["path"] for o in p["objects"] if o["attach"]]
+    assert attach == [ssl["path"]], attach
+    print(f"pid {pid} ({comm}): attach {ssl['path']} SSL_read@{got['SSL_read']['file_offset']:#x} "
+          f"({len(got)} functions match readelf), {len(p['skipped'])} skipped")
+    paths |= {o["path"] for o in p["objects"]} | {s["path"] for s in p["skipped"]}
+
+# Each distinct object analysed once, however many processes map it.
+m = re.search(r"(\d+) objects analysed for 3 processes", open(errf).read())
+assert m, "no cache summary"
+assert int(m.group(1)) == len(paths), (m.group(1), len(paths))
+print(f"object cache: {m.group(1)} objects analysed for 3 processes ({len(paths)} distinct)")
+PY
+	fail "JSON check"
+
+# --- text output ----------------------------------------------------------------
+"$TLSTAP" resolve -p "$PYPID" >"$E2E_TMP/out.txt" 2>&1 || fail "text mode exited $?"
+grep -qE "^pid $PYPID \(python3" "$E2E_TMP/out.txt" || fail "text: no process header"
+grep -qE "^  attach /.*/libssl\.so\.3: openssl entry points: SSL_read, SSL_write" "$E2E_TMP/out.txt" ||
+	{ cat "$E2E_TMP/out.txt"; fail "text: libssl not attached"; }
+grep -qE "^  skip /.*/libc\.so\.6: not a TLS library" "$E2E_TMP/out.txt" || fail "text: libc not skipped"
+echo "text output ok"
+
+# --- errors: one line on stderr, exit 1, other pids still resolved -------------------
+expect_error() { # expect_error REGEX ARGS...: exit 1, exactly one stderr line matching
+	local re=$1 rc=0
+	shift
+	"$TLSTAP" resolve "$@" >"$E2E_TMP/e.out" 2>"$E2E_TMP/e.err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "resolve $* exited $rc (want 1)"
+	[ "$(wc -l <"$E2E_TMP/e.err")" -eq 1 ] || { cat "$E2E_TMP/e.err"; fail "resolve $*: not one stderr line"; }
+	grep -qE "$re" "$E2E_TMP/e.err" || fail "resolve $*: stderr '$(cat "$E2E_TMP/e.err")' !~ $re"
+	echo "error ok: $(cat "$E2E_TMP/e.err")"
+}
+GONE=$(( $(cat /proc/sys/kernel/pid_max) + 1 ))
+expect_error "^tlstap: pid $GONE: no such process\$" -p "$GONE"
+[ ! -s "$E2E_TMP/e.out" ] || fail "output for a missing process"
+expect_error "^tlstap: pid $GONE: no such process\$" --json -p "$GONE" -p "$PYPID"
+grep -q "\"pid\":$PYPID," "$E2E_TMP/e.out" || fail "the good pid was not resolved next to a bad one"
+
+timeout 60 sleep 50 </dev/null >/dev/null 2>&1 &
+bg_pid $!
+SLEEP=$(awk '{print $1}' "/proc/$!/task/$!/children")
+[ -n "$SLEEP" ] || SLEEP=$!
+expect_error "^tlstap: pid $SLEEP: nothing TLS to trace" -p "$SLEEP"
+grep -q "not a TLS library" "$E2E_TMP/e.out" || fail "no skip reasons for a process without TLS"
+
+# Another user's process: permission denied (run tlstap as nobody).
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	mkdir -p "$E2E_TMP/bin"
+	cp "$TLSTAP" "$E2E_TMP/bin/tlstap"
+	chmod 711 "$E2E_TMP" "$E2E_TMP/bin"
+	chmod 755 "$E2E_TMP/bin/tlstap"
+	rc=0
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$E2E_TMP/bin/tlstap" resolve -p "$NGX_MASTER" \
+		>/dev/null 2>"$E2E_TMP/e.err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "unprivileged resolve of a root process exited $rc"
+	grep -qE "^tlstap: pid $NGX_MASTER: permission denied" "$E2E_TMP/e.err" ||
+		fail "unprivileged: $(cat "$E2E_TMP/e.err")"
+	[ "$(wc -l <"$E2E_TMP/e.err")" -eq 1 ] || fail "unprivileged: not one line"
+	echo "error ok: $(cat "$E2E_TMP/e.err")"
+fi
+echo "PASS"
