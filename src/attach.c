@@ -22,6 +22,7 @@
 /* After tracer.h: the skeleton refers to struct tt_trace_settings. */
 #include "gotls.skel.h"
 #include "nativetls.skel.h"
+#include "procwatch.skel.h"
 #include "proc.h"
 
 static int add_link(struct tt_target *tg, struct bpf_link *link)
@@ -259,6 +260,49 @@ static int remember_object(struct tt_target *tg, uint64_t dev, uint64_t ino)
 	return 0;
 }
 
+static bool is_dynamic_loader(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "ld-linux", 8) || !strncmp(base, "ld-musl", 7) ||
+	       !strncmp(base, "ld.so", 5);
+}
+
+/*
+ * Probe the loader's _dl_debug_state() so that libraries loaded later
+ * (dlopen) are attached at once, not at the next periodic rescan.
+ */
+static int watch_loader(struct tt_tracer *t, struct tt_target *tg, const char *path,
+			struct tt_error *err)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "_dl_debug_state");
+	struct bpf_link *link;
+
+	link = bpf_program__attach_uprobe_opts(t->watch->progs.dl_debug_state, tg->pid, path, 0,
+					       &opts);
+	if (!link)
+		return tt_error_set(err, errno, "_dl_debug_state in %s: %s", path,
+				    strerror(errno));
+	if (add_link(tg, link)) {
+		bpf_link__destroy(link);
+		return tt_error_set(err, ENOMEM, "out of memory");
+	}
+	tg->dl_watched = true;
+	return 0;
+}
+
+/* Control events for this process: exec, loader changes, exit. */
+static int watch_process(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
+{
+	uint8_t flags = TT_WATCH_NOTIFY | (tg->stop_on_dlopen ? TT_WATCH_STOP : 0);
+	uint32_t key = tg->pid;
+
+	if (bpf_map_update_elem(bpf_map__fd(t->watch->maps.watch), &key, &flags, BPF_ANY))
+		return tt_error_set(err, errno, "watch map: %s", strerror(errno));
+	return 0;
+}
+
 /* Resolve one mapped object and attach what it needs. */
 static int attach_object(struct tt_tracer *t, struct tt_target *tg, const struct tt_proc *p,
 			 const struct tt_proc_object *o, struct tt_error *err)
@@ -270,11 +314,15 @@ static int attach_object(struct tt_tracer *t, struct tt_target *tg, const struct
 	fd = tt_proc_open_object(p, o, err);
 	if (fd < 0)
 		return fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (!tg->dl_watched && is_dynamic_loader(o->path)) {
+		ret = watch_loader(t, tg, path, err);
+		goto out;
+	}
 	ret = tt_obj_cache_resolve(t->cache, fd, o->path, &t->ropts, &r, err);
 	if (ret < 0)
 		goto out;
 	/* The kernel follows the magic link to the very inode we resolved. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (r->kind == TT_KIND_GO && o->is_exe)
 		ret = attach_go(t, tg, r, o, path, err);
 	else if (r->kind == TT_KIND_NATIVE)
@@ -325,9 +373,13 @@ static int attach_new_objects(struct tt_tracer *t, struct tt_target *tg, struct 
 
 int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
 {
-	int ret = attach_new_objects(t, tg, err);
+	int ret = watch_process(t, tg, err);
 
-	if (ret >= 0 && !tg->n_go_probes && !tg->n_native_objects)
+	if (ret >= 0)
+		ret = attach_new_objects(t, tg, err);
+	/* A launched command may exec the program that does TLS later (a shell
+	 * script, a wrapper): keep watching it.  A -p target must have TLS. */
+	if (ret >= 0 && !tg->n_go_probes && !tg->n_native_objects && !tg->stop_on_dlopen)
 		ret = tt_error_set(err, ENOENT,
 				   "pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS entry "
 				   "points mapped",
@@ -342,6 +394,34 @@ int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 
 int tt_tracer_rescan(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
 {
+	return attach_new_objects(t, tg, err);
+}
+
+static void drop_links(struct tt_target *tg)
+{
+	for (size_t i = 0; i < tg->n_links; i++)
+		bpf_link__destroy(tg->links[i]);
+	free(tg->links);
+	tg->links = NULL;
+	tg->n_links = 0;
+	free(tg->objects);
+	tg->objects = NULL;
+	tg->n_objects = 0;
+	tg->n_go_probes = 0;
+	tg->n_native_probes = 0;
+	tg->n_native_objects = 0;
+	tg->dl_watched = false;
+}
+
+int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
+{
+	uint32_t key = tg->pid;
+
+	/* The old image's probes went with its address space; its per-process
+	 * state (Go config, calls, connections) means nothing now. */
+	drop_links(tg);
+	bpf_map_delete_elem(bpf_map__fd(t->go->maps.go_config), &key);
+	bpf_map_delete_elem(bpf_map__fd(t->native->maps.native_tgids), &key);
 	return attach_new_objects(t, tg, err);
 }
 
@@ -382,15 +462,10 @@ void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg)
 {
 	uint32_t key = tg->pid;
 
-	for (size_t i = 0; i < tg->n_links; i++)
-		bpf_link__destroy(tg->links[i]);
-	free(tg->links);
-	tg->links = NULL;
-	tg->n_links = 0;
-	free(tg->objects);
-	tg->objects = NULL;
-	tg->n_objects = 0;
+	drop_links(tg);
 	tg->attached = false;
+	if (t->watch)
+		bpf_map_delete_elem(bpf_map__fd(t->watch->maps.watch), &key);
 	if (t->go) {
 		bpf_map_delete_elem(bpf_map__fd(t->go->maps.go_config), &key);
 		sweep_tgid(bpf_map__fd(t->go->maps.go_calls), sizeof(struct tt_go_call_key), 0,

@@ -243,7 +243,7 @@ static void check_targets(struct tt_tracer *t, struct trace_args *a, struct run_
 				continue;
 			rs->child_status = status;
 			rs->child_exited = true;
-		} else if (!pid_gone(tg->pid)) {
+		} else if (!tg->exited && !pid_gone(tg->pid)) {
 			continue;
 		}
 		/* Drain what it sent before it went, then drop its probes. */
@@ -316,6 +316,50 @@ static void rescan_all(struct tt_tracer *t, struct trace_args *a)
 	}
 }
 
+struct ctl_ctx {
+	struct tt_tracer *t;
+	struct trace_args *a;
+};
+
+/*
+ * A control event from BPF: the process exec'd (attach to the new program),
+ * its loader changed the link map (attach what it loaded), or it exited.  A
+ * launched process was stopped for this: release it once attached.
+ */
+static void on_ctl(void *ctx, int tgid, unsigned kind)
+{
+	struct ctl_ctx *cc = ctx;
+
+	for (size_t i = 0; i < cc->a->n_targets; i++) {
+		struct tt_target *tg = &cc->a->targets[i];
+		struct tt_error err = { "" };
+		size_t before = tg->n_go_probes + tg->n_native_probes;
+		int n = 0;
+
+		if (tg->pid != tgid || tg->gone)
+			continue;
+		if (kind == TT_CTL_EXIT) {
+			tg->exited = true;
+			continue;
+		}
+		if (kind == TT_CTL_EXEC)
+			n = tt_tracer_reexec(cc->t, tg, &err);
+		else if (kind == TT_CTL_RESCAN && tg->attached)
+			n = tt_tracer_rescan(cc->t, tg, &err);
+		if (n < 0 && !pid_gone(tg->pid))
+			fprintf(stderr, "tlstap: pid %d: %s\n", tg->pid, err.msg);
+		else if (cc->a->verbose &&
+			 (kind == TT_CTL_EXEC || tg->n_go_probes + tg->n_native_probes != before))
+			fprintf(stderr,
+				"tlstap: pid %d (%s)%s: %zu Go probes, %zu native probes in %zu "
+				"objects\n",
+				tg->pid, tg->exe, kind == TT_CTL_EXEC ? " exec'd" : " loaded code",
+				tg->n_go_probes, tg->n_native_probes, tg->n_native_objects);
+		if (tg->stop_on_dlopen)
+			kill(tg->pid, SIGCONT);
+	}
+}
+
 static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs)
 {
 	double start = now_s(), last_stats = start, last_rescan = start;
@@ -372,6 +416,7 @@ static int run(struct trace_args *a)
 	struct run_state rs = { .child = -1 };
 	struct tt_tracer t = { .ropts = { .want_prologue = false }, .verbose = a->verbose };
 	struct tt_error err = { "" };
+	struct ctl_ctx cctx = { &t, a };
 	struct tt_output out;
 	FILE *f = stdout;
 	int ret = TT_EXIT_ERROR;
@@ -399,7 +444,10 @@ static int run(struct trace_args *a)
 			goto out;
 		}
 		add_target(a, rs.child);
+		a->targets[a->n_targets - 1].stop_on_dlopen = true;
 	}
+	t.on_ctl = on_ctl;
+	t.on_ctl_ctx = &cctx;
 	if (!attach_all(&t, a) && !a->cmd)
 		goto out;
 	if (rs.child > 0 && tt_launch_resume(rs.child, &err) < 0) {

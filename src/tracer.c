@@ -12,6 +12,7 @@
 /* After tracer.h: the skeleton refers to struct tt_trace_settings. */
 #include "gotls.skel.h"
 #include "nativetls.skel.h"
+#include "procwatch.skel.h"
 #include "proc.h"
 
 static const char *const counter_names[TT_C_COUNT] = {
@@ -35,6 +36,13 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct tt_tracer *t = ctx;
 	const struct tt_event *ev = data;
 
+	if (len == sizeof(struct tt_ctl_event)) {
+		const struct tt_ctl_event *c = data;
+
+		if (t->on_ctl)
+			t->on_ctl(t->on_ctl_ctx, (int)c->tgid, c->kind);
+		return 0;
+	}
 	if (len < sizeof(*ev) || len - sizeof(*ev) < ev->chunk_len)
 		return 0;
 	t->events_seen++;
@@ -87,6 +95,25 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings
 		return tt_error_set(err, -ret, "cannot load the native TLS BPF programs: %s",
 				    strerror(-ret));
 
+	t->watch = procwatch_bpf__open();
+	if (!t->watch)
+		return tt_error_set(err, errno, "cannot open the process watch BPF object: %s",
+				    strerror(errno));
+	if (bpf_map__reuse_fd(t->watch->maps.events, bpf_map__fd(t->go->maps.events)) ||
+	    bpf_map__reuse_fd(t->watch->maps.counters, bpf_map__fd(t->go->maps.counters)))
+		return tt_error_set(err, errno, "cannot share the ring buffer: %s",
+				    strerror(errno));
+	ret = procwatch_bpf__load(t->watch);
+	if (ret)
+		return tt_error_set(err, -ret, "cannot load the process watch BPF programs: %s",
+				    strerror(-ret));
+	/* exec and exit are system-wide hooks filtered by the watch map. */
+	t->watch->links.watch_exec = bpf_program__attach(t->watch->progs.watch_exec);
+	t->watch->links.watch_exit = bpf_program__attach(t->watch->progs.watch_exit);
+	if (!t->watch->links.watch_exec || !t->watch->links.watch_exit)
+		return tt_error_set(err, errno, "cannot attach sched_process_exec/exit: %s",
+				    strerror(errno));
+
 	t->rb = ring_buffer__new(bpf_map__fd(t->go->maps.events), on_event, t, NULL);
 	if (!t->rb)
 		return tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
@@ -100,6 +127,8 @@ void tt_tracer_close(struct tt_tracer *t)
 	t->rb = NULL;
 	bpf_link__destroy(t->sys_enter_link);
 	t->sys_enter_link = NULL;
+	procwatch_bpf__destroy(t->watch);
+	t->watch = NULL;
 	nativetls_bpf__destroy(t->native);
 	t->native = NULL;
 	gotls_bpf__destroy(t->go);

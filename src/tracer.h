@@ -18,6 +18,7 @@
 
 struct gotls_bpf;
 struct nativetls_bpf;
+struct procwatch_bpf;
 struct ring_buffer;
 struct bpf_link;
 struct tt_obj_cache;
@@ -32,6 +33,9 @@ struct tt_target {
 	size_t n_go_probes;
 	size_t n_native_probes;
 	size_t n_native_objects;
+	bool stop_on_dlopen;  /* launched by us: hold it at exec/dlopen until attached */
+	bool exited;          /* its exit was seen (it may linger as a zombie) */
+	bool dl_watched;      /* the loader's _dl_debug_state is probed */
 	struct tt_target_object *objects; /* objects already handled (dev, ino) */
 	size_t n_objects;
 };
@@ -43,6 +47,7 @@ struct tt_target_object {
 struct tt_tracer {
 	struct gotls_bpf *go;
 	struct nativetls_bpf *native;
+	struct procwatch_bpf *watch;
 	struct bpf_link *sys_enter_link; /* attached with the first native target */
 	struct tt_obj_cache *cache;      /* each object resolved once */
 	struct ring_buffer *rb;
@@ -50,6 +55,9 @@ struct tt_tracer {
 	struct tt_resolve_opts ropts;
 	bool verbose;
 	uint64_t events_seen;
+	/* Called from the event loop for a control event (TT_CTL_*). */
+	void (*on_ctl)(void *ctx, int tgid, unsigned kind);
+	void *on_ctl_ctx;
 };
 
 int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
@@ -66,6 +74,8 @@ int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 /* Look at the process's mappings again and attach libraries loaded since
  * (dlopen); returns how many new objects were attached. */
 int tt_tracer_rescan(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
+/* The process executed a new program: drop the old probes, attach anew. */
+int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
 /* Remove the process's probes and state (it exited, or we are done). */
 void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg);
 

@@ -83,6 +83,14 @@ struct tt_ctl_event {
 	__u32 kind; /* TT_CTL_* */
 };
 #define TT_CTL_RESCAN 1 /* the dynamic loader changed the link map */
+#define TT_CTL_EXEC 2   /* the process executed a new program */
+#define TT_CTL_EXIT 3   /* the process (thread group) exited */
+
+/* Values of the watch map (key tgid). */
+#define TT_WATCH_NOTIFY 1 /* send control events for the process */
+#define TT_WATCH_STOP 2   /* and stop it (SIGSTOP) at exec and at dlopen until the
+			   * tracer has attached and sent SIGCONT: for processes the
+			   * tracer launched itself */
 
 /*
  * Per-process Go configuration (map go_config, key = tgid), written by the

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Process lifecycle events the tracer must react to: a new program (exec),
+ * libraries loaded or unloaded (the dynamic loader's _dl_debug_state()), and
+ * exit.  Each sends a control event; for a process the tracer launched, exec
+ * and dlopen also stop it (SIGSTOP, taken before it runs another user
+ * instruction) until the tracer has attached to the new code and sent SIGCONT,
+ * so no TLS call slips through.
+ */
+#include "tlstap.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define SIGSTOP 19
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);  /* tgid */
+	__type(value, __u8); /* TT_WATCH_* */
+} watch SEC(".maps");
+
+static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
+{
+	struct tt_ctl_event ev = { .tgid = tgid, .kind = kind };
+	__u8 *flags = bpf_map_lookup_elem(&watch, &tgid);
+
+	if (!flags)
+		return;
+	ev.time_ns = bpf_ktime_get_boot_ns();
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP)) {
+		count(TT_C_RB_DROPS, 1);
+		return;
+	}
+	if (may_stop && (*flags & TT_WATCH_STOP))
+		bpf_send_signal(SIGSTOP);
+}
+
+SEC("uprobe")
+int dl_debug_state(struct pt_regs *ctx)
+{
+	notify(bpf_get_current_pid_tgid() >> 32, TT_CTL_RESCAN, true);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	notify(bpf_get_current_pid_tgid() >> 32, TT_CTL_EXEC, true);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(watch_exit, struct task_struct *p)
+{
+	/* The thread group is gone when its last thread exits (do_exit has
+	 * already counted this one out of signal->live). */
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+		notify(bpf_get_current_pid_tgid() >> 32, TT_CTL_EXIT, false);
+	return 0;
+}
