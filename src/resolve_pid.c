@@ -209,7 +209,7 @@ static int analyse(struct tt_obj_cache *cache, struct pid_report *pr,
 		if (ret) {
 			v->r = NULL;
 			v->listed = v->obj->is_exe;
-			snprintf(v->reason, sizeof(v->reason), "%s", oerr.msg);
+			snprintf(v->reason, sizeof(v->reason), "cannot be analysed: %.400s", oerr.msg);
 			continue;
 		}
 		judge(v);

@@ -169,6 +169,73 @@ grep -qE "^  attach /.*/libssl\.so\.3: openssl entry points: SSL_read, SSL_write
 grep -qE "^  skip /.*/libc\.so\.6: not a TLS library" "$E2E_TMP/out.txt" || fail "text: libc not skipped"
 echo "text output ok"
 
+# --- a GnuTLS client and a Go TLS server ------------------------------------------
+SRV2_PORT=$(free_port)
+mkfifo "$E2E_TMP/s_server2.in" "$E2E_TMP/gnutls.in"
+timeout 120 openssl s_server -accept "127.0.0.1:$SRV2_PORT" -cert "$E2E_TMP/cert.pem" \
+	-key "$E2E_TMP/key.pem" -quiet <>"$E2E_TMP/s_server2.in" >"$E2E_TMP/s_server2.log" 2>&1 &
+bg_pid $!
+wait_port "$SRV2_PORT"
+timeout 120 gnutls-cli --insecure -p "$SRV2_PORT" 127.0.0.1 <>"$E2E_TMP/gnutls.in" \
+	>"$E2E_TMP/gnutls.log" 2>&1 &
+GT=$!
+bg_pid "$GT"
+wait_for "$E2E_TMP/gnutls.log" "Handshake was completed"
+GTPID=$(awk '{print $1}' "/proc/$GT/task/$GT/children")
+PIDS=(-p "$GTPID")
+GOSRV=$(ls "$BUILD"/testdata/go/*/tlsserver-pie 2>/dev/null | head -n1)
+if [ -n "$GOSRV" ]; then
+	GO_PORT=$(free_port)
+	timeout 120 "$GOSRV" -addr "127.0.0.1:$GO_PORT" </dev/null >"$E2E_TMP/go.log" 2>&1 &
+	GO=$!
+	bg_pid "$GO"
+	wait_port "$GO_PORT"
+	GOPID=$(awk '{print $1}' "/proc/$GO/task/$GO/children")
+	PIDS+=(-p "$GOPID")
+else
+	echo "no Go testdata server built: Go part not checked"
+fi
+"$TLSTAP" resolve --json "${PIDS[@]}" >"$E2E_TMP/out2.json" 2>"$E2E_TMP/out2.err" ||
+	{ cat "$E2E_TMP/out2.err"; fail "resolve -p gnutls/go exited $?"; }
+"$PY" - "$E2E_TMP/out2.json" <<'PY' || fail "GnuTLS/Go JSON check"
+import json, subprocess, sys
+for p in map(json.loads, filter(str.strip, open(sys.argv[1]))):
+    attach = [o for o in p["objects"] if o["attach"]]
+    if p["comm"].startswith("gnutls"):
+        assert len(attach) == 1 and "/libgnutls.so.30" in attach[0]["path"], attach
+        lib = attach[0]
+        assert lib["library"]["name"] == "gnutls", lib["library"]
+        ver = subprocess.run(["gnutls-cli", "--version"], capture_output=True, text=True).stdout.split()[1]
+        assert lib["library"]["version"] == ver, (lib["library"], ver)
+        path = f"/proc/{p['pid']}/root{lib['path']}"
+        loads = [l.split() for l in subprocess.run(["readelf", "-l", "-W", path], capture_output=True,
+                 text=True).stdout.splitlines() if l.split()[:1] == ["LOAD"]]
+        got = {f["name"]: f for f in lib["functions"]}
+        n = 0
+        for l in subprocess.run(["readelf", "--dyn-syms", "-W", path], capture_output=True,
+                                text=True).stdout.splitlines():
+            f = l.split()
+            if len(f) < 8 or f[3] != "FUNC" or f[6] == "UND":
+                continue
+            name = f[7].split("@")[0]
+            if name in ("gnutls_record_recv", "gnutls_record_send", "gnutls_transport_set_int2",
+                        "gnutls_transport_set_ptr", "gnutls_bye", "gnutls_deinit"):
+                v = int(f[1], 16)
+                off = next(v - int(va, 16) + int(o, 16) for (_, o, va, _, fs, *_) in loads
+                           if int(va, 16) <= v < int(va, 16) + int(fs, 16))
+                assert (got[name]["address"], got[name]["file_offset"]) == (v, off), (name, got[name])
+                n += 1
+        assert n == 6, n
+        print(f"pid {p['pid']} (gnutls-cli): attach {lib['path']} gnutls {ver}, 6 functions match readelf")
+    else:
+        exe = [o for o in p["objects"] if o.get("executable")][0]
+        assert exe["kind"] == "go" and exe["attach"] is True, (exe["kind"], exe["attach"], exe["reason"])
+        assert attach == [exe], [o["path"] for o in attach]
+        names = {f["name"] for f in exe["functions"] if f["found"]}
+        assert {"crypto/tls.(*Conn).Read", "crypto/tls.(*Conn).Write"} <= names, names
+        print(f"pid {p['pid']} ({p['comm']}): attach the executable: {exe['reason']}")
+PY
+
 # --- errors: one line on stderr, exit 1, other pids still resolved -------------------
 expect_error() { # expect_error REGEX ARGS...: exit 1, exactly one stderr line matching
 	local re=$1 rc=0
