@@ -217,6 +217,9 @@ int go_tls_entry(struct pt_regs *ctx)
 	const struct tt_go_config *cfg;
 	struct tt_go_call call;
 
+	if (settings.probe_only)
+		return 0;
+
 	cfg = bpf_map_lookup_elem(&go_config, &key.tgid);
 	if (!cfg)
 		return 0;
@@ -242,6 +245,9 @@ int go_tls_return(struct pt_regs *ctx)
 	struct tt_go_call *saved, call;
 	struct tt_scratch *s;
 	__s64 n;
+
+	if (settings.probe_only)
+		return 0;
 
 	cfg = bpf_map_lookup_elem(&go_config, &key.tgid);
 	if (!cfg)

@@ -67,6 +67,9 @@ int native_tls_entry(struct pt_regs *ctx)
 	__u32 tgid = id >> 32;
 	struct tt_native_call *cur, call = { .fd = -1 };
 
+	if (settings.probe_only)
+		return 0;
+
 	if (!bpf_map_lookup_elem(&native_tgids, &tgid))
 		return 0;
 	if (cookie & TT_NCOOKIE_FORGET) {
@@ -157,6 +160,9 @@ int native_tls_return(struct pt_regs *ctx)
 	struct tt_native_call *saved, call;
 	struct tt_scratch *s;
 	__s64 n;
+
+	if (settings.probe_only)
+		return 0;
 
 	saved = bpf_map_lookup_elem(&native_calls, &id);
 	if (!saved) {

@@ -104,6 +104,32 @@ static int go_config_from(const struct tt_resolution *r, uint64_t bias, struct t
 	return 0;
 }
 
+/* Go ABI registers the entry probe reads: c, b.ptr, b.len. */
+#define GO_ENTRY_ARGS_MASK 0x7u
+
+/*
+ * Where the entry probe of a Go function goes.  A probe on an instruction
+ * the kernel emulates (jcc, push, nop) costs about a quarter of one it must
+ * single-step (the `cmp rsp, [r14+16]` at the entry), so take the first
+ * emulated instruction of the prologue, provided nothing before it writes
+ * an argument register the probe reads.  Every call passes it: before it
+ * the prologue is straight-line code.  (The stack check's jcc sends a call
+ * through morestack and back to the entry, so the probe may fire twice for
+ * one call, exactly as at the entry: the second save overwrites the first.)
+ */
+static uint64_t go_entry_probe_offset(const struct tt_function *fn)
+{
+	for (size_t i = 0; i < fn->n_prologue; i++) {
+		const struct tt_insn *in = &fn->prologue[i];
+
+		if (in->emulated)
+			return in->file_offset;
+		if (in->regs_written & GO_ENTRY_ARGS_MASK)
+			break;
+	}
+	return fn->file_offset;
+}
+
 static int attach_go(struct tt_tracer *t, struct tt_target *tg, const struct tt_resolution *r,
 		     const struct tt_proc_object *o, const char *path, struct tt_error *err)
 {
@@ -139,7 +165,7 @@ static int attach_go(struct tt_tracer *t, struct tt_target *tg, const struct tt_
 		if (go_hooks[i].func != TT_GO_CLOSE && !fn->n_returns)
 			return tt_error_set(err, ENOENT, "%s: no RET site found in %s", r->path,
 					    fn->name);
-		ret = attach_one(tg, t->go->progs.go_tls_entry, path, fn->file_offset,
+		ret = attach_one(tg, t->go->progs.go_tls_entry, path, go_entry_probe_offset(fn),
 				 go_hooks[i].func, err);
 		if (ret < 0)
 			return ret;

@@ -42,13 +42,15 @@ static const char trace_usage[] =
 	"      --chunk-size N     bytes per event (default and max 16384)\n"
 	"  -d, --duration SECS    stop after SECS seconds\n"
 	"      --stats            print counters to stderr every second\n"
+	"      --probe-only       attach every probe but let them do nothing (for\n"
+	"                         benchmarks: the cost of the probes themselves)\n"
 	"  -v, --verbose          say what is attached\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Counters (events, ring-buffer drops, truncated bytes, map update failures,\n"
 	"...) are printed to stderr at exit.  SIGINT/SIGTERM detach cleanly.\n";
 
-enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS };
+enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS, OPT_PROBE_ONLY };
 
 static const struct option trace_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -58,6 +60,7 @@ static const struct option trace_options[] = {
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -72,6 +75,7 @@ struct trace_args {
 	long chunk_size;
 	double duration;
 	bool stats;
+	bool probe_only;
 	bool verbose;
 	char **cmd;
 };
@@ -170,6 +174,9 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		}
 		case OPT_STATS:
 			a->stats = true;
+			break;
+		case OPT_PROBE_ONLY:
+			a->probe_only = true;
 			break;
 		case 'v':
 			a->verbose = true;
@@ -412,9 +419,10 @@ static int run(struct trace_args *a)
 		.max_bytes = (uint32_t)a->max_bytes,
 		.chunk_size = (uint32_t)a->chunk_size,
 		.wakeup_bytes = 256 * 1024,
+		.probe_only = a->probe_only,
 	};
 	struct run_state rs = { .child = -1 };
-	struct tt_tracer t = { .ropts = { .want_prologue = false }, .verbose = a->verbose };
+	struct tt_tracer t = { .ropts = { .want_prologue = true }, .verbose = a->verbose };
 	struct tt_error err = { "" };
 	struct ctl_ctx cctx = { &t, a };
 	struct tt_output out;

@@ -209,7 +209,7 @@ struct tt_trace_settings {
 	__u32 max_bytes;  /* per TLS call */
 	__u32 chunk_size; /* per event, <= TT_CHUNK_MAX */
 	__u32 wakeup_bytes; /* ring buffer fill below which no wakeup is forced */
-	__u32 pad;
+	__u32 probe_only;   /* benchmarks: probes return at once (the cost floor) */
 };
 
 #endif
