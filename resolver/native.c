@@ -40,22 +40,22 @@ struct wanted {
 
 /* Names are static strings: r->functions[i].name points here. */
 static const struct wanted wanted[] = {
-	{ "SSL_read", FAM_OPENSSL, true },
-	{ "SSL_write", FAM_OPENSSL, true },
-	{ "SSL_read_ex", FAM_OPENSSL, true },
-	{ "SSL_write_ex", FAM_OPENSSL, true },
-	{ "SSL_set_fd", FAM_OPENSSL, false },
-	{ "SSL_set_bio", FAM_OPENSSL, false },
-	{ "SSL_do_handshake", FAM_OPENSSL, false },
-	{ "SSL_shutdown", FAM_OPENSSL, false },
-	{ "SSL_free", FAM_OPENSSL, false },
-	{ "BIO_new_socket", FAM_OPENSSL, false },
-	{ "gnutls_record_recv", FAM_GNUTLS, true },
-	{ "gnutls_record_send", FAM_GNUTLS, true },
-	{ "gnutls_transport_set_int2", FAM_GNUTLS, false },
-	{ "gnutls_transport_set_ptr", FAM_GNUTLS, false },
-	{ "gnutls_bye", FAM_GNUTLS, false },
-	{ "gnutls_deinit", FAM_GNUTLS, false },
+    {"SSL_read", FAM_OPENSSL, true},
+    {"SSL_write", FAM_OPENSSL, true},
+    {"SSL_read_ex", FAM_OPENSSL, true},
+    {"SSL_write_ex", FAM_OPENSSL, true},
+    {"SSL_set_fd", FAM_OPENSSL, false},
+    {"SSL_set_bio", FAM_OPENSSL, false},
+    {"SSL_do_handshake", FAM_OPENSSL, false},
+    {"SSL_shutdown", FAM_OPENSSL, false},
+    {"SSL_free", FAM_OPENSSL, false},
+    {"BIO_new_socket", FAM_OPENSSL, false},
+    {"gnutls_record_recv", FAM_GNUTLS, true},
+    {"gnutls_record_send", FAM_GNUTLS, true},
+    {"gnutls_transport_set_int2", FAM_GNUTLS, false},
+    {"gnutls_transport_set_ptr", FAM_GNUTLS, false},
+    {"gnutls_bye", FAM_GNUTLS, false},
+    {"gnutls_deinit", FAM_GNUTLS, false},
 };
 #define N_WANTED (sizeof(wanted) / sizeof(wanted[0]))
 
@@ -63,22 +63,22 @@ struct candidate {
 	bool have;
 	int rank;
 	struct tt_elf_symbol sym;
-	bool conflict;     /* another definition of the same rank elsewhere */
-	uint64_t other;    /* its address */
+	bool conflict;	/* another definition of the same rank elsewhere */
+	uint64_t other; /* its address */
 };
 
 /* Symbol version nodes look like OPENSSL_3.0.0, OPENSSL_1_1_1d. */
 struct node_version {
 	unsigned long key; /* major, minor, patch, letter packed for ordering */
-	char text[32];     /* "3.0.0", "1.1.1d" */
-	char node[48];     /* "OPENSSL_3.0.0" */
+	char text[32];	   /* "3.0.0", "1.1.1d" */
+	char node[48];	   /* "OPENSSL_3.0.0" */
 };
 
 struct scan {
 	struct candidate cand[N_WANTED];
-	bool imports[2];   /* uses a shared OpenSSL / GnuTLS (undefined entry points) */
+	bool imports[2]; /* uses a shared OpenSSL / GnuTLS (undefined entry points) */
 	struct node_version ossl_node;
-	bool nss;          /* defines SSL_ImportFD: Mozilla NSS's libssl3 */
+	bool nss; /* defines SSL_ImportFD: Mozilla NSS's libssl3 */
 };
 
 /* "SSL_read" matches "SSL_read" and "SSL_read@@OPENSSL_3.0.0", not "SSL_read_ex". */
@@ -104,16 +104,20 @@ static int wanted_index(const char *name)
 static int bind_rank(uint8_t bind)
 {
 	switch (bind) {
-	case STB_GLOBAL: return 3;
-	case STB_WEAK: return 2;
-	case STB_LOCAL: return 1;
-	default: return 0;
+	case STB_GLOBAL:
+		return 3;
+	case STB_WEAK:
+		return 2;
+	case STB_LOCAL:
+		return 1;
+	default:
+		return 0;
 	}
 }
 
 static void parse_node(const char *ver, struct node_version *best)
 {
-	unsigned long part[3] = { 0, 0, 0 }, key;
+	unsigned long part[3] = {0, 0, 0}, key;
 	const char *p = ver + strlen("OPENSSL_");
 	char letter = 0;
 	int n = 0;
@@ -187,7 +191,7 @@ static int scan_cb(const struct tt_elf_symbol *sym, void *ctx)
 }
 
 static int add_note(struct tt_resolution *r, struct tt_error *err, const char *fmt, ...)
-	TT_PRINTF(3, 4);
+    TT_PRINTF(3, 4);
 
 static int add_note(struct tt_resolution *r, struct tt_error *err, const char *fmt, ...)
 {
@@ -220,7 +224,8 @@ static int add_function(const struct tt_elf *elf, struct tt_resolution *r, size_
 
 	/* A symbol outside every file-backed PT_LOAD cannot take a uprobe. */
 	if (tt_elf_vaddr_to_offset(elf, c->sym.value, &off))
-		return add_note(r, err, "%s: address 0x%llx is not in a file-backed PT_LOAD segment",
+		return add_note(r, err,
+				"%s: address 0x%llx is not in a file-backed PT_LOAD segment",
 				wanted[i].name, (unsigned long long)c->sym.value);
 	f = &r->functions[r->n_functions++];
 	memset(f, 0, sizeof(*f));
@@ -231,8 +236,10 @@ static int add_function(const struct tt_elf *elf, struct tt_resolution *r, size_
 	f->file_offset = off;
 	f->size = c->sym.size;
 	if (c->sym.type == STT_GNU_IFUNC) {
-		ret = add_note(r, err, "%s is an IFUNC: its address is the resolver, not the "
-			       "implementation; a probe there sees no calls", wanted[i].name);
+		ret = add_note(r, err,
+			       "%s is an IFUNC: its address is the resolver, not the "
+			       "implementation; a probe there sees no calls",
+			       wanted[i].name);
 		if (ret)
 			return ret;
 	}
@@ -243,8 +250,8 @@ static int add_function(const struct tt_elf *elf, struct tt_resolution *r, size_
 	return 0;
 }
 
-static int fill_functions(const struct tt_elf *elf, struct tt_resolution *r,
-			  const struct scan *s, struct tt_error *err)
+static int fill_functions(const struct tt_elf *elf, struct tt_resolution *r, const struct scan *s,
+			  struct tt_error *err)
 {
 	int ret;
 
@@ -272,8 +279,8 @@ static bool has_entry(const struct tt_resolution *r, enum family fam)
 }
 
 /* Library name and version of an object with OpenSSL-API entry points. */
-static int identify_openssl(const struct tt_elf *elf, struct tt_resolution *r,
-			    const struct scan *s, struct tt_error *err)
+static int identify_openssl(const struct tt_elf *elf, struct tt_resolution *r, const struct scan *s,
+			    struct tt_error *err)
 {
 	struct tt_library *lib = &r->library;
 
@@ -291,7 +298,8 @@ static int identify_openssl(const struct tt_elf *elf, struct tt_resolution *r,
 	/* GnuTLS's OpenSSL compatibility layer defines SSL_read on top of GnuTLS. */
 	if (s->imports[FAM_GNUTLS]) {
 		snprintf(lib->name, sizeof(lib->name), "gnutls");
-		return add_note(r, err, "OpenSSL API implemented on top of GnuTLS "
+		return add_note(r, err,
+				"OpenSSL API implemented on top of GnuTLS "
 				"(libgnutls-openssl); the GnuTLS library is resolved separately");
 	}
 	snprintf(lib->name, sizeof(lib->name), "openssl");
@@ -301,22 +309,24 @@ static int identify_openssl(const struct tt_elf *elf, struct tt_resolution *r,
 	 * script's newest node, a lower bound of the release. */
 	if (s->ossl_node.key) {
 		snprintf(lib->version, sizeof(lib->version), ">=%s", s->ossl_node.text);
-		return add_note(r, err, "version: no OpenSSL version string in this object (libssl "
+		return add_note(r, err,
+				"version: no OpenSSL version string in this object (libssl "
 				"keeps it in libcrypto); \"%s\" comes from its newest symbol "
-				"version node %s", lib->version, s->ossl_node.node);
+				"version node %s",
+				lib->version, s->ossl_node.node);
 	}
 	return add_note(r, err, "version: unknown (no OpenSSL version string, no symbol versions)");
 }
 
-static int identify_gnutls(const struct tt_elf *elf, struct tt_resolution *r,
-			   struct tt_error *err)
+static int identify_gnutls(const struct tt_elf *elf, struct tt_resolution *r, struct tt_error *err)
 {
 	struct tt_library *lib = &r->library;
 	const char *how = NULL;
 
 	snprintf(lib->name, sizeof(lib->name), "gnutls");
 	if (tt_native_gnutls_version(elf, lib->version, sizeof(lib->version), &how))
-		return add_note(r, err, "version: unknown (gnutls_check_version not decoded, no "
+		return add_note(r, err,
+				"version: unknown (gnutls_check_version not decoded, no "
 				"single version string in .rodata)");
 	/* The decoded gnutls_check_version() string is authoritative; say so otherwise. */
 	if (strstr(how, "only"))
@@ -328,23 +338,27 @@ static int identify_gnutls(const struct tt_elf *elf, struct tt_resolution *r,
  * No entry point: say why when it matters.  libcrypto is OpenSSL without
  * TLS; a stripped static TLS implementation is TLS we cannot hook.
  */
-static int explain_none(const struct tt_elf *elf, struct tt_resolution *r,
-			const struct scan *s, struct tt_error *err)
+static int explain_none(const struct tt_elf *elf, struct tt_resolution *r, const struct scan *s,
+			struct tt_error *err)
 {
 	struct tt_library *lib = &r->library;
 	unsigned markers;
 
 	if (r->n_functions) {
 		/* e.g. libcrypto: BIO_new_socket only. */
-		if (tt_native_version_string(elf, "OpenSSL ", lib->version, sizeof(lib->version)) == 0)
+		if (tt_native_version_string(elf, "OpenSSL ", lib->version, sizeof(lib->version)) ==
+		    0)
 			snprintf(lib->name, sizeof(lib->name), "openssl");
-		return add_note(r, err, "no TLS entry points (no SSL_read/SSL_write/"
-				"gnutls_record_recv/gnutls_record_send); %zu helper function%s only",
-				r->n_functions, r->n_functions == 1 ? "" : "s");
+		return add_note(
+		    r, err,
+		    "no TLS entry points (no SSL_read/SSL_write/"
+		    "gnutls_record_recv/gnutls_record_send); %zu helper function%s only",
+		    r->n_functions, r->n_functions == 1 ? "" : "s");
 	}
 	/* It calls a shared TLS library: that library is what gets traced. */
 	if (s->imports[FAM_OPENSSL] || s->imports[FAM_GNUTLS])
-		return add_note(r, err, "uses a shared %s library (its TLS entry points are "
+		return add_note(r, err,
+				"uses a shared %s library (its TLS entry points are "
 				"imported): that library is what gets traced",
 				s->imports[FAM_OPENSSL] ? "OpenSSL" : "GnuTLS");
 	markers = tt_native_tls_markers(elf);
@@ -352,22 +366,25 @@ static int explain_none(const struct tt_elf *elf, struct tt_resolution *r,
 		return 0;
 	if (s->nss) {
 		snprintf(lib->name, sizeof(lib->name), "nss");
-		return add_note(r, err, "Mozilla NSS TLS (%u TLS key-schedule strings in .rodata): "
+		return add_note(r, err,
+				"Mozilla NSS TLS (%u TLS key-schedule strings in .rodata): "
 				"its API (PR_Read/PR_Write on SSL_ImportFD sockets) is not one "
-				"tlstap traces", markers);
+				"tlstap traces",
+				markers);
 	}
 	if (tt_native_has_string(elf, "BoringSSL")) {
 		snprintf(lib->name, sizeof(lib->name), "boringssl");
-	} else if (tt_native_version_string(elf, "OpenSSL ", lib->version,
-					    sizeof(lib->version)) == 0) {
+	} else if (tt_native_version_string(elf, "OpenSSL ", lib->version, sizeof(lib->version)) ==
+		   0) {
 		snprintf(lib->name, sizeof(lib->name), "openssl");
-	} else if (tt_native_version_string(elf, "LibreSSL ", lib->version,
-					    sizeof(lib->version)) == 0) {
+	} else if (tt_native_version_string(elf, "LibreSSL ", lib->version, sizeof(lib->version)) ==
+		   0) {
 		snprintf(lib->name, sizeof(lib->name), "libressl");
 	} else if (tt_native_has_string(elf, "GnuTLS")) {
 		snprintf(lib->name, sizeof(lib->name), "gnutls");
 	}
-	return add_note(r, err, "TLS code tlstap cannot hook: %s%s%s is compiled in (%u TLS "
+	return add_note(r, err,
+			"TLS code tlstap cannot hook: %s%s%s is compiled in (%u TLS "
 			"key-schedule strings in .rodata) but none of SSL_read/SSL_write/"
 			"gnutls_record_recv/gnutls_record_send is defined (stripped symbols, "
 			"or another TLS API)",

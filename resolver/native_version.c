@@ -72,7 +72,7 @@ static int find_cb(const uint8_t *p, size_t n, void *ctx)
 
 bool tt_native_has_string(const struct tt_elf *elf, const char *s)
 {
-	struct find_ctx f = { .s = s, .len = strlen(s) };
+	struct find_ctx f = {.s = s, .len = strlen(s)};
 
 	return foreach_ro(elf, find_cb, &f) == 1;
 }
@@ -83,11 +83,7 @@ bool tt_native_has_string(const struct tt_elf *elf, const char *s)
  * GnuTLS, rustls, ...) and into almost nothing else.
  */
 static const char *const tls_markers[] = {
-	"master secret",
-	"key expansion",
-	"CLIENT_RANDOM",
-	"SERVER_HANDSHAKE_TRAFFIC_SECRET",
-	"tls13 ",
+    "master secret", "key expansion", "CLIENT_RANDOM", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "tls13 ",
 };
 
 unsigned tt_native_tls_markers(const struct tt_elf *elf)
@@ -197,7 +193,7 @@ static int vstr_cb(const uint8_t *base, size_t n, void *ctx)
 
 int tt_native_version_string(const struct tt_elf *elf, const char *prefix, char *buf, size_t len)
 {
-	struct vstr_ctx v = { .prefix = prefix, .plen = strlen(prefix), .buf = buf, .len = len };
+	struct vstr_ctx v = {.prefix = prefix, .plen = strlen(prefix), .buf = buf, .len = len};
 
 	if (len)
 		buf[0] = 0;
@@ -250,8 +246,8 @@ static uint32_t le32(const uint8_t *p)
 }
 
 /* Targets of RIP-relative lea (48/4c 8d /r, mod=00 rm=101) in code at addr. */
-static int x86_lea_version(const struct tt_elf *elf, uint64_t addr, const uint8_t *code,
-			   size_t n, char *buf, size_t len)
+static int x86_lea_version(const struct tt_elf *elf, uint64_t addr, const uint8_t *code, size_t n,
+			   char *buf, size_t len)
 {
 	for (size_t i = 0; i + 7 <= n; i++) {
 		uint64_t target;
@@ -344,7 +340,7 @@ static int gv_cb(const uint8_t *base, size_t n, void *ctx)
 
 int tt_native_gnutls_version(const struct tt_elf *elf, char *buf, size_t len, const char **how)
 {
-	struct gv_ctx g = { .buf = buf, .len = len };
+	struct gv_ctx g = {.buf = buf, .len = len};
 	char tmp[32];
 
 	if (!len)

@@ -29,8 +29,7 @@ unsigned tt_native_tls_markers(const struct tt_elf *elf);
  * "LibreSSL 3.8.2").  When several exist, one followed by a release date wins
  * (that is OPENSSL_VERSION_TEXT; others are messages).  0 or -ENOENT.
  */
-int tt_native_version_string(const struct tt_elf *elf, const char *prefix, char *buf,
-			     size_t len);
+int tt_native_version_string(const struct tt_elf *elf, const char *prefix, char *buf, size_t len);
 
 /*
  * GnuTLS's version ("3.7.9"): the string gnutls_check_version(NULL) returns,

@@ -34,11 +34,15 @@ static int proc_errno(int pid, int e, const char *what, struct tt_error *err)
 	if (e == ENOENT || e == ESRCH)
 		return tt_error_set(err, ESRCH, "no such process");
 	if ((e == EACCES || e == EPERM) && geteuid())
-		return tt_error_set(err, EACCES, "permission denied (reading /proc/%d/%s; "
-				    "another user's process needs root)", pid, what);
+		return tt_error_set(err, EACCES,
+				    "permission denied (reading /proc/%d/%s; "
+				    "another user's process needs root)",
+				    pid, what);
 	if (e == EACCES || e == EPERM)
-		return tt_error_set(err, EACCES, "permission denied (reading /proc/%d/%s; "
-				    "root without CAP_SYS_PTRACE over it?)", pid, what);
+		return tt_error_set(err, EACCES,
+				    "permission denied (reading /proc/%d/%s; "
+				    "root without CAP_SYS_PTRACE over it?)",
+				    pid, what);
 	return tt_error_set(err, e, "reading /proc/%d/%s: %s", pid, what, strerror(e));
 }
 
@@ -116,9 +120,8 @@ static bool parse_maps_line(char *line, struct maps_line *m)
 {
 	int pos = 0;
 
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
-		   &m->start, &m->end, m->perms, &m->offset, &m->dev_major, &m->dev_minor,
-		   &m->ino, &pos) < 7)
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n", &m->start,
+		   &m->end, m->perms, &m->offset, &m->dev_major, &m->dev_minor, &m->ino, &pos) < 7)
 		return false;
 	m->path = line + pos;
 	m->path[strcspn(m->path, "\n")] = 0;
@@ -138,8 +141,7 @@ static struct tt_proc_object *find_object(struct tt_proc *p, const struct maps_l
 	return NULL;
 }
 
-static struct tt_proc_object *new_object(struct tt_proc *p, const struct maps_line *m,
-					 bool deleted)
+static struct tt_proc_object *new_object(struct tt_proc *p, const struct maps_line *m, bool deleted)
 {
 	struct tt_proc_object *objs, *o;
 
@@ -298,8 +300,8 @@ void tt_proc_free(struct tt_proc *p)
 	p->n_objects = 0;
 }
 
-static int open_map_file(const struct tt_proc *p, const struct tt_proc_object *o,
-			 const char *why, struct tt_error *err)
+static int open_map_file(const struct tt_proc *p, const struct tt_proc_object *o, const char *why,
+			 struct tt_error *err)
 {
 	char path[96];
 	int fd;
@@ -311,8 +313,8 @@ static int open_map_file(const struct tt_proc *p, const struct tt_proc_object *o
 		return fd;
 	if (!tt_proc_alive(p->pid))
 		return tt_error_set(err, ESRCH, "process exited during analysis");
-	return tt_error_set(err, errno, "%s, and the mapping itself cannot be opened (%s: %s)",
-			    why, path, strerror(errno));
+	return tt_error_set(err, errno, "%s, and the mapping itself cannot be opened (%s: %s)", why,
+			    path, strerror(errno));
 }
 
 int tt_proc_open_object(const struct tt_proc *p, const struct tt_proc_object *o,
@@ -419,7 +421,7 @@ int tt_obj_cache_resolve(struct tt_obj_cache *c, int fd, const char *display_pat
 {
 	struct cache_entry *e, *grown;
 	struct tt_resolution *r = NULL;
-	struct tt_error rerr = { "" };
+	struct tt_error rerr = {""};
 	char build_id[65];
 	struct stat st;
 	int ret;

@@ -18,23 +18,23 @@
 
 /* One file-backed object with at least one executable mapping. */
 struct tt_proc_object {
-	char *path;          /* as in maps (the process's mount namespace), no " (deleted)" */
-	bool deleted;        /* unlinked or replaced since it was mapped */
-	uint64_t dev;        /* from maps: makedev(major, minor) of the mapped inode */
+	char *path;   /* as in maps (the process's mount namespace), no " (deleted)" */
+	bool deleted; /* unlinked or replaced since it was mapped */
+	uint64_t dev; /* from maps: makedev(major, minor) of the mapped inode */
 	uint64_t ino;
-	uint64_t base;       /* start - file offset of its lowest mapping: the load bias
+	uint64_t base;	     /* start - file offset of its lowest mapping: the load bias
 			      * of objects linked at 0 (shared libraries, PIE) */
 	uint64_t exec_start; /* first executable mapping (also names it in map_files/) */
 	uint64_t exec_end;
 	uint64_t exec_offset;
-	size_t n_exec;       /* executable mappings */
-	bool is_exe;         /* the file /proc/PID/exe points to */
+	size_t n_exec; /* executable mappings */
+	bool is_exe;   /* the file /proc/PID/exe points to */
 };
 
 struct tt_proc {
 	int pid;
 	char comm[17];
-	char *exe;           /* readlink of /proc/PID/exe, no " (deleted)" */
+	char *exe; /* readlink of /proc/PID/exe, no " (deleted)" */
 	struct tt_proc_object *objects;
 	size_t n_objects;
 };

@@ -18,10 +18,10 @@
 struct verdict {
 	const struct tt_proc_object *obj;
 	const struct tt_resolution *r; /* NULL when it could not be resolved */
-	bool listed;                   /* in "objects" (else in "skipped") */
+	bool listed;		       /* in "objects" (else in "skipped") */
 	bool attach;
 	char reason[512];
-	char version[128];             /* shown instead of r->library.version if set */
+	char version[128]; /* shown instead of r->library.version if set */
 };
 
 struct pid_report {
@@ -109,8 +109,10 @@ static void judge_none(struct verdict *v)
 
 	if (r->library.name[0] && r->n_functions) {
 		/* libcrypto: OpenSSL without TLS (BIO_new_socket only). */
-		snprintf(v->reason, sizeof(v->reason), "no TLS entry points (%s %s, helper "
-			 "functions only)", r->library.name, "crypto library");
+		snprintf(v->reason, sizeof(v->reason),
+			 "no TLS entry points (%s %s, helper "
+			 "functions only)",
+			 r->library.name, "crypto library");
 		return;
 	}
 	/* A user of a shared libssl/libgnutls: the library is listed on its own. */
@@ -126,13 +128,15 @@ static void judge_none(struct verdict *v)
 	}
 	if (v->obj->is_exe) {
 		v->listed = true;
-		snprintf(v->reason, sizeof(v->reason), "no TLS code of its own (any TLS library "
+		snprintf(v->reason, sizeof(v->reason),
+			 "no TLS code of its own (any TLS library "
 			 "it uses is listed separately)");
 		return;
 	}
 	if (named_tls_library(v->obj->path)) {
 		v->listed = true;
-		snprintf(v->reason, sizeof(v->reason), "named like a TLS library but defines no "
+		snprintf(v->reason, sizeof(v->reason),
+			 "named like a TLS library but defines no "
 			 "TLS entry points (stripped?)");
 		return;
 	}
@@ -209,7 +213,8 @@ static int analyse(struct tt_obj_cache *cache, struct pid_report *pr,
 		if (ret) {
 			v->r = NULL;
 			v->listed = v->obj->is_exe;
-			snprintf(v->reason, sizeof(v->reason), "cannot be analysed: %.400s", oerr.msg);
+			snprintf(v->reason, sizeof(v->reason), "cannot be analysed: %.400s",
+				 oerr.msg);
 			continue;
 		}
 		judge(v);
@@ -374,8 +379,8 @@ static void print_json(FILE *f, const struct pid_report *pr)
 static int resolve_one(struct tt_obj_cache *cache, int pid, const struct tt_resolve_opts *opts,
 		       bool json, FILE *out)
 {
-	struct pid_report pr = { 0 };
-	struct tt_error err = { "" };
+	struct pid_report pr = {0};
+	struct tt_error err = {""};
 	int ret;
 
 	ret = tt_proc_read(pid, &pr.proc, &err);
@@ -390,8 +395,10 @@ static int resolve_one(struct tt_obj_cache *cache, int pid, const struct tt_reso
 		print_text(out, &pr);
 	fflush(out);
 	if (!pr.n_attach)
-		ret = tt_error_set(&err, ENOENT, "nothing TLS to trace (no Go crypto/tls, no "
-				   "OpenSSL/GnuTLS entry points in %zu mapped objects)", pr.n);
+		ret = tt_error_set(&err, ENOENT,
+				   "nothing TLS to trace (no Go crypto/tls, no "
+				   "OpenSSL/GnuTLS entry points in %zu mapped objects)",
+				   pr.n);
 out:
 	if (ret)
 		fprintf(stderr, "tlstap: pid %d: %s\n", pid, err.msg);
@@ -400,8 +407,8 @@ out:
 	return ret;
 }
 
-int tt_resolve_pids(const int *pids, size_t n_pids, const struct tt_resolve_opts *opts,
-		    bool json, FILE *out)
+int tt_resolve_pids(const int *pids, size_t n_pids, const struct tt_resolve_opts *opts, bool json,
+		    FILE *out)
 {
 	struct tt_obj_cache *cache;
 	int failed = 0;

@@ -26,12 +26,12 @@
 #define NODE "/usr/bin/node"
 
 static const char *const openssl_names[] = {
-	"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex", "SSL_set_fd",
-	"SSL_set_bio", "SSL_do_handshake", "SSL_shutdown", "SSL_free", "BIO_new_socket",
+    "SSL_read",	   "SSL_write",	       "SSL_read_ex",  "SSL_write_ex", "SSL_set_fd",
+    "SSL_set_bio", "SSL_do_handshake", "SSL_shutdown", "SSL_free",     "BIO_new_socket",
 };
 static const char *const gnutls_names[] = {
-	"gnutls_record_recv", "gnutls_record_send", "gnutls_transport_set_int2",
-	"gnutls_transport_set_ptr", "gnutls_bye", "gnutls_deinit",
+    "gnutls_record_recv",	"gnutls_record_send", "gnutls_transport_set_int2",
+    "gnutls_transport_set_ptr", "gnutls_bye",	      "gnutls_deinit",
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -103,8 +103,8 @@ struct osyms {
 
 static bool wanted_name(const char *sym, char *out, size_t len)
 {
-	const char *const *lists[2] = { openssl_names, gnutls_names };
-	const size_t sizes[2] = { N(openssl_names), N(gnutls_names) };
+	const char *const *lists[2] = {openssl_names, gnutls_names};
+	const size_t sizes[2] = {N(openssl_names), N(gnutls_names)};
 
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; i < sizes[l]; i++) {
@@ -171,8 +171,8 @@ static void oracle_nm(const char *path, struct osyms *o)
 
 		if (sscanf(line, "%" SCNx64 " %3s %511s", &v, t, sym) != 3)
 			continue;
-		if ((t[0] == 'T' || t[0] == 'i' || t[0] == 'W') && wanted_name(sym, name, sizeof(name)) &&
-		    (s = osym_find(o, name)) && !s->in_nm) {
+		if ((t[0] == 'T' || t[0] == 'i' || t[0] == 'W') &&
+		    wanted_name(sym, name, sizeof(name)) && (s = osym_find(o, name)) && !s->in_nm) {
 			s->in_nm = true;
 			s->nm_value = v;
 		}
@@ -214,7 +214,8 @@ static size_t check_against_oracle(const struct tt_resolution *r, const char *pa
 
 		if (!s) {
 			if (fn)
-				print_error("%s: resolver found %s, oracle did not\n", path, names[i]);
+				print_error("%s: resolver found %s, oracle did not\n", path,
+					    names[i]);
 			assert_true(fn == NULL || !fn->found);
 			continue;
 		}
@@ -238,7 +239,7 @@ static size_t check_against_oracle(const struct tt_resolution *r, const char *pa
 static struct tt_resolution *resolve(const char *path)
 {
 	struct tt_resolution *r = NULL;
-	struct tt_error err = { "" };
+	struct tt_error err = {""};
 	int ret = tt_resolve_path(path, NULL, &r, &err);
 
 	if (ret)
@@ -306,12 +307,13 @@ static void test_libcrypto(void **state)
 	r = resolve(LIBCRYPTO);
 	/* BIO_new_socket alone does not make a TLS library. */
 	assert_int_equal(r->kind, TT_KIND_NONE);
-	assert_int_equal(check_against_oracle(r, LIBCRYPTO, openssl_names, N(openssl_names),
-					      false), 1);
+	assert_int_equal(check_against_oracle(r, LIBCRYPTO, openssl_names, N(openssl_names), false),
+			 1);
 	assert_string_equal(r->library.name, "openssl");
 	assert_true(has_note(r, "no TLS entry points"));
 	/* "OpenSSL 3.0.19 27 Jan 2026 (Library: OpenSSL 3.0.19 27 Jan 2026)" */
-	if (command_line("openssl version 2>/dev/null", ver, sizeof(ver)) && strstr(ver, " (Library: ")) {
+	if (command_line("openssl version 2>/dev/null", ver, sizeof(ver)) &&
+	    strstr(ver, " (Library: ")) {
 		*strstr(ver, " (Library: ") = 0;
 		assert_string_equal(r->library.version, ver);
 	}
@@ -400,7 +402,8 @@ static void test_stripped_static_tls(void **state)
 	      "static const char *const s[] = { \"master secret\", \"key expansion\",\n"
 	      "  \"CLIENT_RANDOM\", \"tls13 \", \"OpenSSL 1.1.1 (compatible; BoringSSL)\" };\n"
 	      "int SSL_readx(void) { return 0; }\n"
-	      "int main(int c, char **v) { (void)v; return puts(s[c % 5]); }\n", f);
+	      "int main(int c, char **v) { (void)v; return puts(s[c % 5]); }\n",
+	      f);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "cc -O1 -s -o %s %s 2>/dev/null", bin, src);
 	if (system(cmd)) {
@@ -422,7 +425,7 @@ static void test_stripped_static_tls(void **state)
 /* Truncated copies of libssl: an error or a resolution, never a crash. */
 static void test_truncated(void **state)
 {
-	static const size_t cuts[] = { 0, 16, 64, 4096, 65536, 300000 };
+	static const size_t cuts[] = {0, 16, 64, 4096, 65536, 300000};
 	char path[] = "/tmp/tlstap-trunc-XXXXXX";
 	struct tt_resolution *r;
 	struct tt_error err;
@@ -560,8 +563,10 @@ static void test_resolve_pid_self(void **state)
 	r = resolve(LIBSSL);
 	fn = tt_resolution_function(r, "SSL_write");
 	assert_non_null(fn);
-	snprintf(needle, sizeof(needle), "\"name\":\"SSL_write\",\"found\":true,\"source\":\"dynsym\","
-		 "\"address\":%" PRIu64 ",\"file_offset\":%" PRIu64, fn->address, fn->file_offset);
+	snprintf(needle, sizeof(needle),
+		 "\"name\":\"SSL_write\",\"found\":true,\"source\":\"dynsym\","
+		 "\"address\":%" PRIu64 ",\"file_offset\":%" PRIu64,
+		 fn->address, fn->file_offset);
 	assert_non_null(strstr(buf, needle));
 	/* The version comes from the libcrypto mapped next to it. */
 	assert_non_null(strstr(buf, "\"version\":\"OpenSSL 3."));
@@ -573,17 +578,12 @@ static void test_resolve_pid_self(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_libssl),
-		cmocka_unit_test(test_libcrypto),
-		cmocka_unit_test(test_libgnutls),
-		cmocka_unit_test(test_node),
-		cmocka_unit_test(test_libc_is_not_tls),
-		cmocka_unit_test(test_stripped_static_tls),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_proc_self),
-		cmocka_unit_test(test_proc_errors),
-		cmocka_unit_test(test_cache_once),
-		cmocka_unit_test(test_resolve_pid_self),
+	    cmocka_unit_test(test_libssl),	     cmocka_unit_test(test_libcrypto),
+	    cmocka_unit_test(test_libgnutls),	     cmocka_unit_test(test_node),
+	    cmocka_unit_test(test_libc_is_not_tls),  cmocka_unit_test(test_stripped_static_tls),
+	    cmocka_unit_test(test_truncated),	     cmocka_unit_test(test_proc_self),
+	    cmocka_unit_test(test_proc_errors),	     cmocka_unit_test(test_cache_once),
+	    cmocka_unit_test(test_resolve_pid_self),
 	};
 
 	return cmocka_run_group_tests_name("native", tests, NULL, NULL);
