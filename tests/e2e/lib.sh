@@ -153,3 +153,34 @@ start_trace_all() {
 trace_counter() {
 	sed -n 's/.*[ :]'"$2"'=\([0-9]*\).*/\1/p' "$1.err" | tail -n1
 }
+
+# The system python3 (a PATH shim, e.g. pyenv's, is a shell script that
+# execs another program: "tlstap trace -- python3" would trace the shim).
+PYTHON3=${PYTHON3:-/usr/bin/python3}
+[ -x "$PYTHON3" ] || PYTHON3=$(command -v python3)
+
+# check_no_probes_left for a shared machine, where other tlstap instances
+# (other engineers' tests, benchmarks) may run at the same time: every tlstap
+# BPF program still loaded must be held open by a live process, and none of
+# those processes may be one of the pids given (our tracers, which exited).
+# A program nobody holds after ~2 s is a leak (pinned, or a dangling link).
+check_no_probes_left_shared() {
+	local try ids id holders orphans mine p
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		orphans="" mine=""
+		ids=$(bpftool prog show 2>/dev/null |
+			sed -n 's/^\([0-9]*\): .* name \(go_tls_\|native_tls\|native_sys\).*/\1/p')
+		for id in $ids; do
+			holders=$(grep -l "^prog_id:[[:space:]]*$id\$" /proc/[0-9]*/fdinfo/* 2>/dev/null |
+				cut -d/ -f3 | sort -u)
+			[ -n "$holders" ] || orphans="$orphans $id"
+			for p in "$@"; do
+				echo "$holders" | grep -qx "$p" && mine="$mine $id(pid $p)"
+			done
+		done
+		[ -z "$orphans$mine" ] && return 0
+		sleep 0.2
+	done
+	[ -z "$mine" ] || fail "BPF programs still held by our exited tracer:$mine"
+	fail "tlstap BPF programs loaded but held by no process (leak):$orphans"
+}
