@@ -1,0 +1,58 @@
+# Fuzzing of the resolver's parsers (ELF, Go buildinfo, pclntab, DWARF
+# layouts, disassembly) with libFuzzer + ASan + UBSan, included by the
+# Makefile.  The harnesses are built with clang from the resolver sources
+# directly (libtlstap.a is gcc-built without sanitizers).
+#
+#   make fuzz-short   ~40 s over the seed corpus (part of make test); fails on
+#                     any crash, leak or sanitizer report
+#   make fuzz         the long run (FUZZ_SECONDS per harness, default 300)
+#
+# Seed corpora are generated from the testdata binaries into
+# $(BUILD)/fuzz/corpus (tests/fuzz/mkcorpus.sh); new inputs libFuzzer finds
+# go to $(BUILD)/fuzz/work, crashes to $(BUILD)/fuzz/crash-*.  Nothing here is
+# committed.
+
+FUZZ_DIR      := $(BUILD)/fuzz
+FUZZ_HARNESS  := elf sections
+FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_HARNESS))
+FUZZ_CFLAGS   := -g -O1 -std=gnu11 -fno-omit-frame-pointer \
+		 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		 $(shell pkg-config --cflags capstone 2>/dev/null)
+FUZZ_LDLIBS   := $(shell pkg-config --libs libelf capstone 2>/dev/null) -ldwarf -lz
+FUZZ_SRCS      = $(wildcard resolver/*.c)
+FUZZ_SHORT_SECONDS ?= 20
+FUZZ_SECONDS  ?= 300
+# Largest input: the biggest seed is a ~6 MB Go binary.
+FUZZ_MAXLEN_elf      := 8000000
+FUZZ_MAXLEN_sections := 2000000
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LDLIBS)
+
+$(FUZZ_DIR)/corpus/.stamp: tests/fuzz/mkcorpus.sh $(GO_TESTDATA)
+	@tests/fuzz/mkcorpus.sh $(FUZZ_DIR)/corpus $(BUILD)/testdata
+	@touch $@
+
+# fuzz_run HARNESS SECONDS: one libFuzzer run; a crash fails make.
+define fuzz_run
+	@mkdir -p $(FUZZ_DIR)/work/$1
+	@echo "  FUZZ    $1 ($2 s)"
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(FUZZ_DIR)/fuzz_$1 -max_total_time=$2 -max_len=$(FUZZ_MAXLEN_$1) -timeout=30 \
+		-rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crash-$1- \
+		$(FUZZ_DIR)/work/$1 $(FUZZ_DIR)/corpus/$1 2>$(FUZZ_DIR)/$1.log || \
+		{ tail -n 60 $(FUZZ_DIR)/$1.log; echo "fuzz: $1 failed, see $(FUZZ_DIR)/$1.log"; exit 1; }
+	@grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $(FUZZ_DIR)/$1.log | tr '\n' ' '; echo
+endef
+
+.PHONY: fuzz-short fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-short: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
+	$(foreach h,$(FUZZ_HARNESS),$(call fuzz_run,$h,$(FUZZ_SHORT_SECONDS))
+	)
+
+fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
+	$(foreach h,$(FUZZ_HARNESS),$(call fuzz_run,$h,$(FUZZ_SECONDS))
+	)

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Seed corpora for the fuzz harnesses, generated under $1 (build/fuzz/corpus)
+# from the testdata binaries in $2 (build/testdata): never committed.
+#   elf/       whole binaries, truncated copies, copies with corrupted bytes
+#   sections/  mode byte + one section (.go.buildinfo, .gopclntab, code)
+set -eu
+out=$1
+td=$2
+rm -rf "$out.tmp"
+mkdir -p "$out.tmp/elf" "$out.tmp/sections"
+
+# Fixed picks that cover each pclntab/buildinfo generation, PIE and arm64.
+bins="go/1.19/tlsclient-stripped go/1.21/tlsclient-pie go/1.22/tlsclient-default
+go/1.23/tlsclient-arm64 go/1.23/tlsclient-cgo"
+for b in $bins; do
+	[ -f "$td/$b" ] || { echo "mkcorpus: missing $td/$b (make testdata)" >&2; exit 1; }
+done
+
+# section BIN NAME: prints "offset size" (decimal) of the section, or nothing.
+section() {
+	readelf -SW "$1" | sed 's/^ *\[ *[0-9]*\]//' |
+		awk -v n="$2" '$1 == n { print $4, $5; exit }' |
+		while read -r o s; do echo $((0x$o)) $((0x$s)); done
+}
+
+# put OUT MODEBYTE BIN OFFSET SIZE: mode byte then SIZE bytes of BIN at OFFSET.
+put() {
+	{ printf "\\$(printf %03o "$2")"; tail -c +$(($4 + 1)) "$3" | head -c "$5"; } >"$1"
+}
+
+# corrupt FILE OFFSET: overwrite one byte with 0xff.
+corrupt() {
+	printf '\377' | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+i=0
+for b in $bins; do
+	f=$td/$b
+	n=$(basename "$(dirname "$b")")-$(basename "$b")
+	size=$(stat -c %s "$f")
+	cp "$f" "$out.tmp/elf/$n"
+	head -c $((size / 2)) "$f" >"$out.tmp/elf/$n-half"
+	head -c 4096 "$f" >"$out.tmp/elf/$n-4k"
+	# Header fields: e_phoff, e_shoff, e_shnum; and a byte in the middle.
+	for off in 32 40 60 $((size / 3)); do
+		cp "$f" "$out.tmp/elf/$n-flip$off"
+		corrupt "$out.tmp/elf/$n-flip$off" "$off"
+	done
+
+	arm=0
+	case $b in *arm64*) arm=4 ;; esac
+	set -- $(section "$f" .go.buildinfo)
+	[ $# -eq 2 ] && put "$out.tmp/sections/$n-buildinfo" 0 "$f" "$1" "$2"
+	set -- $(section "$f" .gopclntab) $(section "$f" .data.rel.ro.gopclntab)
+	if [ $# -ge 2 ]; then
+		put "$out.tmp/sections/$n-pclntab" 1 "$f" "$1" "$2"
+		put "$out.tmp/sections/$n-pclntab-go" $((3 + arm)) "$f" "$1" "$2"
+	fi
+	set -- $(section "$f" .text)
+	[ $# -eq 2 ] && put "$out.tmp/sections/$n-text" $((2 + arm)) "$f" $(($1 + 65536)) 4096
+	i=$((i + 1))
+done
+rm -rf "$out"
+mv "$out.tmp" "$out"
+echo "mkcorpus: $(ls "$out/elf" | wc -l) ELF seeds, $(ls "$out/sections" | wc -l) section seeds in $out"
