@@ -289,37 +289,14 @@ static void print_text(FILE *f, const struct pid_report *pr)
 	}
 }
 
-/*
- * One entry of "objects": the single-file resolution object with "attach",
- * "reason" and "base" added.  The printer writes a whole object, so it is
- * written into a buffer through the same writer (commas stay right) and
- * spliced: everything but its closing brace, then our keys, then the brace.
- */
+/* One entry of "objects": the single-file resolution keys plus ours. */
 static void json_object_entry(struct tt_json *j, const struct verdict *v)
 {
 	struct tt_resolution view = view_of(v);
-	FILE *real = j->f, *mem;
-	char *buf = NULL;
-	size_t len = 0;
 
-	mem = open_memstream(&buf, &len);
-	if (!mem)
-		return;
-	j->f = mem;
-	tt_print_resolution_json(j, &view);
+	tt_json_object_begin(j);
+	tt_print_resolution_json_members(j, &view);
 	view_done(v, &view);
-	fclose(mem);
-	j->f = real;
-	if (!buf || !len || buf[len - 1] != '}') {
-		free(buf);
-		return;
-	}
-	fwrite(buf, 1, len - 1, real);
-	free(buf);
-	/* Reopen the object in the writer's bookkeeping: not first, same depth+1. */
-	if (j->depth + 1 < TT_JSON_MAX_DEPTH)
-		j->depth++;
-	j->first[j->depth] = false;
 	tt_json_kv_bool(j, "attach", v->attach);
 	tt_json_kv_string(j, "reason", v->reason);
 	tt_json_kv_bool(j, "executable", v->obj->is_exe);

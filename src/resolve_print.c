@@ -184,6 +184,12 @@ static void json_go(struct tt_json *j, const struct tt_resolution *r)
 void tt_print_resolution_json(struct tt_json *j, const struct tt_resolution *r)
 {
 	tt_json_object_begin(j);
+	tt_print_resolution_json_members(j, r);
+	tt_json_object_end(j);
+}
+
+void tt_print_resolution_json_members(struct tt_json *j, const struct tt_resolution *r)
+{
 	tt_json_kv_string(j, "path", r->path);
 	tt_json_kv_string(j, "kind", tt_kind_name(r->kind));
 	tt_json_kv_string(j, "arch", tt_arch_name(r->arch));
@@ -208,5 +214,4 @@ void tt_print_resolution_json(struct tt_json *j, const struct tt_resolution *r)
 	for (size_t i = 0; i < r->n_notes; i++)
 		tt_json_string(j, r->notes[i]);
 	tt_json_array_end(j);
-	tt_json_object_end(j);
 }
