@@ -184,3 +184,72 @@ check_no_probes_left_shared() {
 	[ -z "$mine" ] || fail "BPF programs still held by our exited tracer:$mine"
 	fail "tlstap BPF programs loaded but held by no process (leak):$orphans"
 }
+
+# --- the proxy scenario (t_native_haproxy_proxy.sh, t_native_nginx_proxy.sh) --
+
+# A plaintext nginx backend in its own prefix: nginx_backend NAME PORT.
+# Answers every GET with "served <uri> by NAME".  Single process (its pid is
+# the one registered for cleanup), keep-alive without limits.
+nginx_backend() {
+	local name=$1 port=$2 d="$E2E_TMP/nginx-$1"
+	mkdir -p "$d/logs"
+	cat >"$d/nginx.conf" <<NGX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	fastcgi_temp_path $d/fastcgi;
+	uwsgi_temp_path $d/uwsgi;
+	scgi_temp_path $d/scgi;
+	keepalive_requests 1000000;
+	keepalive_timeout 300s;
+	server {
+		listen 127.0.0.1:$port;
+		default_type text/plain;
+		location / { return 200 "served \$uri by $name\n"; }
+	}
+}
+NGX
+	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" >"$d/out" 2>&1 &
+	bg_pid $!
+	wait_port "$port"
+}
+
+# Start NPROC python keep-alive client processes of THREADS connections each
+# against 127.0.0.1:PORT (testdata/py/keepalive_client.py); they wait for
+# "$E2E_TMP/clients/go" before their measured phases.  Returns once every
+# connection made its first request.  Sets CLIENT_PIDS.
+#   start_proxy_clients PORT NPROC THREADS DURING NEWCONNS NEW
+start_proxy_clients() {
+	local port=$1 nproc=$2 threads=$3 during=$4 newconns=$5 new=$6 i d="$E2E_TMP/clients"
+	mkdir -p "$d"
+	: >"$d/ready"
+	CLIENT_PIDS=()
+	for i in $(seq 1 "$nproc"); do
+		timeout 150 "$PYTHON3" "$E2E_REPO/testdata/py/keepalive_client.py" --port "$port" \
+			--cafile "$E2E_TMP/cert.pem" --threads "$threads" --log "$d/req-$i.log" \
+			--ready "$d/ready" --marker "$d/go" --during "$during" --new-conns "$newconns" \
+			--new "$new" --id-base $((i * 10000000)) --max-wait 60 >"$d/out-$i" 2>&1 &
+		CLIENT_PIDS+=($!)
+		bg_pid $!
+	done
+	wait_for_count "$d/ready" "^ready" $((nproc * threads)) 30
+}
+
+# Release the clients' measured phases and wait for them (all must exit 0).
+# Concatenates their request logs into $E2E_TMP/clients/requests.
+finish_proxy_clients() {
+	local d="$E2E_TMP/clients" p rc=0
+	touch "$d/go"
+	for p in "${CLIENT_PIDS[@]}"; do
+		wait "$p" || rc=1
+	done
+	cat "$d"/req-*.log >"$d/requests"
+	[ $rc -eq 0 ] || { cat "$d"/out-* >&2; fail "a keep-alive client failed"; }
+}
