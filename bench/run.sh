@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, one after the other.  Never part of the tests.
+set -euo pipefail
+here=$(dirname "$0")
+bash "$here/resolve.sh"
+echo
+if [ "$(id -u)" -eq 0 ]; then
+	bash "$here/percall.sh"
+else
+	echo "per-call tracing benchmarks need root: skipped"
+fi
