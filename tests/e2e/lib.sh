@@ -253,3 +253,14 @@ finish_proxy_clients() {
 	cat "$d"/req-*.log >"$d/requests"
 	[ $rc -eq 0 ] || { cat "$d"/out-* >&2; fail "a keep-alive client failed"; }
 }
+
+# Wait until something listens on 127.0.0.1:PORT without connecting to it
+# (for servers that count or mind connections, e.g. openssl s_server -naccept).
+wait_listen() {
+	local port=$1 i
+	for i in $(seq 1 100); do
+		ss -ltnH "( sport = :$port )" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on port $port"
+}
