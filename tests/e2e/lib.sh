@@ -264,3 +264,63 @@ wait_listen() {
 	done
 	fail "nothing listens on port $port"
 }
+
+# --- the Go tests (t_go_*.sh) ------------------------------------------------
+
+GO_TD=${GO_TD:-$BUILD/testdata/go}
+
+# The Go minor versions testdata was built for (from its manifest).
+go_versions() {
+	[ -f "$GO_TD/manifest.txt" ] || return 0
+	awk '!/^#/ {print $1}' "$GO_TD/manifest.txt" | sort -u -V
+}
+
+# The toolchain root of Go 1.NN (1.24 is extracted under build/toolchains).
+go_root() {
+	local v=$1
+	if [ -x "/usr/lib/go-$v/bin/go" ]; then
+		echo "/usr/lib/go-$v"
+	else
+		echo "$(cd "$BUILD" && pwd)/toolchains/go$v/usr/lib/go-$v"
+	fi
+}
+
+# go_build VER PROG OUT: build testdata/go/PROG (default variant) with Go VER
+# in the hermetic environment of testdata/go.mk (caches under build/, no
+# network, no toolchain switching).  For programs go.mk does not build (yet).
+go_build() {
+	local v=$1 prog=$2 out=$3 root b
+	root=$(go_root "$v")
+	[ -x "$root/bin/go" ] || return 1
+	b=$(cd "$BUILD" && pwd)
+	mkdir -p "$(dirname "$out")"
+	(cd "$E2E_REPO/testdata/go" && env GOROOT="$root" GOENV=off GOTOOLCHAIN=local \
+		GOCACHE="$b/gocache" GOPATH="$b/gopath" GOMODCACHE="$b/gopath/pkg/mod" \
+		XDG_CONFIG_HOME="$b/goconfig" GO111MODULE=on GOPROXY=off GOFLAGS=-buildvcs=false \
+		GOOS=linux GOAMD64=v1 CGO_ENABLED=0 GOARCH=amd64 \
+		"$root/bin/go" build -o "$out.tmp.$$" "./$prog") && mv "$out.tmp.$$" "$out"
+}
+
+# start_go_server BINARY [ARGS...]: a testdata tlsserver on a free port of
+# 127.0.0.1, started untraced; sets SRV_PID, SRV_PORT, SRV_OUT (stdout+stderr).
+start_go_server() {
+	local bin=$1
+	shift
+	SRV_OUT=$(mktemp "$E2E_TMP/srv.XXXXXX")
+	"$bin" -addr 127.0.0.1:0 "$@" >"$SRV_OUT" 2>&1 &
+	SRV_PID=$!
+	bg_pid "$SRV_PID"
+	wait_for "$SRV_OUT" "^listening on "
+	SRV_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SRV_OUT" | head -n1)
+	[ -n "$SRV_PORT" ] || fail "no port in $SRV_OUT: $(head -c 200 "$SRV_OUT")"
+}
+
+# The pid tlstap reports for a "-- CMD" run (from its -v stderr file).
+traced_pid() {
+	sed -n 's/^tlstap: pid \([0-9]*\) .*probes in.*/\1/p' "$1" | head -n1
+}
+
+# tests/e2e/goevents.py: the Go tests' checks (see its docstring).
+goevents() {
+	python3 "$E2E_DIR/goevents.py" "$@"
+}
