@@ -224,7 +224,8 @@ NGX
 # Start NPROC python keep-alive client processes of THREADS connections each
 # against 127.0.0.1:PORT (testdata/py/keepalive_client.py); they wait for
 # "$E2E_TMP/clients/go" before their measured phases.  Returns once every
-# connection made its first request.  Sets CLIENT_PIDS.
+# connection made its first request.  Sets CLIENT_PIDS (timeout wrappers, to
+# wait for) and CLIENT_PY_PIDS (the python processes, to trace).
 #   start_proxy_clients PORT NPROC THREADS DURING NEWCONNS NEW
 start_proxy_clients() {
 	local port=$1 nproc=$2 threads=$3 during=$4 newconns=$5 new=$6 i d="$E2E_TMP/clients"
@@ -240,6 +241,11 @@ start_proxy_clients() {
 		bg_pid $!
 	done
 	wait_for_count "$d/ready" "^ready" $((nproc * threads)) 30
+	# CLIENT_PIDS are the "timeout" wrappers; the python processes:
+	CLIENT_PY_PIDS=()
+	for i in "${CLIENT_PIDS[@]}"; do
+		CLIENT_PY_PIDS+=($(pgrep -P "$i"))
+	done
 }
 
 # Release the clients' measured phases and wait for them (all must exit 0).
