@@ -129,7 +129,8 @@ $(GEN_LAYOUT): tests/tools/gen_layout_table.c $(BUILD)/libtlstap.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libtlstap.a $(LDLIBS)
 
-layouts: $(GEN_LAYOUT) $(GO_LAYOUT_INPUTS)
-	$(GEN_LAYOUT) $(foreach v,$(GO_VERSIONS),$(foreach b,$(filter $(GO_TD)/$v/%,$(GO_LAYOUT_INPUTS)),go$v=$b)) \
-		>resolver/golayout_table_data.c.tmp
+layouts: $(GEN_LAYOUT) $(GO_LAYOUT_INPUTS) $(foreach v,$(GO_VERSIONS),$(GO_TD)/$v/goversion.txt)
+	@echo "  GEN     resolver/golayout_table_data.c"
+	@$(GEN_LAYOUT) $(foreach v,$(GO_VERSIONS),$(foreach b,$(filter $(GO_TD)/$v/%,$(GO_LAYOUT_INPUTS)),\
+		$$(cat $(GO_TD)/$v/goversion.txt)=$b)) >resolver/golayout_table_data.c.tmp
 	@mv resolver/golayout_table_data.c.tmp resolver/golayout_table_data.c
