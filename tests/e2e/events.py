@@ -21,6 +21,7 @@ with one "events.py: ..." line per problem on stderr):
     events.py attribution FILE --pid P --allowed syscall-fd,cache
     events.py proxy FILE --proxy-pids P1,P2 --frontend-port N
               --backend-ports B1,B2 --requests LOG [--min-rate 0.99]
+              [--min-requests 10000] [--side server|client]
 
 A "call" is one TLS read or write: the events of one call (same pid and tid,
 chunk_off advancing, "more" on every chunk but the last) joined into one
@@ -191,8 +192,9 @@ def summary(evs, calls):
 
 # Request paths made by testdata/py/keepalive_client.py: /r/<client port>/<id>
 REQ_RE = re.compile(rb"GET /r/(\d+)/(\d+) HTTP/1\.1")
-# Responses of the backends echo the path: "served /r/<port>/<id> by <name>"
-RESP_RE = re.compile(rb"served /r/(\d+)/(\d+) by ")
+# Responses echo the path: the nginx backends' "served /r/<port>/<id> by <name>",
+# testdata/py/https_server.py's "path=/r/<port>/<id>".
+RESP_RE = re.compile(rb"(?:served |path=)/r/(\d+)/(\d+)\b")
 
 
 def load_requests(path):
@@ -208,8 +210,14 @@ def load_requests(path):
     return reqs
 
 
-def proxy_check(calls, proxy_pids, frontend_port, backend_ports, requests, min_rate):
-    """Judge a TLS-terminating proxy's events.  Returns (ok, report lines)."""
+def proxy_check(calls, proxy_pids, frontend_port, backend_ports, requests, min_rate,
+                min_requests=10000, side="server"):
+    """Judge a TLS-terminating proxy's events (side="server": the proxy reads
+    requests and writes responses, its lport is frontend_port and its rport the
+    client's port) or a client's own events (side="client": the client writes
+    requests and reads responses, lport is its port, rport frontend_port).
+    Returns (ok, report lines, problems)."""
+    req_dir, resp_dir = ("read", "write") if side == "server" else ("write", "read")
     backend_ports = set(backend_ports)
     rep = []
     bad = []
@@ -232,7 +240,7 @@ def proxy_check(calls, proxy_pids, frontend_port, backend_ports, requests, min_r
     wrong = {"read": [], "write": []}
     unknown_ids = 0
     for c in tls:
-        rx = REQ_RE if c["dir"] == "read" else RESP_RE
+        rx = REQ_RE if c["dir"] == req_dir else RESP_RE
         for m in rx.finditer(c["data"]):
             port, rid = int(m.group(1)), int(m.group(2))
             if rid not in requests:
@@ -245,8 +253,10 @@ def proxy_check(calls, proxy_pids, frontend_port, backend_ports, requests, min_r
             if c.get("attribution") not in GOOD_ATTRIBUTIONS or c.get("rport") is None:
                 seen[c["dir"]].setdefault(rid, "unattributed")
                 continue
-            if (c.get("raddr") == "127.0.0.1" and c.get("rport") == true_port and
-                    c.get("lport") == frontend_port):
+            want = ((frontend_port, true_port) if side == "server" else
+                    (true_port, frontend_port))
+            if (c.get("raddr") == "127.0.0.1" and c.get("laddr") == "127.0.0.1" and
+                    (c.get("lport"), c.get("rport")) == want):
                 seen[c["dir"]][rid] = "right"
             else:
                 seen[c["dir"]][rid] = "wrong"
@@ -254,8 +264,9 @@ def proxy_check(calls, proxy_pids, frontend_port, backend_ports, requests, min_r
     if unknown_ids:
         bad.append("%d request ids in the trace that no client logged" % unknown_ids)
     ok_rates = True
-    for d, what in (("read", "requests (proxy SSL read of 'GET /r/..')"),
-                    ("write", "responses (proxy SSL write of 'served /r/..')")):
+    who = "proxy" if side == "server" else "client"
+    for d, what in ((req_dir, "requests (%s SSL %s of 'GET /r/..')" % (who, req_dir)),
+                    (resp_dir, "responses (%s SSL %s of '/r/..' echo)" % (who, resp_dir))):
         by_phase = defaultdict(Counter)
         for rid, (port, phase) in requests.items():
             if phase == "pre":
@@ -271,8 +282,8 @@ def proxy_check(calls, proxy_pids, frontend_port, backend_ports, requests, min_r
                        (what, phase, total, cnt["right"], cnt["wrong"], cnt["unattributed"],
                         cnt["missing"], 100.0 * rate))
             if phase == "all":
-                if total < 10000:
-                    bad.append("only %d %s traced, need >= 10000" % (total, what))
+                if total < min_requests:
+                    bad.append("only %d %s traced, need >= %d" % (total, what, min_requests))
                 if rate < min_rate:
                     ok_rates = False
                     bad.append("%s: %.4f%% right, need >= %.2f%%" %
@@ -331,6 +342,9 @@ def main(argv):
     p.add_argument("--backend-ports", required=True)
     p.add_argument("--requests", required=True)
     p.add_argument("--min-rate", type=float, default=0.99)
+    p.add_argument("--min-requests", type=int, default=10000)
+    p.add_argument("--side", choices=("server", "client"), default="server",
+                   help="the traced pids are the TLS server (proxy) or the clients")
     a = ap.parse_args(argv)
 
     try:
@@ -353,7 +367,7 @@ def main(argv):
         if a.cmd == "proxy":
             ok, rep, bad = proxy_check(calls, _ints(a.proxy_pids), a.frontend_port,
                                        _ints(a.backend_ports), load_requests(a.requests),
-                                       a.min_rate)
+                                       a.min_rate, a.min_requests, a.side)
             for line in rep:
                 print(line)
             for line in bad:
