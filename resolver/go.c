@@ -57,7 +57,9 @@ static int scan_sym(const struct tt_elf_symbol *s, void *ctx)
 
 	if (s->shndx == SHN_UNDEF)
 		return 0;
-	if (!strcmp(n, "_cgo_init") || !strcmp(n, "x_cgo_init")) {
+	/* x_cgo_init is runtime/cgo's C code; _cgo_init is a runtime variable
+	 * present in every binary, cgo or not, so it proves nothing. */
+	if (!strcmp(n, "x_cgo_init")) {
 		sc->cgo = true;
 		return 0;
 	}
@@ -265,7 +267,9 @@ int tt_go_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
 	g->has_symtab = tt_elf_has_symtab(elf);
 
 	tt_elf_foreach_symbol(elf, TT_ELF_SYMTAB | TT_ELF_DYNSYM, scan_sym, &sc);
-	g->cgo = bi.cgo_setting == 1 || sc.cgo;
+	/* The build setting (go1.18+) survives stripping; older binaries
+	 * only tell through their symbols. */
+	g->cgo = bi.cgo_setting >= 0 ? bi.cgo_setting == 1 : sc.cgo;
 	g->has_itab_tcpconn = sc.have_itab;
 	g->itab_tcpconn = sc.itab;
 
