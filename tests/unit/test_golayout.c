@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Go struct field offsets: the DWARF reader against an independent oracle
+ * (testdata/go/layoutoracle: reflect, and a scan of the live g for goid),
+ * and the generated per-version table against the DWARF reader, for every
+ * Go version and variant in build/testdata/go/manifest.txt.  Missing
+ * testdata is a failure, not a skip: run `make testdata` first (make unit
+ * does).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "testutil.h"
+
+#include "elf.h"
+#include "golayout.h"
+#include "golayout_table.h"
+
+#define MAX_BINS 256
+
+struct bin {
+	char minor[16];   /* "1.22" */
+	char version[32]; /* "go1.22.12" */
+	char prog[32];
+	char variant[16];
+	char arch[16];
+	char path[512];
+};
+
+static struct bin bins[MAX_BINS];
+static size_t n_bins;
+
+static int load_manifest(void **state)
+{
+	char path[512], line[1024], rel[256];
+	FILE *f;
+
+	(void)state;
+	TT_BUILD_PATH(path, "testdata/go/manifest.txt");
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "cannot open %s: run make testdata\n", path);
+		return -1;
+	}
+	n_bins = 0;
+	while (fgets(line, sizeof(line), f) && n_bins < MAX_BINS) {
+		struct bin *b = &bins[n_bins];
+
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%15s %31s %31s %15s %15s %255s", b->minor, b->version, b->prog,
+			   b->variant, b->arch, rel) != 6)
+			continue;
+		snprintf(b->path, sizeof(b->path), "%s/testdata/go/%s", tt_test_build_dir(), rel);
+		n_bins++;
+	}
+	fclose(f);
+	return n_bins ? 0 : -1;
+}
+
+/* Parse VER/layoutoracle.txt ("name offset" lines) into fields[]. */
+static void read_oracle(const char *minor, int64_t fields[TT_F_COUNT])
+{
+	char path[512], line[256], name[128];
+	long long off;
+	FILE *f;
+
+	for (int i = 0; i < TT_F_COUNT; i++)
+		fields[i] = TT_FIELD_UNKNOWN;
+	TT_BUILD_PATH(path, "testdata/go/%s/layoutoracle.txt", minor);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lld", name, &off) != 2 || name[0] == '#')
+			continue;
+		for (int i = 0; i < TT_F_COUNT; i++) {
+			if (!strcmp(name, tt_go_field_name(i)))
+				fields[i] = off;
+		}
+	}
+	fclose(f);
+	for (int i = 0; i < TT_F_COUNT; i++) {
+		if (fields[i] == TT_FIELD_UNKNOWN)
+			fail_msg("%s has no %s", path, tt_go_field_name(i));
+	}
+}
+
+static int dwarf_layout(const char *path, int64_t fields[TT_F_COUNT], struct tt_error *err)
+{
+	struct tt_elf *elf;
+	int ret;
+
+	ret = tt_elf_open(path, &elf, err);
+	if (ret)
+		fail_msg("%s: %s", path, err->msg);
+	ret = tt_go_layout_from_dwarf(elf, fields, err);
+	tt_elf_close(elf);
+	return ret;
+}
+
+static void assert_fields_equal(const char *what, const int64_t *got, const int64_t *want)
+{
+	for (int i = 0; i < TT_F_COUNT; i++) {
+		if (got[i] != want[i])
+			fail_msg("%s: %s = %lld, oracle says %lld", what, tt_go_field_name(i),
+				 (long long)got[i], (long long)want[i]);
+	}
+}
+
+static bool has_dwarf_variant(const struct bin *b)
+{
+	return strcmp(b->variant, "stripped") != 0;
+}
+
+/* Every binary with DWARF (amd64 and arm64: 64-bit layouts are the same)
+ * gives exactly what reflect and the g scan saw at run time. */
+static void test_dwarf_matches_oracle(void **state)
+{
+	int64_t got[TT_F_COUNT], want[TT_F_COUNT];
+	struct tt_error err = { "" };
+	size_t checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n_bins; i++) {
+		if (!has_dwarf_variant(&bins[i]))
+			continue;
+		read_oracle(bins[i].minor, want);
+		if (dwarf_layout(bins[i].path, got, &err))
+			fail_msg("%s: %s", bins[i].path, err.msg);
+		assert_fields_equal(bins[i].path, got, want);
+		checked++;
+	}
+	/* 5 versions x (2 programs x 4 DWARF variants + oracle + bench) */
+	assert_true(checked >= 5 * 10);
+	printf("  DWARF layout == oracle for %zu binaries\n", checked);
+}
+
+/* The committed table row of each version equals that version's DWARF
+ * and the oracle: a stale table is a failing test, not a silent error. */
+static void test_table_matches_dwarf(void **state)
+{
+	int64_t dwarf[TT_F_COUNT], table[TT_F_COUNT], oracle[TT_F_COUNT];
+	struct tt_error err = { "" };
+	size_t checked = 0;
+	char used[32], want_used[32];
+
+	(void)state;
+	for (size_t i = 0; i < n_bins; i++) {
+		const struct bin *b = &bins[i];
+
+		if (strcmp(b->prog, "tlsclient") || strcmp(b->variant, "default"))
+			continue;
+		if (dwarf_layout(b->path, dwarf, &err))
+			fail_msg("%s: %s", b->path, err.msg);
+		if (tt_go_layout_from_table(b->version, table, used, sizeof(used), &err))
+			fail_msg("%s: %s (run make layouts)", b->version, err.msg);
+		snprintf(want_used, sizeof(want_used), "go%s", b->minor);
+		assert_string_equal(used, want_used);
+		assert_fields_equal(b->version, table, dwarf);
+		read_oracle(b->minor, oracle);
+		assert_fields_equal(b->version, table, oracle);
+		checked++;
+	}
+	assert_true(checked >= 5);
+	assert_true(tt_go_layout_n_rows >= checked);
+}
+
+/* -s -w removes DWARF: the reader says so and fills nothing. */
+static void test_stripped_has_no_dwarf(void **state)
+{
+	int64_t fields[TT_F_COUNT];
+	struct tt_error err = { "" };
+	size_t checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n_bins; i++) {
+		if (has_dwarf_variant(&bins[i]))
+			continue;
+		err.msg[0] = '\0';
+		assert_int_equal(dwarf_layout(bins[i].path, fields, &err), -ENOENT);
+		assert_non_null(strstr(err.msg, "no DWARF"));
+		for (int f = 0; f < TT_F_COUNT; f++)
+			assert_int_equal(fields[f], TT_FIELD_UNKNOWN);
+		checked++;
+	}
+	assert_true(checked >= 5 * 2);
+}
+
+static void test_table_versions(void **state)
+{
+	int64_t a[TT_F_COUNT], b[TT_F_COUNT];
+	struct tt_error err = { "" };
+	char used[32];
+
+	(void)state;
+	/* Any spelling of the same major.minor gives the same row. */
+	assert_int_equal(tt_go_layout_from_table("1.22", a, used, sizeof(used), &err), 0);
+	assert_string_equal(used, "go1.22");
+	assert_int_equal(tt_go_layout_from_table("go1.22rc1", b, NULL, 0, &err), 0);
+	assert_memory_equal(a, b, sizeof(a));
+	assert_int_equal(tt_go_layout_from_table("go1.22.12 X:nocoverageredesign", b, NULL, 0,
+						 &err), 0);
+	assert_memory_equal(a, b, sizeof(a));
+
+	/* Unknown: one line naming the known versions and the way out. */
+	assert_int_equal(tt_go_layout_from_table("go1.25.1", a, used, sizeof(used), &err),
+			 -ENOENT);
+	assert_non_null(strstr(err.msg, "no layout table entry for go1.25"));
+	assert_non_null(strstr(err.msg, "known: go1.19 go1.21 go1.22 go1.23 go1.24"));
+	assert_non_null(strstr(err.msg, "--assume-go-version"));
+	assert_null(strchr(err.msg, '\n'));
+
+	/* "1.2" is not "1.22", "1.220" is not "1.22". */
+	assert_int_equal(tt_go_layout_from_table("go1.2", a, NULL, 0, &err), -ENOENT);
+	assert_int_equal(tt_go_layout_from_table("go1.220", a, NULL, 0, &err), -ENOENT);
+	assert_int_equal(tt_go_layout_from_table("2.22", a, NULL, 0, &err), -ENOENT);
+	assert_int_equal(tt_go_layout_from_table("banana", a, NULL, 0, &err), -EINVAL);
+	assert_int_equal(tt_go_layout_from_table("go1.", a, NULL, 0, &err), -EINVAL);
+	assert_int_equal(tt_go_layout_from_table("", a, NULL, 0, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "known: go1.19"));
+}
+
+/* --- malformed and alternative encodings, on memory copies ---------------- */
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, n, f), (size_t)n);
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+static const struct bin *find_bin(const char *minor, const char *prog, const char *variant)
+{
+	for (size_t i = 0; i < n_bins; i++) {
+		if (!strcmp(bins[i].minor, minor) && !strcmp(bins[i].prog, prog) &&
+		    !strcmp(bins[i].variant, variant))
+			return &bins[i];
+	}
+	fail_msg("no %s %s-%s in the manifest", minor, prog, variant);
+	return NULL;
+}
+
+static int layout_mem(const uint8_t *buf, size_t len, int64_t fields[TT_F_COUNT],
+		      struct tt_error *err)
+{
+	struct tt_elf *elf;
+	int ret;
+
+	ret = tt_elf_open_mem(buf, len, &elf, err);
+	if (ret)
+		return ret;
+	ret = tt_go_layout_from_dwarf(elf, fields, err);
+	tt_elf_close(elf);
+	return ret;
+}
+
+/* File offset of a section's bytes inside buf. */
+static size_t section_off(const uint8_t *buf, size_t len, const char *name,
+			  struct tt_elf_section *out)
+{
+	struct tt_error err = { "" };
+	struct tt_elf *elf;
+
+	assert_int_equal(tt_elf_open_mem(buf, len, &elf, &err), 0);
+	assert_int_equal(tt_elf_section(elf, name, out), 0);
+	tt_elf_close(elf);
+	return out->data - buf;
+}
+
+/* Lies in the compression header and a damaged zlib stream are errors
+ * with a reason, never a crash or a huge allocation. */
+static void test_corrupted_compression(void **state)
+{
+	const struct bin *b = find_bin("1.22", "tlsclient", "default");
+	int64_t fields[TT_F_COUNT];
+	struct tt_error err = { "" };
+	struct tt_elf_section s;
+	uint8_t *buf;
+	size_t len, off;
+
+	(void)state;
+	buf = slurp(b->path, &len);
+	off = section_off(buf, len, ".debug_info", &s);
+	assert_true(s.flags & SHF_COMPRESSED);
+
+	/* ch_size: 1 TiB from a few hundred KiB. */
+	uint64_t saved = 0, huge = 1ULL << 40;
+	memcpy(&saved, buf + off + 8, 8);
+	memcpy(buf + off + 8, &huge, 8);
+	assert_int_equal(layout_mem(buf, len, fields, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, ".debug_info"));
+	memcpy(buf + off + 8, &saved, 8);
+
+	/* ch_size one byte short of the real size. */
+	uint64_t shorter = saved - 1;
+	memcpy(buf + off + 8, &shorter, 8);
+	assert_int_equal(layout_mem(buf, len, fields, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "inflate"));
+	memcpy(buf + off + 8, &saved, 8);
+
+	/* Unknown compression type (ZSTD is 2). */
+	buf[off] = 2;
+	assert_int_equal(layout_mem(buf, len, fields, &err), -ENOTSUP);
+	buf[off] = 1;
+
+	/* Garbage in the middle of the zlib stream. */
+	memset(buf + off + 24 + s.size / 2, 0xa5, 64);
+	assert_true(layout_mem(buf, len, fields, &err) < 0);
+	assert_true(err.msg[0] != '\0');
+	free(buf);
+}
+
+static uint8_t *inflate_chdr(const struct tt_elf_section *s, uint64_t *out_len)
+{
+	uint64_t size;
+	uLongf n;
+	uint8_t *out;
+
+	memcpy(&size, s->data + 8, 8);
+	out = malloc(size);
+	assert_non_null(out);
+	n = size;
+	assert_int_equal(uncompress(out, &n, s->data + 24, s->size - 24), Z_OK);
+	assert_int_equal(n, size);
+	*out_len = size;
+	return out;
+}
+
+struct mini_sec {
+	const char *name;
+	const uint8_t *data;
+	uint64_t size;
+};
+
+/* A minimal ELF64 with only the given sections (no segments). */
+static uint8_t *mini_elf(const struct mini_sec *secs, int n, size_t *len)
+{
+	char shstr[256] = "";
+	size_t shstr_len = 1, off = sizeof(Elf64_Ehdr), shoff;
+	uint32_t names[8];
+	uint8_t *buf;
+	Elf64_Ehdr eh = { 0 };
+
+	for (int i = 0; i < n; i++) {
+		names[i] = shstr_len;
+		strcpy(shstr + shstr_len, secs[i].name);
+		shstr_len += strlen(secs[i].name) + 1;
+		off += secs[i].size;
+	}
+	names[n] = shstr_len;
+	strcpy(shstr + shstr_len, ".shstrtab");
+	shstr_len += 10;
+	shoff = (off + shstr_len + 7) & ~7UL;
+	*len = shoff + (n + 2) * sizeof(Elf64_Shdr);
+	buf = calloc(1, *len);
+	assert_non_null(buf);
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_ehsize = sizeof(eh);
+	eh.e_shoff = shoff;
+	eh.e_shentsize = sizeof(Elf64_Shdr);
+	eh.e_shnum = n + 2;
+	eh.e_shstrndx = n + 1;
+	memcpy(buf, &eh, sizeof(eh));
+
+	off = sizeof(Elf64_Ehdr);
+	for (int i = 0; i <= n; i++) {
+		Elf64_Shdr sh = { 0 };
+		const uint8_t *data = i < n ? secs[i].data : (const uint8_t *)shstr;
+		uint64_t size = i < n ? secs[i].size : shstr_len;
+
+		sh.sh_name = names[i];
+		sh.sh_type = i < n ? SHT_PROGBITS : SHT_STRTAB;
+		sh.sh_offset = off;
+		sh.sh_size = size;
+		sh.sh_addralign = 1;
+		memcpy(buf + off, data, size);
+		memcpy(buf + shoff + (i + 1) * sizeof(sh), &sh, sizeof(sh));
+		off += size;
+	}
+	return buf;
+}
+
+/* Older Go linkers wrote .zdebug_* ("ZLIB" + big-endian size); DWARF may
+ * also be uncompressed (-ldflags=-compressdwarf=false).  Rebuild the same
+ * DWARF in both encodings and expect the same offsets. */
+static void test_zdebug_and_plain(void **state)
+{
+	const struct bin *b = find_bin("1.23", "tlsclient", "default");
+	int64_t fields[TT_F_COUNT], want[TT_F_COUNT];
+	struct tt_error err = { "" };
+	struct tt_elf_section info, abbrev;
+	uint8_t *file, *info_raw, *abbrev_raw, *z, *elf;
+	uint64_t info_len, abbrev_len;
+	uLongf zlen;
+	size_t len, elf_len;
+
+	(void)state;
+	read_oracle("1.23", want);
+	file = slurp(b->path, &len);
+	section_off(file, len, ".debug_info", &info);
+	section_off(file, len, ".debug_abbrev", &abbrev);
+	info_raw = inflate_chdr(&info, &info_len);
+	abbrev_raw = inflate_chdr(&abbrev, &abbrev_len);
+
+	/* Plain sections. */
+	struct mini_sec plain[] = {
+		{ ".debug_abbrev", abbrev_raw, abbrev_len },
+		{ ".debug_info", info_raw, info_len },
+	};
+	elf = mini_elf(plain, 2, &elf_len);
+	assert_int_equal(layout_mem(elf, elf_len, fields, &err), 0);
+	assert_fields_equal("plain DWARF", fields, want);
+	free(elf);
+
+	/* .zdebug_info next to a plain .debug_abbrev. */
+	zlen = compressBound(info_len);
+	z = malloc(12 + zlen);
+	assert_non_null(z);
+	memcpy(z, "ZLIB", 4);
+	for (int i = 0; i < 8; i++)
+		z[4 + i] = info_len >> (56 - 8 * i);
+	assert_int_equal(compress(z + 12, &zlen, info_raw, info_len), Z_OK);
+	struct mini_sec zdebug[] = {
+		{ ".debug_abbrev", abbrev_raw, abbrev_len },
+		{ ".zdebug_info", z, 12 + zlen },
+	};
+	elf = mini_elf(zdebug, 2, &elf_len);
+	assert_int_equal(layout_mem(elf, elf_len, fields, &err), 0);
+	assert_fields_equal(".zdebug_info", fields, want);
+
+	/* A lying ZLIB size is an error. */
+	z[11] ^= 1;
+	free(elf);
+	elf = mini_elf(zdebug, 2, &elf_len);
+	assert_int_equal(layout_mem(elf, elf_len, fields, &err), -EINVAL);
+	free(elf);
+
+	/* DWARF without the structs: -ENOENT naming the first missing field. */
+	struct mini_sec empty[] = {
+		{ ".debug_abbrev", abbrev_raw, abbrev_len },
+		{ ".debug_info", info_raw, 11 + 1 }, /* CU header + null DIE... */
+	};
+	/* ...with its unit_length patched to cover just that. */
+	uint8_t small_info[12];
+	memcpy(small_info, info_raw, 11);
+	small_info[11] = 0;
+	uint32_t unit_len = sizeof(small_info) - 4;
+	memcpy(small_info, &unit_len, 4);
+	empty[1].data = small_info;
+	elf = mini_elf(empty, 2, &elf_len);
+	assert_int_equal(layout_mem(elf, elf_len, fields, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "crypto/tls.Conn.conn"));
+	free(elf);
+
+	free(z);
+	free(info_raw);
+	free(abbrev_raw);
+	free(file);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dwarf_matches_oracle),
+		cmocka_unit_test(test_table_matches_dwarf),
+		cmocka_unit_test(test_stripped_has_no_dwarf),
+		cmocka_unit_test(test_table_versions),
+		cmocka_unit_test(test_corrupted_compression),
+		cmocka_unit_test(test_zdebug_and_plain),
+	};
+
+	return cmocka_run_group_tests_name("golayout", tests, load_manifest, NULL);
+}
