@@ -50,9 +50,9 @@ endef
 fuzz-build: $(FUZZ_BINS)
 
 fuzz-short: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
-	$(foreach h,$(FUZZ_HARNESS),$(call fuzz_run,$h,$(FUZZ_SHORT_SECONDS))
-	)
+	$(call fuzz_run,elf,$(FUZZ_SHORT_SECONDS))
+	$(call fuzz_run,sections,$(FUZZ_SHORT_SECONDS))
 
 fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
-	$(foreach h,$(FUZZ_HARNESS),$(call fuzz_run,$h,$(FUZZ_SECONDS))
-	)
+	$(call fuzz_run,elf,$(FUZZ_SECONDS))
+	$(call fuzz_run,sections,$(FUZZ_SECONDS))
