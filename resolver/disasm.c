@@ -148,6 +148,16 @@ static int abi_reg_arm64(unsigned r)
 	return -1;
 }
 
+/* capstone 4 puts no arm64 call in CS_GRP_CALL; match the ids. */
+static bool is_call(csh h, enum tt_arch arch, const cs_insn *in)
+{
+	if (arch == TT_ARCH_ARM64)
+		return in->id == ARM64_INS_BL || in->id == ARM64_INS_BLR;
+	return cs_insn_group(h, in, CS_GRP_CALL);
+}
+
+/* Go ABI registers an instruction writes.  A call clobbers them all: Go
+ * has no callee-saved registers. */
 static uint32_t regs_written(csh h, enum tt_arch arch, const cs_insn *in)
 {
 	cs_regs rd, wr;
@@ -162,8 +172,7 @@ static uint32_t regs_written(csh h, enum tt_arch arch, const cs_insn *in)
 		if (idx >= 0)
 			mask |= 1u << idx;
 	}
-	/* A call clobbers every argument register (Go has no callee-saved). */
-	if (cs_insn_group(h, in, CS_GRP_CALL))
+	if (is_call(h, arch, in))
 		mask |= arch == TT_ARCH_X86_64 ? 0x1ff : 0xffff;
 	return mask;
 }
@@ -247,7 +256,7 @@ static bool is_frame_insn(csh h, enum tt_arch arch, const cs_insn *in)
 	} else {
 		sp = ARM64_REG_SP, fp = ARM64_REG_X29, lr = ARM64_REG_X30;
 	}
-	if (cs_insn_group(h, in, CS_GRP_CALL) || cs_insn_group(h, in, CS_GRP_JUMP) ||
+	if (is_call(h, arch, in) || cs_insn_group(h, in, CS_GRP_JUMP) ||
 	    cs_insn_group(h, in, CS_GRP_RET))
 		return false;
 	for (unsigned i = 0; i < nwr; i++)
@@ -268,19 +277,49 @@ static bool is_frame_insn(csh h, enum tt_arch arch, const cs_insn *in)
 	return false;
 }
 
-static int add_insn(struct tt_function *f, csh h, enum tt_arch arch, const cs_insn *in)
+static void fill_insn(csh h, enum tt_arch arch, const cs_insn *in, struct tt_insn *t)
 {
-	struct tt_insn *t = &f->prologue[f->n_prologue++];
-
 	t->address = in->address;
-	t->file_offset = f->file_offset + (in->address - f->address);
 	t->size = in->size;
 	/* Bounded so it always fits: a very long operand string is cut. */
 	snprintf(t->text, sizeof(t->text), "%.31s%s%.47s", in->mnemonic, in->op_str[0] ? " " : "",
 		 in->op_str);
 	t->emulated = arch == TT_ARCH_X86_64 ? emulated_x86(h, in) : emulated_arm64(in);
 	t->regs_written = regs_written(h, arch, in);
-	return 0;
+}
+
+static void add_insn(struct tt_function *f, csh h, enum tt_arch arch, const cs_insn *in)
+{
+	struct tt_insn *t = &f->prologue[f->n_prologue++];
+
+	fill_insn(h, arch, in, t);
+	t->file_offset = f->file_offset + (in->address - f->address);
+}
+
+int tt_disasm_insn(enum tt_arch arch, const uint8_t *code, size_t len, uint64_t address,
+		   struct tt_insn *out, struct tt_error *err)
+{
+	cs_insn *in;
+	csh h;
+	int ret;
+
+	ret = open_cs(arch, &h, err);
+	if (ret)
+		return ret;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	if (!in) {
+		ret = tt_error_set(err, ENOMEM, "out of memory");
+	} else if (!cs_disasm_iter(h, &code, &len, &address, in)) {
+		ret = tt_error_set(err, EINVAL, "undecodable instruction");
+	} else {
+		memset(out, 0, sizeof(*out));
+		fill_insn(h, arch, in, out);
+	}
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return ret;
 }
 
 /*

@@ -182,7 +182,7 @@ static void scan_notes(struct tt_elf *e, const uint8_t *p, uint64_t len)
 {
 	uint64_t off = 0;
 
-	while (len - off >= sizeof(Elf64_Nhdr) && off <= len) {
+	while (off <= len && len - off >= sizeof(Elf64_Nhdr)) {
 		Elf64_Nhdr nh;
 		uint64_t name_off, desc_off, next;
 

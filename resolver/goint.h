@@ -63,6 +63,11 @@ int tt_disasm_returns(const struct tt_elf *elf, enum tt_arch arch, struct tt_fun
 int tt_disasm_prologue(const struct tt_elf *elf, enum tt_arch arch, struct tt_function *f,
 		       struct tt_error *err);
 
+/* One instruction at code (for tests and tools): text, size, emulated,
+ * regs_written; file_offset left 0. */
+int tt_disasm_insn(enum tt_arch arch, const uint8_t *code, size_t len, uint64_t address,
+		   struct tt_insn *out, struct tt_error *err);
+
 /* --- goabi.c ----------------------------------------------------------- */
 
 /* Argument and result locations of a traced function (by canonical name). */
