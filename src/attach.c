@@ -401,15 +401,11 @@ int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 {
 	int ret = watch_process(t, tg, err);
 
+	/* Nothing traceable yet is not an error: a process may load its TLS
+	 * library later (python's `import ssl`) or exec the program that does
+	 * TLS (a wrapper script); the watch catches both.  The caller says so. */
 	if (ret >= 0)
 		ret = attach_new_objects(t, tg, err);
-	/* A launched command may exec the program that does TLS later (a shell
-	 * script, a wrapper): keep watching it.  A -p target must have TLS. */
-	if (ret >= 0 && !tg->n_go_probes && !tg->n_native_objects && !tg->stop_on_dlopen)
-		ret = tt_error_set(err, ENOENT,
-				   "pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS entry "
-				   "points mapped",
-				   tg->pid, tg->exe);
 	if (ret < 0) {
 		tt_tracer_detach(t, tg);
 		return ret;

@@ -293,6 +293,11 @@ static int attach_all(struct tt_tracer *t, struct trace_args *a)
 			continue;
 		}
 		attached++;
+		if (!tg->n_go_probes && !tg->n_native_objects)
+			fprintf(stderr,
+				"tlstap: pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS mapped "
+				"yet; watching for libraries it loads and programs it executes\n",
+				tg->pid, tg->exe);
 		if (a->verbose)
 			fprintf(stderr,
 				"tlstap: pid %d (%s): %zu Go probes, %zu native probes in %zu "
