@@ -37,8 +37,8 @@ static const char resolve_usage[] =
 	"      --no-prologue           do not decode function prologues\n"
 	"  -h, --help                  show this help\n"
 	"\n"
-	"Exit status: 0 if every input resolved, 1 if any failed (the others are still\n"
-	"printed), 2 on a usage error.\n";
+	"Exit status: 0 if every input resolved, 1 if any failed or has nothing to\n"
+	"trace (the others are still printed), 2 on a usage error.\n";
 
 enum { OPT_JSON = 256, OPT_ASSUME, OPT_NO_PROLOGUE };
 
@@ -88,7 +88,7 @@ static int parse_pid(const char *s, int *pid)
 static int resolve_files(char **paths, int n, const struct resolve_args *a)
 {
 	struct tt_json j;
-	int failed = 0;
+	int failed = 0, printed = 0;
 
 	tt_json_init(&j, stdout);
 	for (int i = 0; i < n; i++) {
@@ -101,14 +101,27 @@ static int resolve_files(char **paths, int n, const struct resolve_args *a)
 			failed++;
 			continue;
 		}
+		/* An ELF with nothing to trace is an error for the user who asked,
+		 * with the resolver's reason when it has one (e.g. TLS code that
+		 * cannot be hooked). */
+		if (r->kind == TT_KIND_NONE) {
+			fflush(stdout);
+			fprintf(stderr, "tlstap: %s: not a Go binary and no OpenSSL/GnuTLS entry "
+					"points%s%s\n",
+				paths[i], r->n_notes ? ": " : "", r->n_notes ? r->notes[0] : "");
+			tt_resolution_free(r);
+			failed++;
+			continue;
+		}
 		if (a->json) {
 			tt_print_resolution_json(&j, r);
 			tt_json_newline(&j);
 		} else {
-			if (i > 0)
+			if (printed)
 				putchar('\n');
 			tt_print_resolution_text(stdout, r, "");
 		}
+		printed++;
 		tt_resolution_free(r);
 	}
 	fflush(stdout);

@@ -71,7 +71,7 @@ static void test_uprobe_ringbuf(void **state)
 	struct ring_buffer *rb = NULL;
 	struct seen *s = calloc(1, sizeof(*s));
 	char target[512];
-	int go_fd, status = 0, err;
+	int go_fd = -1, status = 0, err;
 	pid_t pid;
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .func_name = "tt_target_marker");
 
