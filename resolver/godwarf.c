@@ -367,14 +367,17 @@ out:
 	return off;
 }
 
-/* Record the wanted members of struct type t (index into want_types). */
+/*
+ * Record the wanted members of struct type t (index into want_types).
+ * Returns the number of members seen, or a negative errno.
+ */
 static int scan_members(struct tt_dw_walk *w, Dwarf_Die st, size_t t)
 {
 	Dwarf_Die die = NULL, next;
 	Dwarf_Error derr = NULL;
 	Dwarf_Half tag;
 	char *name;
-	int ret;
+	int ret, seen = 0;
 
 	ret = dwarf_child(st, &die, &derr);
 	if (ret == DW_DLV_NO_ENTRY)
@@ -384,6 +387,7 @@ static int scan_members(struct tt_dw_walk *w, Dwarf_Die st, size_t t)
 	for (;;) {
 		if (dwarf_tag(die, &tag, &derr) == DW_DLV_OK && tag == DW_TAG_member &&
 		    dwarf_diename(die, &name, &derr) == DW_DLV_OK) {
+			seen++;
 			for (size_t i = 0; i < TT_DW_NWANTS; i++) {
 				if (strcmp(wants[i].type, want_types[t]) ||
 				    strcmp(wants[i].member, name))
@@ -398,7 +402,7 @@ static int scan_members(struct tt_dw_walk *w, Dwarf_Die st, size_t t)
 		ret = dwarf_siblingof_b(w->dbg, die, true, &next, &derr);
 		dwarf_dealloc_die(die);
 		if (ret == DW_DLV_NO_ENTRY)
-			return 0;
+			return seen;
 		if (ret != DW_DLV_OK)
 			return dw_fail(w, derr, want_types[t]);
 		die = next;
@@ -417,12 +421,22 @@ static int visit(struct tt_dw_walk *w, Dwarf_Die die)
 	if (dwarf_diename(die, &name, &derr) != DW_DLV_OK)
 		goto out;
 	for (size_t t = 0; t < TT_DW_NTYPES; t++) {
+		int n;
+
 		if (w->type_done[t] || strcmp(name, want_types[t]))
 			continue;
-		/* The first definition wins: the linker emits each type once. */
-		w->type_done[t] = true;
-		w->types_left--;
-		return scan_members(w, die, t);
+		/*
+		 * The first definition with members wins: the linker emits each
+		 * type once, but an empty one (a declaration) must not hide it.
+		 */
+		n = scan_members(w, die, t);
+		if (n < 0)
+			return n;
+		if (n > 0) {
+			w->type_done[t] = true;
+			w->types_left--;
+		}
+		return 0;
 	}
 out:
 	if (derr)

@@ -33,8 +33,8 @@ if ! gpg --show-keys "$keyring" 2>/dev/null | grep -q '13/trixie'; then
 	exit 1
 fi
 
-mkdir -p "$apt_dir/sources" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" \
-	"$apt_dir/debs"
+mkdir -p "$apt_dir/sources" "$apt_dir/preferences" "$apt_dir/lists/partial" \
+	"$apt_dir/cache/archives/partial" "$apt_dir/debs"
 cat >"$apt_dir/sources/trixie.sources" <<SRC
 Types: deb
 URIs: $mirror
@@ -50,7 +50,7 @@ apt_opts=(
 	-o "Dir::Cache=$apt_dir/cache"
 	# Keep the host's pinning out of this private view.
 	-o "Dir::Etc::Preferences=/dev/null"
-	-o "Dir::Etc::PreferencesParts=$apt_dir/sources"
+	-o "Dir::Etc::PreferencesParts=$apt_dir/preferences"
 )
 
 echo "go124.sh: fetching trixie package lists into $apt_dir"
