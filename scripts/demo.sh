@@ -44,7 +44,7 @@ echo "== 3. tlstap trace -- tlsclient (Go client, HTTP/1.1, two requests)"
 "$TLSTAP" trace -- "$CLI" -addr "127.0.0.1:$port" -http2=false -n 2 -path /demo/hello,/demo/world -q
 echo
 echo "== 4. tlstap trace -- curl (OpenSSL), same server"
-"$TLSTAP" trace -- curl -sk -o /dev/null "https://127.0.0.1:$port/demo/from-curl"
+"$TLSTAP" trace -- curl -sk --http1.1 -o /dev/null "https://127.0.0.1:$port/demo/from-curl"
 sleep 0.3
 kill -INT "$tracer"
 wait "$tracer" 2>/dev/null || true
