@@ -21,6 +21,8 @@ GO_VARIANTS := default stripped pie cgo arm64
 # Programs built in every variant, and in the default variant only.
 GO_PROGS_ALL := tlsclient tlsserver
 GO_PROGS_DEFAULT := layoutoracle tlsbench
+# Programs built in the cgo variant only (they call C).
+GO_PROGS_CGO := cgossl
 # Toolchains that are not Debian packages of this release but extracted from
 # the next one into build/ (scripts/go124.sh).
 GO_EXTRACTED := 1.24
@@ -84,6 +86,7 @@ endef
 define go_version_rules
 $(foreach p,$(GO_PROGS_ALL),$(foreach v,$(GO_VARIANTS),$(eval $(call go_bin_rules,$1,$p,$v))))
 $(foreach p,$(GO_PROGS_DEFAULT),$(eval $(call go_bin_rules,$1,$p,default)))
+$(foreach p,$(GO_PROGS_CGO),$(eval $(call go_bin_rules,$1,$p,cgo)))
 
 $(GO_TD)/$1/layoutoracle.txt: $(GO_TD)/$1/layoutoracle-default
 	@$$< >$$@.tmp
