@@ -114,8 +114,11 @@ unit: $(UNIT_BINS) testdata
 e2e: $(BUILD)/tlstap $(E2E_C_BINS) testdata
 	@BUILD=$(BUILD) tests/run-e2e.sh $(E2E_C_BINS)
 
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) testdata
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory e2e
