@@ -300,6 +300,7 @@ go_build() {
 	[ -x "$root/bin/go" ] || return 1
 	b=$(cd "$BUILD" && pwd)
 	mkdir -p "$(dirname "$out")"
+	out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 	(cd "$E2E_REPO/testdata/go" && env GOROOT="$root" GOENV=off GOTOOLCHAIN=local \
 		GOCACHE="$b/gocache" GOPATH="$b/gopath" GOMODCACHE="$b/gopath/pkg/mod" \
 		XDG_CONFIG_HOME="$b/goconfig" GO111MODULE=on GOPROXY=off GOFLAGS=-buildvcs=false \

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The Go matrix: for every Go version testdata was built with and every
+# variant that runs here (default, stripped, pie, cgo; arm64 is covered by the
+# resolver's tests), testdata's tlsclient -> tlsserver over HTTP/1.1 and over
+# HTTP/2, both sides traced: the server by "tlstap trace -p" (attached after
+# it started), each client by "tlstap trace -- CMD" (from its first
+# instruction; one run per protocol, several at a time).  All servers are
+# traced by one tlstap per Go version.
+# Asserts, per request (paths unique per run, sent by HPACK as literals):
+#  - the client's write is exactly the request net/http sends (HTTP/1.1), or a
+#    HEADERS frame with the path as an HPACK literal (HTTP/2); the server's
+#    read contains it; the response "echo PATH" is in the server's write and
+#    the client's read;
+#  - tuples exact: client lport == the port tlsclient printed (-print-ports,
+#    which the server's -v log confirms), rport == server port; the server's
+#    mirrored; every event of each trace is its own process's (pid), on its
+#    own side of one of these connections, lib go, attribution go-memory, no
+#    tuple mismatch; tlstap's exit counters show no drop or mismatch, and it
+#    exits with the client's status (0).
+# GO_MATRIX_VERSIONS / GO_MATRIX_VARIANTS narrow the matrix (space lists).
+source "$(dirname "$0")/lib.sh"
+[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
+[ -f "$GO_TD/manifest.txt" ] || fail "no Go testdata ($GO_TD/manifest.txt): run make testdata"
+T=$E2E_TMP
+VERSIONS=${GO_MATRIX_VERSIONS:-$(go_versions)}
+VARIANTS=${GO_MATRIX_VARIANTS:-default stripped pie cgo}
+[ -n "$VERSIONS" ] || fail "no Go version in $GO_TD/manifest.txt"
+NREQ=3
+combos=0
+
+check_counters() { # FILE WHAT
+	local c v
+	for c in ringbuf_drops tuple_mismatches map_update_failures multi_fd_calls; do
+		v=$(trace_counter "$1" "$c")
+		[ "${v:-x}" = 0 ] || fail "$2: tlstap counter $c=${v:-missing} ($(tail -n1 "$1.err"))"
+	done
+}
+
+# Every server of the matrix, started untraced, then traced with -p: one
+# tlstap per Go version (its four variants' servers), the five in parallel
+# (attaching and detaching uprobes mostly waits for the kernel).
+COMBOS=()
+SPIDS=()
+TRACERS=()
+for V in $VERSIONS; do
+	args=()
+	for VAR in $VARIANTS; do
+		D=$GO_TD/$V
+		for p in tlsclient tlsserver; do
+			[ -x "$D/$p-$VAR" ] || fail "missing $D/$p-$VAR (make testdata)"
+		done
+		start_go_server "$D/tlsserver-$VAR" -v
+		COMBOS+=("$V:$VAR:$SRV_PID:$SRV_PORT:$SRV_OUT:$T/srv-$V.json")
+		SPIDS+=("$SRV_PID")
+		args+=(-p "$SRV_PID")
+	done
+	"$TLSTAP" trace -v -f json -o "$T/srv-$V.json" "${args[@]}" 2>"$T/srv-$V.json.err" &
+	TRACERS+=("$V:$!:$((${#args[@]} / 2))")
+	bg_pid $!
+done
+for t in "${TRACERS[@]}"; do
+	IFS=: read -r V pid n <<<"$t"
+	wait_for_count "$T/srv-$V.json.err" "probes in" "$n" 90
+done
+
+# Every client under its own "tlstap trace -- CMD", at most $PAR at a time.
+PAR=${GO_MATRIX_PAR:-6}
+run_client() { # V VAR PORT MODE
+	local V=$1 VAR=$2 PORT=$3 MODE=$4 H2=false CJ
+	[ "$MODE" = h2 ] && H2=true
+	CJ=$T/cli-$V-$VAR-$MODE.json
+	goevents paths "/m$V-$VAR-$MODE-$$" $NREQ >"$CJ.paths"
+	timeout 90 "$TLSTAP" trace -v -f json -o "$CJ" -- "$GO_TD/$V/tlsclient-$VAR" \
+		-addr "127.0.0.1:$PORT" -n $NREQ -path "$(cat "$CJ.paths")" -print-ports \
+		-http2=$H2 >"$CJ.out" 2>"$CJ.err"
+	echo $? >"$CJ.rc"
+}
+jobs_=()
+for c in "${COMBOS[@]}"; do
+	IFS=: read -r V VAR SPID SPORT SOUT SJ <<<"$c"
+	for MODE in h1 h2; do
+		while :; do
+			n=0
+			for j in "${jobs_[@]}"; do kill -0 "$j" 2>/dev/null && n=$((n + 1)); done
+			[ $n -lt "$PAR" ] && break
+			sleep 0.1
+		done
+		run_client "$V" "$VAR" "$SPORT" $MODE &
+		jobs_+=($!)
+	done
+done
+for j in "${jobs_[@]}"; do wait "$j"; done
+# Let the servers' last events reach the tracers, then detach them (SIGINT).
+sleep 0.5
+for t in "${TRACERS[@]}"; do
+	IFS=: read -r V pid n <<<"$t"
+	kill -INT "$pid"
+done
+for t in "${TRACERS[@]}"; do
+	IFS=: read -r V pid n <<<"$t"
+	wait "$pid"
+	rc=$?
+	[ $rc -eq 0 ] || { cat "$T/srv-$V.json.err" >&2; fail "go$V server tracer exited $rc"; }
+	check_counters "$T/srv-$V.json" "go$V servers"
+done
+for p in "${SPIDS[@]}"; do kill "$p" 2>/dev/null; done
+for t in "${TRACERS[@]}"; do
+	IFS=: read -r V pid n <<<"$t"
+	allowed=$(for c in "${COMBOS[@]}"; do IFS=: read -r v _ sp _ <<<"$c"; [ "$v" = "$V" ] && echo "$sp"; done | paste -sd,)
+	events pids "$T/srv-$V.json" --allowed "$allowed" ||
+		fail "go$V: an event in the servers' trace of a pid not traced there"
+done
+
+for c in "${COMBOS[@]}"; do
+	IFS=: read -r V VAR SPID SPORT SOUT SJ <<<"$c"
+	C="go$V/$VAR"
+	all=$T/cli-$V-$VAR-h1.json.out,$T/cli-$V-$VAR-h2.json.out
+	for MODE in h1 h2; do
+		CJ=$T/cli-$V-$VAR-$MODE.json
+		rc=$(cat "$CJ.rc")
+		[ "$rc" = 0 ] || { cat "$CJ.err" "$CJ.out" >&2; fail "$C $MODE: traced tlsclient: exit $rc"; }
+		CPID=$(traced_pid "$CJ.err")
+		[ -n "$CPID" ] || fail "$C $MODE: no client pid in $CJ.err"
+		check_counters "$CJ" "$C $MODE client"
+		echo "--- $C $MODE (client pid $CPID, server pid $SPID port $SPORT)"
+		goevents pair --mode $MODE --paths "$(cat "$CJ.paths")" --client-json "$CJ" \
+			--client-pid "$CPID" --client-log "$CJ.out" --server-json "$SJ" \
+			--server-pid "$SPID" --server-port "$SPORT" --server-log "$SOUT" \
+			--all-client-logs "$all" || fail "$C $MODE: see above"
+	done
+	combos=$((combos + 1))
+done
+echo "PASS: $combos version x variant combinations, HTTP/1.1 and HTTP/2 each, $NREQ requests per run"
