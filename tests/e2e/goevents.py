@@ -124,6 +124,13 @@ def client_log(path):
     return out
 
 
+def client_ports(path):
+    """Every local port in a file of tlsclient -print-ports output (several
+    runs may be concatenated)."""
+    with open(path) as f:
+        return {int(m.group(2)) for m in map(REQ_LINE.match, (l.strip() for l in f)) if m}
+
+
 def expected_request(mode, path, server_port):
     host = "%s:%d" % (LOOPBACK, server_port)
     if mode == "raw":
@@ -385,10 +392,10 @@ def cmd_copies(a):
     calls = load(a.file, rep)
     pids = [int(x) for x in a.pids.split(",")]
     ports = [int(x) for x in a.ports.split(",")]
-    logs = [client_log(x) for x in a.logs.split(",")]
+    logs = [client_ports(x) for x in a.logs.split(",")]
     tags = a.tags.split(",")
     rx = re.compile(a.paths_re.encode())
-    cports = [{p for p, _ in log.values()} for log in logs]
+    cports = logs
     counts = Counter()
     for c in calls:
         if c["pid"] not in pids:
