@@ -20,6 +20,10 @@ on stderr; numbers on stdout):
         its own connection; >= min-rate captured; tls.Conn reuse counted.
     goevents.py copies FILE --pids A,B --ports PA,PB --logs LA,LB --paths-re RE
         Two copies of one server traced by one tlstap: no cross attribution.
+    goevents.py text PID BINARY [--expect-probes]
+        Compare the code of the traced Go functions in the process with the
+        file: any difference (int3 of a uprobe) fails, or with
+        --expect-probes, no difference fails.
 """
 
 import argparse
@@ -433,6 +437,35 @@ def cmd_copies(a):
     return rep.done()
 
 
+# --- the traced process's code, compared with its file -------------------------
+
+def cmd_text(a):
+    """How many bytes of the traced functions' code differ between the running
+    process (/proc/PID/mem) and the binary (a uprobe shows as an int3 in the
+    process's copy of the page while it is registered)."""
+    import json
+    import subprocess
+    res = json.loads(subprocess.run([a.tlstap, "resolve", "--json", a.binary], check=True,
+                                    stdout=subprocess.PIPE).stdout)
+    if res.get("pie"):
+        raise events.CheckError("%s is PIE: give a non-PIE binary" % a.binary)
+    diff = total = 0
+    with open(a.binary, "rb") as f, open("/proc/%d/mem" % a.pid, "rb") as mem:
+        for fn in res["functions"]:
+            if not fn.get("found"):
+                continue
+            f.seek(fn["file_offset"])
+            want = f.read(fn["size"])
+            mem.seek(fn["address"])
+            got = mem.read(fn["size"])
+            total += len(want)
+            diff += sum(1 for x, y in zip(want, got) if x != y)
+    print("%d of %d code bytes of the traced functions differ from the file" % (diff, total))
+    if total == 0:
+        raise events.CheckError("no traced function found in %s" % a.binary)
+    return 0 if (diff > 0) == a.expect_probes else 1
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="goevents.py")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -467,6 +500,12 @@ def main(argv):
     p.add_argument("--tags", required=True, help="the tag in each copy's request paths")
     p.add_argument("--paths-re", required=True, help="regex; group 1 is the tag")
     p.add_argument("--min-shared", type=int, default=0)
+    p = sub.add_parser("text")
+    p.add_argument("pid", type=int)
+    p.add_argument("binary")
+    p.add_argument("--tlstap", default=os.environ.get("TLSTAP", "build/tlstap"))
+    p.add_argument("--expect-probes", action="store_true",
+                   help="expect differences (probes registered); default: none")
     a = ap.parse_args(argv)
     try:
         if a.cmd == "paths":
@@ -478,6 +517,8 @@ def main(argv):
             return cmd_reuse(a)
         if a.cmd == "copies":
             return cmd_copies(a)
+        if a.cmd == "text":
+            return cmd_text(a)
     except (events.CheckError, OSError) as e:
         print("goevents.py: %s" % e, file=sys.stderr)
         return 1
