@@ -20,6 +20,9 @@ on stderr; numbers on stdout):
         its own connection; >= min-rate captured; tls.Conn reuse counted.
     goevents.py copies FILE --pids A,B --ports PA,PB --logs LA,LB --paths-re RE
         Two copies of one server traced by one tlstap: no cross attribution.
+    goevents.py chunks FILE --pid P --dir D --expect-file F [--chunk N]
+              [--max-bytes N] [--truncated-total N]
+        The call with exactly F's bytes, chunk by chunk (see cmd_chunks).
     goevents.py text PID BINARY [--expect-probes]
         Compare the code of the traced Go functions in the process with the
         file: any difference (int3 of a uprobe) fails, or with
@@ -437,6 +440,70 @@ def cmd_copies(a):
     return rep.done()
 
 
+# --- chunking and truncation --------------------------------------------------
+
+def cmd_chunks(a):
+    """The one call of PID/DIR whose data starts with the expected bytes,
+    chunk by chunk: len, chunk_off, size, more and truncated exact.  Also
+    checks --truncated-total against the sum of (len - captured) of every call
+    in the file."""
+    rep = Report()
+    evs = events.load_events(a.file)
+    want = open(a.expect_file, "rb").read()
+    L = len(want)
+    cap = min(L, a.max_bytes)
+    head = want[:min(64, cap)]
+    starts = [i for i, e in enumerate(evs) if e["pid"] == a.pid and e["dir"] == a.dir and
+              e.get("chunk_off") == 0 and e["data"].startswith(head)]
+    if len(starts) != 1:
+        rep.fail("%d calls start with %r, expected exactly 1" % (len(starts), head))
+        return rep.done()
+    first = evs[starts[0]]
+    chunks = [e for e in evs[starts[0]:] if e["pid"] == first["pid"] and
+              e["tid"] == first["tid"] and e["dir"] == first["dir"]]
+    got = []
+    for e in chunks:
+        got.append(e)
+        if not e.get("more"):
+            break
+    nexp = (cap + a.chunk - 1) // a.chunk
+    if len(got) != nexp:
+        rep.fail("%d chunks, expected %d (call of %d bytes, cap %d, chunk %d)" %
+                 (len(got), nexp, L, cap, a.chunk))
+    for k, e in enumerate(got):
+        off = k * a.chunk
+        size = min(a.chunk, cap - off)
+        last = k == nexp - 1
+        probs = []
+        if e["len"] != L:
+            probs.append("len %d != %d" % (e["len"], L))
+        if e.get("chunk_off") != off:
+            probs.append("chunk_off %s != %d" % (e.get("chunk_off"), off))
+        if len(e["data"]) != size:
+            probs.append("%d data bytes != %d" % (len(e["data"]), size))
+        elif e["data"] != want[off:off + size]:
+            probs.append("data differs from the bytes written at offset %d" % off)
+        if bool(e.get("more")) != (not last):
+            probs.append("more=%s" % e.get("more"))
+        if bool(e.get("truncated")) != (L > a.max_bytes):
+            probs.append("truncated=%s" % e.get("truncated"))
+        if e.get("attribution") != "go-memory":
+            probs.append("attribution %s" % e.get("attribution"))
+        if probs:
+            rep.fail("chunk %d: %s" % (k, "; ".join(probs)))
+    calls = events.reassemble(evs)
+    if a.truncated_total is not None:
+        tot = sum(c["len"] - len(c["data"]) for c in calls)
+        if tot != a.truncated_total:
+            rep.fail("the events lack %d bytes in all, the counter says truncated_bytes=%d" %
+                     (tot, a.truncated_total))
+        rep.say("truncated bytes: %d by the events, %d by the counter" % (tot, a.truncated_total))
+    rep.say("%s of %d bytes: %d chunk(s) of <= %d, captured %d, truncated=%s" %
+            (a.dir, L, len(got), a.chunk, sum(len(e["data"]) for e in got),
+             any(e.get("truncated") for e in got)))
+    return rep.done()
+
+
 # --- the traced process's code, compared with its file -------------------------
 
 def cmd_text(a):
@@ -500,6 +567,14 @@ def main(argv):
     p.add_argument("--tags", required=True, help="the tag in each copy's request paths")
     p.add_argument("--paths-re", required=True, help="regex; group 1 is the tag")
     p.add_argument("--min-shared", type=int, default=0)
+    p = sub.add_parser("chunks")
+    p.add_argument("file")
+    p.add_argument("--pid", type=int, required=True)
+    p.add_argument("--dir", choices=("read", "write"), required=True)
+    p.add_argument("--expect-file", required=True, help="the exact bytes of the call")
+    p.add_argument("--chunk", type=int, default=16384)
+    p.add_argument("--max-bytes", type=int, default=16384)
+    p.add_argument("--truncated-total", type=int)
     p = sub.add_parser("text")
     p.add_argument("pid", type=int)
     p.add_argument("binary")
@@ -517,6 +592,8 @@ def main(argv):
             return cmd_reuse(a)
         if a.cmd == "copies":
             return cmd_copies(a)
+        if a.cmd == "chunks":
+            return cmd_chunks(a)
         if a.cmd == "text":
             return cmd_text(a)
     except (events.CheckError, OSError) as e:
