@@ -8,7 +8,8 @@
  * emits the plaintext: Read when n > 0, Write when err == nil.  The entry
  * probe may fire twice for one call when the stack check sends it through
  * morestack and back to the entry; the second save overwrites the first
- * with the same (or moved-stack-updated) values, so nothing is duplicated.
+ * (same key: the frame is measured from the top of the moved stack) with the
+ * moved values, so nothing is duplicated.
  *
  * Attribution: c.conn must be a *net.TCPConn (itab check when the itab
  * address is known); its netFD gives the fd and the addresses in Go memory;
@@ -30,7 +31,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	/* One per goroutine inside Read/Write: a server parks one reader per
+	 * keep-alive connection here.  An evicted entry shows as
+	 * returns_without_entry. */
+	__uint(max_entries, 262144);
 	__type(key, struct tt_go_call_key);
 	__type(value, struct tt_go_call);
 } go_calls SEC(".maps");
@@ -43,11 +47,13 @@ struct {
 } go_conns SEC(".maps");
 
 #if defined(__TARGET_ARCH_x86)
+#define GO_SP(ctx) ((ctx)->sp)
 #define GO_G(ctx) ((ctx)->r14)
 #define GO_R0(ctx) ((ctx)->ax)
 #define GO_R1(ctx) ((ctx)->bx)
 #define GO_R2(ctx) ((ctx)->cx)
 #elif defined(__TARGET_ARCH_arm64)
+#define GO_SP(ctx) (((struct user_pt_regs *)(ctx))->sp)
 #define GO_G(ctx) (((struct user_pt_regs *)(ctx))->regs[28])
 #define GO_R0(ctx) (((struct user_pt_regs *)(ctx))->regs[0])
 #define GO_R1(ctx) (((struct user_pt_regs *)(ctx))->regs[1])
@@ -147,6 +153,12 @@ static __always_inline __u64 go_netfd(const struct tt_go_config *cfg, __u64 conn
 	return read_u64(data + cfg->tcpconn_conn + cfg->conn_fd);
 }
 
+/*
+ * Attribution: the tuple is the kernel socket's of the netFD's fd, and it is
+ * reported only when Go memory says the same (go-memory), or as ambiguous
+ * when it does not.  Without a socket to check against, or without readable
+ * Go addresses, there is no tuple: wrong data is worse than none.
+ */
 static __always_inline void go_attribute(const struct tt_go_config *cfg, __u32 tgid, __u64 conn,
 					 struct tt_event *ev)
 {
@@ -163,32 +175,19 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg, __u32 t
 		return;
 	sysfd = read_u64(key.netfd + cfg->netfd_pfd + cfg->pollfd_sysfd);
 	sk = fd_to_sock((int)sysfd);
-	if (!sk || sock_tuple(sk, &ktuple)) {
-		/* No socket to check against: without the itab check, Go memory
-		 * alone is not trusted. */
-		if (!cfg->itab_tcpconn || go_mem_tuple(cfg, key.netfd, &ev->tuple))
-			return;
-		ev->attribution = TT_ATTR_GO_MEMORY;
+	if (!sk || sock_tuple(sk, &ktuple))
 		return;
-	}
-	ev->fd = (int)sysfd;
 	cached = bpf_map_lookup_elem(&go_conns, &key);
 	if (cached && cached->sk == (__u64)sk && cached->fd == (int)sysfd) {
 		fresh = *cached;
 	} else {
-		if (go_mem_tuple(cfg, key.netfd, &fresh.tuple)) {
-			/* Unreadable Go addresses: the socket alone does not prove
-			 * the fd belongs to this conn unless the itab did. */
-			if (cfg->itab_tcpconn) {
-				ev->tuple = ktuple;
-				ev->attribution = TT_ATTR_SYSCALL_FD;
-			}
+		if (go_mem_tuple(cfg, key.netfd, &fresh.tuple))
 			return;
-		}
 		fresh.sk = (__u64)sk;
 		fresh.fd = (int)sysfd;
 		update_or_count(&go_conns, &key, &fresh);
 	}
+	ev->fd = (int)sysfd;
 	ev->tuple = ktuple;
 	if (tuple_equal(&fresh.tuple, &ktuple)) {
 		ev->attribution = TT_ATTR_GO_MEMORY;
@@ -209,29 +208,64 @@ static __always_inline void go_close(const struct tt_go_config *cfg, __u32 tgid,
 		bpf_map_delete_elem(&go_conns, &key);
 }
 
+/* g.stack: {lo, hi} at the start of runtime.g in every Go version. */
+static __always_inline int go_stack(__u64 g, __u64 *lo, __u64 *hi)
+{
+	__u64 st[2];
+
+	if (bpf_probe_read_user(st, sizeof(st), (const void *)g))
+		return -1;
+	*lo = st[0];
+	*hi = st[1];
+	return 0;
+}
+
+/* The key of a call: {tgid, func, g, g.stack.hi - SP}.  SP is the same at
+ * the entry probe (before the frame is set up) and at every RET. */
+static __always_inline int go_call_key(struct pt_regs *ctx, struct tt_go_call_key *key,
+				       __u64 *lo, __u64 *hi)
+{
+	key->tgid = bpf_get_current_pid_tgid() >> 32;
+	key->func = bpf_get_attach_cookie(ctx);
+	key->g = GO_G(ctx);
+	if (go_stack(key->g, lo, hi))
+		return -1;
+	key->frame = *hi - GO_SP(ctx);
+	return 0;
+}
+
 SEC("uprobe")
 int go_tls_entry(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct tt_go_call_key key = { .tgid = id >> 32 };
+	struct tt_go_call_key key = {};
 	const struct tt_go_config *cfg;
-	struct tt_go_call call;
+	struct tt_go_call call = {};
+	__u64 lo, hi;
 
 	if (settings.probe_only)
 		return 0;
-
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	cfg = bpf_map_lookup_elem(&go_config, &key.tgid);
 	if (!cfg)
 		return 0;
-	key.func = bpf_get_attach_cookie(ctx);
-	if (key.func == TT_GO_CLOSE) {
+	if (bpf_get_attach_cookie(ctx) == TT_GO_CLOSE) {
 		go_close(cfg, key.tgid, GO_R0(ctx));
 		return 0;
 	}
-	key.g = GO_G(ctx);
+	if (go_call_key(ctx, &key, &lo, &hi)) {
+		count(TT_C_READ_FAULTS, 1);
+		return 0;
+	}
 	call.conn = GO_R0(ctx);
 	call.buf = GO_R1(ctx);
 	call.len = GO_R2(ctx);
+	/* A buffer on the goroutine stack moves if the stack grows during the
+	 * call (the handshake runs deep): keep its offset from the top, which
+	 * the stack copy preserves. */
+	if (call.buf >= lo && call.buf < hi) {
+		call.buf = hi - call.buf;
+		call.flags = TT_GO_BUF_ON_STACK;
+	}
 	update_or_count(&go_calls, &key, &call);
 	return 0;
 }
@@ -240,20 +274,23 @@ SEC("uprobe")
 int go_tls_return(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct tt_go_call_key key = { .tgid = id >> 32 };
+	struct tt_go_call_key key = {};
 	const struct tt_go_config *cfg;
 	struct tt_go_call *saved, call;
 	struct tt_scratch *s;
+	__u64 lo, hi;
 	__s64 n;
 
 	if (settings.probe_only)
 		return 0;
-
+	key.tgid = id >> 32;
 	cfg = bpf_map_lookup_elem(&go_config, &key.tgid);
 	if (!cfg)
 		return 0;
-	key.func = bpf_get_attach_cookie(ctx);
-	key.g = GO_G(ctx);
+	if (go_call_key(ctx, &key, &lo, &hi)) {
+		count(TT_C_READ_FAULTS, 1);
+		return 0;
+	}
 	saved = bpf_map_lookup_elem(&go_calls, &key);
 	if (!saved) {
 		count(TT_C_NO_CALL_STATE, 1);
@@ -261,6 +298,8 @@ int go_tls_return(struct pt_regs *ctx)
 	}
 	call = *saved;
 	bpf_map_delete_elem(&go_calls, &key);
+	if (call.flags & TT_GO_BUF_ON_STACK)
+		call.buf = hi - call.buf;
 
 	/* Results: n in the first register; for Write, err's itab in the second. */
 	n = (__s64)GO_R0(ctx);
@@ -271,7 +310,7 @@ int go_tls_return(struct pt_regs *ctx)
 	if ((__u64)n > call.len)
 		n = call.len;
 
-	s = scratch_event();
+	s = scratch_get();
 	if (!s)
 		return 0;
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
@@ -284,5 +323,6 @@ int go_tls_return(struct pt_regs *ctx)
 		s->ev.goid = read_u64(key.g + cfg->g_goid);
 	go_attribute(cfg, key.tgid, call.conn, &s->ev);
 	emit_data(s, call.buf, (__u32)n);
+	scratch_put(s);
 	return 0;
 }

@@ -12,7 +12,8 @@
  * cached per {tgid, SSL*} and serves later calls that make no syscall
  * (buffered data) as "cache", after checking the fd still holds the same
  * socket; the cache is dropped on SSL_free/SSL_shutdown/gnutls_deinit/
- * gnutls_bye and on close() of the fd.  A library that does no socket I/O
+ * gnutls_bye, on SSL_set_fd/SSL_set_bio/gnutls_transport_set_* (the object is
+ * given another transport) and on close() of the fd.  A library that does no socket I/O
  * itself (custom BIO, e.g. Node) gets "none".
  */
 #include "tlstap.bpf.h"
@@ -60,35 +61,46 @@ static __always_inline void forget_conn(__u32 tgid, __u64 conn)
 	}
 }
 
+/* The stack pointer right after the function returned, relative to the one
+ * at its entry: x86-64 pops the return address, arm64 returns through LR. */
+#if defined(__TARGET_ARCH_x86)
+#define RET_SP_DELTA 8
+#else
+#define RET_SP_DELTA 0
+#endif
+
 SEC("uprobe")
 int native_tls_entry(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), cookie = bpf_get_attach_cookie(ctx);
 	__u32 tgid = id >> 32;
 	struct tt_native_call *cur, call = { .fd = -1 };
+	__u64 sp = PT_REGS_SP(ctx);
 
 	if (settings.probe_only)
 		return 0;
-
 	if (!bpf_map_lookup_elem(&native_tgids, &tgid))
 		return 0;
 	if (cookie & TT_NCOOKIE_FORGET) {
 		forget_conn(tgid, PT_REGS_PARM1(ctx));
 		return 0;
 	}
-	/* A TLS entry point called from inside another (wrappers): the outer
-	 * call owns the data; just count the depth. */
+	/*
+	 * A record deeper in the stack than us is a call still running: we are
+	 * nested inside it (a TLS entry point calling another); the outer one
+	 * owns the data.  A record at or above our stack pointer belongs to a
+	 * call that returned without our return probe (it started before the
+	 * probe was attached): stale, replace it.
+	 */
 	cur = bpf_map_lookup_elem(&native_calls, &id);
-	if (cur) {
-		cur->depth++;
+	if (cur && cur->sp > sp)
 		return 0;
-	}
 	call.conn = PT_REGS_PARM1(ctx);
 	call.buf = PT_REGS_PARM2(ctx);
 	call.len_ptr = cookie & TT_NCOOKIE_EX ? PT_REGS_PARM4(ctx) : 0;
 	call.lib = TT_NCOOKIE_LIB(cookie);
 	call.dir = TT_NCOOKIE_DIR(cookie);
-	call.depth = 1;
+	call.sp = sp;
 	update_or_count(&native_calls, &id, &call);
 	return 0;
 }
@@ -163,23 +175,21 @@ int native_tls_return(struct pt_regs *ctx)
 
 	if (settings.probe_only)
 		return 0;
-
 	saved = bpf_map_lookup_elem(&native_calls, &id);
 	if (!saved) {
 		count(TT_C_NO_CALL_STATE, 1);
 		return 0;
 	}
-	if (saved->depth > 1) {
-		saved->depth--;
+	/* Only the return of the recorded call itself; a nested one is not. */
+	if (saved->sp + RET_SP_DELTA != PT_REGS_SP(ctx))
 		return 0;
-	}
 	call = *saved;
 	bpf_map_delete_elem(&native_calls, &id);
 
 	n = native_result(ctx, cookie, &call);
 	if (n <= 0)
 		return 0;
-	s = scratch_event();
+	s = scratch_get();
 	if (!s)
 		return 0;
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
@@ -192,6 +202,7 @@ int native_tls_return(struct pt_regs *ctx)
 	if (n > 0xffffffffLL)
 		n = 0xffffffffLL;
 	emit_data(s, call.buf, (__u32)n);
+	scratch_put(s);
 	return 0;
 }
 

@@ -28,11 +28,15 @@ static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
 	if (!flags)
 		return;
 	ev.time_ns = bpf_ktime_get_boot_ns();
+	ev.stopped = may_stop && (*flags & TT_WATCH_STOP);
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP)) {
 		count(TT_C_RB_DROPS, 1);
 		return;
 	}
-	if (may_stop && (*flags & TT_WATCH_STOP))
+	/* Taken on the way back to user space, before another instruction.
+	 * The tracer's SIGCONT may arrive first: it then discards the pending
+	 * stop, which is as good (it is sent after the attach). */
+	if (ev.stopped)
 		bpf_send_signal(SIGSTOP);
 }
 

@@ -46,6 +46,7 @@ struct {
 struct tt_scratch {
 	struct tt_event ev;
 	__u8 data[TT_CHUNK_MAX];
+	__u32 busy; /* not sent: owned by a program between get and put */
 };
 
 struct {
@@ -73,11 +74,31 @@ static __always_inline int update_or_count(void *map, const void *key, const voi
 	return ret;
 }
 
-static __always_inline struct tt_scratch *scratch_event(void)
+/*
+ * The CPU's scratch event, owned until scratch_put().  Uprobe programs run
+ * with migration disabled but may be preempted on preemptible kernels: a
+ * second program on the same CPU must not write into an event half built
+ * by the first (it would mix two connections), so it drops its event and
+ * counts it instead.
+ */
+static __always_inline struct tt_scratch *scratch_get(void)
 {
 	__u32 zero = 0;
+	struct tt_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 
-	return bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return NULL;
+	if (__sync_fetch_and_add(&s->busy, 1)) {
+		__sync_fetch_and_sub(&s->busy, 1);
+		count(TT_C_SCRATCH_BUSY, 1);
+		return NULL;
+	}
+	return s;
+}
+
+static __always_inline void scratch_put(struct tt_scratch *s)
+{
+	__sync_fetch_and_sub(&s->busy, 1);
 }
 
 /* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is reported as IPv4. */
@@ -219,7 +240,7 @@ static __always_inline void emit_data(struct tt_scratch *s, __u64 buf, __u32 len
 			count(TT_C_READ_FAULTS, 1);
 			return;
 		}
-		if (bpf_ringbuf_output(&events, s, sizeof(s->ev) + n, rb_flags())) {
+		if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev) + n, rb_flags())) {
 			count(TT_C_RB_DROPS, 1);
 			return;
 		}

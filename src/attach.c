@@ -117,6 +117,20 @@ static int go_config_from(const struct tt_resolution *r, uint64_t bias, struct t
  * through morestack and back to the entry, so the probe may fire twice for
  * one call, exactly as at the entry: the second save overwrites the first.)
  */
+static bool moves_stack_pointer(const struct tt_insn *in)
+{
+	static const char *const prefixes[] = { "push", "pop", "sub rsp", "add rsp", "lea rsp",
+						"mov rsp", "stp", "str", "sub sp", "add sp",
+						"mov sp", "call", "bl" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(in->text, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The BPF side keys a call by g.stack.hi - SP, which must be the same at the
+ * entry probe and at the RET: nothing before the probe may move SP. */
 static uint64_t go_entry_probe_offset(const struct tt_function *fn)
 {
 	for (size_t i = 0; i < fn->n_prologue; i++) {
@@ -124,7 +138,7 @@ static uint64_t go_entry_probe_offset(const struct tt_function *fn)
 
 		if (in->emulated)
 			return in->file_offset;
-		if (in->regs_written & GO_ENTRY_ARGS_MASK)
+		if ((in->regs_written & GO_ENTRY_ARGS_MASK) || moves_stack_pointer(in))
 			break;
 	}
 	return fn->file_offset;
@@ -197,10 +211,15 @@ static const struct {
 	  TT_NCOOKIE(TT_LIB_OPENSSL, TT_DIR_WRITE) | TT_NCOOKIE_EX | TT_NCOOKIE_INT_RET, true },
 	{ "gnutls_record_recv", TT_NCOOKIE(TT_LIB_GNUTLS, TT_DIR_READ), true },
 	{ "gnutls_record_send", TT_NCOOKIE(TT_LIB_GNUTLS, TT_DIR_WRITE), true },
+	/* The connection cache of the object ends here, or gets a new transport. */
 	{ "SSL_free", TT_NCOOKIE_FORGET, false },
 	{ "SSL_shutdown", TT_NCOOKIE_FORGET, false },
+	{ "SSL_set_fd", TT_NCOOKIE_FORGET, false },
+	{ "SSL_set_bio", TT_NCOOKIE_FORGET, false },
 	{ "gnutls_deinit", TT_NCOOKIE_FORGET, false },
 	{ "gnutls_bye", TT_NCOOKIE_FORGET, false },
+	{ "gnutls_transport_set_int2", TT_NCOOKIE_FORGET, false },
+	{ "gnutls_transport_set_ptr", TT_NCOOKIE_FORGET, false },
 };
 
 static int attach_native_prog(struct tt_target *tg, struct bpf_program *prog, bool retprobe,
@@ -252,10 +271,15 @@ static int attach_native(struct tt_tracer *t, struct tt_target *tg, const struct
 
 		if (!fn || !fn->found)
 			continue;
-		ret = attach_native_prog(tg, t->native->progs.native_tls_entry, false, path,
-					 fn->file_offset, native_hooks[i].cookie, err);
-		if (ret == 0 && native_hooks[i].ret_probe)
+		/* Return probe first: an entry probe alone would leave records
+		 * of calls whose return is never seen. */
+		ret = 0;
+		if (native_hooks[i].ret_probe)
 			ret = attach_native_prog(tg, t->native->progs.native_tls_return, true,
+						 path, fn->file_offset, native_hooks[i].cookie,
+						 err);
+		if (ret == 0)
+			ret = attach_native_prog(tg, t->native->progs.native_tls_entry, false,
 						 path, fn->file_offset, native_hooks[i].cookie,
 						 err);
 		if (ret < 0)
@@ -334,6 +358,7 @@ static int attach_object(struct tt_tracer *t, struct tt_target *tg, const struct
 			 const struct tt_proc_object *o, struct tt_error *err)
 {
 	const struct tt_resolution *r;
+	size_t links_before = tg->n_links;
 	char path[64];
 	int fd, ret;
 
@@ -353,6 +378,10 @@ static int attach_object(struct tt_tracer *t, struct tt_target *tg, const struct
 		ret = attach_go(t, tg, r, o, path, err);
 	else if (r->kind == TT_KIND_NATIVE)
 		ret = attach_native(t, tg, r, path, err);
+	/* An object is attached whole or not at all. */
+	if (ret < 0)
+		while (tg->n_links > links_before)
+			bpf_link__destroy(tg->links[--tg->n_links]);
 out:
 	close(fd);
 	return ret;
@@ -419,6 +448,29 @@ int tt_tracer_rescan(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 	return attach_new_objects(t, tg, err);
 }
 
+static void sweep_tgid(int map_fd, size_t key_size, size_t tgid_off, uint32_t tgid);
+
+/* Every BPF state of a process but its watch: config, calls, connections. */
+static void forget_state(struct tt_tracer *t, uint32_t tgid)
+{
+	if (t->go) {
+		bpf_map_delete_elem(bpf_map__fd(t->go->maps.go_config), &tgid);
+		sweep_tgid(bpf_map__fd(t->go->maps.go_calls), sizeof(struct tt_go_call_key), 0,
+			   tgid);
+		sweep_tgid(bpf_map__fd(t->go->maps.go_conns), sizeof(struct tt_go_conn_key), 0,
+			   tgid);
+	}
+	if (t->native) {
+		bpf_map_delete_elem(bpf_map__fd(t->native->maps.native_tgids), &tgid);
+		/* native_calls is keyed by pid_tgid: tgid is the upper half. */
+		sweep_tgid(bpf_map__fd(t->native->maps.native_calls), sizeof(uint64_t), 4, tgid);
+		sweep_tgid(bpf_map__fd(t->native->maps.native_conns),
+			   sizeof(struct tt_native_conn_key), 0, tgid);
+		sweep_tgid(bpf_map__fd(t->native->maps.fd_conns), sizeof(struct tt_fd_key), 0,
+			   tgid);
+	}
+}
+
 static void drop_links(struct tt_target *tg)
 {
 	for (size_t i = 0; i < tg->n_links; i++)
@@ -437,15 +489,14 @@ static void drop_links(struct tt_target *tg)
 
 int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
 {
-	uint32_t key = tg->pid;
-
 	/* The old image's probes went with its address space; its per-process
 	 * state (Go config, calls, connections) means nothing now. */
 	drop_links(tg);
-	bpf_map_delete_elem(bpf_map__fd(t->go->maps.go_config), &key);
-	bpf_map_delete_elem(bpf_map__fd(t->native->maps.native_tgids), &key);
+	forget_state(t, tg->pid);
 	return attach_new_objects(t, tg, err);
 }
+
+#define SWEEP_MAX_STEPS (4u << 20)
 
 /*
  * Delete every key of map that holds tgid at byte tgid_off (0 for the struct
@@ -455,12 +506,14 @@ int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 static void sweep_tgid(int map_fd, size_t key_size, size_t tgid_off, uint32_t tgid)
 {
 	uint8_t prev[64], next[64], *keys = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, steps = 0;
 	bool first = true;
 
 	if (key_size > sizeof(next) || tgid_off + sizeof(tgid) > key_size)
 		return;
-	while (bpf_map_get_next_key(map_fd, first ? NULL : prev, next) == 0) {
+	/* BPF deletes entries meanwhile, which can restart the walk: bound it. */
+	while (steps++ < SWEEP_MAX_STEPS &&
+	       bpf_map_get_next_key(map_fd, first ? NULL : prev, next) == 0) {
 		first = false;
 		memcpy(prev, next, key_size);
 		if (memcmp(next + tgid_off, &tgid, sizeof(tgid)) != 0)
@@ -488,20 +541,5 @@ void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg)
 	tg->attached = false;
 	if (t->watch)
 		bpf_map_delete_elem(bpf_map__fd(t->watch->maps.watch), &key);
-	if (t->go) {
-		bpf_map_delete_elem(bpf_map__fd(t->go->maps.go_config), &key);
-		sweep_tgid(bpf_map__fd(t->go->maps.go_calls), sizeof(struct tt_go_call_key), 0,
-			   tg->pid);
-		sweep_tgid(bpf_map__fd(t->go->maps.go_conns), sizeof(struct tt_go_conn_key), 0,
-			   tg->pid);
-	}
-	if (t->native) {
-		bpf_map_delete_elem(bpf_map__fd(t->native->maps.native_tgids), &key);
-		/* native_calls is keyed by pid_tgid: tgid is the upper half. */
-		sweep_tgid(bpf_map__fd(t->native->maps.native_calls), sizeof(uint64_t), 4, tg->pid);
-		sweep_tgid(bpf_map__fd(t->native->maps.native_conns),
-			   sizeof(struct tt_native_conn_key), 0, tg->pid);
-		sweep_tgid(bpf_map__fd(t->native->maps.fd_conns), sizeof(struct tt_fd_key), 0,
-			   tg->pid);
-	}
+	forget_state(t, tg->pid);
 }

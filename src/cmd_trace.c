@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* `tlstap trace`: attach to processes, print TLS plaintext with attribution. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -22,7 +24,7 @@ static const char trace_usage[] =
 	"Attach uprobes to the processes and print every TLS read and write as\n"
 	"plaintext with pid, tid, comm, library, direction, local and remote address\n"
 	"and how the connection was attributed (go-memory, syscall-fd, cache,\n"
-	"ambiguous, none).  Needs root (CAP_BPF + CAP_PERFMON + CAP_SYS_ADMIN).\n"
+	"ambiguous, none).  Needs root, in the initial pid namespace.\n"
 	"\n"
 	"Traced: Go crypto/tls (register ABI: amd64 go1.17+, arm64 go1.18+):\n"
 	"(*Conn).Read when n > 0, (*Conn).Write when err == nil; OpenSSL 1.1/3.x\n"
@@ -30,8 +32,11 @@ static const char trace_usage[] =
 	"gnutls_record_send in the executable and every mapped library, including\n"
 	"libraries loaded later (rescanned twice a second).\n"
 	"\n"
-	"With -- CMD, CMD is started and traced from its first instruction, and\n"
-	"tlstap exits with CMD's exit status when CMD exits.\n"
+	"With -- CMD, CMD is started and traced before any of its code runs: it is\n"
+	"held at exec while tlstap attaches, and again each time the dynamic loader\n"
+	"has mapped libraries (at start-up and at dlopen), before their constructors\n"
+	"run; a program it execs is followed.  tlstap exits with CMD's exit status.\n"
+	"A -p process that maps no TLS library yet is watched until it does.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID          trace this process (repeatable)\n"
@@ -154,8 +159,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			a->output = optarg;
 			break;
 		case OPT_MAX_BYTES:
-			if (parse_long(optarg, 0, (long)TT_MAX_CHUNKS * TT_CHUNK_MAX, &a->max_bytes))
-				return usage_error("--max-bytes: '%s' is not in 0..%d", optarg,
+			if (parse_long(optarg, 1, (long)TT_MAX_CHUNKS * TT_CHUNK_MAX, &a->max_bytes))
+				return usage_error("--max-bytes: '%s' is not in 1..%d", optarg,
 						   TT_MAX_CHUNKS * TT_CHUNK_MAX);
 			break;
 		case OPT_CHUNK:
@@ -231,6 +236,26 @@ static bool pid_gone(int pid)
 	return kill(pid, 0) && errno == ESRCH;
 }
 
+/* Is the process stopped (state T in /proc/PID/stat)? */
+static bool pid_stopped(int pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	return p && p[1] == ' ' && p[2] == 'T';
+}
+
 struct run_state {
 	pid_t child;
 	int child_status;
@@ -293,7 +318,8 @@ static int attach_all(struct tt_tracer *t, struct trace_args *a)
 			continue;
 		}
 		attached++;
-		if (!tg->n_go_probes && !tg->n_native_objects)
+		/* A launched command is held at exec: its libraries come later. */
+		if (!tg->n_go_probes && !tg->n_native_objects && !tg->stop_on_dlopen)
 			fprintf(stderr,
 				"tlstap: pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS mapped "
 				"yet; watching for libraries it loads and programs it executes\n",
@@ -338,7 +364,7 @@ struct ctl_ctx {
  * its loader changed the link map (attach what it loaded), or it exited.  A
  * launched process was stopped for this: release it once attached.
  */
-static void on_ctl(void *ctx, int tgid, unsigned kind)
+static void on_ctl(void *ctx, int tgid, unsigned kind, bool stopped)
 {
 	struct ctl_ctx *cc = ctx;
 
@@ -348,8 +374,11 @@ static void on_ctl(void *ctx, int tgid, unsigned kind)
 		size_t before = tg->n_go_probes + tg->n_native_probes;
 		int n = 0;
 
-		if (tg->pid != tgid || tg->gone)
+		if (tg->pid != tgid || tg->gone) {
+			if (stopped && tg->pid == tgid)
+				kill(tgid, SIGCONT);
 			continue;
+		}
 		if (kind == TT_CTL_EXIT) {
 			tg->exited = true;
 			continue;
@@ -367,7 +396,7 @@ static void on_ctl(void *ctx, int tgid, unsigned kind)
 				"objects\n",
 				tg->pid, tg->exe, kind == TT_CTL_EXEC ? " exec'd" : " loaded code",
 				tg->n_go_probes, tg->n_native_probes, tg->n_native_objects);
-		if (tg->stop_on_dlopen)
+		if (stopped)
 			kill(tg->pid, SIGCONT);
 	}
 }
@@ -381,7 +410,11 @@ static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs
 
 		if (tt_tracer_poll(t, 100) < 0)
 			break;
-		fflush(t->out->f);
+		if (fflush(t->out->f) == EOF || ferror(t->out->f)) {
+			if (errno != EPIPE)
+				fprintf(stderr, "tlstap: output: %s\n", strerror(errno));
+			break;
+		}
 		check_targets(t, a, rs);
 		if (all_gone(a))
 			break;
@@ -399,23 +432,58 @@ static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs
 	}
 }
 
-/* Forward a termination request to the launched child and wait for it. */
+/* Seconds a launched command has to end by itself after tlstap was asked
+ * to stop with SIGINT (a terminal sends it to the command too), before it
+ * gets SIGTERM. */
+#define CHILD_GRACE_S 2.0
+
+/*
+ * Wait for the launched command to end, still handling events: it may load
+ * a library while it shuts down, and is then held stopped until we attach.
+ * Never a blocking waitpid(), which does not see that stop.
+ */
 static void finish_child(struct tt_tracer *t, struct trace_args *a, struct run_state *rs)
 {
+	double start = now_s();
+	bool termed = false;
+	int seen_signal = stop_signal;
+
 	if (rs->child <= 0 || rs->child_exited)
 		return;
-	if (stop_signal == SIGTERM)
-		kill(rs->child, SIGTERM);
-	else if (!stop_signal)
-		kill(rs->child, SIGTERM); /* --duration elapsed */
+	if (seen_signal != SIGINT) {
+		kill(rs->child, SIGTERM); /* SIGTERM to us, or --duration elapsed */
+		termed = true;
+	}
 	while (!rs->child_exited) {
 		tt_tracer_poll(t, 100);
 		check_targets(t, a, rs);
 		if (rs->child_exited)
 			break;
-		if (waitpid(rs->child, &rs->child_status, 0) == rs->child)
-			rs->child_exited = true;
+		if (!termed && now_s() - start >= CHILD_GRACE_S) {
+			kill(rs->child, SIGTERM);
+			termed = true;
+		}
+		if (stop_signal != seen_signal) {
+			/* Asked again: stop waiting. */
+			kill(rs->child, SIGKILL);
+			seen_signal = stop_signal;
+		}
 	}
+}
+
+/* tlstap's BPF keys are the kernel's (init namespace) pids; /proc and -p
+ * here must mean the same numbers. */
+static int check_pid_namespace(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/pid", &self) || stat("/proc/1/ns/pid", &init))
+		return 0; /* cannot tell: proceed */
+	if (self.st_ino == init.st_ino && self.st_dev == init.st_dev)
+		return 0;
+	fprintf(stderr, "tlstap: trace: runs only in the initial pid namespace "
+			"(its BPF programs see host pids)\n");
+	return -1;
 }
 
 static int run(struct trace_args *a)
@@ -443,41 +511,52 @@ static int run(struct trace_args *a)
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 		goto out;
 	}
+	t.on_ctl = on_ctl;
+	t.on_ctl_ctx = &cctx;
 	if (a->cmd) {
+		/* Stopped at its exec: the executable and the dynamic loader are
+		 * mapped, nothing has run.  The loader's _dl_debug_state() then
+		 * stops it again once it has mapped the libraries, before their
+		 * constructors run, and we attach to those. */
 		rs.child = tt_launch_stopped(a->cmd, &err);
 		if (rs.child < 0) {
 			fprintf(stderr, "tlstap: %s\n", err.msg);
 			ret = 127;
 			goto out;
 		}
-		if (tt_launch_run_to_entry(rs.child, &err) < 0) {
-			fprintf(stderr, "tlstap: %s\n", err.msg);
-			kill(rs.child, SIGKILL);
-			waitpid(rs.child, NULL, 0);
-			goto out;
-		}
 		add_target(a, rs.child);
 		a->targets[a->n_targets - 1].stop_on_dlopen = true;
 	}
-	t.on_ctl = on_ctl;
-	t.on_ctl_ctx = &cctx;
 	if (!attach_all(&t, a) && !a->cmd)
 		goto out;
+	if (rs.child > 0 && a->targets[a->n_targets - 1].gone) {
+		/* Do not run a command we could not trace. */
+		kill(rs.child, SIGKILL);
+		waitpid(rs.child, NULL, 0);
+		rs.child = -1;
+		goto out;
+	}
 	if (rs.child > 0 && tt_launch_resume(rs.child, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 		kill(rs.child, SIGKILL);
+		waitpid(rs.child, NULL, 0);
+		rs.child = -1;
 		goto out;
 	}
 	loop(&t, a, &rs);
 	finish_child(&t, a, &rs);
-	tt_tracer_poll(&t, 0);
-	fflush(f);
 	ret = rs.child > 0 ? exit_status_of(rs.child_status) : TT_EXIT_OK;
 out:
-	if (t.go)
-		print_counters(&t, "tlstap: ");
+	/* Probes off first, then what they sent before, then the counters. */
 	for (size_t i = 0; i < a->n_targets; i++)
 		tt_tracer_detach(&t, &a->targets[i]);
+	if (rs.child > 0 && !rs.child_exited && pid_stopped(rs.child))
+		kill(rs.child, SIGCONT); /* never leave it held by a watch stop */
+	if (t.rb)
+		tt_tracer_poll(&t, 0);
+	fflush(f);
+	if (t.go)
+		print_counters(&t, "tlstap: ");
 	tt_tracer_close(&t);
 	if (f != stdout)
 		fclose(f);
@@ -500,8 +579,14 @@ int tt_cmd_trace(int argc, char **argv)
 		free(a.targets);
 		return TT_EXIT_ERROR;
 	}
+	if (check_pid_namespace() < 0) {
+		free(a.targets);
+		return TT_EXIT_ERROR;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closed output (| head) ends the trace through EPIPE, not SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = run(&a);
 	free(a.targets);
 	return ret;

@@ -15,12 +15,5 @@
 pid_t tt_launch_stopped(char *const argv[], struct tt_error *err);
 int tt_launch_resume(pid_t pid, struct tt_error *err);
 
-/*
- * Let the stopped child run until its executable's entry point (AT_ENTRY),
- * where the dynamic loader has mapped every DT_NEEDED library but no program
- * code has run, and stop it there again.  x86-64 only: elsewhere it returns
- * 0 leaving the child stopped at exec (libraries then attach on rescan).
- */
-int tt_launch_run_to_entry(pid_t pid, struct tt_error *err);
 
 #endif

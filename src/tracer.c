@@ -24,6 +24,7 @@ static const char *const counter_names[TT_C_COUNT] = {
 	[TT_C_TUPLE_MISMATCH] = "tuple_mismatches",
 	[TT_C_MULTI_FD] = "multi_fd_calls",
 	[TT_C_NO_CALL_STATE] = "returns_without_entry",
+	[TT_C_SCRATCH_BUSY] = "scratch_busy_drops",
 };
 
 const char *tt_counter_name(enum tt_counter c)
@@ -40,7 +41,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		const struct tt_ctl_event *c = data;
 
 		if (t->on_ctl)
-			t->on_ctl(t->on_ctl_ctx, (int)c->tgid, c->kind);
+			t->on_ctl(t->on_ctl_ctx, (int)c->tgid, c->kind, c->stopped);
 		return 0;
 	}
 	if (len < sizeof(*ev) || len - sizeof(*ev) < ev->chunk_len)

@@ -56,7 +56,7 @@ struct tt_tracer {
 	bool verbose;
 	uint64_t events_seen;
 	/* Called from the event loop for a control event (TT_CTL_*). */
-	void (*on_ctl)(void *ctx, int tgid, unsigned kind);
+	void (*on_ctl)(void *ctx, int tgid, unsigned kind, bool stopped);
 	void *on_ctl_ctx;
 };
 

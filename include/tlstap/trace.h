@@ -80,7 +80,8 @@ struct tt_event {
 struct tt_ctl_event {
 	__u64 time_ns;
 	__u32 tgid;
-	__u32 kind; /* TT_CTL_* */
+	__u16 kind;    /* TT_CTL_* */
+	__u16 stopped; /* SIGSTOP was sent with it: the tracer must send SIGCONT */
 };
 #define TT_CTL_RESCAN 1 /* the dynamic loader changed the link map */
 #define TT_CTL_EXEC 2   /* the process executed a new program */
@@ -120,17 +121,27 @@ enum tt_go_func {
 	TT_GO_CLOSE = 3,
 };
 
-/* Per-call state of a Go Read/Write: key {tgid, goroutine}. */
+/*
+ * Per-call state of a Go Read/Write: key {tgid, goroutine, frame}.  The
+ * frame is g.stack.hi - SP at the entry probe, which equals the same
+ * difference at the RET (the frame is torn down again) and survives stack
+ * copies: it tells apart nested calls on one goroutine (TLS inside TLS, e.g.
+ * an HTTPS proxy tunnel).
+ */
 struct tt_go_call_key {
 	__u32 tgid;
-	__u32 func; /* enum tt_go_func: Read and Write never nest, but keep them apart */
-	__u64 g;    /* runtime.g pointer (R14 on amd64, R28 on arm64) */
+	__u32 func;   /* enum tt_go_func */
+	__u64 g;      /* runtime.g pointer (R14 on amd64, R28 on arm64) */
+	__u64 frame;  /* g.stack.hi - SP */
 };
 
+#define TT_GO_BUF_ON_STACK 1 /* buf is g.stack.hi - address: the stack may move */
+
 struct tt_go_call {
-	__u64 conn; /* *tls.Conn */
-	__u64 buf;
+	__u64 conn;  /* *tls.Conn */
+	__u64 buf;   /* address, or offset from g.stack.hi (TT_GO_BUF_ON_STACK) */
 	__u64 len;
+	__u64 flags;
 };
 
 /* Go connection state: key {tgid, tls.Conn ptr, netFD ptr}. */
@@ -154,11 +165,13 @@ struct tt_native_call {
 	__u64 buf;
 	__u64 len_ptr;   /* SSL_read_ex/SSL_write_ex: size_t *; else 0 */
 	__u64 sk;        /* socket of the first fd used inside the call */
+	__u64 sp;        /* stack pointer at entry: tells the outer call's return
+			  * from a nested one, and a stale record from a live one */
 	__s32 fd;        /* -1 until a socket syscall is seen */
 	__u8 lib;
 	__u8 dir;
 	__u8 multi_fd;   /* another socket fd was used too */
-	__u8 depth;      /* nested TLS entry points on this thread */
+	__u8 pad;
 };
 
 /* Native connection cache: key {tgid, SSL*}. */
@@ -201,6 +214,8 @@ enum tt_counter {
 	TT_C_TUPLE_MISMATCH,  /* Go memory tuple != socket tuple */
 	TT_C_MULTI_FD,        /* several sockets in one native call */
 	TT_C_NO_CALL_STATE,   /* a return without its entry (probe attached mid-call) */
+	TT_C_SCRATCH_BUSY,    /* event dropped: the CPU's scratch buffer was in use
+			       * by a preempted program (preemptible kernels) */
 	TT_C_COUNT,
 };
 
