@@ -394,8 +394,11 @@ static int attach_new_objects(struct tt_tracer *t, struct tt_target *tg, struct 
 	int ret, added = 0;
 
 	ret = tt_proc_read(tg->pid, &p, err);
-	if (ret < 0)
-		return ret;
+	if (ret < 0) {
+		struct tt_error why = *err;
+
+		return tt_error_set(err, -ret, "pid %d: %s", tg->pid, why.msg);
+	}
 	snprintf(tg->exe, sizeof(tg->exe), "%s", p.exe ? p.exe : "?");
 	for (size_t i = 0; i < p.n_objects; i++) {
 		const struct tt_proc_object *o = &p.objects[i];
