@@ -186,6 +186,7 @@ def cmd_pair(a):
 
     # Whole-trace checks: every event is the traced process's own, and on a
     # connection of this client<->server pair seen from its own side.
+    notuple = Counter()
     for side, calls, pid in (("client", cc, cpid), ("server", sc, spid)):
         if not calls:
             rep.fail("%s trace has no event at all" % side)
@@ -193,6 +194,14 @@ def cmd_pair(a):
             if c["pid"] != pid:
                 rep.fail("%s trace: event of pid %d (expected %d): %s" %
                          (side, c["pid"], pid, describe(c)))
+                continue
+            if a.skip_last and c.get("attribution") == "none" and c.get("lport") is None \
+                    and c.get("raddr") is None and \
+                    not any(p.encode() in c["data"] for p in paths[:-1]):
+                # Around the unasserted last exchange (see --skip-last): a call
+                # that claims no tuple is not a wrong one; the asserted
+                # exchanges are all judged below.
+                notuple[side] += 1
                 continue
             check_go_call(c, rep, side)
             ok = (c.get("rport") == sport and c.get("lport") in cports) if side == "client" \
@@ -205,7 +214,7 @@ def cmd_pair(a):
         return [c for c in calls if c["dir"] == d and needle in c["data"]]
 
     for i, path in enumerate(paths):
-        if i not in log:
+        if i not in log or (a.skip_last and i == len(paths) - 1):
             continue
         port = log[i][0]
         pb = path.encode()
@@ -246,6 +255,8 @@ def cmd_pair(a):
             if not [c for c in matching(cc, pb, "write") if lit in c["data"]]:
                 rep.fail("request %d: client write has the path but not as an HPACK "
                          "literal of length %d" % (i, len(pb)))
+    if notuple:
+        rep.say("last exchange: %s call(s) with no tuple" % fmt_counter(notuple))
     rep.say("client pid %d: %d calls (%s); server pid %d: %d calls (%s); requests %d, "
             "client ports %s" % (cpid, len(cc), fmt_counter(Counter(c["dir"] for c in cc)),
                                  spid, len(sc), fmt_counter(Counter(c["dir"] for c in sc)),
@@ -567,6 +578,9 @@ def main(argv):
     p.add_argument("--all-client-logs", help="every client of this server, comma list")
     p.add_argument("--paths", required=True)
     p.add_argument("--mode", choices=("h1", "h2", "raw"), required=True)
+    p.add_argument("--skip-last", action="store_true",
+                   help="do not assert the last path's exchange (the client exits right "
+                   "after it: see t_go_close_race.sh)")
     p = sub.add_parser("reuse")
     p.add_argument("file")
     p.add_argument("--pid", type=int, required=True)
