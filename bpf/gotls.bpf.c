@@ -11,10 +11,11 @@
  * (same key: the frame is measured from the top of the moved stack) with the
  * moved values, so nothing is duplicated.
  *
- * Attribution: c.conn must be a *net.TCPConn (itab check when the itab
- * address is known); its netFD gives the fd and the addresses in Go memory;
- * the fd also gives the kernel socket, whose tuple is the one reported.  When
- * Go memory and the socket disagree the event is marked ambiguous.
+ * Attribution, done at the entry while the call's socket is certainly open:
+ * c.conn must be a *net.TCPConn (itab check when the itab address is known);
+ * its netFD gives the fd and the addresses in Go memory; the fd also gives
+ * the kernel socket, whose tuple is the one reported.  When Go memory and
+ * the socket disagree the event is marked ambiguous.
  *
  * Register ABI only (amd64 >= go1.17, arm64 >= go1.18).
  */
@@ -160,7 +161,7 @@ static __always_inline __u64 go_netfd(const struct tt_go_config *cfg, __u64 conn
  * Go addresses, there is no tuple: wrong data is worse than none.
  */
 static __always_inline void go_attribute(const struct tt_go_config *cfg, __u32 tgid, __u64 conn,
-					 struct tt_event *ev)
+					 struct tt_go_attr *a)
 {
 	struct tt_go_conn_key key = { .tgid = tgid, .conn = conn };
 	struct tt_go_conn *cached, fresh = {};
@@ -168,8 +169,9 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg, __u32 t
 	struct sock *sk;
 	__u64 sysfd;
 
-	ev->attribution = TT_ATTR_NONE;
-	ev->fd = -1;
+	__builtin_memset(a, 0, sizeof(*a));
+	a->attribution = TT_ATTR_NONE;
+	a->fd = -1;
 	key.netfd = go_netfd(cfg, conn);
 	if (!key.netfd)
 		return;
@@ -187,13 +189,13 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg, __u32 t
 		fresh.fd = (int)sysfd;
 		update_or_count(&go_conns, &key, &fresh);
 	}
-	ev->fd = (int)sysfd;
-	ev->tuple = ktuple;
+	a->fd = (int)sysfd;
+	a->tuple = ktuple;
 	if (tuple_equal(&fresh.tuple, &ktuple)) {
-		ev->attribution = TT_ATTR_GO_MEMORY;
+		a->attribution = TT_ATTR_GO_MEMORY;
 	} else {
-		ev->attribution = TT_ATTR_AMBIGUOUS;
-		ev->flags |= TT_EV_TUPLE_MISMATCH;
+		a->attribution = TT_ATTR_AMBIGUOUS;
+		a->ev_flags |= TT_EV_TUPLE_MISMATCH;
 		count(TT_C_TUPLE_MISMATCH, 1);
 	}
 }
@@ -266,6 +268,7 @@ int go_tls_entry(struct pt_regs *ctx)
 		call.buf = hi - call.buf;
 		call.flags = TT_GO_BUF_ON_STACK;
 	}
+	go_attribute(cfg, key.tgid, call.conn, &call.attr);
 	update_or_count(&go_calls, &key, &call);
 	return 0;
 }
@@ -321,7 +324,10 @@ int go_tls_return(struct pt_regs *ctx)
 	s->ev.conn_ptr = call.conn;
 	if (cfg->g_goid >= 0)
 		s->ev.goid = read_u64(key.g + cfg->g_goid);
-	go_attribute(cfg, key.tgid, call.conn, &s->ev);
+	s->ev.tuple = call.attr.tuple;
+	s->ev.fd = call.attr.fd;
+	s->ev.attribution = call.attr.attribution;
+	s->ev.flags |= call.attr.ev_flags;
 	emit_data(s, call.buf, (__u32)n);
 	scratch_put(s);
 	return 0;

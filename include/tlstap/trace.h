@@ -137,11 +137,23 @@ struct tt_go_call_key {
 
 #define TT_GO_BUF_ON_STACK 1 /* buf is g.stack.hi - address: the stack may move */
 
+/* How a Go call's connection was attributed (decided at its entry). */
+struct tt_go_attr {
+	struct tt_tuple tuple;
+	__s32 fd;
+	__u8 attribution; /* enum tt_attribution */
+	__u8 ev_flags;    /* TT_EV_* */
+	__u16 pad;
+};
+
 struct tt_go_call {
 	__u64 conn;  /* *tls.Conn */
 	__u64 buf;   /* address, or offset from g.stack.hi (TT_GO_BUF_ON_STACK) */
 	__u64 len;
 	__u64 flags;
+	/* Attributed at the entry, while the call's socket is certainly open:
+	 * by the RET another goroutine may have closed it. */
+	struct tt_go_attr attr;
 };
 
 /* Go connection state: key {tgid, tls.Conn ptr, netFD ptr}. */
