@@ -20,7 +20,7 @@ GO_VERSIONS ?= 1.19 1.21 1.22 1.23 1.24
 GO_VARIANTS := default stripped pie cgo arm64
 # Programs built in every variant, and in the default variant only.
 GO_PROGS_ALL := tlsclient tlsserver
-GO_PROGS_DEFAULT := layoutoracle tlsbench
+GO_PROGS_DEFAULT := layoutoracle tlsbench connreuse
 # Programs built in the cgo variant only (they call C).
 GO_PROGS_CGO := cgossl
 # Toolchains that are not Debian packages of this release but extracted from

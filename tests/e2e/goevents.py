@@ -455,9 +455,9 @@ def cmd_copies(a):
         n = sum(1 for c in calls if c["pid"] == p)
         rep.say("copy %d (pid %d): %d calls, %d of them with no tuple (attribution none)" %
                 (k, p, n, unattributed[k]))
-        if n and unattributed[k] > n // 10:
-            rep.fail("copy %d: %d of %d calls unattributed (more than 10%%)" %
-                     (k, unattributed[k], n))
+        if unattributed[k]:
+            rep.fail("copy %d: %d of %d calls unattributed (every call of a live "
+                     "connection must carry its tuple)" % (k, unattributed[k], n))
     rep.say("calls per copy: %s; tls.Conn addresses seen in both copies: %d" % (
         ", ".join("pid %d read=%d write=%d" % (p, counts[(k, "read")], counts[(k, "write")])
                   for k, p in enumerate(pids)), len(shared)))

@@ -126,7 +126,7 @@ for c in "${COMBOS[@]}"; do
 		[ -n "$CPID" ] || fail "$C $MODE: no client pid in $CJ.err"
 		check_counters "$CJ" "$C $MODE client"
 		echo "--- $C $MODE (client pid $CPID, server pid $SPID port $SPORT)"
-		goevents pair --skip-last --mode $MODE --paths "$(cat "$CJ.paths")" --client-json "$CJ" \
+		goevents pair --mode $MODE --paths "$(cat "$CJ.paths")" --client-json "$CJ" \
 			--client-pid "$CPID" --client-log "$CJ.out" --server-json "$SJ" \
 			--server-pid "$SPID" --server-port "$SPORT" --server-log "$SOUT" \
 			--all-client-logs "$all" || fail "$C $MODE: see above"

@@ -8,7 +8,7 @@
 # A's port and one of A's clients' ports, and holds only A's paths (same for
 # B); both copies have read and write events of their own requests;
 # attribution go-memory (a call with NO tuple, attribution none, is counted and
-# allowed up to 10%: it claims no connection); and the premise: some tls.Conn address is seen in
+# none allowed: every call of a live connection carries its tuple); and the premise: some tls.Conn address is seen in
 # both copies (else the test would prove little).
 source "$(dirname "$0")/lib.sh"
 [ -x "$TLSTAP" ] || fail "$TLSTAP not built"
