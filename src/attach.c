@@ -23,6 +23,7 @@
 #include "gotls.skel.h"
 #include "nativetls.skel.h"
 #include "procwatch.skel.h"
+#include "uprobe_multi.h"
 #include "proc.h"
 
 static int add_link(struct tt_target *tg, struct bpf_link *link)
@@ -36,19 +37,85 @@ static int add_link(struct tt_target *tg, struct bpf_link *link)
 	return 0;
 }
 
-static int attach_one(struct tt_target *tg, struct bpf_program *prog, const char *path,
-		      uint64_t offset, uint64_t cookie, struct tt_error *err)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie);
-	struct bpf_link *link;
+/* The sites one BPF program goes on in one file, with their cookies. */
+struct probe_set {
+	uint64_t *offsets;
+	uint64_t *cookies;
+	uint32_t n, cap;
+};
 
-	link = bpf_program__attach_uprobe_opts(prog, tg->pid, path, offset, &opts);
-	if (!link)
-		return tt_error_set(err, errno, "uprobe at %s+0x%" PRIx64 ": %s", path, offset,
-				    strerror(errno));
-	if (add_link(tg, link)) {
-		bpf_link__destroy(link);
-		return tt_error_set(err, ENOMEM, "out of memory");
+static int probe_set_add(struct probe_set *ps, uint64_t offset, uint64_t cookie)
+{
+	if (ps->n == ps->cap) {
+		uint32_t cap = ps->cap ? 2 * ps->cap : 32;
+		uint64_t *o = realloc(ps->offsets, cap * sizeof(*o));
+		uint64_t *c = o ? realloc(ps->cookies, cap * sizeof(*c)) : NULL;
+
+		if (o)
+			ps->offsets = o;
+		if (!o || !c)
+			return -ENOMEM;
+		ps->cookies = c;
+		ps->cap = cap;
+	}
+	ps->offsets[ps->n] = offset;
+	ps->cookies[ps->n++] = cookie;
+	return 0;
+}
+
+static void probe_set_free(struct probe_set *ps)
+{
+	free(ps->offsets);
+	free(ps->cookies);
+	memset(ps, 0, sizeof(*ps));
+}
+
+static int add_link_fd(struct tt_target *tg, int fd)
+{
+	int *l = realloc(tg->link_fds, (tg->n_link_fds + 1) * sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	tg->link_fds = l;
+	tg->link_fds[tg->n_link_fds++] = fd;
+	return 0;
+}
+
+/* Put prog on every site of the set: one uprobe_multi link where the
+ * kernel has them, else one perf-event uprobe (or uretprobe) per site. */
+static int attach_set(struct tt_tracer *t, struct tt_target *tg, struct bpf_program *prog,
+		      const char *path, const struct probe_set *ps, bool retprobe,
+		      struct tt_error *err)
+{
+	if (!ps->n)
+		return 0;
+	if (t->multi) {
+		int fd = tt_uprobe_multi_attach(bpf_program__fd(prog), path, ps->offsets,
+						ps->cookies, ps->n, retprobe, tg->pid);
+
+		if (fd < 0)
+			return tt_error_set(err, -fd, "uprobe_multi on %u sites of %s: %s", ps->n,
+					    path, strerror(-fd));
+		if (add_link_fd(tg, fd)) {
+			close(fd);
+			return tt_error_set(err, ENOMEM, "out of memory");
+		}
+		return 0;
+	}
+	for (uint32_t i = 0; i < ps->n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = ps->cookies[i],
+			    .retprobe = retprobe);
+		struct bpf_link *link;
+
+		link = bpf_program__attach_uprobe_opts(prog, tg->pid, path, ps->offsets[i], &opts);
+		if (!link)
+			return tt_error_set(err, errno, "%s at %s+0x%" PRIx64 ": %s",
+					    retprobe ? "uretprobe" : "uprobe", path,
+					    ps->offsets[i], strerror(errno));
+		if (add_link(tg, link)) {
+			bpf_link__destroy(link);
+			return tt_error_set(err, ENOMEM, "out of memory");
+		}
 	}
 	return 0;
 }
@@ -144,6 +211,9 @@ static uint64_t go_entry_probe_offset(const struct tt_function *fn)
 	return fn->file_offset;
 }
 
+static int attach_go_sites(struct tt_tracer *t, struct tt_target *tg,
+			   const struct tt_resolution *r, const char *path, struct tt_error *err);
+
 static int attach_go(struct tt_tracer *t, struct tt_target *tg, const struct tt_resolution *r,
 		     const struct tt_proc_object *o, const char *path, struct tt_error *err)
 {
@@ -167,6 +237,12 @@ static int attach_go(struct tt_tracer *t, struct tt_target *tg, const struct tt_
 	if (bpf_map_update_elem(bpf_map__fd(t->go->maps.go_config), &key, &cfg, BPF_ANY))
 		return tt_error_set(err, errno, "go_config map: %s", strerror(errno));
 
+	return attach_go_sites(t, tg, r, path, err);
+}
+
+static int go_sites(const struct tt_resolution *r, struct probe_set *entries,
+		    struct probe_set *returns, struct tt_error *err)
+{
 	for (size_t i = 0; i < sizeof(go_hooks) / sizeof(go_hooks[0]); i++) {
 		const struct tt_function *fn = tt_resolution_function(r, go_hooks[i].name);
 
@@ -179,25 +255,37 @@ static int attach_go(struct tt_tracer *t, struct tt_target *tg, const struct tt_
 		if (go_hooks[i].func != TT_GO_CLOSE && !fn->n_returns)
 			return tt_error_set(err, ENOENT, "%s: no RET site found in %s", r->path,
 					    fn->name);
-		ret = attach_one(tg, t->go->progs.go_tls_entry, path, go_entry_probe_offset(fn),
-				 go_hooks[i].func, err);
-		if (ret < 0)
-			return ret;
-		tg->n_go_probes++;
+		if (probe_set_add(entries, go_entry_probe_offset(fn), go_hooks[i].func))
+			return tt_error_set(err, ENOMEM, "out of memory");
 		if (go_hooks[i].func == TT_GO_CLOSE)
 			continue;
-		for (size_t k = 0; k < fn->n_returns; k++) {
-			ret = attach_one(tg, t->go->progs.go_tls_return, path, fn->returns[k],
-					 go_hooks[i].func, err);
-			if (ret < 0)
-				return ret;
-			tg->n_go_probes++;
-		}
+		for (size_t k = 0; k < fn->n_returns; k++)
+			if (probe_set_add(returns, fn->returns[k], go_hooks[i].func))
+				return tt_error_set(err, ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
-/* Native entry points and how the BPF side must read them. */
+/* RET probes first: an entry probe alone would leave call records whose
+ * return is never seen (they are replaced, but no need to make them). */
+static int attach_go_sites(struct tt_tracer *t, struct tt_target *tg,
+			   const struct tt_resolution *r, const char *path, struct tt_error *err)
+{
+	struct probe_set entries = { 0 }, returns = { 0 };
+	int ret;
+
+	ret = go_sites(r, &entries, &returns, err);
+	if (ret == 0)
+		ret = attach_set(t, tg, t->go->progs.go_tls_return, path, &returns, false, err);
+	if (ret == 0)
+		ret = attach_set(t, tg, t->go->progs.go_tls_entry, path, &entries, false, err);
+	if (ret == 0)
+		tg->n_go_probes += entries.n + returns.n;
+	probe_set_free(&entries);
+	probe_set_free(&returns);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	uint64_t cookie;
@@ -222,26 +310,6 @@ static const struct {
 	{ "gnutls_transport_set_ptr", TT_NCOOKIE_FORGET, false },
 };
 
-static int attach_native_prog(struct tt_target *tg, struct bpf_program *prog, bool retprobe,
-			      const char *path, uint64_t offset, uint64_t cookie,
-			      struct tt_error *err)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe);
-	struct bpf_link *link;
-
-	link = bpf_program__attach_uprobe_opts(prog, tg->pid, path, offset, &opts);
-	if (!link)
-		return tt_error_set(err, errno, "%s at %s+0x%" PRIx64 ": %s",
-				    retprobe ? "uretprobe" : "uprobe", path, offset,
-				    strerror(errno));
-	if (add_link(tg, link)) {
-		bpf_link__destroy(link);
-		return tt_error_set(err, ENOMEM, "out of memory");
-	}
-	tg->n_native_probes++;
-	return 0;
-}
-
 /* The syscall hook is system-wide (it filters on the thread being inside a
  * traced TLS call): attach it once, with the first native target. */
 static int ensure_sys_enter(struct tt_tracer *t, struct tt_error *err)
@@ -257,9 +325,10 @@ static int ensure_sys_enter(struct tt_tracer *t, struct tt_error *err)
 static int attach_native(struct tt_tracer *t, struct tt_target *tg, const struct tt_resolution *r,
 			 const char *path, struct tt_error *err)
 {
+	struct probe_set entries = { 0 }, returns = { 0 };
 	uint32_t key = tg->pid;
 	uint8_t one = 1;
-	int ret, hooked = 0;
+	int ret;
 
 	ret = ensure_sys_enter(t, err);
 	if (ret < 0)
@@ -271,24 +340,27 @@ static int attach_native(struct tt_tracer *t, struct tt_target *tg, const struct
 
 		if (!fn || !fn->found)
 			continue;
-		/* Return probe first: an entry probe alone would leave records
-		 * of calls whose return is never seen. */
-		ret = 0;
-		if (native_hooks[i].ret_probe)
-			ret = attach_native_prog(tg, t->native->progs.native_tls_return, true,
-						 path, fn->file_offset, native_hooks[i].cookie,
-						 err);
-		if (ret == 0)
-			ret = attach_native_prog(tg, t->native->progs.native_tls_entry, false,
-						 path, fn->file_offset, native_hooks[i].cookie,
-						 err);
-		if (ret < 0)
-			return ret;
-		hooked += native_hooks[i].ret_probe;
+		if (probe_set_add(&entries, fn->file_offset, native_hooks[i].cookie) ||
+		    (native_hooks[i].ret_probe &&
+		     probe_set_add(&returns, fn->file_offset, native_hooks[i].cookie))) {
+			ret = tt_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
 	}
-	if (hooked)
+	/* Return probes first: an entry probe alone would leave records of
+	 * calls whose return is never seen. */
+	ret = attach_set(t, tg, t->native->progs.native_tls_return, path, &returns, true, err);
+	if (ret == 0)
+		ret = attach_set(t, tg, t->native->progs.native_tls_entry, path, &entries, false,
+				 err);
+	if (ret == 0 && returns.n) {
+		tg->n_native_probes += entries.n + returns.n;
 		tg->n_native_objects++;
-	return 0;
+	}
+out:
+	probe_set_free(&entries);
+	probe_set_free(&returns);
+	return ret;
 }
 
 static bool target_has_object(const struct tt_target *tg, uint64_t dev, uint64_t ino)
@@ -358,7 +430,7 @@ static int attach_object(struct tt_tracer *t, struct tt_target *tg, const struct
 			 const struct tt_proc_object *o, struct tt_error *err)
 {
 	const struct tt_resolution *r;
-	size_t links_before = tg->n_links;
+	size_t links_before = tg->n_links, fds_before = tg->n_link_fds;
 	char path[64];
 	int fd, ret;
 
@@ -379,9 +451,12 @@ static int attach_object(struct tt_tracer *t, struct tt_target *tg, const struct
 	else if (r->kind == TT_KIND_NATIVE)
 		ret = attach_native(t, tg, r, path, err);
 	/* An object is attached whole or not at all. */
-	if (ret < 0)
+	if (ret < 0) {
 		while (tg->n_links > links_before)
 			bpf_link__destroy(tg->links[--tg->n_links]);
+		while (tg->n_link_fds > fds_before)
+			close(tg->link_fds[--tg->n_link_fds]);
+	}
 out:
 	close(fd);
 	return ret;
@@ -481,6 +556,11 @@ static void drop_links(struct tt_target *tg)
 	free(tg->links);
 	tg->links = NULL;
 	tg->n_links = 0;
+	for (size_t i = 0; i < tg->n_link_fds; i++)
+		close(tg->link_fds[i]);
+	free(tg->link_fds);
+	tg->link_fds = NULL;
+	tg->n_link_fds = 0;
 	free(tg->objects);
 	tg->objects = NULL;
 	tg->n_objects = 0;

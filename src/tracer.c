@@ -13,6 +13,7 @@
 #include "gotls.skel.h"
 #include "nativetls.skel.h"
 #include "procwatch.skel.h"
+#include "uprobe_multi.h"
 #include "proc.h"
 
 static const char *const counter_names[TT_C_COUNT] = {
@@ -59,8 +60,60 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* tracefs is not needed: uprobes go through the perf PMU and the syscall
- * hook is a BTF tracepoint. */
+static void unload_tls_objects(struct tt_tracer *t)
+{
+	nativetls_bpf__destroy(t->native);
+	t->native = NULL;
+	gotls_bpf__destroy(t->go);
+	t->go = NULL;
+}
+
+/* Load the Go and native TLS objects; with multi, their uprobe programs are
+ * loaded for uprobe_multi links. */
+static int load_tls_objects(struct tt_tracer *t, const struct tt_trace_settings *settings,
+			    bool multi, struct tt_error *err)
+{
+	struct bpf_program *uprobes[4];
+	int ret;
+
+	t->multi = multi;
+	t->go = gotls_bpf__open();
+	if (!t->go)
+		return tt_error_set(err, errno, "cannot open the Go TLS BPF object: %s",
+				    strerror(errno));
+	t->native = nativetls_bpf__open();
+	if (!t->native)
+		return tt_error_set(err, errno, "cannot open the native TLS BPF object: %s",
+				    strerror(errno));
+	uprobes[0] = t->go->progs.go_tls_entry;
+	uprobes[1] = t->go->progs.go_tls_return;
+	uprobes[2] = t->native->progs.native_tls_entry;
+	uprobes[3] = t->native->progs.native_tls_return;
+	for (int i = 0; multi && i < 4; i++)
+		bpf_program__set_expected_attach_type(uprobes[i], TT_BPF_TRACE_UPROBE_MULTI);
+	t->go->rodata->settings = *settings;
+	t->native->rodata->settings = *settings;
+	/* Quiet: a kernel without uprobe_multi rejects the first try. */
+	libbpf_set_print(multi ? NULL : libbpf_print);
+	ret = gotls_bpf__load(t->go);
+	libbpf_set_print(libbpf_print);
+	if (ret)
+		return tt_error_set(err, -ret, "cannot load the Go TLS BPF programs: %s",
+				    strerror(-ret));
+	/* The native object shares the Go object's ring buffer and counters. */
+	if (bpf_map__reuse_fd(t->native->maps.events, bpf_map__fd(t->go->maps.events)) ||
+	    bpf_map__reuse_fd(t->native->maps.counters, bpf_map__fd(t->go->maps.counters)))
+		return tt_error_set(err, errno, "cannot share the ring buffer: %s",
+				    strerror(errno));
+	ret = nativetls_bpf__load(t->native);
+	if (ret)
+		return tt_error_set(err, -ret, "cannot load the native TLS BPF programs: %s",
+				    strerror(-ret));
+	return 0;
+}
+
+/* tracefs is not needed: uprobes go through the perf PMU (or uprobe_multi
+ * links) and the syscall hook is a BTF tracepoint. */
 int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
 		   struct tt_output *out, struct tt_error *err)
 {
@@ -71,30 +124,19 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings
 	t->cache = tt_obj_cache_new();
 	if (!t->cache)
 		return tt_error_set(err, ENOMEM, "out of memory");
-	t->go = gotls_bpf__open();
-	if (!t->go)
-		return tt_error_set(err, errno, "cannot open the Go TLS BPF object: %s",
-				    strerror(errno));
-	t->go->rodata->settings = *settings;
-	ret = gotls_bpf__load(t->go);
-	if (ret)
-		return tt_error_set(err, -ret, "cannot load the Go TLS BPF programs: %s",
-				    strerror(-ret));
+	/* uprobe_multi links where the kernel has them (>= 6.6), else one
+	 * perf-event uprobe per site. */
+	ret = load_tls_objects(t, settings, true, err);
+	if (ret < 0) {
+		struct tt_error first = *err;
 
-	/* The native object shares the Go object's ring buffer and counters. */
-	t->native = nativetls_bpf__open();
-	if (!t->native)
-		return tt_error_set(err, errno, "cannot open the native TLS BPF object: %s",
-				    strerror(errno));
-	t->native->rodata->settings = *settings;
-	if (bpf_map__reuse_fd(t->native->maps.events, bpf_map__fd(t->go->maps.events)) ||
-	    bpf_map__reuse_fd(t->native->maps.counters, bpf_map__fd(t->go->maps.counters)))
-		return tt_error_set(err, errno, "cannot share the ring buffer: %s",
-				    strerror(errno));
-	ret = nativetls_bpf__load(t->native);
-	if (ret)
-		return tt_error_set(err, -ret, "cannot load the native TLS BPF programs: %s",
-				    strerror(-ret));
+		unload_tls_objects(t);
+		ret = load_tls_objects(t, settings, false, err);
+		if (ret < 0) {
+			tt_error_set(err, -ret, "%s (with uprobe_multi: %s)", err->msg, first.msg);
+			return ret;
+		}
+	}
 
 	t->watch = procwatch_bpf__open();
 	if (!t->watch)
@@ -130,10 +172,7 @@ void tt_tracer_close(struct tt_tracer *t)
 	t->sys_enter_link = NULL;
 	procwatch_bpf__destroy(t->watch);
 	t->watch = NULL;
-	nativetls_bpf__destroy(t->native);
-	t->native = NULL;
-	gotls_bpf__destroy(t->go);
-	t->go = NULL;
+	unload_tls_objects(t);
 	tt_obj_cache_free(t->cache);
 	t->cache = NULL;
 }

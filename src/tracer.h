@@ -30,6 +30,8 @@ struct tt_target {
 	char exe[4096];
 	struct bpf_link **links;
 	size_t n_links;
+	int *link_fds;        /* uprobe_multi links */
+	size_t n_link_fds;
 	size_t n_go_probes;
 	size_t n_native_probes;
 	size_t n_native_objects;
@@ -48,6 +50,7 @@ struct tt_tracer {
 	struct gotls_bpf *go;
 	struct nativetls_bpf *native;
 	struct procwatch_bpf *watch;
+	bool multi;                      /* uprobe programs attach as uprobe_multi */
 	struct bpf_link *sys_enter_link; /* attached with the first native target */
 	struct tt_obj_cache *cache;      /* each object resolved once */
 	struct ring_buffer *rb;
