@@ -38,23 +38,24 @@ run() {
 
 # measure NAME PEER CMD...: interleaved runs, medians, ratios.
 measure() {
-	local name=$1 peer=$2 m r
+	local name=$1 peer=$2 m r key
 	shift 2
+	key=$(printf '%s' "$name" | tr -c 'A-Za-z0-9.' '_')
 	local modes=(untraced probe-only tlstap)
 	command -v bpftrace >/dev/null && modes+=("$peer")
 	for r in $(seq "$RUNS"); do
 		for m in "${modes[@]}"; do
-			run "$m" "$@" >>"$tmp/$name.$m" || true
+			run "$m" "$@" >>"$tmp/$key.$m" || true
 		done
 	done
 	local base_w base_p w p
-	base_w=$(awk '{ print $1 }' "$tmp/$name.untraced" | median)
-	base_p=$(awk '{ print $2 }' "$tmp/$name.untraced" | median)
+	base_w=$(awk '{ print $1 }' "$tmp/$key.untraced" | median)
+	base_p=$(awk '{ print $2 }' "$tmp/$key.untraced" | median)
 	printf '\n%s, %d calls of 100 bytes, median of %d runs\n' "$name" "$CALLS" "$RUNS"
 	printf '  %-14s %12s %8s %14s %8s\n' mode "write ns" ratio "pingpong ns" ratio
 	for m in "${modes[@]}"; do
-		w=$(awk '{ print $1 }' "$tmp/$name.$m" | median)
-		p=$(awk '{ print $2 }' "$tmp/$name.$m" | median)
+		w=$(awk '{ print $1 }' "$tmp/$key.$m" | median)
+		p=$(awk '{ print $2 }' "$tmp/$key.$m" | median)
 		printf '  %-14s %12s %8s %14s %8s\n' "$m" "$w" "$(ratio "$w" "$base_w")" "$p" \
 			"$(ratio "$p" "$base_p")"
 	done
