@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "launch.h"
+#include "proc.h"
 #include "tracer.h"
 
 static const char trace_usage[] =
@@ -236,24 +237,10 @@ static bool pid_gone(int pid)
 	return kill(pid, 0) && errno == ESRCH;
 }
 
-/* Is the process stopped (state T in /proc/PID/stat)? */
+/* Is the process stopped (state T)? */
 static bool pid_stopped(int pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	return p && p[1] == ' ' && p[2] == 'T';
+	return tt_proc_state(pid) == 'T';
 }
 
 struct run_state {

@@ -46,25 +46,32 @@ static int proc_errno(int pid, int e, const char *what, struct tt_error *err)
 	return tt_error_set(err, e, "reading /proc/%d/%s: %s", pid, what, strerror(e));
 }
 
-bool tt_proc_alive(int pid)
+char tt_proc_state(int pid)
 {
 	char path[64], buf[512], *p;
 	ssize_t n;
 	int fd;
 
-	/* kill(pid, 0) is true for zombies and needs permission: read stat. */
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return false;
+		return 0;
 	buf[n] = 0;
 	/* "pid (comm) S ...": comm may hold ')' so take the last one. */
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+bool tt_proc_alive(int pid)
+{
+	/* kill(pid, 0) is true for zombies and needs permission: read stat. */
+	char state = tt_proc_state(pid);
+
+	return state && state != 'Z' && state != 'X';
 }
 
 static int read_comm(int pid, struct tt_proc *p, struct tt_error *err)

@@ -49,6 +49,8 @@ void tt_proc_free(struct tt_proc *p);
 
 /* The process still exists (and is not a zombie left of it). */
 bool tt_proc_alive(int pid);
+/* Its state letter from /proc/PID/stat ('R', 'S', 'T', 'Z'...), 0 if gone. */
+char tt_proc_state(int pid);
 
 /*
  * Open an object as mapped: /proc/PID/root/PATH when it is still the mapped
