@@ -20,8 +20,8 @@
 #include "golayout.h"
 
 /*
- * The enum identifiers and JSON names, kept here rather than taken from
- * resolve.c so that the generator links without the table it generates.
+ * The enum identifiers, for the generated source.  (The JSON names come
+ * from resolver/gofields.c, which links without the table generated here.)
  */
 static const char *const enum_names[TT_F_COUNT] = {
 	[TT_F_TLS_CONN_CONN] = "TT_F_TLS_CONN_CONN",
@@ -35,20 +35,6 @@ static const char *const enum_names[TT_F_COUNT] = {
 	[TT_F_TCPADDR_IP] = "TT_F_TCPADDR_IP",
 	[TT_F_TCPADDR_PORT] = "TT_F_TCPADDR_PORT",
 	[TT_F_G_GOID] = "TT_F_G_GOID",
-};
-
-static const char *const json_names[TT_F_COUNT] = {
-	[TT_F_TLS_CONN_CONN] = "crypto/tls.Conn.conn",
-	[TT_F_TCPCONN_CONN] = "net.TCPConn.conn",
-	[TT_F_CONN_FD] = "net.conn.fd",
-	[TT_F_NETFD_PFD] = "net.netFD.pfd",
-	[TT_F_POLLFD_SYSFD] = "internal/poll.FD.Sysfd",
-	[TT_F_NETFD_FAMILY] = "net.netFD.family",
-	[TT_F_NETFD_LADDR] = "net.netFD.laddr",
-	[TT_F_NETFD_RADDR] = "net.netFD.raddr",
-	[TT_F_TCPADDR_IP] = "net.TCPAddr.IP",
-	[TT_F_TCPADDR_PORT] = "net.TCPAddr.Port",
-	[TT_F_G_GOID] = "runtime.g.goid",
 };
 
 struct row {
@@ -129,7 +115,7 @@ static int add_binary(struct row *rows, int *n, const char *arg)
 		if (fields[f] == r->fields[f])
 			continue;
 		fprintf(stderr, "gen_layout_table: %s: %s is %lld, other go%d.%d binaries say %lld\n",
-			path, json_names[f], (long long)fields[f], major, minor,
+			path, tt_go_field_name(f), (long long)fields[f], major, minor,
 			(long long)r->fields[f]);
 		return -EINVAL;
 	}
@@ -152,7 +138,7 @@ static void print_table(const struct row *rows, int n)
 		       rows[i].major, rows[i].minor, rows[i].built_with);
 		for (int f = 0; f < TT_F_COUNT; f++)
 			printf("\t\t\t[%s] = %lld, /* %s */\n", enum_names[f],
-			       (long long)rows[i].fields[f], json_names[f]);
+			       (long long)rows[i].fields[f], tt_go_field_name(f));
 		printf("\t\t},\n\t},\n");
 	}
 	printf("};\n\nconst size_t tt_go_layout_n_rows = sizeof(tt_go_layout_rows) / "
