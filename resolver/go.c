@@ -189,7 +189,9 @@ static int resolve_functions(const struct tt_elf *elf, const struct tt_resolve_o
 			continue;
 		}
 		f->found = true;
-		f->source = TT_SYM_SYMTAB;
+		/* Go binaries linked for dynamic export carry their functions in
+		 * .dynsym (Debian's rclone): say which table it was. */
+		f->source = sc->fn[i].table == TT_ELF_DYNSYM ? TT_SYM_DYNSYM : TT_SYM_SYMTAB;
 		f->address = sc->fn[i].value;
 		f->size = sc->fn[i].size;
 	}
