@@ -231,12 +231,6 @@ static void print_counters(struct tt_tracer *t, const char *prefix)
 	fputc('\n', stderr);
 }
 
-/* Has this -p target gone?  (A launched child is reaped by the caller.) */
-static bool pid_gone(int pid)
-{
-	return kill(pid, 0) && errno == ESRCH;
-}
-
 /* Is the process stopped (state T)? */
 static bool pid_stopped(int pid)
 {
@@ -262,7 +256,7 @@ static void check_targets(struct tt_tracer *t, struct trace_args *a, struct run_
 				continue;
 			rs->child_status = status;
 			rs->child_exited = true;
-		} else if (!tg->exited && !pid_gone(tg->pid)) {
+		} else if (!tg->exited && tt_proc_alive(tg->pid)) {
 			continue;
 		}
 		/* Drain what it sent before it went, then drop its probes. */
@@ -291,6 +285,32 @@ static int exit_status_of(int status)
 	return TT_EXIT_ERROR;
 }
 
+/* -v: what is attached to the process now ("probes" is what tests wait for). */
+static void say_probes(const struct trace_args *a, const struct tt_target *tg, const char *what)
+{
+	if (a->verbose)
+		fprintf(stderr,
+			"tlstap: pid %d (%s)%s: %zu Go probes, %zu native probes in %zu objects\n",
+			tg->pid, tg->exe, what, tg->n_go_probes, tg->n_native_probes,
+			tg->n_native_objects);
+}
+
+/* Attach what the process loaded since (TT_CTL_RESCAN), or its new program
+ * after an exec (TT_CTL_EXEC), and say so. */
+static void reattach(struct tt_tracer *t, const struct trace_args *a, struct tt_target *tg,
+		     unsigned kind)
+{
+	size_t before = tg->n_go_probes + tg->n_native_probes;
+	struct tt_error err = { "" };
+	int n;
+
+	n = kind == TT_CTL_EXEC ? tt_tracer_reexec(t, tg, &err) : tt_tracer_rescan(t, tg, &err);
+	if (n < 0 && tt_proc_alive(tg->pid))
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+	else if (kind == TT_CTL_EXEC || tg->n_go_probes + tg->n_native_probes != before)
+		say_probes(a, tg, kind == TT_CTL_EXEC ? " exec'd" : " loaded code");
+}
+
 static int attach_all(struct tt_tracer *t, struct trace_args *a)
 {
 	int attached = 0;
@@ -311,12 +331,7 @@ static int attach_all(struct tt_tracer *t, struct trace_args *a)
 				"tlstap: pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS mapped "
 				"yet; watching for libraries it loads and programs it executes\n",
 				tg->pid, tg->exe);
-		if (a->verbose)
-			fprintf(stderr,
-				"tlstap: pid %d (%s): %zu Go probes, %zu native probes in %zu "
-				"objects\n",
-				tg->pid, tg->exe, tg->n_go_probes, tg->n_native_probes,
-				tg->n_native_objects);
+		say_probes(a, tg, "");
 	}
 	return attached;
 }
@@ -326,19 +341,9 @@ static int attach_all(struct tt_tracer *t, struct trace_args *a)
 
 static void rescan_all(struct tt_tracer *t, struct trace_args *a)
 {
-	for (size_t i = 0; i < a->n_targets; i++) {
-		struct tt_target *tg = &a->targets[i];
-		struct tt_error err = { "" };
-		int n;
-
-		if (tg->gone || !tg->attached)
-			continue;
-		n = tt_tracer_rescan(t, tg, &err);
-		if (n < 0 && !pid_gone(tg->pid))
-			fprintf(stderr, "tlstap: rescan: %s\n", err.msg);
-		else if (n > 0 && a->verbose)
-			fprintf(stderr, "tlstap: pid %d: %d new object(s) attached\n", tg->pid, n);
-	}
+	for (size_t i = 0; i < a->n_targets; i++)
+		if (!a->targets[i].gone && a->targets[i].attached)
+			reattach(t, a, &a->targets[i], TT_CTL_RESCAN);
 }
 
 struct ctl_ctx {
@@ -357,9 +362,6 @@ static void on_ctl(void *ctx, int tgid, unsigned kind, bool stopped)
 
 	for (size_t i = 0; i < cc->a->n_targets; i++) {
 		struct tt_target *tg = &cc->a->targets[i];
-		struct tt_error err = { "" };
-		size_t before = tg->n_go_probes + tg->n_native_probes;
-		int n = 0;
 
 		if (tg->pid != tgid || tg->gone) {
 			if (stopped && tg->pid == tgid)
@@ -370,19 +372,8 @@ static void on_ctl(void *ctx, int tgid, unsigned kind, bool stopped)
 			tg->exited = true;
 			continue;
 		}
-		if (kind == TT_CTL_EXEC)
-			n = tt_tracer_reexec(cc->t, tg, &err);
-		else if (kind == TT_CTL_RESCAN && tg->attached)
-			n = tt_tracer_rescan(cc->t, tg, &err);
-		if (n < 0 && !pid_gone(tg->pid))
-			fprintf(stderr, "tlstap: pid %d: %s\n", tg->pid, err.msg);
-		else if (cc->a->verbose &&
-			 (kind == TT_CTL_EXEC || tg->n_go_probes + tg->n_native_probes != before))
-			fprintf(stderr,
-				"tlstap: pid %d (%s)%s: %zu Go probes, %zu native probes in %zu "
-				"objects\n",
-				tg->pid, tg->exe, kind == TT_CTL_EXEC ? " exec'd" : " loaded code",
-				tg->n_go_probes, tg->n_native_probes, tg->n_native_objects);
+		if (kind == TT_CTL_EXEC || (kind == TT_CTL_RESCAN && tg->attached))
+			reattach(cc->t, cc->a, tg, kind);
 		if (stopped)
 			kill(tg->pid, SIGCONT);
 	}
