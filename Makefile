@@ -15,8 +15,14 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 PKGS     := libbpf libelf capstone
-CPPFLAGS := -Iinclude -iquote resolver -iquote src -I$(BUILD) -I$(BUILD)/skel -I/usr/include/libdwarf \
+# Every header under include/ is public: BPF, the resolver and the tracer
+# share it.  The resolver's private headers are visible to resolver/ (and its
+# white-box tests and fuzz harnesses) only; src/ includes its own headers by
+# folder ("trace/proc.h").
+CPPFLAGS := -Iinclude -I$(BUILD) -I/usr/include/libdwarf \
 	    -DTLSTAP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+RESOLVER_CPPFLAGS := -iquote resolver
+APP_CPPFLAGS      := -iquote src -I$(BUILD)/skel
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -24,12 +30,17 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldwarf -lz
 
 RESOLVER_SRCS := $(wildcard resolver/*.c)
 RESOLVER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RESOLVER_SRCS))
-CLI_SRCS      := $(filter-out src/main.c,$(wildcard src/*.c))
-CLI_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+RESOLVER_LIB  := $(BUILD)/libtlstap-resolve.a
+APP_SRCS      := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+APP_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRCS))
+APP_LIB       := $(BUILD)/libtlstap.a
 BPF_SRCS      := $(wildcard bpf/*.bpf.c)
 BPF_OBJS      := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS         := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
-HEADERS       := $(wildcard include/tlstap/*.h resolver/*.h src/*.h)
+PUBLIC_HEADERS   := $(wildcard include/tlstap/*.h)
+RESOLVER_HEADERS := $(wildcard resolver/*.h)
+APP_HEADERS      := $(wildcard src/*/*.h)
+HEADERS          := $(PUBLIC_HEADERS) $(RESOLVER_HEADERS) $(APP_HEADERS)
 
 UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -66,18 +77,26 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 # --- C --------------------------------------------------------------------
 
-$(BUILD)/obj/%.o: %.c $(HEADERS)
+$(BUILD)/obj/resolver/%.o: resolver/%.c $(PUBLIC_HEADERS) $(RESOLVER_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(RESOLVER_CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The tracer embeds the BPF objects through their skeletons.
-$(CLI_OBJS) $(BUILD)/obj/src/main.o: $(SKELS)
+$(BUILD)/obj/src/%.o: src/%.c $(PUBLIC_HEADERS) $(APP_HEADERS) $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(APP_CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libtlstap.a: $(RESOLVER_OBJS) $(CLI_OBJS)
+# The analysis library on its own: no BPF, no root, no global state.
+$(RESOLVER_LIB): $(RESOLVER_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tlstap: $(BUILD)/obj/src/main.o $(BUILD)/libtlstap.a
+# Everything of the tool but main(), for the tests that drive its parts.
+$(APP_LIB): $(APP_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tlstap: $(BUILD)/obj/src/cli/main.o $(APP_LIB) $(RESOLVER_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- testdata -------------------------------------------------------------
@@ -98,14 +117,17 @@ testdata: $(TESTDATA_CBIN) $(GO_TESTDATA)
 
 # --- tests ----------------------------------------------------------------
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtlstap.a tests/unit/testutil.h
+# Unit tests see every header: the resolver's are white-box tests.
+TEST_CPPFLAGS := $(CPPFLAGS) $(RESOLVER_CPPFLAGS) $(APP_CPPFLAGS) -Itests/unit
+
+$(BUILD)/tests/%: tests/unit/%.c $(APP_LIB) $(RESOLVER_LIB) tests/unit/testutil.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(BUILD)/libtlstap.a \
+	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -o $@ $< $(APP_LIB) $(RESOLVER_LIB) \
 		$(LDLIBS) -lcmocka
 
-$(BUILD)/tests/e2e_%: tests/e2e/%.c $(BUILD)/libtlstap.a
+$(BUILD)/tests/e2e_%: tests/e2e/%.c $(APP_LIB) $(RESOLVER_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(BUILD)/libtlstap.a \
+	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -o $@ $< $(APP_LIB) $(RESOLVER_LIB) \
 		$(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS) testdata
@@ -134,7 +156,7 @@ bench: deps
 	@BUILD=$(BUILD) bench/run.sh
 
 format:
-	clang-format -i $(wildcard include/tlstap/*.h resolver/*.[ch] src/*.[ch] bpf/*.[ch] tests/*/*.[ch])
+	clang-format -i $(wildcard include/tlstap/*.h resolver/*.[ch] src/*/*.[ch] bpf/*.[ch] tests/*/*.[ch])
 
 clean:
 	rm -rf $(BUILD)

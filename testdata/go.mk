@@ -128,9 +128,9 @@ GEN_LAYOUT := $(BUILD)/tools/gen_layout_table
 GO_LAYOUT_INPUTS = $(foreach v,$(GO_VERSIONS),$(foreach p,$(GO_PROGS_ALL),\
 	$(foreach x,default pie cgo arm64,$(GO_TD)/$v/$p-$x)))
 
-$(GEN_LAYOUT): tests/tools/gen_layout_table.c $(BUILD)/libtlstap.a
+$(GEN_LAYOUT): tests/tools/gen_layout_table.c $(RESOLVER_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libtlstap.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(RESOLVER_CPPFLAGS) $(CFLAGS) -o $@ $< $(RESOLVER_LIB) $(LDLIBS)
 
 layouts: $(GEN_LAYOUT) $(GO_LAYOUT_INPUTS) $(foreach v,$(GO_VERSIONS),$(GO_TD)/$v/goversion.txt)
 	@echo "  GEN     resolver/golayout_table_data.c"

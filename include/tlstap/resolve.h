@@ -178,4 +178,23 @@ const char *tt_go_abi_name(enum tt_go_abi a);   /* "register" | "stack" | "unkno
 const char *tt_layout_source_name(enum tt_layout_source s); /* "dwarf" | "table" | "none" */
 const char *tt_sym_source_name(enum tt_sym_source s);
 
+/*
+ * Resolutions by device + inode + build-id.  The build-id is part of the key
+ * so that a reused inode (file deleted, another written) is never confused
+ * with the object cached under it.  Failures are cached as well.
+ */
+struct tt_obj_cache;
+
+struct tt_obj_cache *tt_obj_cache_new(void);
+void tt_obj_cache_free(struct tt_obj_cache *c);
+/*
+ * Resolution of the object open at fd (display_path names it in messages and
+ * in r->path the first time).  The result belongs to the cache.
+ */
+int tt_obj_cache_resolve(struct tt_obj_cache *c, int fd, const char *display_path,
+			 const struct tt_resolve_opts *opts, const struct tt_resolution **out,
+			 struct tt_error *err);
+/* How many objects were actually analysed (cache misses). */
+size_t tt_obj_cache_analyses(const struct tt_obj_cache *c);
+
 #endif

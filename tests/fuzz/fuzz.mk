@@ -1,7 +1,7 @@
 # Fuzzing of the resolver's parsers (ELF, Go buildinfo, pclntab, DWARF
 # layouts, disassembly) with libFuzzer + ASan + UBSan, included by the
 # Makefile.  The harnesses are built with clang from the resolver sources
-# directly (libtlstap.a is gcc-built without sanitizers).
+# directly (libtlstap-resolve.a is gcc-built without sanitizers).
 #
 #   make fuzz-short   ~40 s over the seed corpus (part of make test); fails on
 #                     any crash, leak or sanitizer report
@@ -28,7 +28,7 @@ FUZZ_MAXLEN_sections := 2000000
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LDLIBS)
+	$(CLANG) $(CPPFLAGS) $(RESOLVER_CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LDLIBS)
 
 $(FUZZ_DIR)/corpus/.stamp: tests/fuzz/mkcorpus.sh $(GO_TESTDATA)
 	@tests/fuzz/mkcorpus.sh $(FUZZ_DIR)/corpus $(BUILD)/testdata

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "proc.h"
-#include "resolve_pid.h"
+#include "trace/proc.h"
+#include "cli/resolve_pid.h"
 #include "tlstap/resolve.h"
 
 #define LIBDIR "/usr/lib/x86_64-linux-gnu"

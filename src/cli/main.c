@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 
 #ifndef TLSTAP_VERSION
 #define TLSTAP_VERSION "unknown"

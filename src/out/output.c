@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "json.h"
-#include "output.h"
+#include "out/json.h"
+#include "out/output.h"
 
 const char *tt_lib_name(unsigned lib)
 {

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "resolve_pid.h"
-#include "resolve_print.h"
+#include "cli/commands.h"
+#include "cli/resolve_pid.h"
+#include "cli/resolve_print.h"
 #include "tlstap/resolve.h"
 
 static const char resolve_usage[] =

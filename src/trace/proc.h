@@ -6,8 +6,7 @@
  * Process discovery for `resolve -p` and the attach manager: what a process
  * runs and maps, read from /proc/PID/{exe,comm,maps}, and every file opened
  * as the process sees it (through /proc/PID/root, so containerised processes
- * work), plus a cache that analyses each distinct object once however many
- * processes map it.
+ * work).
  */
 
 #include <stdbool.h>
@@ -60,24 +59,5 @@ char tt_proc_state(int pid);
  */
 int tt_proc_open_object(const struct tt_proc *p, const struct tt_proc_object *o,
 			struct tt_error *err);
-
-/*
- * Resolutions by device + inode + build-id.  The build-id is part of the key
- * so that a reused inode (file deleted, another written) is never confused
- * with the object cached under it.  Failures are cached as well.
- */
-struct tt_obj_cache;
-
-struct tt_obj_cache *tt_obj_cache_new(void);
-void tt_obj_cache_free(struct tt_obj_cache *c);
-/*
- * Resolution of the object open at fd (display_path names it in messages and
- * in r->path the first time).  The result belongs to the cache.
- */
-int tt_obj_cache_resolve(struct tt_obj_cache *c, int fd, const char *display_path,
-			 const struct tt_resolve_opts *opts, const struct tt_resolution **out,
-			 struct tt_error *err);
-/* How many objects were actually analysed (cache misses). */
-size_t tt_obj_cache_analyses(const struct tt_obj_cache *c);
 
 #endif

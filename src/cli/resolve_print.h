@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "json.h"
+#include "out/json.h"
 #include "tlstap/resolve.h"
 
 /* Human-readable report of one resolution; every line starts with indent. */

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "launch.h"
+#include "trace/launch.h"
 
 pid_t tt_launch_stopped(char *const argv[], struct tt_error *err)
 {

@@ -2,7 +2,7 @@
 /* Printers for one resolution: text for people, JSON for programs. */
 #include <inttypes.h>
 
-#include "resolve_print.h"
+#include "cli/resolve_print.h"
 
 static void text_function(FILE *f, const struct tt_function *fn, const char *in)
 {

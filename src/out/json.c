@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "json.h"
+#include "out/json.h"
 
 void tt_json_init(struct tt_json *j, FILE *f)
 {

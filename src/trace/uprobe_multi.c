@@ -6,7 +6,7 @@
 
 #include <linux/bpf.h>
 
-#include "uprobe_multi.h"
+#include "trace/uprobe_multi.h"
 
 /* The link_create member of union bpf_attr for uprobe_multi, as the kernel
  * lays it out (include/uapi/linux/bpf.h); this system's uapi header is older. */

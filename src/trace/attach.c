@@ -18,13 +18,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tracer.h"
+#include "trace/tracer.h"
 /* After tracer.h: the skeleton refers to struct tt_trace_settings. */
 #include "gotls.skel.h"
 #include "nativetls.skel.h"
 #include "procwatch.skel.h"
-#include "uprobe_multi.h"
-#include "proc.h"
+#include "trace/uprobe_multi.h"
+#include "trace/proc.h"
 
 static int add_link(struct tt_target *tg, struct bpf_link *link)
 {

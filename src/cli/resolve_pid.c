@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "resolve_pid.h"
-#include "resolve_print.h"
+#include "trace/proc.h"
+#include "cli/resolve_pid.h"
+#include "cli/resolve_print.h"
 
 /* What the tracer makes of one mapped object. */
 struct verdict {

@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "launch.h"
-#include "proc.h"
-#include "tracer.h"
+#include "cli/commands.h"
+#include "trace/launch.h"
+#include "trace/proc.h"
+#include "trace/tracer.h"
 
 static const char trace_usage[] =
 	"Usage: tlstap trace [OPTIONS] -p PID [-p PID...]\n"

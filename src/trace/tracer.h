@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "output.h"
+#include "out/output.h"
 #include "tlstap/error.h"
 #include "tlstap/resolve.h"
 #include "tlstap/trace.h"
