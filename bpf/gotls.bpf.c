@@ -317,7 +317,7 @@ int go_tls_return(struct pt_regs *ctx)
 	if (!s)
 		return 0;
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
-	s->ev.tgid = key.tgid;
+	s->ev.hdr.tgid = key.tgid;
 	s->ev.tid = (__u32)id;
 	s->ev.lib = TT_LIB_GO;
 	s->ev.dir = key.func == TT_GO_READ ? TT_DIR_READ : TT_DIR_WRITE;

@@ -125,7 +125,7 @@ static __always_inline __s64 native_result(struct pt_regs *ctx, __u64 cookie,
 }
 
 static __always_inline void native_attribute(__u32 tgid, const struct tt_native_call *call,
-					     struct tt_event *ev)
+					     struct tt_data_rec *ev)
 {
 	struct tt_native_conn_key key = { .tgid = tgid, .conn = call->conn };
 	struct tt_native_conn *cached, learned;
@@ -193,7 +193,7 @@ int native_tls_return(struct pt_regs *ctx)
 	if (!s)
 		return 0;
 	__builtin_memset(&s->ev, 0, sizeof(s->ev));
-	s->ev.tgid = id >> 32;
+	s->ev.hdr.tgid = id >> 32;
 	s->ev.tid = (__u32)id;
 	s->ev.lib = call.lib;
 	s->ev.dir = call.dir;

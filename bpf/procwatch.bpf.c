@@ -22,12 +22,12 @@ struct {
 
 static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
 {
-	struct tt_ctl_event ev = { .tgid = tgid, .kind = kind };
+	struct tt_proc_rec ev = { .hdr = { .type = TT_REC_PROC, .tgid = tgid }, .kind = kind };
 	__u8 *flags = bpf_map_lookup_elem(&watch, &tgid);
 
 	if (!flags)
 		return;
-	ev.time_ns = bpf_ktime_get_boot_ns();
+	ev.hdr.time_ns = bpf_ktime_get_boot_ns();
 	ev.stopped = may_stop && (*flags & TT_WATCH_STOP);
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP)) {
 		count(TT_C_RB_DROPS, 1);
@@ -43,14 +43,14 @@ static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
 SEC("uprobe")
 int dl_debug_state(struct pt_regs *ctx)
 {
-	notify(bpf_get_current_pid_tgid() >> 32, TT_CTL_RESCAN, true);
+	notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_RESCAN, true);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	notify(bpf_get_current_pid_tgid() >> 32, TT_CTL_EXEC, true);
+	notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_EXEC, true);
 	return 0;
 }
 
@@ -60,6 +60,6 @@ int BPF_PROG(watch_exit, struct task_struct *p)
 	/* The thread group is gone when its last thread exits (do_exit has
 	 * already counted this one out of signal->live). */
 	if (BPF_CORE_READ(p, signal, live.counter) == 0)
-		notify(bpf_get_current_pid_tgid() >> 32, TT_CTL_EXIT, false);
+		notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_EXIT, false);
 	return 0;
 }

@@ -44,7 +44,7 @@ struct {
 } counters SEC(".maps");
 
 struct tt_scratch {
-	struct tt_event ev;
+	struct tt_data_rec ev;
 	__u8 data[TT_CHUNK_MAX];
 	__u32 busy; /* not sent: owned by a program between get and put */
 };
@@ -214,7 +214,9 @@ static __always_inline void emit_data(struct tt_scratch *s, __u64 buf, __u32 len
 	if (chunk == 0 || chunk > TT_CHUNK_MAX)
 		chunk = TT_CHUNK_MAX;
 	s->ev.len = len;
-	s->ev.time_ns = bpf_ktime_get_boot_ns();
+	s->ev.hdr.type = TT_REC_DATA;
+	s->ev.hdr.time_ns = bpf_ktime_get_boot_ns();
+	s->ev.stream_off = ~0ULL; /* not kept yet */
 	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
 
 	for (__u64 i = 0; i < TT_MAX_CHUNKS; i++) {

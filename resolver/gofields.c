@@ -1,26 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * Names of the Go struct fields the tracer reads: the keys of "fields" in
- * resolve's JSON and the rows of the layout table.  On their own so that
- * the layout table generator links them without the table it generates.
+ * The table of the Go struct fields the tracer reads, from the one list in
+ * include/tlstap/gofields.h.  On its own so that the layout-table generator
+ * links it without the table it generates.
  */
 #include "tlstap/resolve.h"
 
-static const char *const field_names[TT_F_COUNT] = {
-	[TT_F_TLS_CONN_CONN] = "crypto/tls.Conn.conn",
-	[TT_F_TCPCONN_CONN] = "net.TCPConn.conn",
-	[TT_F_CONN_FD] = "net.conn.fd",
-	[TT_F_NETFD_PFD] = "net.netFD.pfd",
-	[TT_F_POLLFD_SYSFD] = "internal/poll.FD.Sysfd",
-	[TT_F_NETFD_FAMILY] = "net.netFD.family",
-	[TT_F_NETFD_LADDR] = "net.netFD.laddr",
-	[TT_F_NETFD_RADDR] = "net.netFD.raddr",
-	[TT_F_TCPADDR_IP] = "net.TCPAddr.IP",
-	[TT_F_TCPADDR_PORT] = "net.TCPAddr.Port",
-	[TT_F_G_GOID] = "runtime.g.goid",
+const struct tt_go_field_desc tt_go_fields[TT_F_COUNT] = {
+#define TT_GO_FIELD_DESC(e, s, m, r) [TT_F_##e] = { s "." m, s, m, "TT_F_" #e, r },
+	TT_GO_FIELDS(TT_GO_FIELD_DESC)
+#undef TT_GO_FIELD_DESC
 };
 
 const char *tt_go_field_name(enum tt_go_field f)
 {
-	return (unsigned)f < TT_F_COUNT ? field_names[f] : "?";
+	return (unsigned)f < TT_F_COUNT ? tt_go_fields[f].name : "?";
 }

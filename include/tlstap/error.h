@@ -12,11 +12,7 @@ struct tt_error {
 	char msg[512];
 };
 
-#if defined(__GNUC__)
-#define TT_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define TT_PRINTF(a, b)
-#endif
+#include "tlstap/compiler.h"
 
 /* Sets err->msg (if err is non-NULL) and returns -errnum (errnum > 0). */
 int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...) TT_PRINTF(3, 4);

@@ -47,25 +47,20 @@ enum tt_sym_source {
 	TT_SYM_PCLNTAB,
 };
 
-/*
- * Struct field offsets the Go tracer reads, in bytes from the start of the
- * named struct.  TT_FIELD_UNKNOWN where not resolved.
- */
-enum tt_go_field {
-	TT_F_TLS_CONN_CONN = 0, /* crypto/tls.Conn.conn (net.Conn interface) */
-	TT_F_TCPCONN_CONN,      /* net.TCPConn.conn (embedded net.conn) */
-	TT_F_CONN_FD,           /* net.conn.fd (*net.netFD) */
-	TT_F_NETFD_PFD,         /* net.netFD.pfd (internal/poll.FD) */
-	TT_F_POLLFD_SYSFD,      /* internal/poll.FD.Sysfd (int) */
-	TT_F_NETFD_FAMILY,      /* net.netFD.family (int) */
-	TT_F_NETFD_LADDR,       /* net.netFD.laddr (net.Addr interface) */
-	TT_F_NETFD_RADDR,       /* net.netFD.raddr (net.Addr interface) */
-	TT_F_TCPADDR_IP,        /* net.TCPAddr.IP ([]byte) */
-	TT_F_TCPADDR_PORT,      /* net.TCPAddr.Port (int) */
-	TT_F_G_GOID,            /* runtime.g.goid (int64/uint64) */
-	TT_F_COUNT,
+/* The Go struct fields the tracer reads (enum tt_go_field, TT_FIELD_UNKNOWN). */
+#include "tlstap/gofields.h"
+
+/* One Go field: its struct and member names, and whether the tracer needs it. */
+struct tt_go_field_desc {
+	const char *name;   /* "crypto/tls.Conn.conn": JSON key, table row comment */
+	const char *type;   /* "crypto/tls.Conn" */
+	const char *member; /* "conn" */
+	const char *enum_name; /* "TT_F_TLS_CONN_CONN" (the layout-table generator) */
+	bool required;      /* the tracer cannot attach to a binary without it */
 };
-#define TT_FIELD_UNKNOWN (-1)
+
+/* Indexed by enum tt_go_field. */
+extern const struct tt_go_field_desc tt_go_fields[TT_F_COUNT];
 
 /* "crypto/tls.Conn.conn", ...: the JSON keys of "fields". */
 const char *tt_go_field_name(enum tt_go_field f);

@@ -4,8 +4,8 @@
 
 /*
  * Structures shared by the BPF programs (bpf/) and the tracer (src/): the
- * event sent through the ring buffer, the per-process configuration, the
- * keys of the state maps and the counters.  One definition of each.
+ * per-process configuration, the keys of the state maps and the counters.
+ * One definition of each.  The records are in tlstap/record.h.
  *
  * BPF includes vmlinux.h before this file; user space includes <linux/types.h>.
  */
@@ -14,78 +14,10 @@
 #include <linux/types.h>
 #endif
 
-/* Largest plaintext chunk one event carries (the BPF scratch buffer size). */
-#define TT_CHUNK_MAX 16384
-/* Most chunks one TLS call is split into; the rest is counted as truncated. */
-#define TT_MAX_CHUNKS 16
+#include "tlstap/record.h"
+
 /* Most RET sites one Go function may have probed. */
 #define TT_MAX_RET_SITES 64
-
-enum tt_lib {
-	TT_LIB_GO = 1,
-	TT_LIB_OPENSSL = 2,
-	TT_LIB_GNUTLS = 3,
-};
-
-enum tt_dir {
-	TT_DIR_READ = 1,
-	TT_DIR_WRITE = 2,
-};
-
-/* How the connection of an event was attributed (see DESIGN.md). */
-enum tt_attribution {
-	TT_ATTR_NONE = 0,      /* no tuple: plaintext and pid only */
-	TT_ATTR_GO_MEMORY = 1, /* read from Go memory, agreed with the fd's socket */
-	TT_ATTR_SYSCALL_FD = 2, /* the socket syscall made inside the TLS call */
-	TT_ATTR_CACHE = 3,     /* {tgid, SSL*} learned earlier by syscall-fd */
-	TT_ATTR_AMBIGUOUS = 4, /* sources disagree: more than one fd, or memory != socket */
-};
-
-/* Event flags. */
-#define TT_EV_TRUNCATED (1u << 0) /* the call's data was cut at max_bytes */
-#define TT_EV_MORE (1u << 1)      /* another chunk of the same call follows */
-#define TT_EV_TUPLE_MISMATCH (1u << 2) /* Go memory tuple != socket tuple */
-#define TT_EV_MULTI_FD (1u << 3)  /* several sockets used inside one call */
-
-struct tt_tuple {
-	__u16 family; /* AF_INET, AF_INET6, 0 = none */
-	__u16 lport;  /* host byte order */
-	__u16 rport;
-	__u16 pad;
-	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
-	__u8 raddr[16];
-};
-
-struct tt_event {
-	__u64 time_ns; /* CLOCK_BOOTTIME */
-	__u32 tgid;
-	__u32 tid;
-	__u64 goid;     /* Go goroutine id, 0 for native */
-	__u64 conn_ptr; /* tls.Conn* / SSL* / gnutls_session_t: correlation only */
-	__u32 len;      /* bytes the TLS call returned */
-	__u32 chunk_off; /* offset of data[] within the call's plaintext */
-	__u32 chunk_len; /* bytes in data[] */
-	__s32 fd;       /* socket fd the tuple belongs to, -1 unknown */
-	__u8 lib;       /* enum tt_lib */
-	__u8 dir;       /* enum tt_dir */
-	__u8 attribution; /* enum tt_attribution */
-	__u8 flags;     /* TT_EV_* */
-	__u32 pad;
-	struct tt_tuple tuple;
-	char comm[16];
-	/* chunk_len bytes of plaintext follow the struct in the ring buffer. */
-};
-
-/* Control events (no payload): the tracer must look at a process again. */
-struct tt_ctl_event {
-	__u64 time_ns;
-	__u32 tgid;
-	__u16 kind;    /* TT_CTL_* */
-	__u16 stopped; /* SIGSTOP was sent with it: the tracer must send SIGCONT */
-};
-#define TT_CTL_RESCAN 1 /* the dynamic loader changed the link map */
-#define TT_CTL_EXEC 2   /* the process executed a new program */
-#define TT_CTL_EXIT 3   /* the process (thread group) exited */
 
 /* Values of the watch map (key tgid). */
 #define TT_WATCH_NOTIFY 1 /* send control events for the process */

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -17,6 +18,11 @@
 #include "trace/launch.h"
 #include "trace/proc.h"
 #include "trace/tracer.h"
+#include "out/file.h"
+#include "out/raw.h"
+
+/* Bytes formatted before each write() of the output. */
+#define OUTPUT_BUFFER (1u << 20)
 
 static const char trace_usage[] =
 	"Usage: tlstap trace [OPTIONS] -p PID [-p PID...]\n"
@@ -75,7 +81,7 @@ static const struct option trace_options[] = {
 struct trace_args {
 	struct tt_target *targets;
 	size_t n_targets;
-	enum tt_output_format format;
+	enum tt_raw_format format;
 	const char *output;
 	long max_bytes;
 	long chunk_size;
@@ -150,9 +156,9 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			break;
 		case 'f':
 			if (!strcmp(optarg, "text"))
-				a->format = TT_OUT_TEXT;
+				a->format = TT_RAW_TEXT;
 			else if (!strcmp(optarg, "json"))
-				a->format = TT_OUT_JSON;
+				a->format = TT_RAW_JSON;
 			else
 				return usage_error("unknown format '%s' (text, json)", optarg);
 			break;
@@ -295,8 +301,8 @@ static void say_probes(const struct trace_args *a, const struct tt_target *tg, c
 			tg->n_native_objects);
 }
 
-/* Attach what the process loaded since (TT_CTL_RESCAN), or its new program
- * after an exec (TT_CTL_EXEC), and say so. */
+/* Attach what the process loaded since (TT_PROC_RESCAN), or its new program
+ * after an exec (TT_PROC_EXEC), and say so. */
 static void reattach(struct tt_tracer *t, const struct trace_args *a, struct tt_target *tg,
 		     unsigned kind)
 {
@@ -304,11 +310,11 @@ static void reattach(struct tt_tracer *t, const struct trace_args *a, struct tt_
 	struct tt_error err = { "" };
 	int n;
 
-	n = kind == TT_CTL_EXEC ? tt_tracer_reexec(t, tg, &err) : tt_tracer_rescan(t, tg, &err);
+	n = kind == TT_PROC_EXEC ? tt_tracer_reexec(t, tg, &err) : tt_tracer_rescan(t, tg, &err);
 	if (n < 0 && tt_proc_alive(tg->pid))
 		fprintf(stderr, "tlstap: %s\n", err.msg);
-	else if (kind == TT_CTL_EXEC || tg->n_go_probes + tg->n_native_probes != before)
-		say_probes(a, tg, kind == TT_CTL_EXEC ? " exec'd" : " loaded code");
+	else if (kind == TT_PROC_EXEC || tg->n_go_probes + tg->n_native_probes != before)
+		say_probes(a, tg, kind == TT_PROC_EXEC ? " exec'd" : " loaded code");
 }
 
 static int attach_all(struct tt_tracer *t, struct trace_args *a)
@@ -343,13 +349,22 @@ static void rescan_all(struct tt_tracer *t, struct trace_args *a)
 {
 	for (size_t i = 0; i < a->n_targets; i++)
 		if (!a->targets[i].gone && a->targets[i].attached)
-			reattach(t, a, &a->targets[i], TT_CTL_RESCAN);
+			reattach(t, a, &a->targets[i], TT_PROC_RESCAN);
 }
 
+/* What the sink callbacks need. */
 struct ctl_ctx {
 	struct tt_tracer *t;
 	struct trace_args *a;
+	struct tt_raw_writer *raw;
 };
+
+static void on_chunk(void *ctx, const struct tt_chunk *c)
+{
+	struct ctl_ctx *cc = ctx;
+
+	tt_raw_chunk(cc->raw, c);
+}
 
 /*
  * A control event from BPF: the process exec'd (attach to the new program),
@@ -368,18 +383,19 @@ static void on_ctl(void *ctx, int tgid, unsigned kind, bool stopped)
 				kill(tgid, SIGCONT);
 			continue;
 		}
-		if (kind == TT_CTL_EXIT) {
+		if (kind == TT_PROC_EXIT) {
 			tg->exited = true;
 			continue;
 		}
-		if (kind == TT_CTL_EXEC || (kind == TT_CTL_RESCAN && tg->attached))
+		if (kind == TT_PROC_EXEC || (kind == TT_PROC_RESCAN && tg->attached))
 			reattach(cc->t, cc->a, tg, kind);
 		if (stopped)
 			kill(tg->pid, SIGCONT);
 	}
 }
 
-static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs)
+static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs,
+		 struct tt_wbuf *out)
 {
 	double start = now_s(), last_stats = start, last_rescan = start;
 
@@ -388,9 +404,9 @@ static void loop(struct tt_tracer *t, struct trace_args *a, struct run_state *rs
 
 		if (tt_tracer_poll(t, 100) < 0)
 			break;
-		if (fflush(t->out->f) == EOF || ferror(t->out->f)) {
-			if (errno != EPIPE)
-				fprintf(stderr, "tlstap: output: %s\n", strerror(errno));
+		if (tt_wbuf_flush(out)) {
+			if (out->err != EPIPE)
+				fprintf(stderr, "tlstap: output: %s\n", strerror(out->err));
 			break;
 		}
 		check_targets(t, a, rs);
@@ -475,22 +491,27 @@ static int run(struct trace_args *a)
 	struct run_state rs = { .child = -1 };
 	struct tt_tracer t = { .ropts = { .want_prologue = true }, .verbose = a->verbose };
 	struct tt_error err = { "" };
-	struct ctl_ctx cctx = { &t, a };
-	struct tt_output out;
-	FILE *f = stdout;
-	int ret = TT_EXIT_ERROR;
+	struct tt_raw_writer raw;
+	struct ctl_ctx cctx = { &t, a, &raw };
+	struct tt_sink sink = { .chunk = on_chunk, .proc = on_ctl, .ctx = &cctx };
+	struct tt_wbuf out = { .fd = -1 };
+	int ret = TT_EXIT_ERROR, fd;
 
-	if (a->output && !(f = fopen(a->output, "we"))) {
-		fprintf(stderr, "tlstap: %s: %s\n", a->output, strerror(errno));
+	fd = tt_open_output(a->output ? a->output : "-", &err);
+	if (fd < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
 		return TT_EXIT_ERROR;
 	}
-	tt_output_init(&out, a->format, f);
-	if (tt_tracer_open(&t, &settings, &out, &err) < 0) {
+	if (tt_wbuf_init(&out, fd, OUTPUT_BUFFER)) {
+		fprintf(stderr, "tlstap: out of memory\n");
+		close(fd);
+		return TT_EXIT_ERROR;
+	}
+	tt_raw_init(&raw, a->format, &out);
+	if (tt_tracer_open(&t, &settings, &sink, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 		goto out;
 	}
-	t.on_ctl = on_ctl;
-	t.on_ctl_ctx = &cctx;
 	if (a->cmd) {
 		/* Stopped at its exec: the executable and the dynamic loader are
 		 * mapped, nothing has run.  The loader's _dl_debug_state() then
@@ -521,7 +542,7 @@ static int run(struct trace_args *a)
 		rs.child = -1;
 		goto out;
 	}
-	loop(&t, a, &rs);
+	loop(&t, a, &rs, &out);
 	finish_child(&t, a, &rs);
 	ret = rs.child > 0 ? exit_status_of(rs.child_status) : TT_EXIT_OK;
 out:
@@ -532,12 +553,13 @@ out:
 		kill(rs.child, SIGCONT); /* never leave it held by a watch stop */
 	if (t.rb)
 		tt_tracer_poll(&t, 0);
-	fflush(f);
+	if (tt_wbuf_flush(&out) && out.err != EPIPE)
+		fprintf(stderr, "tlstap: output: %s\n", strerror(out.err));
 	if (t.go)
 		print_counters(&t, "tlstap: ");
 	tt_tracer_close(&t);
-	if (f != stdout)
-		fclose(f);
+	tt_wbuf_free(&out);
+	close(fd);
 	return ret;
 }
 

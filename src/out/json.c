@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
+#include <string.h>
+
 #include "out/json.h"
+#include "out/wbuf.h"
 
 void tt_json_init(struct tt_json *j, FILE *f)
 {
@@ -81,12 +84,6 @@ void tt_json_string(struct tt_json *j, const char *s)
 	put_escaped(j->f, (const unsigned char *)s, __builtin_strlen(s));
 }
 
-void tt_json_string_bytes(struct tt_json *j, const void *s, size_t len)
-{
-	sep(j);
-	put_escaped(j->f, s, len);
-}
-
 void tt_json_int(struct tt_json *j, int64_t v)
 {
 	sep(j);
@@ -109,34 +106,6 @@ void tt_json_null(struct tt_json *j)
 {
 	sep(j);
 	fputs("null", j->f);
-}
-
-void tt_json_base64(struct tt_json *j, const void *data, size_t len)
-{
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = data;
-	size_t i;
-
-	sep(j);
-	fputc('"', j->f);
-	for (i = 0; i + 2 < len; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		fputc(tbl[v >> 18], j->f);
-		fputc(tbl[(v >> 12) & 63], j->f);
-		fputc(tbl[(v >> 6) & 63], j->f);
-		fputc(tbl[v & 63], j->f);
-	}
-	if (i < len) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		fputc(tbl[v >> 18], j->f);
-		fputc(tbl[(v >> 12) & 63], j->f);
-		fputc(i + 1 < len ? tbl[(v >> 6) & 63] : '=', j->f);
-		fputc('=', j->f);
-	}
-	fputc('"', j->f);
 }
 
 void tt_json_kv_string(struct tt_json *j, const char *key, const char *v)
@@ -167,4 +136,82 @@ void tt_json_newline(struct tt_json *j)
 {
 	fputc('\n', j->f);
 	j->first[0] = true;
+}
+
+/* --- straight into a write buffer ---------------------------------------- */
+
+/* Bytes that go out as they are in a JSON string: printable ASCII but the
+ * quote and the backslash. */
+static const uint8_t json_plain[256] = {
+	[0x20 ... 0x21] = 1, /* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = 1,
+};
+
+void tt_jsonb_string(struct tt_wbuf *w, const void *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *p = s;
+	/* Worst case: every byte \u00XX. */
+	uint8_t *d = tt_wbuf_reserve(w, len * 6 + 2);
+	size_t n = 0;
+
+	if (!d)
+		return;
+	d[n++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+
+		if (json_plain[c]) {
+			d[n++] = c;
+			continue;
+		}
+		d[n++] = '\\';
+		switch (c) {
+		case '"': d[n++] = '"'; break;
+		case '\\': d[n++] = '\\'; break;
+		case '\n': d[n++] = 'n'; break;
+		case '\r': d[n++] = 'r'; break;
+		case '\t': d[n++] = 't'; break;
+		default:
+			memcpy(d + n, "u00", 3);
+			d[n + 3] = (uint8_t)hex[c >> 4];
+			d[n + 4] = (uint8_t)hex[c & 15];
+			n += 5;
+		}
+	}
+	d[n++] = '"';
+	tt_wbuf_commit(w, n);
+}
+
+void tt_jsonb_base64(struct tt_wbuf *w, const void *data, size_t len)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const uint8_t *p = data;
+	uint8_t *d = tt_wbuf_reserve(w, (len + 2) / 3 * 4 + 2);
+	size_t i = 0, n = 0;
+
+	if (!d)
+		return;
+	d[n++] = '"';
+	for (; i + 3 <= len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+
+		d[n] = (uint8_t)b64[v >> 18];
+		d[n + 1] = (uint8_t)b64[(v >> 12) & 63];
+		d[n + 2] = (uint8_t)b64[(v >> 6) & 63];
+		d[n + 3] = (uint8_t)b64[v & 63];
+		n += 4;
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0);
+
+		d[n++] = (uint8_t)b64[v >> 18];
+		d[n++] = (uint8_t)b64[(v >> 12) & 63];
+		d[n++] = i + 1 < len ? (uint8_t)b64[(v >> 6) & 63] : '=';
+		d[n++] = '=';
+	}
+	d[n++] = '"';
+	tt_wbuf_commit(w, n);
 }

@@ -25,14 +25,10 @@ void tt_json_array_begin(struct tt_json *j);
 void tt_json_array_end(struct tt_json *j);
 void tt_json_key(struct tt_json *j, const char *key);
 void tt_json_string(struct tt_json *j, const char *s);
-/* Bytes as a JSON string: UTF-8 is not assumed, bytes >= 0x80 become \u00XX. */
-void tt_json_string_bytes(struct tt_json *j, const void *s, size_t len);
 void tt_json_int(struct tt_json *j, int64_t v);
 void tt_json_uint(struct tt_json *j, uint64_t v);
 void tt_json_bool(struct tt_json *j, bool v);
 void tt_json_null(struct tt_json *j);
-/* Base64 of raw bytes, as a JSON string. */
-void tt_json_base64(struct tt_json *j, const void *data, size_t len);
 
 /* Convenience: key + value. */
 void tt_json_kv_string(struct tt_json *j, const char *key, const char *v);
@@ -41,5 +37,17 @@ void tt_json_kv_uint(struct tt_json *j, const char *key, uint64_t v);
 void tt_json_kv_bool(struct tt_json *j, const char *key, bool v);
 /* Ends the current top-level value with a newline (NDJSON). */
 void tt_json_newline(struct tt_json *j);
+
+/*
+ * The fast path for writers of many small objects (NDJSON events, HTTP
+ * exchanges): values appended straight to a write buffer.  The caller
+ * writes the punctuation.
+ */
+struct tt_wbuf;
+/* A JSON string of len bytes: UTF-8 is not assumed, bytes >= 0x80 and
+ * control characters become \u00XX. */
+void tt_jsonb_string(struct tt_wbuf *w, const void *s, size_t len);
+/* A JSON string holding the base64 of len bytes. */
+void tt_jsonb_base64(struct tt_wbuf *w, const void *data, size_t len);
 
 #endif

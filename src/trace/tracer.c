@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -33,22 +34,79 @@ const char *tt_counter_name(enum tt_counter c)
 	return (unsigned)c < TT_C_COUNT ? counter_names[c] : "?";
 }
 
-static int on_event(void *ctx, void *data, size_t len)
+static int64_t clock_ns(clockid_t id)
 {
-	struct tt_tracer *t = ctx;
-	const struct tt_event *ev = data;
+	struct timespec ts;
 
-	if (len == sizeof(struct tt_ctl_event)) {
-		const struct tt_ctl_event *c = data;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
-		if (t->on_ctl)
-			t->on_ctl(t->on_ctl_ctx, (int)c->tgid, c->kind, c->stopped);
-		return 0;
-	}
-	if (len < sizeof(*ev) || len - sizeof(*ev) < ev->chunk_len)
-		return 0;
+static void on_data(struct tt_tracer *t, const struct tt_data_rec *r, size_t len)
+{
+	struct tt_chunk c;
+
+	if (len < sizeof(*r) || len - sizeof(*r) < r->chunk_len)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.time_ns = (int64_t)r->hdr.time_ns + t->boot_to_real_ns;
+	c.pid = r->hdr.tgid;
+	c.tid = r->tid;
+	memcpy(c.comm, r->comm, sizeof(r->comm));
+	c.lib = r->lib;
+	c.dir = r->dir;
+	c.attribution = r->attribution;
+	c.flags = r->flags;
+	c.fd = r->fd;
+	c.goid = r->goid;
+	c.conn = r->conn_ptr;
+	c.call_len = r->len;
+	c.chunk_off = r->chunk_off;
+	c.stream_off = r->stream_off;
+	c.tuple = r->tuple;
+	c.origin.ns_pid = r->ns_tgid;
+	c.data = (const uint8_t *)(r + 1);
+	c.data_len = r->chunk_len;
 	t->events_seen++;
-	tt_output_event(t->out, ev, (const uint8_t *)data + sizeof(*ev));
+	if (t->sink.chunk)
+		t->sink.chunk(t->sink.ctx, &c);
+}
+
+static void on_conn_end(struct tt_tracer *t, const struct tt_conn_end_rec *r, size_t len)
+{
+	struct tt_conn_end e;
+
+	if (len < sizeof(*r) || !t->sink.conn_end)
+		return;
+	e.time_ns = (int64_t)r->hdr.time_ns + t->boot_to_real_ns;
+	e.pid = r->hdr.tgid;
+	e.tuple = r->tuple;
+	t->sink.conn_end(t->sink.ctx, &e);
+}
+
+/* Every record says what it is in its header. */
+static int on_record(void *ctx, void *data, size_t len)
+{
+	const struct tt_rec_hdr *h = data;
+	struct tt_tracer *t = ctx;
+
+	if (len < sizeof(*h))
+		return 0;
+	switch (h->type) {
+	case TT_REC_DATA:
+		on_data(t, data, len);
+		break;
+	case TT_REC_PROC: {
+		const struct tt_proc_rec *p = data;
+
+		if (len >= sizeof(*p) && t->sink.proc)
+			t->sink.proc(t->sink.ctx, (int)h->tgid, p->kind, p->stopped);
+		break;
+	}
+	case TT_REC_CONN_END:
+		on_conn_end(t, data, len);
+		break;
+	}
 	return 0;
 }
 
@@ -115,12 +173,13 @@ static int load_tls_objects(struct tt_tracer *t, const struct tt_trace_settings 
 /* tracefs is not needed: uprobes go through the perf PMU (or uprobe_multi
  * links) and the syscall hook is a BTF tracepoint. */
 int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
-		   struct tt_output *out, struct tt_error *err)
+		   const struct tt_sink *sink, struct tt_error *err)
 {
 	int ret;
 
 	libbpf_set_print(libbpf_print);
-	t->out = out;
+	t->sink = *sink;
+	t->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	t->cache = tt_obj_cache_new();
 	if (!t->cache)
 		return tt_error_set(err, ENOMEM, "out of memory");
@@ -157,7 +216,7 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings
 		return tt_error_set(err, errno, "cannot attach sched_process_exec/exit: %s",
 				    strerror(errno));
 
-	t->rb = ring_buffer__new(bpf_map__fd(t->go->maps.events), on_event, t, NULL);
+	t->rb = ring_buffer__new(bpf_map__fd(t->go->maps.events), on_record, t, NULL);
 	if (!t->rb)
 		return tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
 				    strerror(errno));

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "out/output.h"
+#include "trace/chunk.h"
 #include "tlstap/error.h"
 #include "tlstap/resolve.h"
 #include "tlstap/trace.h"
@@ -46,6 +46,15 @@ struct tt_target_object {
 	uint64_t dev, ino;
 };
 
+/* Where the tracer delivers what the BPF programs report. */
+struct tt_sink {
+	void (*chunk)(void *ctx, const struct tt_chunk *c);
+	void (*conn_end)(void *ctx, const struct tt_conn_end *e);
+	/* A process record (TT_PROC_*): exec, loader activity, exit. */
+	void (*proc)(void *ctx, int tgid, unsigned kind, bool stopped);
+	void *ctx;
+};
+
 struct tt_tracer {
 	struct gotls_bpf *go;
 	struct nativetls_bpf *native;
@@ -54,17 +63,15 @@ struct tt_tracer {
 	struct bpf_link *sys_enter_link; /* attached with the first native target */
 	struct tt_obj_cache *cache;      /* each object resolved once */
 	struct ring_buffer *rb;
-	struct tt_output *out;
+	struct tt_sink sink;
+	int64_t boot_to_real_ns; /* CLOCK_BOOTTIME + this = CLOCK_REALTIME */
 	struct tt_resolve_opts ropts;
 	bool verbose;
 	uint64_t events_seen;
-	/* Called from the event loop for a control event (TT_CTL_*). */
-	void (*on_ctl)(void *ctx, int tgid, unsigned kind, bool stopped);
-	void *on_ctl_ctx;
 };
 
 int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
-		   struct tt_output *out, struct tt_error *err);
+		   const struct tt_sink *sink, struct tt_error *err);
 void tt_tracer_close(struct tt_tracer *t);
 /* Consume events for up to timeout_ms; returns events handled or -errno. */
 int tt_tracer_poll(struct tt_tracer *t, int timeout_ms);

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/* Buffered writes to a file descriptor, one write() per buffer. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "out/wbuf.h"
+
+int tt_wbuf_init(struct tt_wbuf *w, int fd, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->buf = malloc(cap);
+	if (!w->buf)
+		return -ENOMEM;
+	w->cap = cap;
+	return 0;
+}
+
+void tt_wbuf_free(struct tt_wbuf *w)
+{
+	free(w->buf);
+	w->buf = NULL;
+	w->cap = w->len = 0;
+}
+
+int tt_wbuf_flush(struct tt_wbuf *w)
+{
+	size_t done = 0;
+
+	while (!w->err && done < w->len) {
+		ssize_t n = write(w->fd, w->buf + done, w->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->err = n < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)n;
+		w->bytes += (uint64_t)n;
+	}
+	w->len = 0;
+	return w->err ? -w->err : 0;
+}
+
+uint8_t *tt_wbuf_reserve_slow(struct tt_wbuf *w, size_t n)
+{
+	if (w->err || !w->buf)
+		return NULL;
+	if (w->len && tt_wbuf_flush(w))
+		return NULL;
+	if (n > w->cap) {
+		uint8_t *b = realloc(w->buf, n);
+
+		if (!b) {
+			w->err = ENOMEM;
+			return NULL;
+		}
+		w->buf = b;
+		w->cap = n;
+	}
+	return w->buf + w->len;
+}
+
+void tt_wbuf_printf(struct tt_wbuf *w, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		tt_wbuf_put(w, tmp, (size_t)n);
+		return;
+	}
+	/* Longer than the stack buffer: format again into the buffer itself. */
+	uint8_t *d = tt_wbuf_reserve(w, (size_t)n + 1);
+
+	if (!d)
+		return;
+	va_start(ap, fmt);
+	vsnprintf((char *)d, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	w->len += (size_t)n;
+}
+
+size_t tt_fmt_u64(char *d, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		d[i] = tmp[n - 1 - i];
+	return n;
+}

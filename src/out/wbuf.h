@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_OUT_WBUF_H
+#define TLSTAP_OUT_WBUF_H
+
+/*
+ * A write buffer over a file descriptor: writers format straight into it and
+ * it reaches the file in large write()s.  The first error sticks (a full
+ * disk, a closed pipe) and is reported by tt_wbuf_flush(); later writes are
+ * dropped.  A writer that must never leave a partial unit (a pcapng block,
+ * an NDJSON line) in the file reserves the whole unit before writing it.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tlstap/compiler.h"
+
+struct tt_wbuf {
+	int fd;
+	uint8_t *buf;
+	size_t len, cap;
+	int err;        /* first errno, 0 while all is well */
+	uint64_t bytes; /* written to fd */
+};
+
+/* cap bytes of buffer (>= 64 KiB is sensible); 0 or -ENOMEM. */
+int tt_wbuf_init(struct tt_wbuf *w, int fd, size_t cap);
+void tt_wbuf_free(struct tt_wbuf *w);
+/* Write out what is buffered; 0 or -errno (sticky). */
+int tt_wbuf_flush(struct tt_wbuf *w);
+/* Slow path of tt_wbuf_reserve: flush, grow if n > cap. */
+uint8_t *tt_wbuf_reserve_slow(struct tt_wbuf *w, size_t n);
+
+/* Room for n bytes at the end of the buffer (NULL after an error or on
+ * ENOMEM); tt_wbuf_commit() says how many were used. */
+static inline uint8_t *tt_wbuf_reserve(struct tt_wbuf *w, size_t n)
+{
+	if (tt_likely(w->cap - w->len >= n))
+		return w->buf + w->len;
+	return tt_wbuf_reserve_slow(w, n);
+}
+
+static inline void tt_wbuf_commit(struct tt_wbuf *w, size_t n)
+{
+	w->len += n;
+}
+
+static inline void tt_wbuf_put(struct tt_wbuf *w, const void *p, size_t n)
+{
+	uint8_t *d = tt_wbuf_reserve(w, n);
+
+	if (d) {
+		memcpy(d, p, n);
+		w->len += n;
+	}
+}
+
+static inline void tt_wbuf_puts(struct tt_wbuf *w, const char *s)
+{
+	tt_wbuf_put(w, s, strlen(s));
+}
+
+static inline void tt_wbuf_putc(struct tt_wbuf *w, char c)
+{
+	uint8_t *d = tt_wbuf_reserve(w, 1);
+
+	if (d)
+		d[0] = (uint8_t)c, w->len++;
+}
+
+/* printf into the buffer (for the rare, short, formatted parts). */
+void tt_wbuf_printf(struct tt_wbuf *w, const char *fmt, ...) TT_PRINTF(2, 3);
+/* Decimal of v; returns digits written (at most 20) into d. */
+size_t tt_fmt_u64(char *d, uint64_t v);
+static inline void tt_wbuf_u64(struct tt_wbuf *w, uint64_t v)
+{
+	uint8_t *d = tt_wbuf_reserve(w, 20);
+
+	if (d)
+		w->len += tt_fmt_u64((char *)d, v);
+}
+
+#endif
