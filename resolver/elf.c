@@ -223,7 +223,9 @@ static void load_symtab(struct tt_elf *e, uint32_t type, struct elf_symtab *st)
 
 		if (s->sh.sh_type != type || !s->data)
 			continue;
-		if (s->sh.sh_link >= e->nsecs)
+		/* Entries are read as Elf64_Sym: a table that says its entries
+		 * are another size is not one we can index. */
+		if (s->sh.sh_entsize != sizeof(Elf64_Sym) || s->sh.sh_link >= e->nsecs)
 			return;
 		str = &e->secs[s->sh.sh_link];
 		if (!str->data || str->sh.sh_type != SHT_STRTAB)
@@ -335,6 +337,7 @@ static int parse_versions(struct tt_elf *e, struct tt_error *err)
 		else if (s->sh.sh_type == SHT_GNU_verneed)
 			ret = parse_verneed(e, s);
 		else if (s->sh.sh_type == SHT_GNU_versym &&
+			 s->sh.sh_entsize == sizeof(Elf64_Half) &&
 			 s->sh.sh_size >= e->dynsym.n * sizeof(Elf64_Half))
 			e->dynsym.versym = s->data;
 		if (ret)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -13,5 +14,9 @@ int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...)
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
 	}
-	return errnum > 0 ? -errnum : errnum;
+	/* Callers pass errno, which a library may leave at 0 on failure: a
+	 * failure must never read as success. */
+	if (errnum > 0)
+		return -errnum;
+	return errnum < 0 ? errnum : -EIO;
 }

@@ -14,7 +14,8 @@ struct tt_error {
 
 #include "tlstap/compiler.h"
 
-/* Sets err->msg (if err is non-NULL) and returns -errnum (errnum > 0). */
+/* Sets err->msg (if err is non-NULL) and returns -errnum; always negative:
+ * an errnum of 0 (errno left unset by a failing call) becomes -EIO. */
 int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...) TT_PRINTF(3, 4);
 
 #endif

@@ -230,6 +230,41 @@ static void test_versioned_symbols(void **state)
 	tt_elf_close(e);
 }
 
+/*
+ * A symbol table whose sh_entsize is not sizeof(Elf64_Sym) cannot be indexed
+ * as Elf64_Sym[]: it is not used (before, entries were read with the wrong
+ * stride's count and the lookup found names anyway).
+ */
+static void test_symtab_entsize(void **state)
+{
+	const char *lib = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+	struct tt_error err = { { 0 } };
+	struct tt_elf_symbol sym;
+	struct tt_elf *e;
+	Elf64_Ehdr *eh;
+	Elf64_Shdr *sh;
+	uint8_t *buf;
+	size_t len;
+	int patched = 0;
+
+	(void)state;
+	buf = slurp(lib, &len);
+	eh = (Elf64_Ehdr *)buf;
+	assert_true(eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(*sh) <= len);
+	sh = (Elf64_Shdr *)(buf + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		sh[i].sh_entsize = 2 * sizeof(Elf64_Sym);
+		patched++;
+	}
+	assert_int_equal(patched, 1);
+	assert_int_equal(tt_elf_open_mem(buf, len, &e, &err), 0);
+	assert_int_equal(tt_elf_find_symbol(e, "SSL_write", TT_ELF_DYNSYM, &sym), -ENOENT);
+	tt_elf_close(e);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_build_id_and_offsets),
 		cmocka_unit_test(test_versioned_symbols),
+		cmocka_unit_test(test_symtab_entsize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
