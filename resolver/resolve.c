@@ -74,7 +74,7 @@ void tt_resolution_free(struct tt_resolution *r)
 	}
 	free(r->functions);
 	for (size_t i = 0; i < r->n_notes; i++)
-		free(r->notes[i]);
+		free(r->notes[i].text);
 	free(r->notes);
 	free(r->path);
 	free(r);

@@ -9,16 +9,19 @@ BACKPORTS=/etc/apt/sources.list.d/tlstap-bookworm-backports.sources
 # Packages from bookworm itself.
 MAIN_PKGS=(
 	make gcc clang llvm pkg-config binutils file
-	libbpf-dev libelf-dev libdwarf-dev libcapstone-dev libcmocka-dev zlib1g-dev
+	libelf-dev libdwarf-dev libcapstone-dev libcmocka-dev zlib1g-dev
 	libssl-dev libgnutls28-dev
-	bpftool
 	golang-1.19-go
 	nginx-light haproxy curl openssl gnutls-bin tshark python3 iproute2
 	libssl3 libgnutls30 hyperfine bpftrace
 	caddy
 )
-# Packages that only bookworm-backports has.
-BPO_PKGS=(golang-1.21-go golang-1.22-go golang-1.23-go)
+# Packages that only bookworm-backports has.  libbpf >= 1.3 has the
+# uprobe_multi API (bpf_program__attach_uprobe_multi); tlstap links it
+# statically, so the installed tool needs no backported library.
+BPO_PKGS=(golang-1.21-go golang-1.22-go golang-1.23-go libbpf-dev bpftool)
+# Minimum versions of packages bookworm also has, older.
+declare -A MIN_VERSION=([libbpf-dev]=1:1.3 [bpftool]=7.3)
 
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -28,9 +31,15 @@ need_root() {
 }
 
 missing() {
-	local p out=()
+	local p v out=()
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out+=("$p")
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+			out+=("$p")
+			continue
+		fi
+		v=${MIN_VERSION[$p]:-}
+		[ -z "$v" ] || dpkg --compare-versions "$(dpkg-query -W -f='${Version}' "$p")" ge "$v" ||
+			out+=("$p")
 	done
 	echo "${out[@]:-}"
 }

@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlstap/config.h"
 #include "tlstap/error.h"
+#include "tlstap/hooks.h"
 
 enum tt_kind {
 	TT_KIND_NONE = 0, /* ELF, but nothing tlstap can trace */
@@ -90,9 +92,11 @@ struct tt_insn {
 	char text[80];        /* "mov rbx, qword ptr [r14 + 0x10]" */
 	bool emulated;        /* the kernel emulates it when probed (no single-step) */
 	uint32_t regs_written; /* bit i = Go ABI integer register i is written */
+	bool writes_sp;        /* moves the stack pointer (push, pop, call, sub rsp...) */
 };
 
 struct tt_function {
+	const struct tt_hook *hook; /* its row of the hook table */
 	const char *name;       /* canonical name, e.g. "crypto/tls.(*Conn).Read" */
 	bool found;
 	enum tt_sym_source source;
@@ -128,6 +132,25 @@ struct tt_library {
 	char version[128]; /* "OpenSSL 3.0.15 3 Sep 2024", "3.7.9", "" */
 };
 
+/* Things a user should know about an object. */
+enum tt_note_kind {
+	TT_NOTE_INFO = 0,
+	TT_NOTE_VERSION, /* how the library version was found, or that it was not */
+};
+
+struct tt_note {
+	enum tt_note_kind kind;
+	char *text; /* one line */
+};
+
+/* Why an object is kind none. */
+enum tt_none_reason {
+	TT_NONE_NOT_TLS = 0,  /* no TLS code seen */
+	TT_NONE_HELPERS_ONLY, /* functions of a TLS library but no entry point (libcrypto) */
+	TT_NONE_USES_SHARED,  /* imports a shared OpenSSL/GnuTLS: that library is traced */
+	TT_NONE_UNHOOKABLE,   /* TLS code compiled in, without hookable entry points */
+};
+
 struct tt_resolution {
 	char *path;
 	enum tt_kind kind;
@@ -140,7 +163,8 @@ struct tt_resolution {
 	struct tt_function *functions;
 	size_t n_functions;
 	int64_t fields[TT_F_COUNT]; /* kind == TT_KIND_GO */
-	char **notes;               /* things a user should know (unhookable TLS, ...) */
+	enum tt_none_reason why_none; /* kind == TT_KIND_NONE */
+	struct tt_note *notes;      /* things a user should know (unhookable TLS, ...) */
 	size_t n_notes;
 };
 
@@ -172,6 +196,32 @@ const char *tt_arch_name(enum tt_arch a);       /* "x86_64" | "arm64" | "unknown
 const char *tt_go_abi_name(enum tt_go_abi a);   /* "register" | "stack" | "unknown" */
 const char *tt_layout_source_name(enum tt_layout_source s); /* "dwarf" | "table" | "none" */
 const char *tt_sym_source_name(enum tt_sym_source s);
+
+/*
+ * What the tracer attaches to one object, from its resolution and the hook
+ * table: the single decision both `trace` and `resolve -p` use.
+ */
+struct tt_probe_site {
+	const struct tt_hook *hook;
+	uint64_t file_offset;
+	bool ret; /* Go: a RET site; native: the uretprobe of the function */
+};
+
+struct tt_plan {
+	bool attach;      /* the tracer attaches to this object */
+	bool tls;         /* it holds TLS code (attached or not: then why not) */
+	char reason[512]; /* why (what it attaches), or why not */
+	struct tt_probe_site *sites;
+	size_t n_sites;
+	struct tt_go_config go; /* Go: what the BPF side needs about the binary */
+};
+
+/*
+ * Plan the probes of a resolved object.  Returns 0 with p->attach and
+ * p->reason set, whether or not it attaches; -ENOMEM only.
+ */
+int tt_plan_object(const struct tt_resolution *r, struct tt_plan *p, struct tt_error *err);
+void tt_plan_free(struct tt_plan *p);
 
 /*
  * Resolutions by device + inode + build-id.  The build-id is part of the key

@@ -23,6 +23,8 @@
 
 /* Bytes formatted before each write() of the output. */
 #define OUTPUT_BUFFER (1u << 20)
+/* The ring buffer: a 100 ms burst at 200 MB/s (20 MB) fits. */
+#define DEFAULT_BUFFER (32u << 20)
 
 static const char trace_usage[] =
 	"Usage: tlstap trace [OPTIONS] -p PID [-p PID...]\n"
@@ -52,6 +54,9 @@ static const char trace_usage[] =
 	"      --max-bytes N      plaintext bytes captured per TLS call (default 16384,\n"
 	"                         max 262144); the rest is flagged truncated\n"
 	"      --chunk-size N     bytes per event (default and max 16384)\n"
+	"      --buffer-size SIZE ring buffer between the kernel and tlstap (default\n"
+	"                         32M: a 100 ms burst at 200 MB/s; a power of two,\n"
+	"                         64K to 1G, K/M/G suffixes)\n"
 	"  -d, --duration SECS    stop after SECS seconds\n"
 	"      --stats            print counters to stderr every second\n"
 	"      --probe-only       attach every probe but let them do nothing (for\n"
@@ -62,7 +67,7 @@ static const char trace_usage[] =
 	"Counters (events, ring-buffer drops, truncated bytes, map update failures,\n"
 	"...) are printed to stderr at exit.  SIGINT/SIGTERM detach cleanly.\n";
 
-enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS, OPT_PROBE_ONLY };
+enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS, OPT_PROBE_ONLY, OPT_BUFFER };
 
 static const struct option trace_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -70,6 +75,7 @@ static const struct option trace_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY },
@@ -85,6 +91,7 @@ struct trace_args {
 	const char *output;
 	long max_bytes;
 	long chunk_size;
+	uint32_t buffer_size;
 	double duration;
 	bool stats;
 	bool probe_only;
@@ -125,6 +132,27 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* "32M", "65536", "1G": a power of two from 64 KiB to 1 GiB. */
+static int parse_size(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': v <<= 10; end++; break;
+	case 'M': case 'm': v <<= 20; end++; break;
+	case 'G': case 'g': v <<= 30; end++; break;
+	}
+	if (*end || v < (64u << 10) || v > (1u << 30) || (v & (v - 1)))
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int add_target(struct trace_args *a, int pid)
 {
 	struct tt_target *t = realloc(a->targets, (a->n_targets + 1) * sizeof(*t));
@@ -144,6 +172,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 
 	a->max_bytes = 16384;
 	a->chunk_size = TT_CHUNK_MAX;
+	a->buffer_size = DEFAULT_BUFFER;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:f:o:d:vh", trace_options, NULL)) != -1) {
@@ -169,6 +198,11 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			if (parse_long(optarg, 1, (long)TT_MAX_CHUNKS * TT_CHUNK_MAX, &a->max_bytes))
 				return usage_error("--max-bytes: '%s' is not in 1..%d", optarg,
 						   TT_MAX_CHUNKS * TT_CHUNK_MAX);
+			break;
+		case OPT_BUFFER:
+			if (parse_size(optarg, &a->buffer_size))
+				return usage_error("--buffer-size: '%s' is not a power of two from "
+						   "64K to 1G (K, M, G suffixes)", optarg);
 			break;
 		case OPT_CHUNK:
 			if (parse_long(optarg, 64, TT_CHUNK_MAX, &a->chunk_size))
@@ -225,15 +259,21 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The counters on one line; a map whose updates failed is named. */
 static void print_counters(struct tt_tracer *t, const char *prefix)
 {
-	uint64_t c[TT_C_COUNT];
+	uint64_t c[TT_C_COUNT], m[TT_M_COUNT];
 
 	tt_tracer_counters(t, c);
+	tt_tracer_map_full(t, m);
 	fprintf(stderr, "%s", prefix);
 	for (int i = 0; i < TT_C_COUNT; i++)
 		fprintf(stderr, "%s%s=%llu", i ? " " : "", tt_counter_name(i),
 			(unsigned long long)c[i]);
+	for (int i = 0; i < TT_M_COUNT; i++)
+		if (m[i])
+			fprintf(stderr, " map_full[%s]=%llu", tt_state_map_name(i),
+				(unsigned long long)m[i]);
 	fputc('\n', stderr);
 }
 
@@ -482,11 +522,16 @@ static int check_pid_namespace(void)
 
 static int run(struct trace_args *a)
 {
-	struct tt_trace_settings settings = {
-		.max_bytes = (uint32_t)a->max_bytes,
-		.chunk_size = (uint32_t)a->chunk_size,
-		.wakeup_bytes = 256 * 1024,
-		.probe_only = a->probe_only,
+	struct tt_tracer_opts topts = {
+		.settings = {
+			.max_bytes = (uint32_t)a->max_bytes,
+			.chunk_size = (uint32_t)a->chunk_size,
+			.wakeup_bytes = 256 * 1024,
+			.probe_only = a->probe_only,
+			.self_tgid = (uint32_t)getpid(),
+		},
+		.buffer_size = a->buffer_size,
+		.verbose = a->verbose,
 	};
 	struct run_state rs = { .child = -1 };
 	struct tt_tracer t = { .ropts = { .want_prologue = true }, .verbose = a->verbose };
@@ -508,7 +553,7 @@ static int run(struct trace_args *a)
 		return TT_EXIT_ERROR;
 	}
 	tt_raw_init(&raw, a->format, &out);
-	if (tt_tracer_open(&t, &settings, &sink, &err) < 0) {
+	if (tt_tracer_open(&t, &topts, &sink, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 		goto out;
 	}
@@ -555,7 +600,7 @@ out:
 		tt_tracer_poll(&t, 0);
 	if (tt_wbuf_flush(&out) && out.err != EPIPE)
 		fprintf(stderr, "tlstap: output: %s\n", strerror(out.err));
-	if (t.go)
+	if (t.skel)
 		print_counters(&t, "tlstap: ");
 	tt_tracer_close(&t);
 	tt_wbuf_free(&out);

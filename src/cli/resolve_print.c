@@ -86,7 +86,7 @@ void tt_print_resolution_text(FILE *f, const struct tt_resolution *r, const char
 	for (size_t i = 0; i < r->n_functions; i++)
 		text_function(f, &r->functions[i], in);
 	for (size_t i = 0; i < r->n_notes; i++)
-		fprintf(f, "%snote:      %s\n", in, r->notes[i]);
+		fprintf(f, "%snote:      %s\n", in, r->notes[i].text);
 }
 
 static void json_loc(struct tt_json *j, const struct tt_value_loc *l)
@@ -212,6 +212,6 @@ void tt_print_resolution_json_members(struct tt_json *j, const struct tt_resolut
 	tt_json_key(j, "notes");
 	tt_json_array_begin(j);
 	for (size_t i = 0; i < r->n_notes; i++)
-		tt_json_string(j, r->notes[i]);
+		tt_json_string(j, r->notes[i].text);
 	tt_json_array_end(j);
 }
