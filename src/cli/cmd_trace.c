@@ -153,15 +153,21 @@ static int parse_size(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* The processes one tlstap traces: the BPF watch map holds this many. */
+#define MAX_TARGETS 4096
+
+/* Targets live in one array allocated at the first: pointers to them stay
+ * valid, and the count is bounded before anything is attached or run. */
 static int add_target(struct trace_args *a, int pid)
 {
-	struct tt_target *t = realloc(a->targets, (a->n_targets + 1) * sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	a->targets = t;
-	memset(&t[a->n_targets], 0, sizeof(*t));
-	t[a->n_targets++].pid = pid;
+	if (!a->targets) {
+		a->targets = calloc(MAX_TARGETS, sizeof(*a->targets));
+		if (!a->targets)
+			return -ENOMEM;
+	}
+	if (a->n_targets == MAX_TARGETS)
+		return -E2BIG;
+	a->targets[a->n_targets++].pid = pid;
 	return 0;
 }
 
@@ -181,7 +187,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			if (parse_long(optarg, 1, INT_MAX, &v))
 				return usage_error("invalid pid '%s'", optarg);
 			if (add_target(a, (int)v))
-				return usage_error("out of memory");
+				return usage_error("more than %d processes", MAX_TARGETS);
 			break;
 		case 'f':
 			if (!strcmp(optarg, "text"))
@@ -245,6 +251,9 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		return usage_error("nothing to trace: give -p PID or -- CMD");
 	if (a->cmd && a->n_targets)
 		return usage_error("give -p PID or -- CMD, not both");
+	/* The launched command's place, taken before it runs. */
+	if (a->cmd && add_target(a, 0))
+		return usage_error("out of memory");
 	if (a->max_bytes > a->chunk_size * TT_MAX_CHUNKS)
 		return usage_error("--max-bytes %ld needs more than %d chunks of %ld", a->max_bytes,
 				   TT_MAX_CHUNKS, a->chunk_size);
@@ -505,6 +514,14 @@ static void finish_child(struct tt_tracer *t, struct trace_args *a, struct run_s
 	}
 }
 
+/* A launched command held at its exec that must not run after all. */
+static void abandon_child(struct run_state *rs)
+{
+	kill(rs->child, SIGKILL);
+	waitpid(rs->child, NULL, 0);
+	rs->child = -1;
+}
+
 /* tlstap's BPF keys are the kernel's (init namespace) pids; /proc and -p
  * here must mean the same numbers. */
 static int check_pid_namespace(void)
@@ -568,23 +585,19 @@ static int run(struct trace_args *a)
 			ret = 127;
 			goto out;
 		}
-		add_target(a, rs.child);
-		a->targets[a->n_targets - 1].stop_on_dlopen = true;
+		a->targets[0].pid = rs.child;
+		a->targets[0].stop_on_dlopen = true;
 	}
 	if (!attach_all(&t, a) && !a->cmd)
 		goto out;
-	if (rs.child > 0 && a->targets[a->n_targets - 1].gone) {
+	if (rs.child > 0 && a->targets[0].gone) {
 		/* Do not run a command we could not trace. */
-		kill(rs.child, SIGKILL);
-		waitpid(rs.child, NULL, 0);
-		rs.child = -1;
+		abandon_child(&rs);
 		goto out;
 	}
 	if (rs.child > 0 && tt_launch_resume(rs.child, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
-		kill(rs.child, SIGKILL);
-		waitpid(rs.child, NULL, 0);
-		rs.child = -1;
+		abandon_child(&rs);
 		goto out;
 	}
 	loop(&t, a, &rs, &out);
@@ -593,7 +606,8 @@ static int run(struct trace_args *a)
 out:
 	/* Probes off first, then what they sent before, then the counters. */
 	for (size_t i = 0; i < a->n_targets; i++)
-		tt_tracer_detach(&t, &a->targets[i]);
+		if (a->targets[i].pid > 0)
+			tt_tracer_detach(&t, &a->targets[i]);
 	if (rs.child > 0 && !rs.child_exited && pid_stopped(rs.child))
 		kill(rs.child, SIGCONT); /* never leave it held by a watch stop */
 	if (t.rb)

@@ -13,7 +13,7 @@
 # committed.
 
 FUZZ_DIR      := $(BUILD)/fuzz
-FUZZ_HARNESS  := elf sections
+FUZZ_HARNESS  := elf sections native
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_HARNESS))
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -fno-omit-frame-pointer \
 		 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -25,6 +25,8 @@ FUZZ_SECONDS  ?= 300
 # Largest input: the biggest seed is a ~6 MB Go binary.
 FUZZ_MAXLEN_elf      := 8000000
 FUZZ_MAXLEN_sections := 2000000
+# Debian's libcrypto is ~4.5 MB.
+FUZZ_MAXLEN_native   := 6000000
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
@@ -52,7 +54,9 @@ fuzz-build: $(FUZZ_BINS)
 fuzz-short: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
 	$(call fuzz_run,elf,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,sections,$(FUZZ_SHORT_SECONDS))
+	$(call fuzz_run,native,$(FUZZ_SHORT_SECONDS))
 
 fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
 	$(call fuzz_run,elf,$(FUZZ_SECONDS))
 	$(call fuzz_run,sections,$(FUZZ_SECONDS))
+	$(call fuzz_run,native,$(FUZZ_SECONDS))
