@@ -205,6 +205,7 @@ static void attached_free(struct tt_attached *a)
 		return;
 	free(a->links);
 	free(a->path);
+	free(a->reason);
 	free(a);
 }
 
@@ -297,7 +298,10 @@ int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
 		return plan.tls ? tt_error_set(err, ENOTSUP, "%s: %s", path, why) : 0;
 	}
 	a = attached_new(fd, path, scope, r->build_id);
-	if (!a) {
+	if (a)
+		a->reason = strdup(plan.reason);
+	if (!a || !a->reason) {
+		attached_free(a);
 		tt_plan_free(&plan);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
@@ -341,6 +345,7 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 	if (!a)
 		return tt_error_set(err, ENOMEM, "out of memory");
 	a->loader = true;
+	a->reason = strdup("dynamic loader (_dl_debug_state: libraries loaded later)");
 	snprintf(bpath, sizeof(bpath), "/proc/self/fd/%d", fd);
 	link = bpf_program__attach_uprobe_opts(t->skel->progs.dl_debug_state, scope, bpath, 0,
 					       &opts);

@@ -22,6 +22,7 @@ struct tt_attached {
 	unsigned refs;
 	bool loader;  /* the dynamic loader's _dl_debug_state probe */
 	char *path;   /* as the process that first mapped it names it */
+	char *reason; /* what the plan attached ("openssl entry points: ...") */
 	struct bpf_link **links;
 	size_t n_links;
 	uint32_t go_obj; /* key in go_objects, 0 when not Go */

@@ -102,10 +102,16 @@ static int attach_one(struct tt_tracer *t, struct tt_target *tg, const struct tt
 	close(fd);
 	if (ret < 0)
 		return ret;
-	if (a && hold(tg, a)) {
+	if (!a)
+		return 0;
+	if (hold(tg, a)) {
 		tt_attach_put(t, a);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
+	if (t->verbose)
+		fprintf(stderr, "tlstap: pid %d: %s %s: %s%s\n", tg->pid,
+			a->loader ? "watch" : "attach", o->path, a->reason,
+			a->refs > 1 ? " (attached already)" : "");
 	return 0;
 }
 
