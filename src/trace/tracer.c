@@ -42,7 +42,8 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void on_data(struct tt_tracer *t, const struct tt_data_rec *r, size_t len)
+static void on_data(const struct tt_tracer *t, const struct tt_data_rec *r, size_t len,
+		    const struct tt_sink *sink)
 {
 	struct tt_chunk c;
 
@@ -67,47 +68,46 @@ static void on_data(struct tt_tracer *t, const struct tt_data_rec *r, size_t len
 	c.origin.ns_pid = r->ns_tgid;
 	c.data = (const uint8_t *)(r + 1);
 	c.data_len = r->chunk_len;
-	t->events_seen++;
-	if (t->sink.chunk)
-		t->sink.chunk(t->sink.ctx, &c);
+	if (sink->chunk)
+		sink->chunk(sink->ctx, &c);
 }
 
-static void on_conn_end(struct tt_tracer *t, const struct tt_conn_end_rec *r, size_t len)
+static void on_conn_end(const struct tt_tracer *t, const struct tt_conn_end_rec *r, size_t len,
+			const struct tt_sink *sink)
 {
 	struct tt_conn_end e;
 
-	if (len < sizeof(*r) || !t->sink.conn_end)
+	if (len < sizeof(*r) || !sink->conn_end)
 		return;
 	e.time_ns = (int64_t)r->hdr.time_ns + t->boot_to_real_ns;
 	e.pid = r->hdr.tgid;
 	e.tuple = r->tuple;
-	t->sink.conn_end(t->sink.ctx, &e);
+	sink->conn_end(sink->ctx, &e);
 }
 
 /* Every record says what it is in its header. */
-static int on_record(void *ctx, void *data, size_t len)
+void tt_tracer_decode(const struct tt_tracer *t, const void *data, size_t len,
+		      const struct tt_sink *sink)
 {
 	const struct tt_rec_hdr *h = data;
-	struct tt_tracer *t = ctx;
 
 	if (len < sizeof(*h))
-		return 0;
+		return;
 	switch (h->type) {
 	case TT_REC_DATA:
-		on_data(t, data, len);
+		on_data(t, data, len, sink);
 		break;
 	case TT_REC_PROC: {
 		const struct tt_proc_rec *p = data;
 
-		if (len >= sizeof(*p) && t->sink.proc)
-			t->sink.proc(t->sink.ctx, (int)h->tgid, p->kind, p->stopped);
+		if (len >= sizeof(*p) && sink->proc)
+			sink->proc(sink->ctx, (int)h->tgid, p->kind, p->stopped);
 		break;
 	}
 	case TT_REC_CONN_END:
-		on_conn_end(t, data, len);
+		on_conn_end(t, data, len, sink);
 		break;
 	}
-	return 0;
 }
 
 /* libbpf prints through this; keep its warnings, drop its debug chatter. */
@@ -204,13 +204,11 @@ static int attach_tracepoints(struct tt_tracer *t, struct tt_error *err)
 
 /* tracefs is not needed: uprobes go through the perf PMU (or uprobe_multi
  * links) and the other hooks are BTF tracepoints. */
-int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts,
-		   const struct tt_sink *sink, struct tt_error *err)
+int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struct tt_error *err)
 {
 	int ret;
 
 	libbpf_set_print(libbpf_print);
-	t->sink = *sink;
 	t->verbose = opts->verbose;
 	t->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	t->cache = tt_obj_cache_new();
@@ -240,18 +238,12 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts,
 				   : "raw_syscalls:sys_enter (kernel < 6.2: every syscall of "
 				     "the host pays for it)",
 			t->multi ? "uprobe_multi links" : "perf-event uprobes");
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
-	if (!t->rb)
-		return tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
-				    strerror(errno));
 	return 0;
 }
 
 void tt_tracer_close(struct tt_tracer *t)
 {
 	tt_attach_release_all(t);
-	ring_buffer__free(t->rb);
-	t->rb = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(t->tp_links); i++) {
 		bpf_link__destroy(t->tp_links[i]);
 		t->tp_links[i] = NULL;
@@ -260,21 +252,6 @@ void tt_tracer_close(struct tt_tracer *t)
 	t->skel = NULL;
 	tt_obj_cache_free(t->cache);
 	t->cache = NULL;
-}
-
-/*
- * Records are submitted without a wakeup until enough data waits (see
- * rb_flags() in bpf/common.bpf.h), so epoll may sleep through the timeout
- * while records are queued: always consume after the wait.
- */
-int tt_tracer_poll(struct tt_tracer *t, int timeout_ms)
-{
-	int ret = ring_buffer__poll(t->rb, timeout_ms);
-
-	if (ret < 0 && ret != -EINTR)
-		return ret;
-	ret = ring_buffer__consume(t->rb);
-	return ret == -EINTR ? 0 : ret;
 }
 
 /* Sum a per-CPU array map of n __u64 counters. */

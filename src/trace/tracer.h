@@ -24,7 +24,7 @@ struct ring_buffer;
 struct bpf_link;
 struct tt_attached;
 
-/* Where the tracer delivers what the BPF programs report. */
+/* Where the records the BPF programs send are delivered, decoded. */
 struct tt_sink {
 	void (*chunk)(void *ctx, const struct tt_chunk *c);
 	void (*conn_end)(void *ctx, const struct tt_conn_end *e);
@@ -71,18 +71,15 @@ struct tt_tracer {
 	struct tt_attached **objects; /* every attach, each file once per scope */
 	size_t n_objects;
 	uint32_t next_go_obj; /* go_objects keys */
-	struct ring_buffer *rb;
-	struct tt_sink sink;
 	int64_t boot_to_real_ns; /* CLOCK_BOOTTIME + this = CLOCK_REALTIME */
 	bool verbose;
-	uint64_t events_seen;
 };
 
-int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts,
-		   const struct tt_sink *sink, struct tt_error *err);
+int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struct tt_error *err);
 void tt_tracer_close(struct tt_tracer *t);
-/* Consume records for up to timeout_ms; returns records handled or -errno. */
-int tt_tracer_poll(struct tt_tracer *t, int timeout_ms);
+/* Decode one ring-buffer record (the event source's) for sink. */
+void tt_tracer_decode(const struct tt_tracer *t, const void *rec, size_t len,
+		      const struct tt_sink *sink);
 
 /* Sums of the per-CPU counters: what the programs counted, and the failed
  * updates of each state map. */
