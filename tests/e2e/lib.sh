@@ -7,15 +7,17 @@ TLSTAP=${TLSTAP:-$BUILD/tlstap}
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tlstap-e2e.XXXXXX")
 E2E_PIDS=()
 
+# At exit: kill and reap the bg_pid pids still our children (a reaped pid may be another's now).
 e2e_cleanup() {
-	local p
+	local p mine=()
 	for p in "${E2E_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
+		[ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$$" ] && mine+=("$p")
 	done
-	sleep 0.2
-	for p in "${E2E_PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null
-	done
+	if [ ${#mine[@]} -gt 0 ]; then
+		kill "${mine[@]}" 2>/dev/null
+		sleep 0.2
+		kill -9 "${mine[@]}" 2>/dev/null
+	fi
 	wait 2>/dev/null
 	[ -n "${E2E_KEEP:-}" ] || rm -rf "$E2E_TMP"
 }
@@ -31,7 +33,7 @@ skip() {
 	exit 77
 }
 
-# Remember a background pid for cleanup.
+# Remember a background pid for cleanup (killed at exit while still our child).
 bg_pid() {
 	E2E_PIDS+=("$1")
 }
