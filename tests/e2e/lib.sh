@@ -1,5 +1,6 @@
 # Shared helpers for the end-to-end scripts (sourced, bash).
-# Each script: exit 0 = pass, 77 = skipped (say why on the last line), else fail.
+# Each script: exit 0 = pass, 1 = fail, 77 through skip_unfixable only
+# (tests/run-e2e.sh fails any other skip).
 # Everything a script starts is killed on exit; only 127.0.0.1 is used.
 set -u
 BUILD=${BUILD:-build}
@@ -28,9 +29,23 @@ fail() {
 	exit 1
 }
 
-skip() {
-	echo "SKIP: $*"
+# skip_unfixable kernel|arch|sandbox REASON: exit 77 for what make deps cannot fix (the one skip allowed).
+skip_unfixable() {
+	case ${1:-} in
+	kernel | arch | sandbox) ;;
+	*) fail "skip_unfixable: kind '${1:-}' is none of kernel, arch, sandbox" ;;
+	esac
+	[ -n "${2:-}" ] || fail "skip_unfixable $1: no reason given"
+	echo "SKIP [$1]: ${*:2}"
 	exit 77
+}
+
+# Fail unless every command named is installed (make deps installs them).
+need_cmd() {
+	local c
+	for c; do
+		command -v "$c" >/dev/null || fail "$c is not installed: run make deps"
+	done
 }
 
 # Remember a background pid for cleanup (killed at exit while still our child).

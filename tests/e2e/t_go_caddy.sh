@@ -10,8 +10,7 @@
 # tracer detaches cleanly (no probe left).
 source "$(dirname "$0")/lib.sh"
 [ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v caddy >/dev/null || skip "caddy not installed (make deps installs it)"
-command -v curl >/dev/null || skip "curl not installed"
+need_cmd caddy curl
 T=$E2E_TMP
 PORT=$(free_port)
 HPORT=$(free_port)

@@ -8,7 +8,7 @@
 # curl's output identical to an untraced run, no probe left.
 source "$(dirname "$0")/lib.sh"
 [ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v curl >/dev/null || skip "curl not installed"
+need_cmd curl
 
 make_cert
 T=$E2E_TMP

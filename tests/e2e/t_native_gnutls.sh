@@ -12,10 +12,8 @@
 # no probe left.
 source "$(dirname "$0")/lib.sh"
 [ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v gnutls-serv >/dev/null && command -v gnutls-cli >/dev/null ||
-	skip "gnutls-bin not installed"
-command -v unshare >/dev/null && command -v nsenter >/dev/null || skip "no unshare/nsenter"
-unshare -n true 2>/dev/null || skip "cannot create a network namespace"
+need_cmd gnutls-serv gnutls-cli unshare nsenter
+unshare -n true 2>/dev/null || skip_unfixable sandbox "cannot create a network namespace"
 T=$E2E_TMP
 make_cert
 PORT=$(free_port)

@@ -17,8 +17,7 @@
 # Knobs: PROXY_NPROC (4), PROXY_THREADS (2), PROXY_DURING (1300), PROXY_NEW (100).
 source "$(dirname "$0")/lib.sh"
 [ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v haproxy >/dev/null || skip "haproxy not installed"
-command -v nginx >/dev/null || skip "nginx not installed"
+need_cmd haproxy nginx
 
 NPROC=${PROXY_NPROC:-4}
 THREADS=${PROXY_THREADS:-2}
@@ -58,7 +57,7 @@ haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.out" 2>&1 &
 HAP=$!
 bg_pid "$HAP"
 wait_port "$FE"
-grep -q libssl "/proc/$HAP/maps" || skip "haproxy is not linked with a shared libssl"
+grep -q libssl "/proc/$HAP/maps" || fail "haproxy is not linked with a shared libssl"
 
 # Persistent clients; their traffic flows before the tracer exists.
 start_proxy_clients "$FE" "$NPROC" "$THREADS" "$DURING" 1 "$NEW"

@@ -10,7 +10,7 @@
 # PROXY_WORKERS (2).
 source "$(dirname "$0")/lib.sh"
 [ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v nginx >/dev/null || skip "nginx not installed"
+need_cmd nginx
 
 NPROC=${PROXY_NPROC:-4}
 THREADS=${PROXY_THREADS:-2}
@@ -72,7 +72,7 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 [ "${#WPIDS[@]}" -eq "$WORKERS" ] || fail "nginx has ${#WPIDS[@]} workers, expected $WORKERS"
-grep -q libssl "/proc/${WPIDS[0]}/maps" || skip "nginx is not linked with a shared libssl"
+grep -q libssl "/proc/${WPIDS[0]}/maps" || fail "nginx is not linked with a shared libssl"
 echo "nginx master $MASTER, workers ${WPIDS[*]}"
 
 start_proxy_clients "$FE" "$NPROC" "$THREADS" "$DURING" 1 "$NEW"

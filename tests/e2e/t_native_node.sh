@@ -4,7 +4,7 @@
 # tlstap must still show the plaintext and the pid, with attribution none and
 # no tuple: never a guessed one.
 source "$(dirname "$0")/lib.sh"
-command -v node >/dev/null || skip "node is not installed"
+need_cmd node
 make_cert
 port=$(free_port)
 openssl s_server -accept "127.0.0.1:$port" -cert "$E2E_TMP/cert.pem" -key "$E2E_TMP/key.pem" \

@@ -9,7 +9,7 @@
 # lines they received (output unchanged under tracing); no probe left.
 source "$(dirname "$0")/lib.sh"
 [ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v openssl >/dev/null || skip "openssl not installed"
+need_cmd openssl
 T=$E2E_TMP
 make_cert
 PORT=$(free_port)

@@ -6,12 +6,9 @@
 # cases give one line on stderr and exit 1.
 . "$(dirname "$0")/lib.sh"
 
-[ -x "$TLSTAP" ] || skip "$TLSTAP not built"
-command -v nginx >/dev/null || skip "nginx not installed"
-command -v readelf >/dev/null || skip "readelf (binutils) not installed"
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-[ -n "$PY" ] || skip "python3 not installed"
+[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
+need_cmd nginx readelf curl gnutls-cli setpriv python3
+PY=$PYTHON3
 
 make_cert
 
@@ -184,17 +181,14 @@ wait_for "$E2E_TMP/gnutls.log" "Handshake was completed"
 GTPID=$(awk '{print $1}' "/proc/$GT/task/$GT/children")
 PIDS=(-p "$GTPID")
 GOSRV=$(ls "$BUILD"/testdata/go/*/tlsserver-pie 2>/dev/null | head -n1)
-if [ -n "$GOSRV" ]; then
-	GO_PORT=$(free_port)
-	timeout 120 "$GOSRV" -addr "127.0.0.1:$GO_PORT" </dev/null >"$E2E_TMP/go.log" 2>&1 &
-	GO=$!
-	bg_pid "$GO"
-	wait_port "$GO_PORT"
-	GOPID=$(awk '{print $1}' "/proc/$GO/task/$GO/children")
-	PIDS+=(-p "$GOPID")
-else
-	echo "no Go testdata server built: Go part not checked"
-fi
+[ -n "$GOSRV" ] || fail "no Go testdata server built (make testdata)"
+GO_PORT=$(free_port)
+timeout 120 "$GOSRV" -addr "127.0.0.1:$GO_PORT" </dev/null >"$E2E_TMP/go.log" 2>&1 &
+GO=$!
+bg_pid "$GO"
+wait_port "$GO_PORT"
+GOPID=$(awk '{print $1}' "/proc/$GO/task/$GO/children")
+PIDS+=(-p "$GOPID")
 "$TLSTAP" resolve --json "${PIDS[@]}" >"$E2E_TMP/out2.json" 2>"$E2E_TMP/out2.err" ||
 	{ cat "$E2E_TMP/out2.err"; fail "resolve -p gnutls/go exited $?"; }
 "$PY" - "$E2E_TMP/out2.json" <<'PY' || fail "GnuTLS/Go JSON check"
@@ -260,18 +254,17 @@ expect_error "^tlstap: pid $SLEEP: nothing TLS to trace" -p "$SLEEP"
 grep -q "not a TLS library" "$E2E_TMP/e.out" || fail "no skip reasons for a process without TLS"
 
 # Another user's process: permission denied (run tlstap as nobody).
-if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
-	mkdir -p "$E2E_TMP/bin"
-	cp "$TLSTAP" "$E2E_TMP/bin/tlstap"
-	chmod 711 "$E2E_TMP" "$E2E_TMP/bin"
-	chmod 755 "$E2E_TMP/bin/tlstap"
-	rc=0
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$E2E_TMP/bin/tlstap" resolve -p "$NGX_MASTER" \
-		>/dev/null 2>"$E2E_TMP/e.err" || rc=$?
-	[ "$rc" -eq 1 ] || fail "unprivileged resolve of a root process exited $rc"
-	grep -qE "^tlstap: pid $NGX_MASTER: permission denied" "$E2E_TMP/e.err" ||
-		fail "unprivileged: $(cat "$E2E_TMP/e.err")"
-	[ "$(wc -l <"$E2E_TMP/e.err")" -eq 1 ] || fail "unprivileged: not one line"
-	echo "error ok: $(cat "$E2E_TMP/e.err")"
-fi
+id nobody >/dev/null 2>&1 || fail "no user nobody"
+mkdir -p "$E2E_TMP/bin"
+cp "$TLSTAP" "$E2E_TMP/bin/tlstap"
+chmod 711 "$E2E_TMP" "$E2E_TMP/bin"
+chmod 755 "$E2E_TMP/bin/tlstap"
+rc=0
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$E2E_TMP/bin/tlstap" resolve -p "$NGX_MASTER" \
+	>/dev/null 2>"$E2E_TMP/e.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "unprivileged resolve of a root process exited $rc"
+grep -qE "^tlstap: pid $NGX_MASTER: permission denied" "$E2E_TMP/e.err" ||
+	fail "unprivileged: $(cat "$E2E_TMP/e.err")"
+[ "$(wc -l <"$E2E_TMP/e.err")" -eq 1 ] || fail "unprivileged: not one line"
+echo "error ok: $(cat "$E2E_TMP/e.err")"
 echo "PASS"
