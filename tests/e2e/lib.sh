@@ -339,6 +339,14 @@ start_go_server() {
 	[ -n "$SRV_PORT" ] || fail "no port in $SRV_OUT: $(head -c 200 "$SRV_OUT")"
 }
 
+# loader_pid PREFIX NAME: the pid program NAME's own loader wrote under LD_DEBUG=files LD_DEBUG_OUTPUT=PREFIX.
+loader_pid() {
+	local pids
+	pids=$(sed -n "s|^ *\([0-9]*\):.*needed by \([^ ]*/\)\{0,1\}$2 \[.*|\1|p" "$1".* 2>/dev/null |
+		sort -u)
+	[ -n "$pids" ] && [ "$(wc -l <<<"$pids")" -eq 1 ] && echo "$pids"
+}
+
 # The pid tlstap reports for a "-- CMD" run (from its -v stderr file).
 traced_pid() {
 	sed -n 's/^tlstap: pid \([0-9]*\) .*probes in.*/\1/p' "$1" | head -n1

@@ -4,6 +4,9 @@
 # output: lib "go" with go-memory attribution for the first request, lib
 # "openssl" with syscall-fd for the second, each on its exact tuple.  And
 # several processes at once: the Go server is traced by the same tlstap.
+# The truth the events are checked against comes from the processes: the
+# server's pid ($!), the client's pid as its own dynamic loader writes it
+# (LD_DEBUG), the client's local ports as it prints them.
 source "$(dirname "$0")/lib.sh"
 GOV=${MIXED_GO:-1.22}
 BIN=$BUILD/testdata/go/$GOV/cgossl-cgo
@@ -18,7 +21,7 @@ wait_for "$E2E_TMP/server.log" listening
 
 # The server by -p in the background, the cgo client by -- CMD.
 start_trace "$E2E_TMP/server.json" -p "$srv"
-"$TLSTAP" trace -f json -o "$E2E_TMP/client.json" -- \
+LD_DEBUG=files LD_DEBUG_OUTPUT="$E2E_TMP/ld" "$TLSTAP" trace -f json -o "$E2E_TMP/client.json" -- \
 	"$BIN" -addr "127.0.0.1:$port" -go-path /mixed/go-side -c-path /mixed/c-side \
 	>"$E2E_TMP/client.out" 2>"$E2E_TMP/client.err" ||
 	fail "client under tlstap failed: $(cat "$E2E_TMP/client.out" "$E2E_TMP/client.err")"
@@ -28,8 +31,8 @@ cat "$E2E_TMP/client.out"
 goport=$(awk '/^go port/ { print $3 }' "$E2E_TMP/client.out")
 cport=$(awk '/^openssl port/ { print $3 }' "$E2E_TMP/client.out")
 [ -n "$goport" ] && [ -n "$cport" ] || fail "client did not print its ports"
-client=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["pid"])' \
-	"$E2E_TMP/client.json")
+client=$(loader_pid "$E2E_TMP/ld" cgossl-cgo) || fail "no single cgossl-cgo pid in $E2E_TMP/ld.*"
+echo "client pid $client (its loader's), server pid $srv"
 
 events expect "$E2E_TMP/client.json" --pid "$client" --dir write --lib go \
 	--contains "GET /mixed/go-side HTTP/1.0" --lport "$goport" --rport "$port" \
