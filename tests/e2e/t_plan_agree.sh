@@ -75,11 +75,12 @@ make_cert
 port=$(free_port)
 "$PYTHON3" testdata/py/https_server.py --port "$port" --cert "$T/cert.pem" --key "$T/key.pem" \
 	--log "$T/py.log" >"$T/py.out" 2>&1 &
-bg_pid $!
+PYPID=$!
+bg_pid $PYPID
 wait_port "$port"
-agree python $!
-grep -q "libssl" <(attached_by_resolve $!) || fail "python: libssl not attached"
-attached_by_resolve $! | grep -qE "libcrypto|libc\.so" && fail "python: a library without hooks attached"
+agree python $PYPID
+grep -q "libssl" <(attached_by_resolve $PYPID) || fail "python: libssl not attached"
+attached_by_resolve $PYPID | grep -qE "libcrypto|libc\.so" && fail "python: a library without hooks attached"
 
 echo "--- node: the executable carries OpenSSL"
 node -e 'setInterval(() => require("tls"), 1000)' &
