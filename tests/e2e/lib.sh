@@ -459,7 +459,7 @@ check_no_probes_left() {
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		orphans="" mine=""
 		ids=$(bpftool prog show 2>/dev/null |
-			sed -n 's/^\([0-9]*\): .* name \(go_tls_\|native_tls\|native_sys\).*/\1/p')
+			sed -n 's/^\([0-9]*\): .* name \(go_tls_\|native_tls\|sock_\|dl_debug_state\|watch_ex\).*/\1/p')
 		for id in $ids; do
 			holders=$(grep -l "^prog_id:[[:space:]]*$id\$" /proc/[0-9]*/fdinfo/* 2>/dev/null |
 				cut -d/ -f3 | sort -u)
