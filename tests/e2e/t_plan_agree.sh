@@ -6,11 +6,9 @@
 # stripped Go binary of a version no table knows, a library with nothing to
 # hook (python's libcrypto and libc), and Node (OpenSSL in the executable).
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v node >/dev/null || fail "node is not installed"
+need_cmd node readelf
 T=$E2E_TMP
-V=$(go_versions | head -n1)
-[ -n "$V" ] || fail "no Go testdata: run make testdata"
+go_testdata "$(go_versions | head -n1)" tlsserver-default tlsserver-stripped
 
 # set_go_version IN OUT go1.NN: a copy of IN whose .go.buildinfo says go1.NN
 # instead of its own go1.MM (same length): the code is untouched, it runs.
@@ -59,32 +57,28 @@ agree() {
 }
 
 echo "--- a Go binary that says go1.16 (stack ABI): neither attaches"
-set_go_version "$GO_TD/$V/tlsserver-default" "$T/stackabi" go1.16
+set_go_version "$GO_BIN/tlsserver-default" "$T/stackabi" go1.16
 start_go_server "$T/stackabi"
 agree stack-abi "$SRV_PID"
 grep -q "stack ABI" "$T/trace.err" || fail "trace does not say why (stack ABI)"
 grep -q '"attach":false' "$T/resolve.json" || fail "resolve -p lists no refused executable"
 
 echo "--- a stripped Go binary of an unknown version: the same answer from both"
-set_go_version "$GO_TD/$V/tlsserver-stripped" "$T/unknownver" go1.99
+set_go_version "$GO_BIN/tlsserver-stripped" "$T/unknownver" go1.99
 start_go_server "$T/unknownver"
 agree unknown-version "$SRV_PID"
 
 echo "--- python with libssl and libcrypto: libssl only"
-make_cert
-port=$(free_port)
-"$PYTHON3" testdata/py/https_server.py --port "$port" --cert "$T/cert.pem" --key "$T/key.pem" \
-	--log "$T/py.log" >"$T/py.out" 2>&1 &
-bg_pid $!
-wait_port "$port"
-agree python $!
-grep -q "libssl" <(attached_by_resolve $!) || fail "python: libssl not attached"
-attached_by_resolve $! | grep -qE "libcrypto|libc\.so" && fail "python: a library without hooks attached"
+start_python_https_server --log "$T/py.log"
+agree python "$SRV_PID"
+grep -q "libssl" <(attached_by_resolve "$SRV_PID") || fail "python: libssl not attached"
+attached_by_resolve "$SRV_PID" | grep -qE "libcrypto|libc\.so" &&
+	fail "python: a library without hooks attached"
 
 echo "--- node: the executable carries OpenSSL"
 node -e 'setInterval(() => require("tls"), 1000)' &
 NPID=$!
-bg_pid $NPID
+kill_at_exit $NPID
 sleep 0.5
 agree node $NPID
 attached_by_trace $NPID | grep -q "/node" || fail "node: the executable is not attached"

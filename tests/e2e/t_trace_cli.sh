@@ -6,7 +6,6 @@
 # a process tlstap cannot trace at all is one line and exit 1; a command
 # that cannot be started exits 127.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 T=$E2E_TMP
 
 # expect_exit CODE PATTERN CMD...: CMD exits CODE and its stderr matches.
