@@ -308,63 +308,78 @@ static __always_inline void data_rec_init(struct tt_data_rec *ev, __u64 pid_tgid
 	ev->stream_off = ~0ULL;
 }
 
+/* What each chunk of one call needs (bpf_loop passes it to emit_chunk). */
+struct emit_ctx {
+	__u64 buf;  /* user address of the call's plaintext */
+	__u64 cap;  /* bytes captured (<= max_bytes) */
+	__u64 chunk;
+	__u64 base; /* stream offset of the call's first byte, ~0 unknown */
+};
+
+/* One data record: chunk i of the call whose header is in this CPU's
+ * scratch record (owned by the caller). */
+static long emit_chunk(__u64 i, void *data)
+{
+	struct emit_ctx *e = data;
+	__u32 zero = 0;
+	struct tt_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	__u64 off = i * e->chunk, n;
+
+	if (!s || off >= e->cap)
+		return 1;
+	n = e->cap - off;
+	if (n > e->chunk)
+		n = e->chunk;
+	/* chunk <= TT_CHUNK_MAX already, but the verifier must see the bound on
+	 * n itself: keep the compiler from folding the check. */
+	asm volatile("" : "+r"(n));
+	if (n > TT_CHUNK_MAX)
+		n = TT_CHUNK_MAX;
+	s->ev.chunk_off = off;
+	s->ev.chunk_len = n;
+	s->ev.stream_off = e->base == ~0ULL ? ~0ULL : e->base + off;
+	if (off + n < e->cap)
+		s->ev.flags |= TT_EV_MORE;
+	else
+		s->ev.flags &= ~TT_EV_MORE;
+	if (bpf_probe_read_user(s->data, n, (const void *)(e->buf + off))) {
+		count(TT_C_READ_FAULTS, 1);
+		return 1;
+	}
+	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev) + n, rb_flags())) {
+		count(TT_C_RB_DROPS, 1);
+		return 0; /* the next chunk may fit: the hole is in stream_off */
+	}
+	count(TT_C_EVENTS, 1);
+	return 0;
+}
+
 /*
  * Emit the call's plaintext (len bytes at user address buf) as one or more
- * data records sharing the header already filled in s->ev.  stream_off
- * points at the byte count of the TLS object's direction (NULL: unknown):
- * it advances by the whole call, what is not sent (truncated, dropped)
- * leaves a hole the reader sees.
+ * data records sharing the header already filled in s->ev, up to
+ * max_bytes (bpf_loop: as many chunks as that takes).  stream_off points
+ * at the byte count of the TLS object's direction (NULL: unknown): it
+ * advances by the whole call, what is not sent (truncated, dropped) leaves
+ * a hole the reader sees.
  */
 static __always_inline void emit_data(struct tt_scratch *s, __u64 buf, __u32 len,
 				      __u64 *stream_off)
 {
-	/* 64-bit arithmetic throughout: the bound checked is the register the
-	 * verifier sees passed to the helpers. */
-	__u64 cap = len, chunk = settings.chunk_size, base = ~0ULL;
+	struct emit_ctx e = { .buf = buf, .cap = len, .chunk = settings.chunk_size, .base = ~0ULL };
 
 	if (stream_off)
-		base = __sync_fetch_and_add(stream_off, (__u64)len);
-	if (cap > settings.max_bytes) {
-		cap = settings.max_bytes;
+		e.base = __sync_fetch_and_add(stream_off, (__u64)len);
+	if (e.cap > settings.max_bytes) {
+		e.cap = settings.max_bytes;
 		s->ev.flags |= TT_EV_TRUNCATED;
-		count(TT_C_TRUNC_BYTES, len - cap);
+		count(TT_C_TRUNC_BYTES, len - e.cap);
 	}
-	if (chunk == 0 || chunk > TT_CHUNK_MAX)
-		chunk = TT_CHUNK_MAX;
+	if (e.chunk == 0 || e.chunk > TT_CHUNK_MAX)
+		e.chunk = TT_CHUNK_MAX;
 	s->ev.len = len;
 	s->ev.hdr.time_ns = bpf_ktime_get_boot_ns();
 	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
-
-	for (__u64 i = 0; i < TT_MAX_CHUNKS; i++) {
-		__u64 off = i * chunk, n;
-
-		if (off >= cap)
-			break;
-		n = cap - off;
-		if (n > chunk)
-			n = chunk;
-		/* chunk <= TT_CHUNK_MAX already, but the verifier must see the
-		 * bound on n itself: keep the compiler from folding the check. */
-		asm volatile("" : "+r"(n));
-		if (n > TT_CHUNK_MAX)
-			n = TT_CHUNK_MAX;
-		s->ev.chunk_off = off;
-		s->ev.chunk_len = n;
-		s->ev.stream_off = base == ~0ULL ? ~0ULL : base + off;
-		if (off + n < cap)
-			s->ev.flags |= TT_EV_MORE;
-		else
-			s->ev.flags &= ~TT_EV_MORE;
-		if (bpf_probe_read_user(s->data, n, (const void *)(buf + off))) {
-			count(TT_C_READ_FAULTS, 1);
-			return;
-		}
-		if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev) + n, rb_flags())) {
-			count(TT_C_RB_DROPS, 1);
-			continue; /* the next chunk may fit: the hole is in stream_off */
-		}
-		count(TT_C_EVENTS, 1);
-	}
+	bpf_loop((e.cap + e.chunk - 1) / e.chunk, emit_chunk, &e, 0);
 }
 
 /* Remember which TLS object a socket carries, so that its close ends it. */

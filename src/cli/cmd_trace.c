@@ -55,7 +55,8 @@ static const char trace_usage[] =
 	"  -f, --format FMT       text (default) or json (NDJSON, see README)\n"
 	"  -o, --output FILE      write events to FILE instead of stdout\n"
 	"      --max-bytes N      plaintext bytes captured per TLS call (default 16384,\n"
-	"                         max 262144); the rest is flagged truncated\n"
+	"                         max 1073741824); the rest is counted and flagged\n"
+	"                         truncated\n"
 	"      --chunk-size N     bytes per event (default and max 16384)\n"
 	"      --buffer-size SIZE ring buffer between the kernel and tlstap (default\n"
 	"                         32M: a 100 ms burst at 200 MB/s; a power of two,\n"
@@ -203,9 +204,9 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			a->output = optarg;
 			break;
 		case OPT_MAX_BYTES:
-			if (parse_long(optarg, 1, (long)TT_MAX_CHUNKS * TT_CHUNK_MAX, &a->max_bytes))
-				return usage_error("--max-bytes: '%s' is not in 1..%d", optarg,
-						   TT_MAX_CHUNKS * TT_CHUNK_MAX);
+			if (parse_long(optarg, 1, TT_MAX_BYTES, &a->max_bytes))
+				return usage_error("--max-bytes: '%s' is not in 1..%u", optarg,
+						   TT_MAX_BYTES);
 			break;
 		case OPT_BUFFER:
 			if (parse_size(optarg, &a->buffer_size))
@@ -253,9 +254,6 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		return usage_error("nothing to trace: give -p PID or -- CMD");
 	if (a->cmd && a->n_pids)
 		return usage_error("give -p PID or -- CMD, not both");
-	if (a->max_bytes > a->chunk_size * TT_MAX_CHUNKS)
-		return usage_error("--max-bytes %ld needs more than %d chunks of %ld", a->max_bytes,
-				   TT_MAX_CHUNKS, a->chunk_size);
 	return 0;
 }
 
