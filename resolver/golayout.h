@@ -5,6 +5,12 @@
 #include "elf.h"
 
 /*
+ * The distinct struct types of tt_go_fields[] ("crypto/tls.Conn", ...), in
+ * order of first appearance; returns how many.
+ */
+size_t tt_go_field_types(const char *types[TT_F_COUNT]);
+
+/*
  * Go struct field offsets (enum tt_go_field) from the binary's DWARF, read
  * with libdwarf (compressed .zdebug_* and SHF_COMPRESSED sections handled).
  * Fills every field it finds, leaves the others TT_FIELD_UNKNOWN.
