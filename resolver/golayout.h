@@ -30,4 +30,13 @@ int tt_go_layout_from_dwarf(const struct tt_elf *elf, int64_t fields[TT_F_COUNT]
 int tt_go_layout_from_table(const char *go_version, int64_t fields[TT_F_COUNT], char *used,
 			    size_t used_len, struct tt_error *err);
 
+/*
+ * All sources of the field offsets (DWARF, type descriptors, table) merged
+ * into r->fields and r->field_info (golayout.c); r->go's version, DWARF flag
+ * and itab must be set.  Fields no source has stay unknown: not an error.
+ * Fails only when out of memory.
+ */
+int tt_go_layout_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
+			 struct tt_resolution *r, struct tt_error *err);
+
 #endif
