@@ -3,7 +3,7 @@
  * The Go resolver: build info (version, module, ABI, cgo), the traced
  * crypto/tls functions (from .symtab, else from .gopclntab), their RET sites
  * and prologue (capstone), their argument/result locations (Go ABI), the
- * net.Conn itab of *net.TCPConn, and the struct
+ * net.Conn itab of *net.TCPConn, g's thread-local slot, and the struct
  * layouts (golayout.c: DWARF, type descriptors, per-version table).
  */
 #include <errno.h>
@@ -266,6 +266,8 @@ int tt_go_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
 	g->cgo = bi.cgo_setting >= 0 ? bi.cgo_setting == 1 : sc.cgo;
 	g->has_itab_tcpconn = sc.have_itab;
 	g->itab_tcpconn = sc.itab;
+
+	g->has_tls_g = !tt_go_tls_g(elf, r->arch, &g->tls_g_offset, NULL);
 
 	ret = resolve_functions(elf, opts, r, &sc, err);
 	if (ret)

@@ -39,4 +39,12 @@ int tt_go_layout_from_table(const char *go_version, int64_t fields[TT_F_COUNT], 
 int tt_go_layout_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
 			 struct tt_resolution *r, struct tt_error *err);
 
+/*
+ * amd64: the offset of g from the thread pointer (gotls.c).  -ENOTSUP on
+ * other architectures, -ENOENT when the binary does not tell, -EINVAL when
+ * its TLS headers are corrupted.
+ */
+int tt_go_tls_g(const struct tt_elf *elf, enum tt_arch arch, int64_t *offset,
+		struct tt_error *err);
+
 #endif

@@ -150,6 +150,14 @@ struct tt_go_info {
 	bool has_itab_tcpconn;
 	bool itab_from_types; /* found among the moduledata's itabs, not by symbol name */
 	uint64_t itab_tcpconn; /* vaddr of go:itab.*net.TCPConn,net.Conn (unrelocated) */
+	/*
+	 * amd64: g (the running goroutine) is at FS base + tls_g_offset, from
+	 * runtime.tlsg and PT_TLS (TLS variant II), or -8 when PT_TLS is only
+	 * Go's own 8-byte slot.  False on arm64 (g lives in R28) and when the
+	 * binary does not tell.
+	 */
+	bool has_tls_g;
+	int64_t tls_g_offset;
 };
 
 struct tt_library {

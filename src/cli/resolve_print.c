@@ -110,6 +110,10 @@ static void text_go(FILE *f, const struct tt_resolution *r, const char *in)
 			g->itab_tcpconn, g->itab_from_types ? "type descriptors" : "symbols");
 	else
 		fprintf(f, "%sitab:      *net.TCPConn,net.Conn not found\n", in);
+	if (g->has_tls_g)
+		fprintf(f, "%sg in TLS:  fs:%" PRId64 "\n", in, g->tls_g_offset);
+	else
+		fprintf(f, "%sg in TLS:  unknown\n", in);
 	text_layout(f, r, in);
 }
 
@@ -247,6 +251,11 @@ static void json_go(struct tt_json *j, const struct tt_resolution *r)
 		tt_json_null(j);
 	if (g->has_itab_tcpconn)
 		tt_json_kv_string(j, "itab_source", g->itab_from_types ? "types" : "symbols");
+	tt_json_key(j, "tls_g_offset");
+	if (g->has_tls_g)
+		tt_json_int(j, g->tls_g_offset);
+	else
+		tt_json_null(j);
 	tt_json_object_end(j);
 
 	tt_json_key(j, "fields");
