@@ -120,9 +120,14 @@ static bool check_text(struct md_check *c)
 		return false;
 	if (!(text <= minpc && minpc < maxpc && maxpc <= etext))
 		return fail(c, "text range out of order");
-	r = tt_go_image_region(c->im, minpc);
+	/* Both ends: Go's text may span several sections (.text, and the
+	 * C code an external linker adds). */
+	r = tt_go_image_region(c->im, text);
 	if (!r || !r->exec)
 		return fail(c, "text is not in an executable section");
+	r = tt_go_image_region(c->im, etext - 1);
+	if (!r || !r->exec)
+		return fail(c, "etext is not in an executable section");
 	return true;
 }
 

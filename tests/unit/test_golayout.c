@@ -13,80 +13,25 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "testutil.h"
+#include "gotest.h"
 
 #include "elf.h"
 #include "golayout.h"
 #include "golayout_table.h"
 
-#define MAX_BINS 256
-
-struct bin {
-	char minor[16];   /* "1.22" */
-	char version[32]; /* "go1.22.12" */
-	char prog[32];
-	char variant[16];
-	char arch[16];
-	char path[512];
-};
-
-static struct bin bins[MAX_BINS];
+static struct tt_go_bin bins[TT_GO_MAX_BINS];
 static size_t n_bins;
 
 static int load_manifest(void **state)
 {
-	char path[512], line[1024], rel[256];
-	FILE *f;
-
 	(void)state;
-	TT_BUILD_PATH(path, "testdata/go/manifest.txt");
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "cannot open %s: run make testdata\n", path);
-		return -1;
-	}
-	n_bins = 0;
-	while (fgets(line, sizeof(line), f) && n_bins < MAX_BINS) {
-		struct bin *b = &bins[n_bins];
-
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%15s %31s %31s %15s %15s %255s", b->minor, b->version, b->prog,
-			   b->variant, b->arch, rel) != 6)
-			continue;
-		snprintf(b->path, sizeof(b->path), "%s/testdata/go/%s", tt_test_build_dir(), rel);
-		n_bins++;
-	}
-	fclose(f);
+	n_bins = tt_go_manifest(bins, TT_GO_MAX_BINS);
 	return n_bins ? 0 : -1;
 }
 
-/* Parse VER/layoutoracle.txt ("name offset" lines) into fields[]. */
 static void read_oracle(const char *minor, int64_t fields[TT_F_COUNT])
 {
-	char path[512], line[256], name[128];
-	long long off;
-	FILE *f;
-
-	for (int i = 0; i < TT_F_COUNT; i++)
-		fields[i] = TT_FIELD_UNKNOWN;
-	TT_BUILD_PATH(path, "testdata/go/%s/layoutoracle.txt", minor);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%127s %lld", name, &off) != 2 || name[0] == '#')
-			continue;
-		for (int i = 0; i < TT_F_COUNT; i++) {
-			if (!strcmp(name, tt_go_field_name(i)))
-				fields[i] = off;
-		}
-	}
-	fclose(f);
-	for (int i = 0; i < TT_F_COUNT; i++) {
-		if (fields[i] == TT_FIELD_UNKNOWN)
-			fail_msg("%s has no %s", path, tt_go_field_name(i));
-	}
+	tt_go_read_oracle(minor, fields, NULL);
 }
 
 static int dwarf_layout(const char *path, int64_t fields[TT_F_COUNT], struct tt_error *err)
@@ -102,16 +47,7 @@ static int dwarf_layout(const char *path, int64_t fields[TT_F_COUNT], struct tt_
 	return ret;
 }
 
-static void assert_fields_equal(const char *what, const int64_t *got, const int64_t *want)
-{
-	for (int i = 0; i < TT_F_COUNT; i++) {
-		if (got[i] != want[i])
-			fail_msg("%s: %s = %lld, oracle says %lld", what, tt_go_field_name(i),
-				 (long long)got[i], (long long)want[i]);
-	}
-}
-
-static bool has_dwarf_variant(const struct bin *b)
+static bool has_dwarf_variant(const struct tt_go_bin *b)
 {
 	return strcmp(b->variant, "stripped") != 0;
 }
@@ -131,7 +67,7 @@ static void test_dwarf_matches_oracle(void **state)
 		read_oracle(bins[i].minor, want);
 		if (dwarf_layout(bins[i].path, got, &err))
 			fail_msg("%s: %s", bins[i].path, err.msg);
-		assert_fields_equal(bins[i].path, got, want);
+		tt_go_assert_fields(bins[i].path, got, want);
 		checked++;
 	}
 	/* 7 versions x (2 programs x 4 DWARF variants + oracle + bench) */
@@ -150,7 +86,7 @@ static void test_table_matches_dwarf(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < n_bins; i++) {
-		const struct bin *b = &bins[i];
+		const struct tt_go_bin *b = &bins[i];
 
 		if (strcmp(b->prog, "tlsclient") || strcmp(b->variant, "default"))
 			continue;
@@ -160,9 +96,9 @@ static void test_table_matches_dwarf(void **state)
 			fail_msg("%s: %s (run make layouts)", b->version, err.msg);
 		snprintf(want_used, sizeof(want_used), "go%s", b->minor);
 		assert_string_equal(used, want_used);
-		assert_fields_equal(b->version, table, dwarf);
+		tt_go_assert_fields(b->version, table, dwarf);
 		read_oracle(b->minor, oracle);
-		assert_fields_equal(b->version, table, oracle);
+		tt_go_assert_fields(b->version, table, oracle);
 		checked++;
 	}
 	assert_true(checked >= 7);
@@ -226,36 +162,6 @@ static void test_table_versions(void **state)
 
 /* --- malformed and alternative encodings, on memory copies ---------------- */
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, n, f), (size_t)n);
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
-static const struct bin *find_bin(const char *minor, const char *prog, const char *variant)
-{
-	for (size_t i = 0; i < n_bins; i++) {
-		if (!strcmp(bins[i].minor, minor) && !strcmp(bins[i].prog, prog) &&
-		    !strcmp(bins[i].variant, variant))
-			return &bins[i];
-	}
-	fail_msg("no %s %s-%s in the manifest", minor, prog, variant);
-	return NULL;
-}
-
 static int layout_mem(const uint8_t *buf, size_t len, int64_t fields[TT_F_COUNT],
 		      struct tt_error *err)
 {
@@ -287,7 +193,7 @@ static size_t section_off(const uint8_t *buf, size_t len, const char *name,
  * with a reason, never a crash or a huge allocation. */
 static void test_corrupted_compression(void **state)
 {
-	const struct bin *b = find_bin("1.22", "tlsclient", "default");
+	const struct tt_go_bin *b = tt_go_find_bin(bins, n_bins, "1.22", "tlsclient", "default");
 	int64_t fields[TT_F_COUNT];
 	struct tt_error err = { "" };
 	struct tt_elf_section s;
@@ -295,7 +201,7 @@ static void test_corrupted_compression(void **state)
 	size_t len, off;
 
 	(void)state;
-	buf = slurp(b->path, &len);
+	buf = tt_test_slurp(b->path, &len);
 	off = section_off(buf, len, ".debug_info", &s);
 	assert_true(s.flags & SHF_COMPRESSED);
 
@@ -408,7 +314,7 @@ static uint8_t *mini_elf(const struct mini_sec *secs, int n, size_t *len)
  * DWARF in both encodings and expect the same offsets. */
 static void test_zdebug_and_plain(void **state)
 {
-	const struct bin *b = find_bin("1.23", "tlsclient", "default");
+	const struct tt_go_bin *b = tt_go_find_bin(bins, n_bins, "1.23", "tlsclient", "default");
 	int64_t fields[TT_F_COUNT], want[TT_F_COUNT];
 	struct tt_error err = { "" };
 	struct tt_elf_section info, abbrev;
@@ -419,7 +325,7 @@ static void test_zdebug_and_plain(void **state)
 
 	(void)state;
 	read_oracle("1.23", want);
-	file = slurp(b->path, &len);
+	file = tt_test_slurp(b->path, &len);
 	section_off(file, len, ".debug_info", &info);
 	section_off(file, len, ".debug_abbrev", &abbrev);
 	info_raw = inflate_chdr(&info, &info_len);
@@ -432,7 +338,7 @@ static void test_zdebug_and_plain(void **state)
 	};
 	elf = mini_elf(plain, 2, &elf_len);
 	assert_int_equal(layout_mem(elf, elf_len, fields, &err), 0);
-	assert_fields_equal("plain DWARF", fields, want);
+	tt_go_assert_fields("plain DWARF", fields, want);
 	free(elf);
 
 	/* .zdebug_info next to a plain .debug_abbrev. */
@@ -449,7 +355,7 @@ static void test_zdebug_and_plain(void **state)
 	};
 	elf = mini_elf(zdebug, 2, &elf_len);
 	assert_int_equal(layout_mem(elf, elf_len, fields, &err), 0);
-	assert_fields_equal(".zdebug_info", fields, want);
+	tt_go_assert_fields(".zdebug_info", fields, want);
 
 	/* A lying ZLIB size is an error. */
 	z[11] ^= 1;
