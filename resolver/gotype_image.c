@@ -122,7 +122,8 @@ static int load_relocs(struct tt_go_image *im)
 		if (!im->relocs)
 			return -ENOMEM;
 	}
-	qsort(im->relocs, im->n_relocs, sizeof(*im->relocs), cmp_reloc);
+	if (im->n_relocs) /* qsort's base must not be NULL */
+		qsort(im->relocs, im->n_relocs, sizeof(*im->relocs), cmp_reloc);
 	return 0;
 }
 
@@ -138,7 +139,7 @@ int tt_go_image_init(struct tt_go_image *im, const struct tt_elf *elf, struct tt
 		ret = regions_from_segments(im, &cap);
 	if (!ret)
 		ret = load_relocs(im);
-	if (!ret)
+	if (!ret && im->n_regions)
 		qsort(im->regions, im->n_regions, sizeof(*im->regions), cmp_region);
 	if (ret) {
 		tt_go_image_free(im);
