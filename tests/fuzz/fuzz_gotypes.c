@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../elfhdr.h"
 #include "elf.h"
 #include "gotype.h"
 #include "gotypes_input.h"
@@ -50,16 +51,8 @@ static uint8_t *wrap(const uint8_t *parts[NSEC], const size_t lens[NSEC],
 				     .sh_offset = off, .sh_size = sizeof(shstrtab) };
 	memcpy(buf + off, shstrtab, sizeof(shstrtab));
 
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_EXEC;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_ehsize = sizeof(eh);
+	tt_test_ehdr(&eh, EM_X86_64);
 	eh.e_shoff = shoff;
-	eh.e_shentsize = sizeof(Elf64_Shdr);
 	eh.e_shnum = NSEC + 2;
 	eh.e_shstrndx = NSEC + 1;
 	memcpy(buf, &eh, sizeof(eh));

@@ -54,6 +54,18 @@ static inline size_t tt_go_manifest(struct tt_go_bin *bins, size_t max)
 	return n;
 }
 
+/* The manifest of a test group (its setup: cmocka_run_group_tests(...,
+ * tt_go_setup, NULL)). */
+static struct tt_go_bin tt_go_bins[TT_GO_MAX_BINS];
+static size_t tt_go_n_bins;
+
+static inline int tt_go_setup(void **state)
+{
+	(void)state;
+	tt_go_n_bins = tt_go_manifest(tt_go_bins, TT_GO_MAX_BINS);
+	return tt_go_n_bins ? 0 : -1;
+}
+
 static inline const struct tt_go_bin *tt_go_find_bin(const struct tt_go_bin *bins, size_t n,
 						     const char *minor, const char *prog,
 						     const char *variant)

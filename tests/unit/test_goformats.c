@@ -10,6 +10,8 @@
  */
 #include "testutil.h"
 
+#include "../elfhdr.h"
+
 #include <elf.h>
 #include <errno.h>
 
@@ -39,7 +41,7 @@ static uint8_t *build_ph(struct sec *secs, size_t n, const Elf64_Phdr *extra, si
 			 size_t *len)
 {
 	static uint8_t buf[1 << 16];
-	Elf64_Ehdr eh = { 0 };
+	Elf64_Ehdr eh;
 	Elf64_Phdr ph[1 + MAXPH] = { { 0 } };
 	Elf64_Shdr sh[MAXSEC + 2] = { { 0 } };
 	size_t off = 64 + sizeof(ph), stroff, shoff, strsz = 1;
@@ -72,16 +74,10 @@ static uint8_t *build_ph(struct sec *secs, size_t n, const Elf64_Phdr *extra, si
 	memcpy(buf + stroff, strtab, strsz);
 	shoff = (stroff + strsz + 7) & ~7UL;
 
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_type = ET_EXEC;
-	eh.e_machine = EM_X86_64;
+	tt_test_ehdr(&eh, EM_X86_64);
 	eh.e_phoff = sizeof(eh);
 	eh.e_shoff = shoff;
-	eh.e_phentsize = sizeof(ph[0]);
 	eh.e_phnum = 1 + n_extra;
-	eh.e_shentsize = sizeof(Elf64_Shdr);
 	eh.e_shnum = n + 2;
 	eh.e_shstrndx = n + 1;
 	*len = shoff + (n + 2) * sizeof(Elf64_Shdr);

@@ -13,21 +13,13 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "../elfhdr.h"
 #include "gotest.h"
 
 #include "elf.h"
 #include "golayout.h"
 #include "golayout_table.h"
 
-static struct tt_go_bin bins[TT_GO_MAX_BINS];
-static size_t n_bins;
-
-static int load_manifest(void **state)
-{
-	(void)state;
-	n_bins = tt_go_manifest(bins, TT_GO_MAX_BINS);
-	return n_bins ? 0 : -1;
-}
 
 static void read_oracle(const char *minor, int64_t fields[TT_F_COUNT])
 {
@@ -61,13 +53,13 @@ static void test_dwarf_matches_oracle(void **state)
 	size_t checked = 0;
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		if (!has_dwarf_variant(&bins[i]))
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		if (!has_dwarf_variant(&tt_go_bins[i]))
 			continue;
-		read_oracle(bins[i].minor, want);
-		if (dwarf_layout(bins[i].path, got, &err))
-			fail_msg("%s: %s", bins[i].path, err.msg);
-		tt_go_assert_fields(bins[i].path, got, want);
+		read_oracle(tt_go_bins[i].minor, want);
+		if (dwarf_layout(tt_go_bins[i].path, got, &err))
+			fail_msg("%s: %s", tt_go_bins[i].path, err.msg);
+		tt_go_assert_fields(tt_go_bins[i].path, got, want);
 		checked++;
 	}
 	/* 7 versions x (2 programs x 4 DWARF variants + oracle + bench) */
@@ -85,8 +77,8 @@ static void test_table_matches_dwarf(void **state)
 	char used[32], want_used[32];
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		const struct tt_go_bin *b = &bins[i];
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		const struct tt_go_bin *b = &tt_go_bins[i];
 
 		if (strcmp(b->prog, "tlsclient") || strcmp(b->variant, "default"))
 			continue;
@@ -113,11 +105,11 @@ static void test_stripped_has_no_dwarf(void **state)
 	size_t checked = 0;
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		if (has_dwarf_variant(&bins[i]))
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		if (has_dwarf_variant(&tt_go_bins[i]))
 			continue;
 		err.msg[0] = '\0';
-		assert_int_equal(dwarf_layout(bins[i].path, fields, &err), -ENOENT);
+		assert_int_equal(dwarf_layout(tt_go_bins[i].path, fields, &err), -ENOENT);
 		assert_non_null(strstr(err.msg, "no DWARF"));
 		for (int f = 0; f < TT_F_COUNT; f++)
 			assert_int_equal(fields[f], TT_FIELD_UNKNOWN);
@@ -193,7 +185,7 @@ static size_t section_off(const uint8_t *buf, size_t len, const char *name,
  * with a reason, never a crash or a huge allocation. */
 static void test_corrupted_compression(void **state)
 {
-	const struct tt_go_bin *b = tt_go_find_bin(bins, n_bins, "1.22", "tlsclient", "default");
+	const struct tt_go_bin *b = tt_go_find_bin(tt_go_bins, tt_go_n_bins, "1.22", "tlsclient", "default");
 	int64_t fields[TT_F_COUNT];
 	struct tt_error err = { "" };
 	struct tt_elf_section s;
@@ -277,16 +269,8 @@ static uint8_t *mini_elf(const struct mini_sec *secs, int n, size_t *len)
 	buf = calloc(1, *len);
 	assert_non_null(buf);
 
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_EXEC;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_ehsize = sizeof(eh);
+	tt_test_ehdr(&eh, EM_X86_64);
 	eh.e_shoff = shoff;
-	eh.e_shentsize = sizeof(Elf64_Shdr);
 	eh.e_shnum = n + 2;
 	eh.e_shstrndx = n + 1;
 	memcpy(buf, &eh, sizeof(eh));
@@ -314,7 +298,7 @@ static uint8_t *mini_elf(const struct mini_sec *secs, int n, size_t *len)
  * DWARF in both encodings and expect the same offsets. */
 static void test_zdebug_and_plain(void **state)
 {
-	const struct tt_go_bin *b = tt_go_find_bin(bins, n_bins, "1.23", "tlsclient", "default");
+	const struct tt_go_bin *b = tt_go_find_bin(tt_go_bins, tt_go_n_bins, "1.23", "tlsclient", "default");
 	int64_t fields[TT_F_COUNT], want[TT_F_COUNT];
 	struct tt_error err = { "" };
 	struct tt_elf_section info, abbrev;
@@ -398,5 +382,5 @@ int main(void)
 		cmocka_unit_test(test_zdebug_and_plain),
 	};
 
-	return cmocka_run_group_tests_name("golayout", tests, load_manifest, NULL);
+	return cmocka_run_group_tests_name("golayout", tests, tt_go_setup, NULL);
 }

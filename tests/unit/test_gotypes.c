@@ -17,15 +17,6 @@
 #include "golayout.h"
 #include "gotype.h"
 
-static struct tt_go_bin bins[TT_GO_MAX_BINS];
-static size_t n_bins;
-
-static int load_manifest(void **state)
-{
-	(void)state;
-	n_bins = tt_go_manifest(bins, TT_GO_MAX_BINS);
-	return n_bins ? 0 : -1;
-}
 
 static struct tt_resolution *resolve_opts(const char *path, bool no_table)
 {
@@ -49,8 +40,8 @@ static void test_types_without_table(void **state)
 	size_t checked = 0, stripped = 0;
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		const struct tt_go_bin *b = &bins[i];
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		const struct tt_go_bin *b = &tt_go_bins[i];
 		struct tt_resolution *r = resolve_opts(b->path, true);
 		bool s = !strcmp(b->variant, "stripped");
 
@@ -90,8 +81,8 @@ static void test_itab_oracle(void **state)
 	size_t checked = 0;
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		const struct tt_go_bin *b = &bins[i];
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		const struct tt_go_bin *b = &tt_go_bins[i];
 		struct tt_resolution *r;
 		struct tt_elf *elf;
 
@@ -142,8 +133,8 @@ static void test_moduledata_search(void **state)
 	size_t checked = 0;
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		const struct tt_go_bin *b = &bins[i];
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		const struct tt_go_bin *b = &tt_go_bins[i];
 		struct tt_go_module sym, scan;
 		struct module_pair m;
 		uint64_t addr, size;
@@ -186,7 +177,7 @@ static void test_moduledata_unknown_version(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(minors); i++) {
-		const struct tt_go_bin *b = tt_go_find_bin(bins, n_bins, minors[i], "tlsclient",
+		const struct tt_go_bin *b = tt_go_find_bin(tt_go_bins, tt_go_n_bins, minors[i], "tlsclient",
 							   "stripped");
 		struct tt_go_module md;
 		struct module_pair m;
@@ -277,8 +268,8 @@ static void test_tls_g_oracle(void **state)
 	size_t checked = 0, by_symbol = 0;
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		const struct tt_go_bin *e = &bins[i];
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		const struct tt_go_bin *e = &tt_go_bins[i];
 		struct tt_resolution *r = resolve_opts(e->path, false);
 		uint64_t addr, size;
 		char path[600];
@@ -319,7 +310,7 @@ struct victim {
 
 static void victim_open(struct victim *v, const char *minor)
 {
-	const struct tt_go_bin *b = tt_go_find_bin(bins, n_bins, minor, "tlsclient", "stripped");
+	const struct tt_go_bin *b = tt_go_find_bin(tt_go_bins, tt_go_n_bins, minor, "tlsclient", "stripped");
 	struct tt_error err = { "" };
 
 	v->buf = tt_test_slurp(b->path, &v->len);
@@ -604,5 +595,5 @@ int main(void)
 		cmocka_unit_test(test_tls_g_oracle),
 	};
 
-	return cmocka_run_group_tests_name("gotypes", tests, load_manifest, NULL);
+	return cmocka_run_group_tests_name("gotypes", tests, tt_go_setup, NULL);
 }
