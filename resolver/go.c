@@ -3,8 +3,8 @@
  * The Go resolver: build info (version, module, ABI, cgo), the traced
  * crypto/tls functions (from .symtab, else from .gopclntab), their RET sites
  * and prologue (capstone), their argument/result locations (Go ABI), the
- * net.Conn itab of *net.TCPConn, and the struct layouts (DWARF, else the
- * per-version table).
+ * net.Conn itab of *net.TCPConn, g's thread-local slot, and the struct
+ * layouts (golayout.c: DWARF, type descriptors, per-version table).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -225,29 +225,6 @@ static int resolve_functions(const struct tt_elf *elf, const struct tt_resolve_o
 	return 0;
 }
 
-static int resolve_layout(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
-			  struct tt_resolution *r, struct tt_error *err)
-{
-	struct tt_go_info *g = &r->go;
-	int ret;
-
-	if (g->has_dwarf && !tt_go_layout_from_dwarf(elf, r->fields, NULL)) {
-		g->layout_source = TT_LAYOUT_DWARF;
-		return 0;
-	}
-	for (int i = 0; i < TT_F_COUNT; i++)
-		r->fields[i] = TT_FIELD_UNKNOWN;
-	ret = tt_go_layout_from_table(g->version, r->fields, g->layout_version,
-				      sizeof(g->layout_version), err);
-	if (ret == -ENOENT && opts && opts->assume_go_version)
-		ret = tt_go_layout_from_table(opts->assume_go_version, r->fields, g->layout_version,
-					      sizeof(g->layout_version), err);
-	if (ret)
-		return ret;
-	g->layout_source = TT_LAYOUT_TABLE;
-	return 0;
-}
-
 int tt_go_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
 		  struct tt_resolution *r, struct tt_error *err)
 {
@@ -290,8 +267,10 @@ int tt_go_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
 	g->has_itab_tcpconn = sc.have_itab;
 	g->itab_tcpconn = sc.itab;
 
+	g->has_tls_g = !tt_go_tls_g(elf, r->arch, &g->tls_g_offset, NULL);
+
 	ret = resolve_functions(elf, opts, r, &sc, err);
 	if (ret)
 		return ret;
-	return resolve_layout(elf, opts, r, err);
+	return tt_go_layout_resolve(elf, opts, r, err);
 }

@@ -41,7 +41,9 @@ const char *tt_layout_source_name(enum tt_layout_source s)
 {
 	switch (s) {
 	case TT_LAYOUT_DWARF: return "dwarf";
+	case TT_LAYOUT_TYPES: return "types";
 	case TT_LAYOUT_TABLE: return "table";
+	case TT_LAYOUT_MIXED: return "mixed";
 	default: return "none";
 	}
 }

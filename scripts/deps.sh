@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install every build and test dependency of tlstap from Debian's archive.
 # Idempotent: when everything is present it only checks and returns in seconds.
-# Go 1.24 is not installed system-wide: scripts/go124.sh extracts it into build/.
+# Go 1.24, 1.26 and 1.27 are not installed system-wide: scripts/go-extract.sh
+# extracts them into build/ (make testdata runs it).
 set -euo pipefail
 
 BACKPORTS=/etc/apt/sources.list.d/tlstap-bookworm-backports.sources

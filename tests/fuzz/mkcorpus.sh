@@ -4,11 +4,15 @@
 #   elf/       whole binaries, truncated copies, copies with corrupted bytes
 #   sections/  mode byte + one section (.go.buildinfo, .gopclntab, code)
 #   native/    Debian's libssl, libcrypto, libgnutls, truncated and corrupted
+#   gotypes/   a module's type links, itab links and types (gotypes_input.h),
+#              cut by $MKSEED_GOTYPES (fuzz.mk builds it) from every Go
+#              version of the testdata, so every descriptor format is seeded
 set -eu
 out=$1
 td=$2
+: "${MKSEED_GOTYPES:?mkcorpus: set MKSEED_GOTYPES (make fuzz-short does)}"
 rm -rf "$out.tmp"
-mkdir -p "$out.tmp/elf" "$out.tmp/sections" "$out.tmp/native"
+mkdir -p "$out.tmp/elf" "$out.tmp/sections" "$out.tmp/native" "$out.tmp/gotypes"
 
 # Fixed picks that cover each pclntab/buildinfo generation, PIE and arm64.
 bins="go/1.19/tlsclient-stripped go/1.21/tlsclient-pie go/1.22/tlsclient-default
@@ -74,7 +78,13 @@ for lib in libssl.so.3 libcrypto.so.3 libgnutls.so.30; do
 		corrupt "$out.tmp/native/$lib-flip$off" "$off"
 	done
 done
+# The gotypes seeds: one stripped binary of each version (PIE and arm64 of
+# the newest too: relocated pointers, another instruction set's module).
+for f in "$td"/go/*/tlsclient-stripped "$td"/go/1.27/tlsclient-pie "$td"/go/1.27/tlsclient-arm64; do
+	v=$(basename "$(dirname "$f")")
+	"$MKSEED_GOTYPES" "$f" "$out.tmp/gotypes/$v-$(basename "$f")"
+done
 rm -rf "$out"
 mv "$out.tmp" "$out"
 echo "mkcorpus: $(ls "$out/elf" | wc -l) ELF seeds, $(ls "$out/sections" | wc -l) section seeds," \
-	"$(ls "$out/native" | wc -l) native seeds in $out"
+	"$(ls "$out/native" | wc -l) native seeds, $(ls "$out/gotypes" | wc -l) gotypes seeds in $out"
