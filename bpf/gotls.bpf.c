@@ -182,7 +182,10 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg,
 	if (!sk || sock_tuple(sk, &ktuple))
 		return;
 	st = go_conn_state(key);
-	if (st && st->sk == (__u64)sk && st->fd == (int)sysfd) {
+	/* The tuple read earlier serves while the socket is the same and says
+	 * the same: a tls.Conn, netFD, fd and socket all reused at the same
+	 * addresses must not keep the old connection's tuple. */
+	if (st && st->sk == (__u64)sk && st->fd == (int)sysfd && tuple_equal(&st->tuple, &ktuple)) {
 		mem = st->tuple;
 	} else {
 		if (go_mem_tuple(cfg, key->netfd, &mem))

@@ -92,6 +92,7 @@ static int plan_go_function(const struct tt_function *fn, struct tt_plan *p, siz
 static int plan_go(const struct tt_resolution *r, struct tt_plan *p, struct tt_error *err)
 {
 	size_t cap = 0, n_found = 0;
+	enum tt_go_field missing;
 	int ret;
 
 	for (size_t i = 0; i < r->n_functions; i++)
@@ -101,14 +102,16 @@ static int plan_go(const struct tt_resolution *r, struct tt_plan *p, struct tt_e
 	if (r->go.abi != TT_GO_ABI_REGISTER)
 		return refuse(p, "Go %s uses the stack ABI (amd64 < go1.17, arm64 < go1.18): not "
 				 "supported", r->go.version);
-	for (int f = 0; f < TT_F_COUNT; f++) {
-		if (r->fields[f] == TT_FIELD_UNKNOWN && tt_go_fields[f].required)
-			return refuse(p, "Go %s: offset of %s unknown", r->go.version,
-				      tt_go_fields[f].name);
+	if (!tt_go_fields_complete(r, &missing))
+		return refuse(p, "Go %s: offset of %s unknown", r->go.version,
+			      tt_go_fields[missing].name);
+	for (int f = 0; f < TT_F_COUNT; f++)
 		p->go.off[f] = (int32_t)r->fields[f];
-	}
 	p->go.abi = r->go.abi;
 	p->go.itab_tcpconn = r->go.has_itab_tcpconn ? r->go.itab_tcpconn : 0;
+	/* Without it a wrapped connection cannot be attributed on amd64: the
+	 * socket hook finds the goroutine through it. */
+	p->go.tls_g_offset = r->go.has_tls_g ? r->go.tls_g_offset : 0;
 	for (size_t i = 0; i < r->n_functions; i++) {
 		const struct tt_function *fn = &r->functions[i];
 		const struct tt_hook *h = fn->hook;

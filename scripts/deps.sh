@@ -15,7 +15,7 @@ MAIN_PKGS=(
 	golang-1.19-go
 	nginx-light haproxy curl openssl gnutls-bin tshark python3 iproute2
 	libssl3 libgnutls30 hyperfine bpftrace
-	caddy nodejs
+	caddy nodejs rclone
 )
 # Packages that only bookworm-backports has.  libbpf >= 1.3 has the
 # uprobe_multi API (bpf_program__attach_uprobe_multi); tlstap links it

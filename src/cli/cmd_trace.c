@@ -61,6 +61,9 @@ static const char trace_usage[] =
 	"      --buffer-size SIZE ring buffer between the kernel and tlstap (default\n"
 	"                         32M: a 100 ms burst at 200 MB/s; a power of two,\n"
 	"                         64K to 1G, K/M/G suffixes)\n"
+	"      --assume-go-version V\n"
+	"                         Go version of binaries whose build info is gone\n"
+	"                         (\"1.22\"); only needed when no layout source works\n"
 	"  -d, --duration SECS    stop after SECS seconds\n"
 	"      --stats            print counters to stderr every second\n"
 	"      --probe-only       attach every probe but let them do nothing (for\n"
@@ -71,7 +74,7 @@ static const char trace_usage[] =
 	"Counters (events, ring-buffer drops, truncated bytes, map update failures,\n"
 	"...) are printed to stderr at exit.  SIGINT/SIGTERM detach cleanly.\n";
 
-enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS, OPT_PROBE_ONLY, OPT_BUFFER };
+enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS, OPT_PROBE_ONLY, OPT_BUFFER, OPT_ASSUME_GO };
 
 static const struct option trace_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -80,6 +83,7 @@ static const struct option trace_options[] = {
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
+	{ "assume-go-version", required_argument, NULL, OPT_ASSUME_GO },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY },
@@ -96,6 +100,7 @@ struct trace_args {
 	long max_bytes;
 	long chunk_size;
 	uint32_t buffer_size;
+	const char *assume_go_version;
 	double duration;
 	bool stats;
 	bool probe_only;
@@ -213,6 +218,9 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 				return usage_error("--buffer-size: '%s' is not a power of two from "
 						   "64K to 1G (K, M, G suffixes)", optarg);
 			break;
+		case OPT_ASSUME_GO:
+			a->assume_go_version = optarg;
+			break;
 		case OPT_CHUNK:
 			if (parse_long(optarg, 64, TT_CHUNK_MAX, &a->chunk_size))
 				return usage_error("--chunk-size: '%s' is not in 64..%d", optarg,
@@ -315,6 +323,7 @@ static int run(struct trace_args *a)
 				.self_tgid = (uint32_t)getpid(),
 			},
 			.buffer_size = a->buffer_size,
+			.assume_go_version = a->assume_go_version,
 			.verbose = a->verbose,
 		},
 		.pids = a->pids,

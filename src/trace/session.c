@@ -337,7 +337,6 @@ int tt_session_run(const struct tt_session_opts *o, volatile sig_atomic_t *stop)
 	struct tt_error err = { "" };
 	int ret = 1;
 
-	s.t.ropts.want_prologue = true;
 	if (make_targets(&s)) {
 		fprintf(stderr, "tlstap: out of memory\n");
 		return 1;

@@ -210,6 +210,8 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 
 	libbpf_set_print(libbpf_print);
 	t->verbose = opts->verbose;
+	t->ropts.want_prologue = true;
+	t->ropts.assume_go_version = opts->assume_go_version;
 	t->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	t->cache = tt_obj_cache_new();
 	if (!t->cache)

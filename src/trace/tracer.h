@@ -57,6 +57,7 @@ struct tt_target {
 
 struct tt_tracer_opts {
 	struct tt_trace_settings settings;
+	const char *assume_go_version; /* for Go binaries without build info */
 	uint32_t buffer_size; /* ring buffer bytes: a power of two, >= page size */
 	bool verbose;
 };
