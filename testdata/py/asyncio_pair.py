@@ -17,6 +17,7 @@ record prefix is unique, and none may bind a connection.
 """
 import argparse
 import asyncio
+import os
 import ssl
 import sys
 
@@ -63,7 +64,7 @@ async def main():
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=srv_ctx)
     port = server.sockets[0].getsockname()[1]
-    print("listening %d" % port, flush=True)
+    print("listening %d pid %d" % (port, os.getpid()), flush=True)
     conns = []
     for _ in range(args.conns):
         conns.append(await asyncio.open_connection("127.0.0.1", port, ssl=cli_ctx))
