@@ -46,7 +46,7 @@ APP_LIB       := $(BUILD)/libtlstap.a
 # The tracer's BPF objects, one per concern, are linked into one object with
 # one skeleton (tlstap.skel.h): shared maps are defined once.  The selftest
 # has its own.
-TRACER_BPF    := common gotls nativetls sockets procwatch
+TRACER_BPF    := common gotls nativetls membio sockets procwatch
 TRACER_BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TRACER_BPF))
 SKELS         := $(BUILD)/skel/tlstap.skel.h $(BUILD)/skel/selftest.skel.h
 PUBLIC_HEADERS   := $(wildcard include/tlstap/*.h)

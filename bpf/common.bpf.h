@@ -24,6 +24,7 @@
 #define IPPROTO_TCP 6
 #define SOCK_STREAM 1
 #define TCP_CLOSE 7
+#define SIGSTOP 19
 
 /* A data record under construction, with room for its largest chunk. */
 struct tt_scratch {
@@ -40,6 +41,9 @@ extern const volatile struct tt_trace_settings settings;
  * flight: the socket tracepoints, which fire for the whole host, return at
  * once while it is zero. */
 extern __u64 sock_watchers;
+/* Processes whose ciphertext is matched (memory BIO): while any, the socket
+ * tracepoints look at the data their sockets move. */
+extern __u64 membio_active;
 
 /* The maps every object uses: instantiated by common.bpf.c. */
 #ifdef TT_COMMON_DEFINITIONS
@@ -52,6 +56,7 @@ TT_COMMON_MAP TT_MAP_COUNTERS;
 TT_COMMON_MAP TT_MAP_MAP_FULL;
 TT_COMMON_MAP TT_MAP_SCRATCH;
 TT_COMMON_MAP TT_MAP_SOCKS;
+TT_COMMON_MAP TT_MAP_WATCH;
 
 static __always_inline void count(__u32 idx, __u64 n)
 {

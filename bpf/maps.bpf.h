@@ -130,4 +130,37 @@
 		__type(value, struct tt_native_conn);                                    \
 	} native_conns SEC(".maps")
 
+/* Processes with memory-BIO TLS (TT_MEMBIO_*), key tgid. */
+#define TT_MAP_MEMBIO_TGIDS                                                              \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_HASH);                                         \
+		__uint(max_entries, 4096);                                               \
+		__type(key, __u32);                                                      \
+		__type(value, __u8);                                                     \
+	} membio_tgids SEC(".maps")
+
+#define TT_MAP_CIPHER_OUT                                                                \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 16384);                                              \
+		__type(key, struct tt_cipher_key);                                       \
+		__type(value, struct tt_cipher_out);                                     \
+	} cipher_out SEC(".maps")
+
+#define TT_MAP_CIPHER_IN                                                                 \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 16384);                                              \
+		__type(key, struct tt_cipher_key);                                       \
+		__type(value, struct tt_cipher_in);                                      \
+	} cipher_in SEC(".maps")
+
+#define TT_MAP_FRAMES                                                                    \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 65536);                                              \
+		__type(key, struct tt_frame_key);                                        \
+		__type(value, struct tt_frame);                                          \
+	} frames SEC(".maps")
+
 #endif

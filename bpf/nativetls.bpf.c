@@ -19,6 +19,7 @@
 
 TT_MAP_NATIVE_CALLS;
 TT_MAP_NATIVE_CONNS;
+TT_MAP_MEMBIO_TGIDS;
 
 static __always_inline void forget_conn(__u32 tgid, __u64 conn)
 {
@@ -74,7 +75,7 @@ int native_tls_entry(struct pt_regs *ctx)
 	call.buf = PT_REGS_PARM2(ctx);
 	call.len_ptr = cookie & TT_NCOOKIE_EX ? PT_REGS_PARM4(ctx) : 0;
 	call.lib = TT_NCOOKIE_LIB(cookie);
-	call.dir = TT_NCOOKIE_DIR(cookie);
+	call.dir = cookie & TT_NCOOKIE_CONTEXT ? 0 : TT_NCOOKIE_DIR(cookie);
 	call.sp = sp;
 	call.start_ns = bpf_ktime_get_boot_ns();
 	if (update_or_count(&native_calls, TT_M_NATIVE_CALLS, &id, &call) == 0 && !cur)
@@ -142,10 +143,11 @@ static __always_inline void native_attribute(__u32 tgid, const struct tt_native_
 		if (sock_tuple((struct sock *)call->sk, &ev->tuple))
 			return;
 		ev->fd = call->fd;
-		ev->attribution = TT_ATTR_SYSCALL_FD;
+		ev->attribution = call->cipher ? TT_ATTR_CIPHERTEXT : TT_ATTR_SYSCALL_FD;
 		if (st) {
 			st->sk = call->sk;
 			st->fd = call->fd;
+			st->cipher = call->cipher;
 		}
 		sock_remember(call->sk, tgid, call->lib, call->conn, 0, &ev->tuple);
 		return;
@@ -160,7 +162,35 @@ static __always_inline void native_attribute(__u32 tgid, const struct tt_native_
 	if (sock_tuple((struct sock *)st->sk, &ev->tuple))
 		return;
 	ev->fd = st->fd;
-	ev->attribution = TT_ATTR_CACHE;
+	/* A binding proven by ciphertext says so on every call it serves. */
+	ev->attribution = st->cipher ? TT_ATTR_CIPHERTEXT : TT_ATTR_CACHE;
+}
+
+/*
+ * A call that did no socket I/O and had no socket learned: its process
+ * drives OpenSSL through memory BIOs.  Tell the tracer once, which then
+ * attaches the ciphertext probes (membio.bpf.c) to that process.
+ */
+static __always_inline void membio_request(__u32 tgid)
+{
+	struct tt_proc_rec rec = { .hdr = { .type = TT_REC_PROC, .tgid = tgid },
+				   .kind = TT_PROC_MEMBIO };
+	__u8 requested = TT_MEMBIO_REQUESTED, *watch_flags;
+
+	if (bpf_map_lookup_elem(&membio_tgids, &tgid))
+		return;
+	if (bpf_map_update_elem(&membio_tgids, &tgid, &requested, BPF_NOEXIST))
+		return; /* another thread asked first, or the map is full */
+	rec.hdr.time_ns = bpf_ktime_get_boot_ns();
+	/* A process the tracer launched waits for its probes, as at dlopen. */
+	watch_flags = bpf_map_lookup_elem(&watch, &tgid);
+	rec.stopped = watch_flags && (*watch_flags & TT_WATCH_STOP);
+	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), BPF_RB_FORCE_WAKEUP)) {
+		count(TT_C_RB_DROPS, 1);
+		return;
+	}
+	if (rec.stopped)
+		bpf_send_signal(SIGSTOP);
 }
 
 SEC("uretprobe")
@@ -187,6 +217,10 @@ int native_tls_return(struct pt_regs *ctx)
 	if (bpf_map_delete_elem(&native_calls, &id) == 0)
 		__sync_fetch_and_sub(&sock_watchers, 1);
 
+	/* A call without data of its own (the handshake) only lent its
+	 * records to the ciphertext matching. */
+	if (!call.dir)
+		return 0;
 	n = native_result(ctx, cookie, &call);
 	if (n <= 0)
 		return 0;
@@ -201,6 +235,11 @@ int native_tls_return(struct pt_regs *ctx)
 	s->ev.dir = call.dir;
 	s->ev.conn_ptr = call.conn;
 	native_attribute(tgid, &call, st, &s->ev);
+	/* A write that did no socket I/O is a memory BIO (a read may have been
+	 * served from OpenSSL's buffer before any I/O was seen). */
+	if (s->ev.attribution == TT_ATTR_NONE && call.lib == TT_LIB_OPENSSL &&
+	    call.dir == TT_DIR_WRITE)
+		membio_request(tgid);
 	if (!port_allowed(&s->ev.tuple)) {
 		count(TT_C_FILTERED, 1);
 		scratch_put(s);

@@ -9,9 +9,6 @@
  */
 #include "common.bpf.h"
 
-#define SIGSTOP 19
-
-TT_MAP_WATCH;
 
 static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
 {

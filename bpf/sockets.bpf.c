@@ -17,9 +17,11 @@
  * socket: the TLS object's cached socket, and the user-space streams (a
  * record tells them).
  */
-#include "common.bpf.h"
+#include "tlsrec.bpf.h"
 
+TT_MAP_FRAMES;
 extern TT_MAP_NATIVE_CALLS;
+extern TT_MAP_MEMBIO_TGIDS;
 extern TT_MAP_NATIVE_CONNS;
 extern TT_MAP_GO_CONNS;
 extern TT_MAP_GO_GCALLS;
@@ -39,6 +41,8 @@ extern TT_MAP_GO_TGIDS;
 #define NR_sendmmsg 307
 #define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #define SYSCALL_ARG0(regs) BPF_CORE_READ(regs, di)
+#define SYSCALL_ARG1(regs) BPF_CORE_READ(regs, si)
+#define SYSCALL_ARG2(regs) BPF_CORE_READ(regs, dx)
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_read 63
 #define NR_write 64
@@ -52,6 +56,8 @@ extern TT_MAP_GO_TGIDS;
 #define NR_sendmmsg 269
 #define SYSCALL_NR(regs) BPF_CORE_READ((struct user_pt_regs *)(regs), syscallno)
 #define SYSCALL_ARG0(regs) BPF_CORE_READ((struct user_pt_regs *)(regs), regs[0])
+#define SYSCALL_ARG1(regs) BPF_CORE_READ((struct user_pt_regs *)(regs), regs[1])
+#define SYSCALL_ARG2(regs) BPF_CORE_READ((struct user_pt_regs *)(regs), regs[2])
 #endif
 
 static __always_inline bool is_socket_io(long nr)
@@ -150,31 +156,242 @@ static __always_inline void go_sock_io(__u64 id, struct sock *sk, __s32 fd, bool
 	}
 }
 
-static __always_inline void sock_io(struct sock *sk, __s32 fd, bool fd_known)
+/* --- memory BIO: the ciphertext the sockets move --------------------------- */
+
+#define MSG_PEEK 2
+/* iovecs of one send or receive that are looked at. */
+#define CIPHER_IOVS 4
+
+/* The bytes a socket moved (up to CIPHER_IOVS iovecs), walked for TLS
+ * records one stretch of user memory at a time. */
+struct walk {
+	__u64 buf, len, off; /* the current stretch */
+	__u64 left;          /* bytes moved after it */
+	struct iovec iov[CIPHER_IOVS];
+	__u32 n_iov, next_iov;
+	struct tt_frame f;
+	__u64 sk;
+	__s32 fd;
+	__u32 tgid;
+	__u32 dir;
+};
+
+/* Bind the TLS object whose memory BIO produced this record to the socket
+ * that sent it. */
+static __always_inline void cipher_bind(const struct walk *w, const struct tt_cipher_key *key)
+{
+	struct tt_cipher_out *out = bpf_map_lookup_elem(&cipher_out, key);
+	struct tt_native_conn_key nk = { .tgid = w->tgid };
+	struct tt_native_conn fresh = { .fd = -1 }, *st;
+	struct tt_tuple t;
+
+	if (!out || out->collided)
+		return;
+	nk.conn = out->conn;
+	st = bpf_map_lookup_elem(&native_conns, &nk);
+	if (!st && !update_or_count(&native_conns, TT_M_NATIVE_CONNS, &nk, &fresh))
+		st = bpf_map_lookup_elem(&native_conns, &nk);
+	if (st && st->sk && st->sk != w->sk) {
+		/* Its records on two sockets: nothing is proven. */
+		st->sk = 0;
+		st->fd = -1;
+		st->cipher = 0;
+		count(TT_C_CIPHER_CONFLICTS, 1);
+	} else if (st && !sock_tuple((struct sock *)w->sk, &t)) {
+		if (st->sk != w->sk)
+			count(TT_C_CIPHER_BINDS, 1);
+		st->sk = w->sk;
+		st->fd = w->fd;
+		st->cipher = 1;
+		sock_remember(w->sk, w->tgid, out->lib, out->conn, 0, &t);
+	}
+	bpf_map_delete_elem(&cipher_out, key);
+}
+
+/* The next iovec of the walk; false when there is none (or no byte left). */
+static __always_inline bool walk_next_iov(struct walk *w)
+{
+	__u32 i = w->next_iov;
+
+	if (i >= CIPHER_IOVS || i >= w->n_iov || !w->left)
+		return false;
+	w->buf = (__u64)w->iov[i].iov_base;
+	w->len = w->iov[i].iov_len < w->left ? w->iov[i].iov_len : w->left;
+	w->off = 0;
+	w->left -= w->len;
+	w->next_iov = i + 1;
+	return true;
+}
+
+/* One step of a walk (bpf_loop callback): to the next iovec, or skip the
+ * rest of the current record, or read the next header and match an
+ * application-data record. */
+static long walk_step(__u64 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct tt_cipher_key key = { .tgid = w->tgid };
+	__u64 left, n, start;
+	__u32 have;
+
+	if (w->f.lost)
+		return 1;
+	if (w->off >= w->len)
+		return walk_next_iov(w) ? 0 : 1;
+	left = w->len - w->off;
+	if (w->f.remaining) {
+		n = w->f.remaining < left ? w->f.remaining : left;
+		w->off += n;
+		w->f.remaining -= n;
+		return 0;
+	}
+	have = w->f.hdr_len;
+	if (have >= TLS_HEADER)
+		return 1;
+	n = TLS_HEADER - have;
+	if (n > left)
+		n = left;
+	if (n > TLS_HEADER - have || bpf_probe_read_user(w->f.hdr + have, n,
+							 (const void *)(w->buf + w->off)))
+		return 1;
+	w->off += n;
+	w->f.hdr_len = have + n;
+	if (w->f.hdr_len < TLS_HEADER)
+		return 1; /* the rest of the header comes with the next bytes */
+	if (!tls_header_ok(w->f.hdr)) {
+		w->f.lost = 1;
+		return 1;
+	}
+	w->f.remaining = tls_record_len(w->f.hdr);
+	w->f.hdr_len = 0;
+	/* The whole prefix in this stretch: match it. */
+	start = w->off - TLS_HEADER;
+	if (have || !tls_identifies(w->f.hdr) || start + TT_CIPHER_PREFIX > w->len)
+		return 0;
+	if (bpf_probe_read_user(key.prefix, sizeof(key.prefix), (const void *)(w->buf + start)))
+		return 0;
+	if (w->dir == TT_DIR_WRITE)
+		cipher_bind(w, &key);
+	else
+		cipher_in_add(&key, w->sk, w->fd);
+	return 0;
+}
+
+/* The iovec array of the socket syscall in flight (a plain buffer is one). */
+static __always_inline int syscall_iovs(struct pt_regs *regs, long nr, struct iovec *iov,
+					__u32 *n)
+{
+	__u32 want;
+
+	__u64 msg, p;
+
+	switch (nr) {
+	case NR_read:
+	case NR_write:
+	case NR_sendto:
+	case NR_recvfrom:
+		iov[0].iov_base = (void *)SYSCALL_ARG1(regs);
+		iov[0].iov_len = SYSCALL_ARG2(regs);
+		*n = 1;
+		return 0;
+	case NR_readv:
+	case NR_writev:
+		p = SYSCALL_ARG1(regs);
+		*n = (__u32)SYSCALL_ARG2(regs);
+		break;
+	case NR_sendmsg:
+	case NR_recvmsg:
+		msg = SYSCALL_ARG1(regs);
+		if (bpf_probe_read_user(&p, sizeof(p),
+					(const void *)(msg + offsetof(struct user_msghdr, msg_iov))) ||
+		    bpf_probe_read_user(n, sizeof(*n),
+					(const void *)(msg + offsetof(struct user_msghdr, msg_iovlen))))
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	want = *n < CIPHER_IOVS ? *n : CIPHER_IOVS;
+	if (!want)
+		return -1;
+	return bpf_probe_read_user(iov, sizeof(*iov) * want, (const void *)p) ? -1 : 0;
+}
+
+/*
+ * A socket of a memory-BIO process moved ret bytes: follow the TLS records
+ * in them (the framing of the socket's stream, kept across calls) and match
+ * the application-data ones: sent records bind the TLS object that produced
+ * them, received ones wait for the TLS call that reads them.  A global
+ * function: the verifier checks it once, on its own.
+ */
+__noinline int membio_sock_io(__u64 id, __u64 sk, __u32 dir, __s64 ret)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct tt_frame_key fk = { .sk = sk, .dir = dir };
+	struct walk w = { .sk = sk, .tgid = id >> 32, .dir = dir };
+	struct tt_frame *f;
+	__u8 *state, h[TLS_HEADER];
+
+	state = bpf_map_lookup_elem(&membio_tgids, &w.tgid);
+	if (!state || *state != TT_MEMBIO_ACTIVE || ret <= 0)
+		return 0;
+	if (syscall_iovs(regs, SYSCALL_NR(regs), w.iov, &w.n_iov))
+		return 0;
+	w.left = (__u64)ret;
+	w.fd = syscall_fd((struct sock *)sk);
+	f = bpf_map_lookup_elem(&frames, &fk);
+	if (f)
+		w.f = *f;
+	/* Lost (or a new socket, attached mid-stream): take a stretch that
+	 * begins with a record header as the record boundary. */
+	if ((!f || w.f.lost) && w.iov[0].iov_base &&
+	    !bpf_probe_read_user(h, sizeof(h), w.iov[0].iov_base) && tls_header_ok(h))
+		__builtin_memset(&w.f, 0, sizeof(w.f));
+	else if (!f)
+		w.f.lost = 1;
+	bpf_loop(CIPHER_IOVS * TLS_WALK_MAX, walk_step, &w, 0);
+	if (w.off < w.len || w.left)
+		w.f.lost = 1; /* more than one walk takes: the framing is gone */
+	w.f.tgid = w.tgid;
+	update_or_count(&frames, TT_M_FRAMES, &fk, &w.f);
+	return 0;
+}
+
+static __always_inline void sock_io(struct sock *sk, __s32 fd, bool fd_known, __u32 dir,
+				    long ret)
 {
 	__u64 id;
 
-	/* The host-wide hot path: nothing to do unless a call watches. */
-	if (!sock_watchers)
+	/* The host-wide hot path: nothing to do unless a call watches or a
+	 * memory-BIO process is traced. */
+	if (!sock_watchers && !membio_active)
 		return;
 	if (!sk || !sock_is_tcp(sk))
 		return;
 	id = bpf_get_current_pid_tgid();
-	native_sock_io(id, sk, fd, fd_known);
-	go_sock_io(id, sk, fd, fd_known);
+	if (sock_watchers) {
+		native_sock_io(id, sk, fd, fd_known);
+		go_sock_io(id, sk, fd, fd_known);
+	}
+	if (membio_active && dir) {
+		/* A global function takes scalars: pass the address as one. */
+		__u64 skv = 0;
+
+		bpf_probe_read_kernel(&skv, sizeof(skv), &sk);
+		membio_sock_io(id, skv, dir, ret);
+	}
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)
 {
-	sock_io(sk, -1, false);
+	sock_io(sk, -1, false, TT_DIR_WRITE, ret);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 {
-	sock_io(sk, -1, false);
+	sock_io(sk, -1, false, flags & MSG_PEEK ? 0 : TT_DIR_READ, ret);
 	return 0;
 }
 
@@ -189,8 +406,10 @@ int BPF_PROG(sock_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	fd = (int)SYSCALL_ARG0(regs);
 	sk = fd_to_sock(fd);
+	/* Only the socket a call uses: matching ciphertext needs the bytes a
+	 * receive returned, which the socket tracepoints have. */
 	if (sk)
-		sock_io(sk, fd, true);
+		sock_io(sk, fd, true, 0, 0);
 	return 0;
 }
 
@@ -204,6 +423,13 @@ int BPF_PROG(sock_state, const struct sock *sk, const int oldstate, const int ne
 
 	if (newstate != TCP_CLOSE)
 		return 0;
+	if (membio_active) {
+		struct tt_frame_key fk = { .sk = key, .dir = TT_DIR_READ };
+
+		bpf_map_delete_elem(&frames, &fk);
+		fk.dir = TT_DIR_WRITE;
+		bpf_map_delete_elem(&frames, &fk);
+	}
 	so = bpf_map_lookup_elem(&socks, &key);
 	if (!so)
 		return 0;

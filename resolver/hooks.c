@@ -10,6 +10,7 @@
 
 #define OSSL(dir) TT_NCOOKIE(TT_LIB_OPENSSL, TT_DIR_##dir)
 #define GNUTLS(dir) TT_NCOOKIE(TT_LIB_GNUTLS, TT_DIR_##dir)
+#define BIO(dir) (TT_NCOOKIE(TT_LIB_OPENSSL, TT_DIR_##dir) | TT_NCOOKIE_BIO)
 
 const struct tt_hook tt_hooks[] = {
 	/* Go crypto/tls: the object index is added to the cookie at attach. */
@@ -36,12 +37,25 @@ const struct tt_hook tt_hooks[] = {
 	  "connection state dropped" },
 	{ "SSL_set_bio", TT_LIB_OPENSSL, TT_PROG_NATIVE_ENTRY, TT_NCOOKIE_FORGET, 0,
 	  "connection state dropped" },
-	{ "SSL_do_handshake", TT_LIB_OPENSSL, TT_PROG_NONE, 0, 0, "identifies libssl" },
+	{ "SSL_do_handshake", TT_LIB_OPENSSL, TT_PROG_NATIVE, TT_NCOOKIE_CONTEXT | TT_NCOOKIE_INT_RET,
+	  TT_HOOK_ON_DEMAND, "handshake records (memory BIO)" },
 	{ "SSL_shutdown", TT_LIB_OPENSSL, TT_PROG_NATIVE_ENTRY, TT_NCOOKIE_FORGET, 0,
 	  "connection state dropped" },
 	{ "SSL_free", TT_LIB_OPENSSL, TT_PROG_NATIVE_ENTRY, TT_NCOOKIE_FORGET, 0,
 	  "connection state dropped" },
 	{ "BIO_new_socket", TT_LIB_OPENSSL, TT_PROG_NONE, 0, 0, "identifies libcrypto" },
+	/* Memory BIO: the TLS records OpenSSL writes to / reads from the SSL's
+	 * BIOs, matched with what the process's sockets send and receive. */
+	{ "BIO_write", TT_LIB_OPENSSL, TT_PROG_BIO, BIO(WRITE) | TT_NCOOKIE_INT_RET,
+	  TT_HOOK_ON_DEMAND, "ciphertext written (memory BIO)" },
+	{ "BIO_write_ex", TT_LIB_OPENSSL, TT_PROG_BIO,
+	  BIO(WRITE) | TT_NCOOKIE_EX | TT_NCOOKIE_INT_RET, TT_HOOK_ON_DEMAND,
+	  "ciphertext written (memory BIO)" },
+	{ "BIO_read", TT_LIB_OPENSSL, TT_PROG_BIO, BIO(READ) | TT_NCOOKIE_INT_RET,
+	  TT_HOOK_ON_DEMAND, "ciphertext read (memory BIO)" },
+	{ "BIO_read_ex", TT_LIB_OPENSSL, TT_PROG_BIO,
+	  BIO(READ) | TT_NCOOKIE_EX | TT_NCOOKIE_INT_RET, TT_HOOK_ON_DEMAND,
+	  "ciphertext read (memory BIO)" },
 
 	/* GnuTLS. */
 	{ "gnutls_record_recv", TT_LIB_GNUTLS, TT_PROG_NATIVE, GNUTLS(READ), TT_HOOK_DATA,

@@ -13,20 +13,49 @@
 
 #include "tlstap/resolve.h"
 
-static int add_site(struct tt_plan *p, size_t *cap, const struct tt_hook *h, uint64_t off,
-		    bool ret, struct tt_error *err)
+/* A growing list of probe sites. */
+static int push_site(struct tt_probe_site **sites, size_t *n, size_t *cap,
+		     const struct tt_probe_site *site, struct tt_error *err)
 {
-	if (p->n_sites == *cap) {
-		size_t n = *cap ? 2 * *cap : 16;
-		struct tt_probe_site *s = realloc(p->sites, n * sizeof(*s));
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		struct tt_probe_site *s = realloc(*sites, c * sizeof(*s));
 
 		if (!s)
 			return tt_error_set(err, ENOMEM, "out of memory");
-		p->sites = s;
-		*cap = n;
+		*sites = s;
+		*cap = c;
 	}
-	p->sites[p->n_sites++] = (struct tt_probe_site){ h, off, ret };
+	(*sites)[(*n)++] = *site;
 	return 0;
+}
+
+static int add_site(struct tt_plan *p, size_t *cap, const struct tt_hook *h, uint64_t off,
+		    bool ret, struct tt_error *err)
+{
+	return push_site(&p->sites, &p->n_sites, cap, &(struct tt_probe_site){ h, off, ret }, err);
+}
+
+/* The hooks attached on demand (memory BIO), whatever the object's kind:
+ * an entry probe each, and a return probe for those that have one. */
+static int plan_lazy(const struct tt_resolution *r, struct tt_plan *p, struct tt_error *err)
+{
+	size_t cap = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < r->n_functions && !ret; i++) {
+		const struct tt_function *fn = &r->functions[i];
+		const struct tt_hook *h = fn->hook;
+		struct tt_probe_site site = { h, fn->file_offset, false };
+
+		if (!fn->found || !(h->flags & TT_HOOK_ON_DEMAND))
+			continue;
+		ret = push_site(&p->lazy, &p->n_lazy, &cap, &site, err);
+		site.ret = true;
+		if (!ret && (h->prog == TT_PROG_NATIVE || h->prog == TT_PROG_BIO))
+			ret = push_site(&p->lazy, &p->n_lazy, &cap, &site, err);
+	}
+	return ret;
 }
 
 static int refuse(struct tt_plan *p, const char *fmt, ...) TT_PRINTF(2, 3);
@@ -160,7 +189,7 @@ static int plan_native(const struct tt_resolution *r, struct tt_plan *p, struct 
 		const struct tt_function *fn = &r->functions[i];
 		const struct tt_hook *h = fn->hook;
 
-		if (!fn->found || h->prog == TT_PROG_NONE)
+		if (!fn->found || h->prog == TT_PROG_NONE || (h->flags & TT_HOOK_ON_DEMAND))
 			continue;
 		data |= (h->flags & TT_HOOK_DATA) != 0;
 		ret = add_site(p, &cap, h, fn->file_offset, false, err);
@@ -211,6 +240,8 @@ int tt_plan_object(const struct tt_resolution *r, struct tt_plan *p, struct tt_e
 	default:
 		ret = plan_none(r, p);
 	}
+	if (!ret && r->kind != TT_KIND_GO)
+		ret = plan_lazy(r, p, err);
 	if (ret)
 		tt_plan_free(p);
 	return ret;
@@ -221,4 +252,7 @@ void tt_plan_free(struct tt_plan *p)
 	free(p->sites);
 	p->sites = NULL;
 	p->n_sites = 0;
+	free(p->lazy);
+	p->lazy = NULL;
+	p->n_lazy = 0;
 }

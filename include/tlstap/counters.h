@@ -21,7 +21,10 @@
 	X(NO_CALL_STATE, "returns_without_entry", "returns of calls begun before attach") \
 	X(SCRATCH_BUSY, "scratch_busy_drops", "records dropped: scratch buffer in use")   \
 	X(FILTERED, "filtered_calls", "TLS calls of processes the filters exclude")      \
-	X(CONN_ENDS, "conn_ends", "attributed TCP connections seen closing")
+	X(CONN_ENDS, "conn_ends", "attributed TCP connections seen closing")            \
+	X(CIPHER_BINDS, "cipher_binds", "ciphertext matches that named a socket")  \
+	X(CIPHER_COLLISIONS, "cipher_collisions", "record prefixes seen twice: never bind") \
+	X(CIPHER_CONFLICTS, "cipher_conflicts", "ciphertext naming another socket: unbound")
 
 #define TT_COUNTER_ENUM(e, n, d) TT_C_##e,
 enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
@@ -35,7 +38,11 @@ enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
 	X(GO_TGIDS, "go_tgids")                                                           \
 	X(NATIVE_CALLS, "native_calls")                                                   \
 	X(NATIVE_CONNS, "native_conns")                                                   \
-	X(SOCKS, "socks")
+	X(SOCKS, "socks")                                                                 \
+	X(MEMBIO_TGIDS, "membio_tgids")                                                   \
+	X(CIPHER_OUT, "cipher_out")                                                       \
+	X(CIPHER_IN, "cipher_in")                                                         \
+	X(FRAMES, "frames")
 
 #define TT_STATE_MAP_ENUM(e, n) TT_M_##e,
 enum tt_state_map { TT_STATE_MAPS(TT_STATE_MAP_ENUM) TT_M_COUNT };

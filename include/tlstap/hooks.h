@@ -35,6 +35,9 @@ enum tt_go_func {
 #define TT_NCOOKIE_EX (1u << 16)      /* *_ex: byte count through a size_t * (4th arg) */
 #define TT_NCOOKIE_INT_RET (1u << 17) /* returns int (32-bit), not ssize_t */
 #define TT_NCOOKIE_FORGET (1u << 18)  /* SSL_free & co: drop the connection's state */
+#define TT_NCOOKIE_CONTEXT (1u << 19) /* no data of its own, but the records it makes
+				       * name the socket (SSL_do_handshake) */
+#define TT_NCOOKIE_BIO (1u << 20)     /* BIO_read/BIO_write: a memory BIO's ciphertext */
 
 #ifndef __bpf__
 #include <stdbool.h>
@@ -50,10 +53,13 @@ enum tt_prog {
 	TT_PROG_GO_ENTRY,   /* Go: entry uprobe only */
 	TT_PROG_NATIVE,     /* native: entry uprobe + uretprobe */
 	TT_PROG_NATIVE_ENTRY, /* native: entry uprobe only */
+	TT_PROG_BIO,        /* memory BIO: entry uprobe + uretprobe */
 };
 
-#define TT_HOOK_REQUIRED (1u << 0) /* the object is not traced without it */
-#define TT_HOOK_DATA (1u << 1)     /* carries plaintext: makes an object traceable */
+#define TT_HOOK_REQUIRED (1u << 0)  /* the object is not traced without it */
+#define TT_HOOK_DATA (1u << 1)      /* carries plaintext: makes an object traceable */
+#define TT_HOOK_ON_DEMAND (1u << 2) /* attached only to processes whose TLS calls do
+				     * no socket I/O (memory BIO) */
 
 struct tt_hook {
 	const char *name; /* symbol, Go's canonical name for Go */

@@ -113,6 +113,8 @@ enum tt_proc_kind {
 	TT_PROC_RESCAN = 1, /* the dynamic loader changed the link map (dlopen) */
 	TT_PROC_EXEC = 2,   /* the process executed a new program */
 	TT_PROC_EXIT = 3,   /* the process (thread group) exited */
+	TT_PROC_MEMBIO = 4, /* its TLS calls do no socket I/O (memory BIO): it needs
+			     * the ciphertext probes */
 };
 
 struct tt_proc_rec {

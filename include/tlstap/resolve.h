@@ -256,6 +256,10 @@ struct tt_plan {
 	char reason[512]; /* why (what it attaches), or why not */
 	struct tt_probe_site *sites;
 	size_t n_sites;
+	/* Attached only to processes that need them (memory-BIO TLS), whether
+	 * or not the object is attached otherwise (libcrypto is not). */
+	struct tt_probe_site *lazy;
+	size_t n_lazy;
 	struct tt_go_config go; /* Go: what the BPF side needs about the binary */
 };
 

@@ -15,6 +15,18 @@
 
 #include "tlstap/record.h"
 
+/*
+ * Bytes of a TLS record's start that identify it (memory BIO matching):
+ * the header and 19 bytes of what follows, ciphertext under the
+ * connection's keys (TLS 1.3; TLS 1.2 GCM's first 8 are its explicit
+ * nonce).  Short enough for a 2-byte request in TLS 1.3 (1 byte, its
+ * content type, a 16-byte tag).
+ */
+#define TT_CIPHER_PREFIX 24
+/* Room for it in a call's state: a power of two, so that an index masked
+ * with it is in bounds for the verifier. */
+#define TT_CIPHER_PFX_BUF 32
+
 /* Values of the watch map (key tgid). */
 #define TT_WATCH_NOTIFY 1 /* send process records for it */
 #define TT_WATCH_STOP 2   /* and stop it (SIGSTOP) at exec and at dlopen until the
@@ -105,9 +117,18 @@ struct tt_native_call {
 	__u64 start_ns;
 	__s32 fd;      /* -1 until known */
 	__u8 lib;
-	__u8 dir;
+	__u8 dir;      /* 0: a call without data of its own (SSL_do_handshake) */
 	__u8 multi_fd; /* another socket was used too */
-	__u8 pad;
+	__u8 cipher;   /* sk was proven by ciphertext (memory BIO), not by I/O */
+	/* Memory BIO: the BIO call in flight inside this TLS call, and the
+	 * first bytes of the TLS record being read through it. */
+	__u64 bio_buf;
+	__u64 bio_len_ptr; /* BIO_read_ex/BIO_write_ex: size_t *; else 0 */
+	__u64 bio_sp;      /* 0: none in flight */
+	__u8 bio_dir;      /* enum tt_dir */
+	__u8 pfx_len;
+	__u8 pad[6];
+	__u8 pfx[TT_CIPHER_PFX_BUF];
 };
 
 /* A native TLS object: key {tgid, SSL*}. */
@@ -118,11 +139,63 @@ struct tt_native_conn_key {
 };
 
 struct tt_native_conn {
-	__u64 sk; /* socket learned by syscall-fd (or ciphertext), 0 none */
-	__s32 fd; /* -1 unknown */
-	__u32 pad;
+	__u64 sk;     /* socket learned by syscall-fd or ciphertext, 0 none */
+	__s32 fd;     /* -1 unknown */
+	__u8 cipher;  /* learned by ciphertext: later calls say so */
+	__u8 pad[3];
 	__u64 stream_off[2]; /* per enum tt_dir - 1 */
 };
+
+/*
+ * Memory BIO ("custom BIO") TLS: the first bytes of a TLS record, key
+ * {tgid, prefix}.  Only application-data records count (type 23, at least
+ * TT_CIPHER_PREFIX bytes): their bytes after the header are ciphertext under
+ * the connection's own keys, unique by construction.  A prefix seen for two
+ * TLS objects or on two sockets is marked collided and never binds.
+ */
+struct tt_cipher_key {
+	__u32 tgid;
+	__u8 prefix[TT_CIPHER_PREFIX];
+};
+
+/* Records a memory BIO produced (BIO_write inside a TLS call), waiting for
+ * the socket send that carries them: map cipher_out. */
+struct tt_cipher_out {
+	__u64 conn; /* the TLS object */
+	__u8 lib;
+	__u8 collided;
+	__u8 pad[6];
+};
+
+/* Records a socket received, waiting for the TLS call that takes them from
+ * its memory BIO: map cipher_in. */
+struct tt_cipher_in {
+	__u64 sk;
+	__s32 fd;
+	__u8 collided;
+	__u8 pad[3];
+};
+
+/* Where the TLS records begin in a socket's byte stream (memory-BIO
+ * processes): key {socket, direction}. */
+struct tt_frame_key {
+	__u64 sk;
+	__u32 dir; /* enum tt_dir */
+	__u32 pad;
+};
+
+struct tt_frame {
+	__u32 tgid;      /* the process that moved them (its exit sweeps) */
+	__u32 remaining; /* bytes of the current record still to come */
+	__u8 hdr_len;    /* bytes of the next header seen so far (0..4) */
+	__u8 lost;       /* the framing is not known (attached mid-stream) */
+	__u8 hdr[5];
+	__u8 pad;
+};
+
+/* Values of map membio_tgids (key tgid). */
+#define TT_MEMBIO_REQUESTED 1 /* its TLS calls do no socket I/O: the tracer was told */
+#define TT_MEMBIO_ACTIVE 2    /* BIO probes attached: match ciphertext */
 
 /* A socket that attributed records (map socks, key = struct sock *): who
  * uses it, so that its close ends that state and the streams. */

@@ -132,10 +132,18 @@ static int attach_set(struct tt_tracer *t, struct tt_attached *a, const char *bp
 }
 
 /* Which program and set a planned site goes to. */
-enum { SET_GO_ENTRY, SET_GO_RET, SET_NATIVE_ENTRY, SET_NATIVE_RET, SET_COUNT };
+enum {
+	SET_GO_ENTRY,
+	SET_GO_RET,
+	SET_NATIVE_ENTRY,
+	SET_NATIVE_RET,
+	SET_BIO_ENTRY,
+	SET_BIO_RET,
+	SET_COUNT
+};
 
-static int sort_sites(struct tt_tracer *t, const struct tt_plan *plan, uint32_t go_obj,
-		      struct probe_set sets[SET_COUNT])
+static int sort_sites(struct tt_tracer *t, const struct tt_probe_site *sites, size_t n,
+		      uint32_t go_obj, struct probe_set sets[SET_COUNT])
 {
 	struct tlstap_bpf *s = t->skel;
 
@@ -144,8 +152,11 @@ static int sort_sites(struct tt_tracer *t, const struct tt_plan *plan, uint32_t 
 	sets[SET_NATIVE_ENTRY].prog = s->progs.native_tls_entry;
 	sets[SET_NATIVE_RET].prog = s->progs.native_tls_return;
 	sets[SET_NATIVE_RET].retprobe = true;
-	for (size_t i = 0; i < plan->n_sites; i++) {
-		const struct tt_probe_site *site = &plan->sites[i];
+	sets[SET_BIO_ENTRY].prog = s->progs.bio_entry;
+	sets[SET_BIO_RET].prog = s->progs.bio_return;
+	sets[SET_BIO_RET].retprobe = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct tt_probe_site *site = &sites[i];
 		const struct tt_hook *h = site->hook;
 		uint64_t cookie = h->cookie;
 		int set;
@@ -153,6 +164,8 @@ static int sort_sites(struct tt_tracer *t, const struct tt_plan *plan, uint32_t 
 		if (h->lib == TT_LIB_GO) {
 			set = site->ret ? SET_GO_RET : SET_GO_ENTRY;
 			cookie = TT_GO_COOKIE(TT_GO_COOKIE_FUNC(h->cookie), go_obj);
+		} else if (h->prog == TT_PROG_BIO) {
+			set = site->ret ? SET_BIO_RET : SET_BIO_ENTRY;
 		} else {
 			set = site->ret ? SET_NATIVE_RET : SET_NATIVE_ENTRY;
 		}
@@ -169,18 +182,21 @@ static int sort_sites(struct tt_tracer *t, const struct tt_plan *plan, uint32_t 
 static int attach_plan(struct tt_tracer *t, struct tt_attached *a, const char *bpath,
 		       const struct tt_plan *plan, struct tt_error *err)
 {
-	static const int order[] = { SET_GO_RET, SET_NATIVE_RET, SET_GO_ENTRY, SET_NATIVE_ENTRY };
+	static const int order[] = { SET_GO_RET,   SET_NATIVE_RET,   SET_BIO_RET,
+				     SET_GO_ENTRY, SET_NATIVE_ENTRY, SET_BIO_ENTRY };
 	struct probe_set sets[SET_COUNT] = { 0 };
 	int ret;
 
-	ret = sort_sites(t, plan, a->go_obj, sets);
+	ret = a->lazy ? sort_sites(t, plan->lazy, plan->n_lazy, 0, sets)
+		      : sort_sites(t, plan->sites, plan->n_sites, a->go_obj, sets);
 	if (ret)
 		ret = tt_error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(order); i++)
 		ret = attach_set(t, a, bpath, &sets[order[i]], err);
 	if (!ret) {
 		a->n_go_probes = sets[SET_GO_ENTRY].n + sets[SET_GO_RET].n;
-		a->n_native_probes = sets[SET_NATIVE_ENTRY].n + sets[SET_NATIVE_RET].n;
+		a->n_native_probes = sets[SET_NATIVE_ENTRY].n + sets[SET_NATIVE_RET].n +
+				     sets[SET_BIO_ENTRY].n + sets[SET_BIO_RET].n;
 	}
 	for (size_t i = 0; i < SET_COUNT; i++)
 		probe_set_free(&sets[i]);
@@ -210,13 +226,13 @@ static void attached_free(struct tt_attached *a)
 }
 
 static struct tt_attached *find(struct tt_tracer *t, uint64_t dev, uint64_t ino,
-				const char *build_id, int scope, bool loader)
+				const char *build_id, int scope, bool loader, bool lazy)
 {
 	for (size_t i = 0; i < t->n_objects; i++) {
 		struct tt_attached *a = t->objects[i];
 
 		if (a->dev == dev && a->ino == ino && a->scope == scope && a->loader == loader &&
-		    !strcmp(a->build_id, build_id))
+		    a->lazy == lazy && !strcmp(a->build_id, build_id))
 			return a;
 	}
 	return NULL;
@@ -265,8 +281,9 @@ static int write_go_config(struct tt_tracer *t, struct tt_attached *a, const str
 	return 0;
 }
 
-int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
-		     struct tt_attached **out, char *why, size_t why_len, struct tt_error *err)
+/* The plan's main sites (lazy false) or its on-demand ones. */
+static int attach_object(struct tt_tracer *t, int fd, const char *path, int scope, bool lazy,
+			 struct tt_attached **out, char *why, size_t why_len, struct tt_error *err)
 {
 	const struct tt_resolution *r;
 	struct tt_attached *a;
@@ -281,7 +298,7 @@ int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
 		return ret;
 	if (fstat(fd, &st))
 		return tt_error_set(err, errno, "%s: %s", path, strerror(errno));
-	a = find(t, st.st_dev, st.st_ino, r->build_id, scope, false);
+	a = find(t, st.st_dev, st.st_ino, r->build_id, scope, false, lazy);
 	if (a) {
 		a->refs++;
 		*out = a;
@@ -290,24 +307,25 @@ int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
 	ret = tt_plan_object(r, &plan, err);
 	if (ret < 0)
 		return ret;
-	if (!plan.attach) {
+	if (lazy ? !plan.n_lazy : !plan.attach) {
 		snprintf(why, why_len, "%s", plan.reason);
 		tt_plan_free(&plan);
 		/* TLS code that cannot be traced is an error; the rest is not
 		 * for us. */
-		return plan.tls ? tt_error_set(err, ENOTSUP, "%s: %s", path, why) : 0;
+		return !lazy && plan.tls ? tt_error_set(err, ENOTSUP, "%s: %s", path, why) : 0;
 	}
 	a = attached_new(fd, path, scope, r->build_id);
 	if (a)
-		a->reason = strdup(plan.reason);
+		a->reason = strdup(lazy ? "memory BIO: ciphertext probes" : plan.reason);
 	if (!a || !a->reason) {
 		attached_free(a);
 		tt_plan_free(&plan);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
+	a->lazy = lazy;
 	/* The kernel follows the magic link to the very inode we resolved. */
 	snprintf(bpath, sizeof(bpath), "/proc/self/fd/%d", fd);
-	ret = r->kind == TT_KIND_GO ? write_go_config(t, a, &plan, err) : 0;
+	ret = r->kind == TT_KIND_GO && !lazy ? write_go_config(t, a, &plan, err) : 0;
 	if (!ret)
 		ret = attach_plan(t, a, bpath, &plan, err);
 	if (!ret)
@@ -323,6 +341,20 @@ int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
 	return 0;
 }
 
+int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
+		     struct tt_attached **out, char *why, size_t why_len, struct tt_error *err)
+{
+	return attach_object(t, fd, path, scope, false, out, why, why_len, err);
+}
+
+int tt_attach_lazy(struct tt_tracer *t, int fd, const char *path, int scope,
+		   struct tt_attached **out, struct tt_error *err)
+{
+	char why[512];
+
+	return attach_object(t, fd, path, scope, true, out, why, sizeof(why), err);
+}
+
 int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 		     struct tt_attached **out, struct tt_error *err)
 {
@@ -335,7 +367,7 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 	*out = NULL;
 	if (fstat(fd, &st))
 		return tt_error_set(err, errno, "%s: %s", path, strerror(errno));
-	a = find(t, st.st_dev, st.st_ino, "", scope, true);
+	a = find(t, st.st_dev, st.st_ino, "", scope, true, false);
 	if (a) {
 		a->refs++;
 		*out = a;

@@ -21,6 +21,7 @@ struct tt_attached {
 	int scope;    /* a pid, or -1: every process that maps the file */
 	unsigned refs;
 	bool loader;  /* the dynamic loader's _dl_debug_state probe */
+	bool lazy;    /* the plan's on-demand sites (memory BIO), not its main ones */
 	char *path;   /* as the process that first mapped it names it */
 	char *reason; /* what the plan attached ("openssl entry points: ...") */
 	struct bpf_link **links;
@@ -39,6 +40,11 @@ struct tt_attached {
  */
 int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
 		     struct tt_attached **out, char *why, size_t why_len, struct tt_error *err);
+
+/* The plan's on-demand sites (memory-BIO ciphertext probes) of the object;
+ * *out NULL when it has none. */
+int tt_attach_lazy(struct tt_tracer *t, int fd, const char *path, int scope,
+		   struct tt_attached **out, struct tt_error *err);
 
 /* Probe the dynamic loader's _dl_debug_state() (libraries loaded later). */
 int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,

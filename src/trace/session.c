@@ -172,6 +172,22 @@ static void rescan_all(struct session *s)
 			reattach(s, &s->targets[i], TT_PROC_RESCAN);
 }
 
+/* The process's TLS calls do no socket I/O: its ciphertext probes. */
+static void membio(struct session *s, struct tt_target *tg)
+{
+	struct tt_error err = { "" };
+	double start = now_s();
+	int n = tt_tracer_membio(&s->t, tg, &err);
+
+	if (n < 0 && tt_proc_alive(tg->pid))
+		fprintf(stderr, "tlstap: pid %d: memory BIO: %s\n", tg->pid, err.msg);
+	else if (n > 0 && s->o->tracer.verbose)
+		fprintf(stderr, "tlstap: pid %d: memory BIO: ciphertext probes in %.1f ms\n",
+			tg->pid, (now_s() - start) * 1e3);
+	if (n > 0)
+		say_probes(s, tg, " uses memory BIOs");
+}
+
 /*
  * A process record: the process exec'd (attach to the new program), its
  * loader changed the link map (attach what it loaded), or it exited.  A
@@ -188,6 +204,8 @@ static void on_control(void *ctx, int tgid, unsigned kind, bool stopped)
 			continue;
 		if (!tg->gone && kind == TT_PROC_EXIT)
 			tg->exited = true;
+		else if (!tg->gone && kind == TT_PROC_MEMBIO)
+			membio(s, tg);
 		else if (!tg->gone && (kind == TT_PROC_EXEC ||
 				       (kind == TT_PROC_RESCAN && tg->attached)))
 			reattach(s, tg, kind);

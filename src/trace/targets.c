@@ -169,13 +169,21 @@ static void sweep_map(struct bpf_map *m, bool key_side, size_t off, uint32_t tgi
 }
 
 /* Every BPF state of a process but its watch: calls, connections, sockets. */
-static void forget_state(struct tt_tracer *t, uint32_t tgid)
+static void forget_state(struct tt_tracer *t, struct tt_target *tg)
 {
 	struct tlstap_bpf *s = t->skel;
+	uint32_t tgid = tg->pid;
 	size_t watchers = 0;
 
 	if (!s)
 		return;
+	bpf_map_delete_elem(bpf_map__fd(s->maps.membio_tgids), &tgid);
+	if (tg->membio)
+		__atomic_fetch_sub(&s->bss->membio_active, 1, __ATOMIC_RELAXED);
+	tg->membio = false;
+	sweep_map(s->maps.cipher_out, true, 0, tgid, NULL);
+	sweep_map(s->maps.cipher_in, true, 0, tgid, NULL);
+	sweep_map(s->maps.frames, false, 0, tgid, NULL);
 	sweep_map(s->maps.go_calls, true, 0, tgid, NULL);
 	sweep_map(s->maps.go_conns, true, 0, tgid, NULL);
 	sweep_map(s->maps.go_gcalls, true, 0, tgid, &watchers);
@@ -232,7 +240,7 @@ int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 	/* The old image's probes went with its address space; its per-process
 	 * state (calls, connections) means nothing now. */
 	drop_objects(t, tg);
-	forget_state(t, tg->pid);
+	forget_state(t, tg);
 	return attach_new_objects(t, tg, err);
 }
 
@@ -244,5 +252,61 @@ void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg)
 	tg->attached = false;
 	if (t->skel)
 		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.watch), &key);
-	forget_state(t, tg->pid);
+	forget_state(t, tg);
+}
+
+/* Attach the on-demand probes of every object the process maps. */
+static int attach_lazy_objects(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
+{
+	struct tt_proc p = { 0 };
+	int ret, added = 0;
+
+	ret = tt_proc_read(tg->pid, &p, err);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < p.n_objects; i++) {
+		struct tt_attached *a = NULL;
+		struct tt_error oerr = { "" };
+		int fd = tt_proc_open_object(&p, &p.objects[i], &oerr);
+
+		if (fd < 0)
+			continue;
+		ret = tt_attach_lazy(t, fd, p.objects[i].path, tg->pid, &a, &oerr);
+		close(fd);
+		if (ret < 0) {
+			fprintf(stderr, "tlstap: pid %d: %s\n", tg->pid, oerr.msg);
+			continue;
+		}
+		if (!a)
+			continue;
+		if (hold(tg, a)) {
+			tt_attach_put(t, a);
+			ret = tt_error_set(err, ENOMEM, "out of memory");
+			break;
+		}
+		added++;
+		if (t->verbose)
+			fprintf(stderr, "tlstap: pid %d: attach %s: %s\n", tg->pid,
+				p.objects[i].path, a->reason);
+	}
+	tt_proc_free(&p);
+	return ret < 0 ? ret : added;
+}
+
+int tt_tracer_membio(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
+{
+	uint8_t active = TT_MEMBIO_ACTIVE;
+	uint32_t key = tg->pid;
+	int n;
+
+	if (tg->membio || !t->sock_tp)
+		return 0; /* done, or the kernel cannot show what sockets move */
+	n = attach_lazy_objects(t, tg, err);
+	if (n <= 0)
+		return n;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.membio_tgids), &key, &active, BPF_ANY))
+		return tt_error_set(err, errno, "membio_tgids map: %s", strerror(errno));
+	__atomic_fetch_add(&t->skel->bss->membio_active, 1, __ATOMIC_RELAXED);
+	tg->membio = true;
+	return n;
 }

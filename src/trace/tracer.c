@@ -166,9 +166,9 @@ static int load_skeleton(struct tt_tracer *t, const struct tt_tracer_opts *opts,
 	bpf_program__set_autoload(s->progs.sock_recv, t->sock_tp);
 	bpf_program__set_autoload(s->progs.sock_sys_enter, !t->sock_tp);
 	if (multi) {
-		struct bpf_program *up[] = { s->progs.go_tls_entry, s->progs.go_tls_return,
-					     s->progs.native_tls_entry,
-					     s->progs.native_tls_return };
+		struct bpf_program *up[] = { s->progs.go_tls_entry,     s->progs.go_tls_return,
+					     s->progs.native_tls_entry, s->progs.native_tls_return,
+					     s->progs.bio_entry,        s->progs.bio_return };
 
 		for (size_t i = 0; i < ARRAY_SIZE(up); i++)
 			bpf_program__set_expected_attach_type(up[i], BPF_TRACE_UPROBE_MULTI);

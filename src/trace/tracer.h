@@ -53,6 +53,7 @@ struct tt_target {
 	size_t n_native_probes;
 	size_t n_native_objects;
 	bool dl_watched; /* the loader's _dl_debug_state is probed */
+	bool membio;     /* its ciphertext probes are attached (memory BIO) */
 };
 
 struct tt_tracer_opts {
@@ -96,6 +97,9 @@ int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 int tt_tracer_rescan(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
 /* The process executed a new program: drop the old probes, attach anew. */
 int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
+/* The process drives TLS through memory BIOs: attach its ciphertext probes
+ * (once). */
+int tt_tracer_membio(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
 /* Remove the process's probes and state (it exited, or we are done). */
 void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg);
 

@@ -44,6 +44,7 @@ type options struct {
 	interval  time.Duration
 	delay     time.Duration
 	waitStdin bool
+	wrap      bool
 }
 
 type result struct {
@@ -70,6 +71,7 @@ func parseFlags() *options {
 	flag.DurationVar(&o.interval, "interval", 0, "pause between requests")
 	flag.DurationVar(&o.delay, "delay", 0, "pause before the first request (time to attach a tracer)")
 	flag.BoolVar(&o.waitStdin, "wait-stdin", false, "wait for a line on stdin before the first request")
+	flag.BoolVar(&o.wrap, "wrap", false, "give crypto/tls a wrapped connection (a byte counter around the *net.TCPConn), as custom dialers do")
 	flag.Parse()
 	o.paths = strings.Split(paths, ",")
 	if o.method == "" {
@@ -103,6 +105,34 @@ func (o *options) target(i int) (host, path string) {
 	return host, path
 }
 
+// countedConn is what a custom dialer, a metrics or timeout wrapper hands
+// crypto/tls: a net.Conn that is not a *net.TCPConn.
+type countedConn struct {
+	net.Conn
+	read, written int64
+}
+
+func (c *countedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.read += int64(n)
+	return n, err
+}
+
+func (c *countedConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.written += int64(n)
+	return n, err
+}
+
+func dialWrapped(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &countedConn{Conn: c}, nil
+}
+
 func portOf(a net.Addr) int {
 	if t, ok := a.(*net.TCPAddr); ok {
 		return t.Port
@@ -125,6 +155,9 @@ func newHTTPClient(o *options) *httpClient {
 	}
 	if !o.http2 {
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	if o.wrap {
+		tr.DialContext = dialWrapped
 	}
 	return &httpClient{o: o, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
@@ -167,8 +200,18 @@ func (c *rawClient) do(i int) (*result, error) {
 		if c.conn != nil {
 			c.conn.Close()
 		}
-		conn, err := tls.Dial("tcp", host, &tls.Config{InsecureSkipVerify: true,
-			NextProtos: []string{"http/1.1"}})
+		cfg := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}
+		var conn *tls.Conn
+		var err error
+		if c.o.wrap {
+			var raw net.Conn
+			raw, err = dialWrapped(context.Background(), "tcp", host)
+			if err == nil {
+				conn = tls.Client(raw, cfg)
+			}
+		} else {
+			conn, err = tls.Dial("tcp", host, cfg)
+		}
 		if err != nil {
 			return nil, err
 		}

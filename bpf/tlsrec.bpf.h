@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef TLSTAP_TLSREC_BPF_H
+#define TLSTAP_TLSREC_BPF_H
+
+/*
+ * TLS records in byte streams, for memory-BIO attribution: where records
+ * begin, and the prefix that identifies an application-data record.  Used
+ * on the BIO side (membio.bpf.c) and the socket side (sockets.bpf.c).
+ */
+
+#include "common.bpf.h"
+
+#define TLS_HEADER 5
+#define TLS_APPLICATION_DATA 23
+/* The largest record: 2^14 bytes of plaintext plus expansion (RFC 5246). */
+#define TLS_RECORD_MAX (16384 + 2048)
+/* Records looked at in one buffer. */
+#define TLS_WALK_MAX 32
+
+/* Instantiated by membio.bpf.c, which defines TT_MEMBIO_DEFINITIONS. */
+#ifdef TT_MEMBIO_DEFINITIONS
+#define TT_MEMBIO_MAP
+#else
+#define TT_MEMBIO_MAP extern
+#endif
+TT_MEMBIO_MAP TT_MAP_CIPHER_OUT;
+TT_MEMBIO_MAP TT_MAP_CIPHER_IN;
+
+/* A plausible record header: content type 20..23, version 3.x, a length a
+ * record can have.  (Not proof: a prefix still has to be found twice.) */
+static __always_inline bool tls_header_ok(const __u8 *h)
+{
+	__u32 len = (__u32)h[3] << 8 | h[4];
+
+	return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4 && len <= TLS_RECORD_MAX;
+}
+
+static __always_inline __u32 tls_record_len(const __u8 *h)
+{
+	return (__u32)h[3] << 8 | h[4];
+}
+
+/* An application-data record with a whole prefix of ciphertext. */
+static __always_inline bool tls_identifies(const __u8 *h)
+{
+	return h[0] == TLS_APPLICATION_DATA && tls_record_len(h) >= TT_CIPHER_PREFIX - TLS_HEADER;
+}
+
+/*
+ * Remember a record a memory BIO produced for conn.  The same prefix for
+ * another TLS object makes it collided: it will never bind.
+ */
+static __always_inline void cipher_out_add(const struct tt_cipher_key *key, __u64 conn, __u8 lib)
+{
+	struct tt_cipher_out *cur = bpf_map_lookup_elem(&cipher_out, key);
+	struct tt_cipher_out v = { .conn = conn, .lib = lib };
+
+	if (cur) {
+		if (cur->conn != conn && !cur->collided) {
+			cur->collided = 1;
+			count(TT_C_CIPHER_COLLISIONS, 1);
+		}
+		return;
+	}
+	update_or_count(&cipher_out, TT_M_CIPHER_OUT, key, &v);
+}
+
+/* Remember a record a socket received; on two sockets it never binds. */
+static __always_inline void cipher_in_add(const struct tt_cipher_key *key, __u64 sk, __s32 fd)
+{
+	struct tt_cipher_in *cur = bpf_map_lookup_elem(&cipher_in, key);
+	struct tt_cipher_in v = { .sk = sk, .fd = fd };
+
+	if (cur) {
+		if (cur->sk != sk && !cur->collided) {
+			cur->collided = 1;
+			count(TT_C_CIPHER_COLLISIONS, 1);
+		}
+		return;
+	}
+	update_or_count(&cipher_in, TT_M_CIPHER_IN, key, &v);
+}
+
+#endif
