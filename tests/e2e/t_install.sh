@@ -4,9 +4,9 @@
 # the bash completion and the JSON schemas, with their modes; the installed
 # binary runs; each page renders without a warning and says, once rendered,
 # the synopsis, options (and tlstap(8) the commands) of its --help, every
-# counter of counters.h and every raw NDJSON key of docs/ndjson.md; the
-# completion offers every option of every --help, pids, files and commands;
-# make uninstall removes exactly what was installed.
+# counter of counters.h, attribution kind of record.h and raw NDJSON key of
+# docs/ndjson.md; the completion offers every option of every --help, pids,
+# files and commands; make uninstall removes exactly what was installed.
 source "$(dirname "$0")/lib.sh"
 need_cmd make groff man install bash
 [ -r /usr/share/bash-completion/bash_completion ] || fail "bash-completion is not installed: run make deps"
@@ -130,7 +130,7 @@ done
 grep -q "$P/share/doc/tlstap" "$D$P/share/man/man8/tlstap.8" ||
 	fail "tlstap(8) does not name the installed docdir $P/share/doc/tlstap"
 
-echo "--- tlstap-trace(8): every counter and every raw NDJSON key"
+echo "--- tlstap-trace(8): every counter, attribution kind and raw NDJSON key"
 trace_txt=$T/tlstap-trace.wide
 sed -n 's/^[[:space:]]*X([A-Z_]*, "\([a-z_]*\)", ".*/\1/p' "$E2E_REPO/include/tlstap/counters.h" >"$T/counters"
 [ "$(wc -l <"$T/counters")" -ge 5 ] || fail "no counters parsed from counters.h"
@@ -145,9 +145,13 @@ done <"$T/counters"
 while read -r k; do
 	grep -qE "^ +([a-z_]+, )?$k[ ,]" "$T/trace.output" || fail "tlstap-trace(8) OUTPUT lacks the key $k"
 done <"$T/keys"
-for a in go-memory syscall-fd cache ambiguous none; do
-	grep -qE "^ +$a( |$)" "$trace_txt" || fail "tlstap-trace(8) lacks the attribution $a"
-done
+sed -n '/^#define TT_ATTRIBUTIONS(/,/[^\\]$/p' "$E2E_REPO/include/tlstap/record.h" |
+	sed -n 's/^[[:space:]]*X([A-Z_]*, [0-9]*, "\([a-z-]*\)").*/\1/p' >"$T/attributions"
+[ "$(wc -l <"$T/attributions")" -ge 5 ] || fail "no attribution kinds parsed from record.h"
+sed -n '/^ATTRIBUTION/,/^[A-Z]/p' "$trace_txt" >"$T/trace.attribution"
+while read -r a; do
+	grep -qE "^ +$a( |$)" "$T/trace.attribution" || fail "tlstap-trace(8) ATTRIBUTION lacks $a (record.h)"
+done <"$T/attributions"
 for name in tlstap "${commands[@]/#/tlstap-}"; do
 	for s in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 		grep -qx "$s" "$T/$name.wide" || fail "$name(8) has no $s section"
