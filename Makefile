@@ -6,12 +6,16 @@
 #   make demo       deps + build + trace a built-in demo
 #   make bench      benchmarks (never part of the tests)
 #   make fuzz       longer fuzzing run of the parsers
+#   make install    install into $(DESTDIR)$(PREFIX) (default /usr/local);
+#                   make uninstall removes exactly what it installed
+#   make deb        the Debian package, in build/deb
 
 BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# The Debian package's build gives VERSION (its tree has no .git).
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 PKGS     := libelf capstone
@@ -19,7 +23,9 @@ PKGS     := libelf capstone
 # share it.  The resolver's private headers are visible to resolver/ (and its
 # white-box tests and fuzz harnesses) only; src/ includes its own headers by
 # folder ("trace/proc.h").
-CPPFLAGS := -Iinclude -I$(BUILD) -I/usr/include/libdwarf \
+# CPPFLAGS and LDFLAGS from the environment are kept (the Debian package's
+# hardening flags).
+CPPFLAGS += -Iinclude -I$(BUILD) -I/usr/include/libdwarf \
 	    -DTLSTAP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 RESOLVER_CPPFLAGS := -iquote resolver
 APP_CPPFLAGS      := -iquote src -I$(BUILD)/skel
@@ -56,7 +62,8 @@ TESTDATA_C    := $(wildcard testdata/c/*.c)
 TESTDATA_CBIN := $(patsubst testdata/c/%.c,$(BUILD)/testdata/c/%,$(TESTDATA_C))
 
 .SECONDARY:
-.PHONY: all deps test unit e2e demo bench fuzz clean testdata format
+.PHONY: all deps test unit unit-nogo e2e demo bench fuzz clean testdata format \
+	man install uninstall deb FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/tlstap
@@ -111,7 +118,7 @@ $(APP_LIB): $(APP_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/tlstap: $(BUILD)/obj/src/cli/main.o $(APP_LIB) $(RESOLVER_LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- testdata -------------------------------------------------------------
 
@@ -147,6 +154,14 @@ $(BUILD)/tests/e2e_%: tests/e2e/%.c $(APP_LIB) $(RESOLVER_LIB)
 unit: $(UNIT_BINS) testdata
 	@BUILD=$(BUILD) tests/run-unit.sh $(UNIT_BINS)
 
+# The unit tests that read no Go testdata (which takes several Go toolchains):
+# no root, no network, so the Debian package's build runs them.
+UNIT_GO_TESTDATA := test_elf test_gofuncs test_golayout test_gotypes
+UNIT_NOGO_BINS   := $(filter-out $(UNIT_GO_TESTDATA:%=$(BUILD)/tests/%),$(UNIT_BINS))
+
+unit-nogo: $(UNIT_NOGO_BINS)
+	@BUILD=$(BUILD) tests/run-unit.sh $(UNIT_NOGO_BINS)
+
 e2e: $(BUILD)/tlstap $(E2E_C_BINS) testdata
 	@BUILD=$(BUILD) tests/run-e2e.sh $(E2E_C_BINS)
 
@@ -168,6 +183,57 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all testdata
 	@BUILD=$(BUILD) bench/run.sh
+
+# --- install ----------------------------------------------------------------
+
+PREFIX      ?= /usr/local
+sbindir     ?= $(PREFIX)/sbin
+mandir      ?= $(PREFIX)/share/man
+docdir      ?= $(PREFIX)/share/doc/tlstap
+bashcompdir ?= $(PREFIX)/share/bash-completion/completions
+
+# One page per man/*.8.in: tlstap(8) and one per command.  Their synopsis and
+# options come from the binary's --help when they are built (scripts/mkman.sh).
+MAN_PAGES := $(sort $(patsubst man/%.8.in,%,$(wildcard man/*.8.in)))
+DOCS      := docs/ndjson.md docs/resolve-json.md
+
+# Every file make install puts, as MODE:SOURCE:DESTINATION: make uninstall
+# removes exactly these.
+INSTALL_FILES = 755:$(BUILD)/tlstap:$(sbindir)/tlstap \
+	$(foreach p,$(MAN_PAGES),644:$(BUILD)/man/$(p).8:$(mandir)/man8/$(p).8) \
+	644:completion/tlstap.bash:$(bashcompdir)/tlstap \
+	$(foreach d,$(DOCS),644:$(d):$(docdir)/$(notdir $(d)))
+
+# The pages name the docdir and each other: rebuilt when those change.
+$(BUILD)/man/config: FORCE
+	@mkdir -p $(@D)
+	@echo '$(docdir) $(MAN_PAGES)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/man/%.8: man/%.8.in $(BUILD)/tlstap scripts/mkman.sh $(BUILD)/man/config \
+		include/tlstap/counters.h docs/ndjson.md
+	scripts/mkman.sh $(BUILD)/tlstap $< '$(docdir)' $(MAN_PAGES) > $@.tmp
+	@mv $@.tmp $@
+
+man: $(MAN_PAGES:%=$(BUILD)/man/%.8)
+
+install: $(BUILD)/tlstap man
+	@set -e; for f in $(INSTALL_FILES); do \
+		mode=$${f%%:*}; f=$${f#*:}; src=$${f%%:*}; dst='$(DESTDIR)'$${f#*:}; \
+		echo "install $$src $$dst"; \
+		install -d -m 755 "$${dst%/*}"; \
+		install -m "$$mode" "$$src" "$$dst"; \
+	done
+
+uninstall:
+	@for f in $(INSTALL_FILES); do \
+		dst='$(DESTDIR)'$${f##*:}; echo "rm -f $$dst"; rm -f "$$dst"; \
+	done
+	@rmdir '$(DESTDIR)$(docdir)' 2>/dev/null || true
+
+# The Debian package, built from a copy of the tree: build/deb/tlstap_*.deb.
+deb:
+	@BUILD=$(BUILD) scripts/deb.sh
 
 format:
 	clang-format -i $(wildcard include/tlstap/*.h resolver/*.[ch] src/*/*.[ch] bpf/*.[ch] tests/*/*.[ch])

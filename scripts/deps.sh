@@ -16,6 +16,8 @@ MAIN_PKGS=(
 	nginx-light haproxy curl openssl gnutls-bin tshark python3 iproute2
 	libssl3 libgnutls30 hyperfine bpftrace
 	caddy nodejs rclone
+	man-db groff-base bash-completion
+	dpkg-dev debhelper fakeroot lintian
 )
 # Packages that only bookworm-backports has.  libbpf >= 1.3 has the
 # uprobe_multi API (bpf_program__attach_uprobe_multi); tlstap links it
