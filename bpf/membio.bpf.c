@@ -130,6 +130,13 @@ static __always_inline void bio_read_done(__u32 tgid, struct tt_native_call *cal
 	in = bpf_map_lookup_elem(&cipher_in, &key);
 	if (!in || in->collided)
 		return;
+	if (in->conn && in->conn != call->conn) {
+		/* Read by two TLS objects: not unique after all. */
+		in->collided = 1;
+		cipher_unbind(tgid, in->conn, in->sk);
+		return;
+	}
+	in->conn = call->conn;
 	if (call->sk && call->sk != in->sk) {
 		/* The call already names another socket: nothing is proven. */
 		call->multi_fd = 1;
@@ -140,7 +147,6 @@ static __always_inline void bio_read_done(__u32 tgid, struct tt_native_call *cal
 		call->cipher = 1;
 		count(TT_C_CIPHER_BINDS, 1);
 	}
-	bpf_map_delete_elem(&cipher_in, &key);
 }
 
 SEC("uretprobe")

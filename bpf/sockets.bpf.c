@@ -22,7 +22,6 @@
 TT_MAP_FRAMES;
 extern TT_MAP_NATIVE_CALLS;
 extern TT_MAP_MEMBIO_TGIDS;
-extern TT_MAP_NATIVE_CONNS;
 extern TT_MAP_GO_CONNS;
 extern TT_MAP_GO_GCALLS;
 extern TT_MAP_GO_TGIDS;
@@ -187,6 +186,13 @@ static __always_inline void cipher_bind(const struct walk *w, const struct tt_ci
 
 	if (!out || out->collided)
 		return;
+	if (out->sk && out->sk != w->sk) {
+		/* Sent on two sockets: not unique after all. */
+		out->collided = 1;
+		cipher_unbind(w->tgid, out->conn, out->sk);
+		return;
+	}
+	out->sk = w->sk;
 	nk.conn = out->conn;
 	st = bpf_map_lookup_elem(&native_conns, &nk);
 	if (!st && !update_or_count(&native_conns, TT_M_NATIVE_CONNS, &nk, &fresh))
@@ -205,7 +211,6 @@ static __always_inline void cipher_bind(const struct walk *w, const struct tt_ci
 		st->cipher = 1;
 		sock_remember(w->sk, w->tgid, out->lib, out->conn, 0, &t);
 	}
-	bpf_map_delete_elem(&cipher_out, key);
 }
 
 /* The next iovec of the walk; false when there is none (or no byte left). */

@@ -25,6 +25,7 @@
 #endif
 TT_MEMBIO_MAP TT_MAP_CIPHER_OUT;
 TT_MEMBIO_MAP TT_MAP_CIPHER_IN;
+extern TT_MAP_NATIVE_CONNS;
 
 /* A plausible record header: content type 20..23, version 3.x, a length a
  * record can have.  (Not proof: a prefix still has to be found twice.) */
@@ -47,8 +48,29 @@ static __always_inline bool tls_identifies(const __u8 *h)
 }
 
 /*
- * Remember a record a memory BIO produced for conn.  The same prefix for
- * another TLS object makes it collided: it will never bind.
+ * A prefix turned out not to be unique: a binding it made (conn to sk, by
+ * ciphertext) proves nothing any more.  Undo it.
+ */
+static __always_inline void cipher_unbind(__u32 tgid, __u64 conn, __u64 sk)
+{
+	struct tt_native_conn_key nk = { .tgid = tgid, .conn = conn };
+	struct tt_native_conn *st;
+
+	count(TT_C_CIPHER_COLLISIONS, 1);
+	if (!conn || !sk)
+		return;
+	st = bpf_map_lookup_elem(&native_conns, &nk);
+	if (st && st->sk == sk && st->cipher) {
+		st->sk = 0;
+		st->fd = -1;
+		st->cipher = 0;
+	}
+}
+
+/*
+ * Remember a record a memory BIO produced for conn.  The same prefix from
+ * another TLS object makes it collided: it never binds again, and what it
+ * bound is undone.
  */
 static __always_inline void cipher_out_add(const struct tt_cipher_key *key, __u64 conn, __u8 lib)
 {
@@ -58,14 +80,17 @@ static __always_inline void cipher_out_add(const struct tt_cipher_key *key, __u6
 	if (cur) {
 		if (cur->conn != conn && !cur->collided) {
 			cur->collided = 1;
-			count(TT_C_CIPHER_COLLISIONS, 1);
+			cipher_unbind(key->tgid, cur->conn, cur->sk);
 		}
 		return;
 	}
 	update_or_count(&cipher_out, TT_M_CIPHER_OUT, key, &v);
 }
 
-/* Remember a record a socket received; on two sockets it never binds. */
+/*
+ * Remember a record a socket received.  The same prefix on another socket
+ * makes it collided: it never binds again, and what it bound is undone.
+ */
 static __always_inline void cipher_in_add(const struct tt_cipher_key *key, __u64 sk, __s32 fd)
 {
 	struct tt_cipher_in *cur = bpf_map_lookup_elem(&cipher_in, key);
@@ -74,7 +99,7 @@ static __always_inline void cipher_in_add(const struct tt_cipher_key *key, __u64
 	if (cur) {
 		if (cur->sk != sk && !cur->collided) {
 			cur->collided = 1;
-			count(TT_C_CIPHER_COLLISIONS, 1);
+			cipher_unbind(key->tgid, cur->conn, cur->sk);
 		}
 		return;
 	}

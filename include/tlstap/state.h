@@ -151,7 +151,8 @@ struct tt_native_conn {
  * {tgid, prefix}.  Only application-data records count (type 23, at least
  * TT_CIPHER_PREFIX bytes): their bytes after the header are ciphertext under
  * the connection's own keys, unique by construction.  A prefix seen for two
- * TLS objects or on two sockets is marked collided and never binds.
+ * TLS objects or on two sockets is marked collided: it never binds, and a
+ * binding it made is undone.
  */
 struct tt_cipher_key {
 	__u32 tgid;
@@ -162,6 +163,8 @@ struct tt_cipher_key {
  * the socket send that carries them: map cipher_out. */
 struct tt_cipher_out {
 	__u64 conn; /* the TLS object */
+	__u64 sk;   /* the socket that sent it, once sent (the entry stays: a
+		     * prefix seen again later proves it was not unique) */
 	__u8 lib;
 	__u8 collided;
 	__u8 pad[6];
@@ -171,6 +174,7 @@ struct tt_cipher_out {
  * its memory BIO: map cipher_in. */
 struct tt_cipher_in {
 	__u64 sk;
+	__u64 conn; /* the TLS object that read it, once read (the entry stays) */
 	__s32 fd;
 	__u8 collided;
 	__u8 pad[3];

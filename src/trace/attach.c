@@ -347,6 +347,20 @@ int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
 	return attach_object(t, fd, path, scope, false, out, why, why_len, err);
 }
 
+bool tt_object_has_lazy(struct tt_tracer *t, int fd, const char *path)
+{
+	const struct tt_resolution *r;
+	struct tt_plan plan;
+	bool has;
+
+	if (tt_obj_cache_resolve(t->cache, fd, path, &t->ropts, &r, NULL) < 0 ||
+	    tt_plan_object(r, &plan, NULL) < 0)
+		return false;
+	has = plan.n_lazy > 0;
+	tt_plan_free(&plan);
+	return has;
+}
+
 int tt_attach_lazy(struct tt_tracer *t, int fd, const char *path, int scope,
 		   struct tt_attached **out, struct tt_error *err)
 {

@@ -41,6 +41,9 @@ struct tt_attached {
 int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
 		     struct tt_attached **out, char *why, size_t why_len, struct tt_error *err);
 
+/* Does the object's plan have on-demand sites (resolved once, cached)? */
+bool tt_object_has_lazy(struct tt_tracer *t, int fd, const char *path);
+
 /* The plan's on-demand sites (memory-BIO ciphertext probes) of the object;
  * *out NULL when it has none. */
 int tt_attach_lazy(struct tt_tracer *t, int fd, const char *path, int scope,

@@ -85,7 +85,7 @@ static int watch_process(struct tt_tracer *t, struct tt_target *tg, struct tt_er
  * next rescan (a failure leaves nothing behind).
  */
 static int attach_one(struct tt_tracer *t, struct tt_target *tg, const struct tt_proc *p,
-		      const struct tt_proc_object *o, struct tt_error *err)
+		      const struct tt_proc_object *o, struct tt_seen *seen, struct tt_error *err)
 {
 	struct tt_attached *a = NULL;
 	char why[512] = "";
@@ -98,6 +98,8 @@ static int attach_one(struct tt_tracer *t, struct tt_target *tg, const struct tt
 		ret = tg->dl_watched ? 0 : tt_attach_loader(t, fd, o->path, tg->pid, &a, err);
 	} else {
 		ret = tt_attach_object(t, fd, o->path, tg->pid, &a, why, sizeof(why), err);
+		/* Known now, so that a memory-BIO process's probes come fast. */
+		seen->lazy = tt_object_has_lazy(t, fd, o->path);
 	}
 	close(fd);
 	if (ret < 0)
@@ -140,7 +142,7 @@ static int attach_new_objects(struct tt_tracer *t, struct tt_target *tg, struct 
 		}
 		if (s->done)
 			continue;
-		ret = attach_one(t, tg, &p, o, &oerr);
+		ret = attach_one(t, tg, &p, o, s, &oerr);
 		if (ret == -ENOMEM || (ret < 0 && o->is_exe)) {
 			/* The executable is what was asked for: its failure is fatal. */
 			tt_error_set(err, -ret, "pid %d: %s", tg->pid, oerr.msg);
@@ -265,10 +267,16 @@ static int attach_lazy_objects(struct tt_tracer *t, struct tt_target *tg, struct
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < p.n_objects; i++) {
+		struct tt_seen *s = seen_entry(tg, p.objects[i].dev, p.objects[i].ino);
 		struct tt_attached *a = NULL;
 		struct tt_error oerr = { "" };
-		int fd = tt_proc_open_object(&p, &p.objects[i], &oerr);
+		int fd;
 
+		/* Only the objects known to have such probes: a process's
+		 * calls go unattributed until they are attached. */
+		if (!s || !s->lazy)
+			continue;
+		fd = tt_proc_open_object(&p, &p.objects[i], &oerr);
 		if (fd < 0)
 			continue;
 		ret = tt_attach_lazy(t, fd, p.objects[i].path, tg->pid, &a, &oerr);

@@ -46,6 +46,7 @@ struct tt_target {
 	struct tt_seen {
 		uint64_t dev, ino;
 		bool done;      /* attached, or nothing to attach */
+		bool lazy;      /* it has on-demand (memory BIO) probes */
 		unsigned fails; /* attach failures: tried again a few times */
 	} *seen;
 	size_t n_seen;

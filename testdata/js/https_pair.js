@@ -5,17 +5,19 @@
 // and each side prints what the truth of the connection was:
 //   client <i> lport <L> rport <R>      (the client socket of request i)
 //   server <i> lport <L> rport <R>      (the server socket that answered it)
-// Phases: --before N requests, then (with --wait-stdin) a line on stdin,
-// then --after N requests; the connections of the first phase stay open.
-// Usage: node https_pair.js --cert C --key K [--conns N] [--before N]
-//        [--after N] [--wait-stdin]
+// Phases: --phases N1,N2,... requests each, with a line read from stdin
+// between two phases (--before N --after M is --phases N,M; --wait-stdin
+// reads the line, else phases follow at once); the connections of the first
+// phase stay open throughout.
+// Usage: node https_pair.js --cert C --key K [--conns N]
+//        [--phases N1,N2,... | --before N --after N] [--wait-stdin]
 'use strict';
 const fs = require('fs');
 const https = require('https');
 const readline = require('readline');
 
 function args() {
-  const a = { conns: 8, before: 0, after: 100, waitStdin: false, cert: '', key: '' };
+  const a = { conns: 8, before: 0, after: 100, phases: null, waitStdin: false, cert: '', key: '' };
   const v = process.argv.slice(2);
   for (let i = 0; i < v.length; i++) {
     switch (v[i]) {
@@ -24,10 +26,12 @@ function args() {
       case '--conns': a.conns = Number(v[++i]); break;
       case '--before': a.before = Number(v[++i]); break;
       case '--after': a.after = Number(v[++i]); break;
+      case '--phases': a.phases = v[++i].split(',').map(Number); break;
       case '--wait-stdin': a.waitStdin = true; break;
       default: throw new Error(`unknown argument ${v[i]}`);
     }
   }
+  if (!a.phases) a.phases = [a.before, a.after];
   return a;
 }
 
@@ -80,12 +84,15 @@ server.listen(0, '127.0.0.1', async () => {
   const port = server.address().port;
   try {
     console.log(`listening ${port} pid ${process.pid}`);
-    await phase(port, 0, o.before);
-    if (o.waitStdin) {
-      console.log('waiting');
-      await line();
+    let first = 0;
+    for (let k = 0; k < o.phases.length; k++) {
+      if (k > 0 && o.waitStdin) {
+        console.log(`waiting ${k}`);
+        await line();
+      }
+      await phase(port, first, o.phases[k]);
+      first += o.phases[k];
     }
-    await phase(port, o.before, o.after);
     fs.writeSync(1, out.join('\n') + '\ndone\n');
   } catch (e) {
     console.error(e.message);

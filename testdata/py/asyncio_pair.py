@@ -7,19 +7,26 @@ Each client connection sends lines "req <i>\\n" and reads "resp <i>\\n";
 both sides print the truth of the connection that carried request i:
     client <i> lport <L> rport <R>
     server <i> lport <L> rport <R>
-Phases: --before N requests, then (--wait-stdin) a line on stdin, then
---after N; the connections of the first phase stay open.
+Phases: --phases N1,N2,... requests each, with a line read from stdin
+between two phases when --wait-stdin (--before N --after M is --phases
+N,M); the connections opened first stay open throughout.
 
---same-payload: every connection sends the same bytes ("same\\n") and gets
-the same answer, with a NULL cipher (TLS 1.2 NULL-SHA256: records carry
-plaintext and a MAC), so the records of two connections start alike: no
-record prefix is unique, and none may bind a connection.
+--same-payload: every connection sends the same 40-byte line and gets the
+same answer, with a NULL cipher (TLS 1.2 NULL-SHA256: records carry the
+plaintext, then a MAC), so the records of two connections start with the
+same bytes: no record prefix is unique, and none may bind a connection.
 """
 import argparse
 import asyncio
 import os
 import ssl
 import sys
+
+
+# Longer than a record prefix, so that the prefix is all plaintext.
+SAME = "same"
+SAME_REQ = b"the same request on every connection...\n"
+SAME_RESP = b"the same answer on every connection.....\n"
 
 
 def contexts(args):
@@ -42,6 +49,7 @@ async def main():
     ap.add_argument("--conns", type=int, default=8)
     ap.add_argument("--before", type=int, default=0)
     ap.add_argument("--after", type=int, default=100)
+    ap.add_argument("--phases", help="N1,N2,...: requests per phase")
     ap.add_argument("--wait-stdin", action="store_true")
     ap.add_argument("--same-payload", action="store_true")
     args = ap.parse_args()
@@ -55,10 +63,10 @@ async def main():
             line = await reader.readline()
             if not line:
                 break
-            i = line.split()[-1].decode() if not args.same_payload else "same"
+            i = line.split()[-1].decode() if not args.same_payload else SAME
             if not args.same_payload:
                 lines.append("server %s lport %d rport %d" % (i, lport, rport))
-            writer.write(b"resp %s\n" % i.encode())
+            writer.write(b"resp %s\n" % i.encode() if not args.same_payload else SAME_RESP)
             await writer.drain()
         writer.close()
 
@@ -74,11 +82,11 @@ async def main():
         lport = writer.get_extra_info("sockname")[1]
         for _ in range(n):
             i = next(counter)
-            payload = b"same\n" if args.same_payload else b"req %d\n" % i
+            payload = SAME_REQ if args.same_payload else b"req %d\n" % i
             writer.write(payload)
             await writer.drain()
             resp = await reader.readline()
-            want = b"resp same\n" if args.same_payload else b"resp %d\n" % i
+            want = SAME_RESP if args.same_payload else b"resp %d\n" % i
             if resp != want:
                 raise RuntimeError("request %d: %r" % (i, resp))
             lines.append("client %d lport %d rport %d" % (i, lport, port))
@@ -87,11 +95,12 @@ async def main():
         per = [n // args.conns + (k < n % args.conns) for k in range(args.conns)]
         await asyncio.gather(*(client(r, w, m) for (r, w), m in zip(conns, per)))
 
-    await phase(args.before)
-    if args.wait_stdin:
-        print("waiting", flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    await phase(args.after)
+    phases = [int(n) for n in args.phases.split(",")] if args.phases else [args.before, args.after]
+    for k, n in enumerate(phases):
+        if k and args.wait_stdin:
+            print("waiting %d" % k, flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        await phase(n)
     for _, w in conns:
         w.close()
     server.close()

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Memory-BIO TLS attributed by ciphertext: one Node process and one Python
+# asyncio process, each an HTTPS/TLS server and a keep-alive client of it
+# with many concurrent connections, opened before tlstap attaches (-p).
+# After attach, a few requests show tlstap the process uses memory BIOs,
+# which makes it attach the ciphertext probes (with -p the process is not
+# held meanwhile: the requests of those ~15 ms go unattributed); then 5,000
+# requests each: every event that names a request is on the true tuple of
+# its side (the program prints the truth) or on none; none on a wrong
+# tuple, and at least 99% attributed.  Then two memory-BIO connections
+# whose records start alike (NULL cipher, identical payloads, each record
+# produced on both before either is sent): no record prefix is unique, and
+# nothing binds.
+source "$(dirname "$0")/lib.sh"
+need_cmd node
+T=$E2E_TMP
+make_cert
+BEFORE=200 WARM=20 AFTER=5000
+
+# pair NAME CMD...: run a *_pair program traced with -p after its first
+# phase: BEFORE requests, attach, WARM requests, wait for the probes, AFTER
+# requests judged; its truth in $T/NAME.out, the trace in $T/NAME.json.
+pair() {
+	local name=$1 pid
+	shift
+	mkfifo "$T/$name.in"
+	"$@" --cert "$T/cert.pem" --key "$T/key.pem" --phases "$BEFORE,$WARM,$AFTER" \
+		--wait-stdin <"$T/$name.in" >"$T/$name.out" 2>&1 &
+	kill_at_exit $!
+	exec 7>"$T/$name.in"
+	wait_for "$T/$name.out" "^waiting 1" 1 30
+	pid=$(sed -n 's/^listening [0-9]* pid \([0-9]*\)$/\1/p' "$T/$name.out")
+	[ -n "$pid" ] || fail "$name: no pid"
+	start_trace "$T/$name.json" -p "$pid"
+	echo go >&7
+	wait_for "$T/$name.out" "^waiting 2" 1 30
+	wait_for "$T/$name.json.err" "uses memory BIOs" 1 10
+	echo go >&7
+	exec 7>&-
+	wait_for "$T/$name.out" "^done" 1 120
+	stop_trace "$T/$name.json"
+	check_counters_zero "$T/$name.json" ringbuf_drops cipher_conflicts
+	python3 "$E2E_DIR/pairs.py" "$T/$name.json" "$T/$name.out" --pid "$pid" \
+		--after-line "$BEFORE" --min-rate 0 || fail "$name: a wrong tuple"
+	python3 "$E2E_DIR/pairs.py" "$T/$name.json" "$T/$name.out" --pid "$pid" \
+		--after-line $((BEFORE + WARM)) || fail "$name: attribution"
+}
+
+echo "--- Node: https server and keep-alive agent, 16 connections"
+pair node node "$E2E_REPO/testdata/js/https_pair.js" --conns 16
+echo "--- Python asyncio: start_server and open_connection, 16 connections"
+pair asyncio "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_pair.py" --conns 16
+
+echo "--- records alike on two connections never bind"
+"$PYTHON3" "$E2E_REPO/testdata/py/membio_collide.py" --serve --cert "$T/cert.pem" \
+	--key "$T/key.pem" >"$T/collide-srv.out" 2>&1 &
+kill_at_exit $!
+wait_for "$T/collide-srv.out" "^listening" 1 10
+port=$(sed -n 's/^listening //p' "$T/collide-srv.out")
+run_trace "$T/same.json" -- "$PYTHON3" "$E2E_REPO/testdata/py/membio_collide.py" --port "$port" \
+	>"$T/same.out" || fail "membio_collide"
+grep -q "^done" "$T/same.out" || fail "membio_collide did not finish"
+n=$(trace_counter "$T/same.json" cipher_collisions)
+[ "${n:-0}" -gt 0 ] || fail "no collision counted: the test proves nothing"
+py_check "$T/same.json" <<'PY' || fail "a record shared by two connections bound one"
+import sys, events
+evs = [e for e in events.load_events(sys.argv[1]) if b"the same line" in e["data"]]
+if len(evs) < 40:
+    sys.exit("only %d events of the line" % len(evs))
+bound = [e for e in evs if e["attribution"] != "none" or e["lport"] is not None]
+if bound:
+    sys.exit("%d events of the line have a tuple (%s)" % (len(bound), bound[0]["attribution"]))
+print("same records: %d events of the line, none with a tuple" % len(evs))
+PY
+check_no_probes_left
+echo PASS
