@@ -14,7 +14,10 @@ BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-PKGS     := libbpf libelf capstone
+PKGS     := libbpf libelf capstone libnghttp2
+# llhttp is built from Debian's node-llhttp sources where they are installed.
+LLHTTP_DIR ?= /usr/share/llhttp
+LLHTTP_INC ?= /usr/share/include/llhttp
 # Every header under include/ is public: BPF, the resolver and the tracer
 # share it.  The resolver's private headers are visible to resolver/ (and its
 # white-box tests and fuzz harnesses) only; src/ includes its own headers by
@@ -22,17 +25,18 @@ PKGS     := libbpf libelf capstone
 CPPFLAGS := -Iinclude -I$(BUILD) -I/usr/include/libdwarf \
 	    -DTLSTAP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 RESOLVER_CPPFLAGS := -iquote resolver
-APP_CPPFLAGS      := -iquote src -I$(BUILD)/skel
+APP_CPPFLAGS      := -iquote src -I$(BUILD)/skel -I$(LLHTTP_INC)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldwarf -lz
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldwarf -lz -lm
 
 RESOLVER_SRCS := $(wildcard resolver/*.c)
 RESOLVER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RESOLVER_SRCS))
 RESOLVER_LIB  := $(BUILD)/libtlstap-resolve.a
 APP_SRCS      := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
-APP_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRCS))
+LLHTTP_OBJS   := $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/obj/llhttp/%.o,$(wildcard $(LLHTTP_DIR)/*.c))
+APP_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRCS)) $(LLHTTP_OBJS)
 APP_LIB       := $(BUILD)/libtlstap.a
 BPF_SRCS      := $(wildcard bpf/*.bpf.c)
 BPF_OBJS      := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -85,6 +89,11 @@ $(BUILD)/obj/resolver/%.o: resolver/%.c $(PUBLIC_HEADERS) $(RESOLVER_HEADERS)
 $(BUILD)/obj/src/%.o: src/%.c $(PUBLIC_HEADERS) $(APP_HEADERS) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(APP_CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# llhttp's generated C, as Debian ships it (not ours: its own warnings).
+$(BUILD)/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) -I$(LLHTTP_INC) -O2 -g -fPIC -w -c $< -o $@
 
 # The analysis library on its own: no BPF, no root, no global state.
 $(RESOLVER_LIB): $(RESOLVER_OBJS)

@@ -10,7 +10,7 @@ BACKPORTS=/etc/apt/sources.list.d/tlstap-bookworm-backports.sources
 MAIN_PKGS=(
 	make gcc clang llvm pkg-config binutils file
 	libbpf-dev libelf-dev libdwarf-dev libcapstone-dev libcmocka-dev zlib1g-dev
-	libssl-dev libgnutls28-dev
+	libssl-dev libgnutls28-dev libnghttp2-dev node-llhttp nghttp2-client
 	bpftool
 	golang-1.19-go
 	nginx-light haproxy curl openssl gnutls-bin tshark python3 iproute2
