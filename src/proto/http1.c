@@ -33,7 +33,6 @@ struct h1_dir {
 	bool skip_line;  /* discarding a line too long to be a start line */
 	bool resynced;   /* the message being parsed was found by scanning */
 	bool in_msg, in_body;
-	uint32_t lost;   /* TT_PARTIAL_* for the next message (bytes lost before it) */
 	uint32_t line_len;
 	char line[LINE_MAX];
 	/* the header being parsed */
@@ -131,11 +130,10 @@ static int on_message_begin(llhttp_t *p)
 	struct tt_h1 *s = of(p);
 	unsigned di = di_of(s, p);
 	struct h1_dir *d = &s->d[di];
-	uint32_t flags = d->lost | (d->resynced ? TT_PARTIAL_MID_STREAM : 0);
+	uint32_t flags = d->resynced ? TT_PARTIAL_MID_STREAM : 0;
 
 	d->in_msg = true;
 	d->in_body = false;
-	d->lost = 0;
 	d->resynced = false;
 	if (is_req(s, di)) {
 		struct tt_xreq *r;
@@ -197,21 +195,22 @@ static int on_header_value(llhttp_t *p, const char *at, size_t n)
 	struct h1_dir *d = &s->d[di_of(s, p)];
 	struct tt_xreq *r;
 
-	if (!d->in_value) {
+	bool first = !d->in_value;
+
+	if (first) {
 		d->in_value = true;
 		d->hdr = H_OTHER;
 		if (d->hname_len == 4 && !strncasecmp(d->hname, "host", 4))
 			d->hdr = H_HOST;
 	}
 	r = q_tail(s);
-	if (d->hdr == H_HOST && r && is_req(s, di_of(s, p))) {
-		if (!r->authority.set || !d->hname_len)
-			tt_field_set(&r->authority, r->authority_buf, sizeof(r->authority_buf), at, n);
-		else
-			tt_field_append(&r->authority, r->authority_buf, sizeof(r->authority_buf),
-					at, n);
-		d->hname_len = 0; /* the next span of this value appends */
-	}
+	if (d->hdr != H_HOST || !r || !is_req(s, di_of(s, p)))
+		return 0;
+	/* A value may come in several spans (split across calls). */
+	if (first)
+		tt_field_set(&r->authority, r->authority_buf, sizeof(r->authority_buf), at, n);
+	else
+		tt_field_append(&r->authority, r->authority_buf, sizeof(r->authority_buf), at, n);
 	return 0;
 }
 
@@ -578,6 +577,11 @@ void tt_h1_gap(struct tt_http *h, struct tt_conn *c, struct tt_h1 *s, unsigned d
 	d->t = t;
 	if (d->state == D_STOPPED)
 		return;
+	if (why == TT_GAP_UNSEEN) {
+		/* Attached mid-connection: nothing was lost, the start is unknown. */
+		d->skipped = true;
+		return;
+	}
 	if (fillable(d, len)) {
 		/* Sizes come from the headers: the parser counts the hole. */
 		struct tt_chunk fake = { .time_ns = t };
@@ -604,7 +608,6 @@ void tt_h1_gap(struct tt_http *h, struct tt_conn *c, struct tt_h1 *s, unsigned d
 	d->at_line = true;
 	d->line_len = 0;
 	d->skipped = true;
-	d->lost |= flag;
 }
 
 void tt_h1_end(struct tt_http *h, struct tt_conn *c, struct tt_h1 *s, enum tt_end_reason why,

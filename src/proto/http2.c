@@ -725,6 +725,8 @@ void tt_h2_gap(struct tt_http *h, struct tt_conn *c, struct tt_h2 *s, unsigned d
 
 	s->h = h;
 	s->c = c;
+	if (why == TT_GAP_UNSEEN)
+		d->hp_unknown = true;
 	if (!d->synced)
 		return;
 	if (d->in_frame && d->type == F_DATA && len != TT_GAP_UNKNOWN && len <= d->left &&

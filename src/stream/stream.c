@@ -274,13 +274,16 @@ static void emit_gap(struct tt_streams *s, struct tt_conn *c, unsigned di, uint6
 {
 	struct tt_stream_dir *d = &c->dir[di];
 
-	s->counters[len == TT_GAP_UNKNOWN ? TT_SC_GAPS_UNKNOWN : TT_SC_GAPS]++;
+	if (why != TT_GAP_UNSEEN)
+		s->counters[len == TT_GAP_UNKNOWN ? TT_SC_GAPS_UNKNOWN : TT_SC_GAPS]++;
 	if (s->ops.gap)
 		s->ops.gap(s->ops.ctx, c, di ? TT_DIR_WRITE : TT_DIR_READ, d->next, len, why, t);
 	if (len == TT_GAP_UNKNOWN)
 		return;
-	s->counters[TT_SC_GAP_BYTES] += len;
-	d->gap_bytes += len;
+	if (why != TT_GAP_UNSEEN) {
+		s->counters[TT_SC_GAP_BYTES] += len;
+		d->gap_bytes += len;
+	}
 	d->next += len;
 }
 
@@ -424,9 +427,17 @@ static void dir_chunk(struct tt_streams *s, struct tt_conn *c, const struct tt_c
 	}
 	off = ch->stream_off;
 	if (!d->started) {
+		const struct tt_stream_dir *o = &c->dir[!di];
+
 		d->started = true;
 		d->from_start = off == 0;
-		d->next = off;
+		d->next = 0;
+		/* Bytes before the first one seen: lost if the other direction
+		 * was seen from its start, else from before tlstap came. */
+		if (off)
+			emit_gap(s, c, di, off,
+				 o->started && o->from_start ? TT_GAP_LOST : TT_GAP_UNSEEN,
+				 ch->time_ns);
 	}
 	track_call(d, ch);
 	if (off > d->next) {

@@ -55,6 +55,8 @@ const char *tt_role_name(enum tt_role r); /* "client", "server", "unknown" */
 enum tt_gap_why {
 	TT_GAP_TRUNCATED = 1, /* cut at --max-bytes by the probe */
 	TT_GAP_LOST,          /* ring-buffer drops, held chunks given up on */
+	TT_GAP_UNSEEN,        /* before the first byte seen of a connection that was
+				 already open when tlstap came (not a loss) */
 };
 
 /* Per-consumer state slots of a connection. */
