@@ -39,7 +39,7 @@ struct ht {
 	uint64_t gap_bytes;
 };
 
-static void ht_copy(char *dst, size_t cap, bool *has, struct tt_strv s)
+static inline void ht_copy(char *dst, size_t cap, bool *has, struct tt_strv s)
 {
 	*has = s.p != NULL;
 	if (!s.p)
@@ -49,7 +49,7 @@ static void ht_copy(char *dst, size_t cap, bool *has, struct tt_strv s)
 	dst[s.len] = '\0';
 }
 
-static void ht_emit(void *ctx, const struct tt_exchange *x)
+static inline void ht_emit(void *ctx, const struct tt_exchange *x)
 {
 	struct ht *h = ctx;
 	struct ht_x *o;
@@ -64,13 +64,13 @@ static void ht_emit(void *ctx, const struct tt_exchange *x)
 	ht_copy(o->gmsg, sizeof(o->gmsg), &o->has_gmsg, x->grpc_message);
 }
 
-static void ht_data(void *ctx, struct tt_conn *c, const struct tt_chunk *ch, uint64_t off,
+static inline void ht_data(void *ctx, struct tt_conn *c, const struct tt_chunk *ch, uint64_t off,
 		    const uint8_t *p, uint32_t n)
 {
 	tt_http_data(&((struct ht *)ctx)->http, c, ch, off, p, n);
 }
 
-static void ht_gap(void *ctx, struct tt_conn *c, unsigned dir, uint64_t off, uint64_t len,
+static inline void ht_gap(void *ctx, struct tt_conn *c, unsigned dir, uint64_t off, uint64_t len,
 		   enum tt_gap_why why, int64_t t)
 {
 	struct ht *h = ctx;
@@ -82,13 +82,13 @@ static void ht_gap(void *ctx, struct tt_conn *c, unsigned dir, uint64_t off, uin
 	tt_http_gap(&h->http, c, dir, len, why, t);
 }
 
-static void ht_end(void *ctx, struct tt_conn *c, enum tt_end_reason why, int64_t t)
+static inline void ht_end(void *ctx, struct tt_conn *c, enum tt_end_reason why, int64_t t)
 {
 	tt_http_end(&((struct ht *)ctx)->http, c, why, t);
 }
 
 /* A client connection 10.0.0.1:40000 -> 10.0.0.2:443 of pid 100. */
-static void ht_init(struct ht *h)
+static inline void ht_init(struct ht *h)
 {
 	struct tt_stream_ops ops = { NULL, ht_data, ht_gap, ht_end, h };
 
@@ -111,14 +111,14 @@ static void ht_init(struct ht *h)
 	h->t = 1000000000;
 }
 
-static void ht_free(struct ht *h)
+static inline void ht_free(struct ht *h)
 {
 	tt_streams_free(&h->st, h->t);
 }
 
 /* One TLS call of n bytes at time t (+1 µs per call), of which only the
  * first keep bytes were captured (keep < n: truncated). */
-static void ht_call_trunc(struct ht *h, unsigned dir, const void *p, size_t n, size_t keep)
+static inline void ht_call_trunc(struct ht *h, unsigned dir, const void *p, size_t n, size_t keep)
 {
 	struct tt_chunk c = h->c;
 	unsigned di = TT_DIR_IDX(dir);
@@ -135,36 +135,36 @@ static void ht_call_trunc(struct ht *h, unsigned dir, const void *p, size_t n, s
 	assert_int_equal(tt_streams_chunk(&h->st, &c), 0);
 }
 
-static void ht_call(struct ht *h, unsigned dir, const void *p, size_t n)
+static inline void ht_call(struct ht *h, unsigned dir, const void *p, size_t n)
 {
 	ht_call_trunc(h, dir, p, n, n);
 }
 
-static void ht_write(struct ht *h, const char *s)
+static inline void ht_write(struct ht *h, const char *s)
 {
 	ht_call(h, TT_DIR_WRITE, s, strlen(s));
 }
 
-static void ht_read(struct ht *h, const char *s)
+static inline void ht_read(struct ht *h, const char *s)
 {
 	ht_call(h, TT_DIR_READ, s, strlen(s));
 }
 
 /* The connection closes (the kernel said so). */
-static void ht_close(struct ht *h)
+static inline void ht_close(struct ht *h)
 {
 	struct tt_conn_end e = { .time_ns = h->t + 1000, .pid = h->c.pid, .tuple = h->c.tuple };
 
 	tt_streams_conn_end(&h->st, &e);
 }
 
-static void ht_flush(struct ht *h)
+static inline void ht_flush(struct ht *h)
 {
 	tt_streams_flush(&h->st, TT_END_FLUSH, h->t + 1000);
 }
 
 /* Asserts on one exchange: NULL strings must be null, status -1 null. */
-static void ht_expect(const struct ht_x *o, const char *method, const char *authority,
+static inline void ht_expect(const struct ht_x *o, const char *method, const char *authority,
 		      const char *path, int status, uint64_t req_bytes, uint64_t resp_bytes,
 		      uint32_t partial)
 {
