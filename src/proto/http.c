@@ -115,8 +115,11 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 		x.partial |= rq->partial;
 		if (rq->path.cut || rq->authority.cut || rq->method.cut)
 			x.partial |= TT_PARTIAL_TRUNCATED;
-		if (!rq->complete && !(rq->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
-			x.partial |= TT_PARTIAL_GAP; /* the connection ended inside it */
+		/* The connection ended inside it (an answer may come before the
+		 * end of a request: that is no loss). */
+		if (!rq->complete && !rq->ended && !(rs && rs->complete) &&
+		    !(rq->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
+			x.partial |= TT_PARTIAL_GAP;
 	} else {
 		x.partial |= TT_PARTIAL_MID_STREAM;
 		x.tid = 0;
@@ -136,7 +139,8 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 		}
 		if (rs->complete && rq && rq->seen)
 			x.latency_ns = rs->end_ns - rq->start_ns;
-		if (!rs->complete && !(rs->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
+		if (!rs->complete && !rs->ended &&
+		    !(rs->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
 			x.partial |= TT_PARTIAL_GAP;
 	} else {
 		h->counters[TT_HC_NO_RESPONSE]++;

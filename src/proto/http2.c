@@ -81,6 +81,7 @@ struct h2_dir {
 struct tt_h2 {
 	struct h2_dir d[2];
 	int client_di; /* -1 unknown */
+	uint32_t max_id[2]; /* highest stream id seen, even [0] and odd [1] */
 	struct h2_stream *st;
 	uint32_t n_st, cap_st;
 	struct tt_http *h;
@@ -119,6 +120,12 @@ static struct h2_stream *stream_get(struct tt_h2 *s, uint32_t id, const struct t
 
 	if (x || !id)
 		return x;
+	/* Stream ids only grow: a lower one not followed any more is closed
+	 * (frames that come after the answer, like a body the server did not
+	 * wait for). */
+	if (id <= s->max_id[id & 1])
+		return NULL;
+	s->max_id[id & 1] = id;
 	if (s->n_st == STREAMS_MAX) {
 		s->h->counters[TT_HC_DROPPED]++;
 		s->st[0].rq.partial |= TT_PARTIAL_GAP;
@@ -275,16 +282,24 @@ static void set_client(struct tt_h2 *s, int di)
 	tt_conn_set_role(s->c, di == 1 ? TT_ROLE_CLIENT : TT_ROLE_SERVER);
 }
 
+/*
+ * One side sent END_STREAM.  The exchange is reported once both have (a
+ * server may answer before the request body is in: its size is still
+ * counted), or at RST_STREAM, GOAWAY or the end of the connection.
+ */
 static void side_done(struct tt_h2 *s, struct h2_stream *x, bool req, int64_t t)
 {
+	struct tt_xreq *rq = &x->rq;
+
 	if (req) {
-		x->rq.complete = true;
-		x->rq.end_ns = t;
-		return;
+		rq->complete = true;
+		rq->end_ns = t;
+	} else {
+		x->rs.complete = true;
+		x->rs.end_ns = t;
 	}
-	x->rs.complete = true;
-	x->rs.end_ns = t;
-	stream_emit(s, x);
+	if (x->rs.complete && (rq->complete || !x->have_req))
+		stream_emit(s, x);
 }
 
 static void end_block(struct tt_h2 *s, unsigned di)
@@ -423,6 +438,7 @@ static void goaway_frame(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_
 		bool theirs = s->client_di >= 0 && (int)di != s->client_di ? x->id & 1 : !(x->id & 1);
 
 		if (theirs && x->id > last && !x->have_resp) {
+			x->rq.ended = x->rs.ended = true;
 			stream_emit(s, x);
 			continue;
 		}
@@ -460,8 +476,10 @@ static void frame_done(struct tt_h2 *s, unsigned di)
 		break;
 	case F_RST_STREAM:
 		x = stream_find(s, d->sid);
-		if (x)
+		if (x) {
+			x->rq.ended = x->rs.ended = true;
 			stream_emit(s, x);
+		}
 		break;
 	case F_GOAWAY:
 		goaway_frame(s, di, p, n);

@@ -26,6 +26,7 @@ struct tt_xreq {
 	uint8_t attribution;
 	bool seen;     /* its head was decoded */
 	bool complete; /* its end was decoded */
+	bool ended;    /* no more of it will come (reset), without a loss */
 	uint64_t body;
 	uint32_t partial;
 	struct tt_field method, authority, path;
@@ -39,6 +40,7 @@ struct tt_xreq {
 struct tt_xresp {
 	int64_t start_ns, end_ns;
 	bool seen, complete;
+	bool ended; /* reset: no more comes, nothing was lost */
 	int status;
 	int grpc_status;
 	uint64_t body;
