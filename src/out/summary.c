@@ -122,8 +122,9 @@ static struct tt_endpoint *lookup(struct tt_summary *s, const struct tt_exchange
 	for (e = s->buckets[h & (s->n_buckets - 1)]; e; e = e->next)
 		if (e->hash == h && e->pid == c->pid && e->role == x->role && e->port == port &&
 		    e->method_len == ml && e->path_len == pl &&
-		    (!addr || !memcmp(e->addr, addr, 16)) && !memcmp(e->key, x->method.p, ml) &&
-		    !memcmp(e->key + ml, x->path.p, pl))
+		    (!addr || !memcmp(e->addr, addr, 16)) &&
+		    (!ml || !memcmp(e->key, x->method.p, ml)) &&
+		    (!pl || !memcmp(e->key + ml, x->path.p, pl)))
 			return e;
 	if (s->n >= TT_SUMMARY_MAX_ENDPOINTS)
 		return NULL;
@@ -140,8 +141,10 @@ static struct tt_endpoint *lookup(struct tt_summary *s, const struct tt_exchange
 	memcpy(e->comm, x->comm, sizeof(e->comm));
 	e->method_len = (uint16_t)ml;
 	e->path_len = (uint16_t)pl;
-	memcpy(e->key, x->method.p, ml);
-	memcpy(e->key + ml, x->path.p, pl);
+	if (ml)
+		memcpy(e->key, x->method.p, ml);
+	if (pl)
+		memcpy(e->key + ml, x->path.p, pl);
 	e->next = s->buckets[h & (s->n_buckets - 1)];
 	s->buckets[h & (s->n_buckets - 1)] = e;
 	s->n++;

@@ -185,8 +185,12 @@ static bool feed_renamed(struct tt_hpack *hp, struct feed_ctx *f, const uint8_t 
 int tt_hpack_block(struct tt_hpack *hp, const uint8_t *p, size_t n, tt_hpack_field_fn fn,
 		   void *ctx)
 {
+	static const uint8_t empty[1];
 	struct feed_ctx f = { fn, ctx, 0 };
 	size_t pos = 0;
+
+	if (!p)
+		p = empty; /* an empty block (never NULL + 0) */
 
 	if (!hp->inf && tt_hpack_reset(hp))
 		return -1;
@@ -211,7 +215,7 @@ int tt_hpack_block(struct tt_hpack *hp, const uint8_t *p, size_t n, tt_hpack_fie
 			goto broken;
 		pos += r.len;
 	}
-	if (!feed(hp, &f, NULL, 0, 1))
+	if (!feed(hp, &f, p + n, 0, 1)) /* the end of the block */
 		goto broken;
 	return f.unknown;
 broken:

@@ -605,7 +605,7 @@ static void frames(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_t n)
 
 		if (d->preface && n) {
 			k = n < d->preface ? n : d->preface;
-			if (memcmp(p, TT_H2_PREFACE + TT_H2_PREFACE_LEN - d->preface, k)) {
+			if (memcmp(p, &TT_H2_PREFACE[TT_H2_PREFACE_LEN - d->preface], k)) {
 				d->preface = 0; /* not a preface after all: frames */
 				continue;
 			}
@@ -632,7 +632,7 @@ static void frames(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_t n)
 		k = n < d->left ? n : d->left;
 		if (d->type == F_DATA) {
 			data_bytes(s, di, p, k, false);
-		} else if (d->buf_cap >= d->len) {
+		} else if (d->buf_cap >= d->len && k) {
 			memcpy(d->buf + d->buf_len, p, k);
 			d->buf_len += k;
 		}
@@ -782,7 +782,10 @@ struct tt_h2 *tt_h2_new(const bool skipped[2])
 	for (unsigned di = 0; di < 2; di++) {
 		s->d[di].max_frame = DEFAULT_MAX_FRAME;
 		s->d[di].hp_unknown = skipped[di];
-		if (tt_hpack_init(&s->d[di].hp)) {
+		/* Room for a frame of the default maximum size from the start. */
+		s->d[di].buf = malloc(DEFAULT_MAX_FRAME);
+		s->d[di].buf_cap = s->d[di].buf ? DEFAULT_MAX_FRAME : 0;
+		if (!s->d[di].buf || tt_hpack_init(&s->d[di].hp)) {
 			tt_h2_free(s);
 			return NULL;
 		}
