@@ -45,6 +45,8 @@ enum {
 struct h2_stream {
 	uint32_t id;
 	bool have_req, have_resp;
+	bool reset_wait; /* answered and reset by the server; the request's
+			    last DATA may still be on its way */
 	struct tt_xreq rq;
 	struct tt_xresp rs;
 };
@@ -126,6 +128,14 @@ static struct h2_stream *stream_get(struct tt_h2 *s, uint32_t id, const struct t
 	if (id <= s->max_id[id & 1])
 		return NULL;
 	s->max_id[id & 1] = id;
+	/* A new stream: streams waiting after a reset are done. */
+	for (uint32_t i = 0; i < s->n_st;) {
+		if (s->st[i].reset_wait) {
+			stream_emit(s, &s->st[i]);
+			continue;
+		}
+		i++;
+	}
 	if (s->n_st == STREAMS_MAX) {
 		s->h->counters[TT_HC_DROPPED]++;
 		s->st[0].rq.partial |= TT_PARTIAL_GAP;
@@ -476,10 +486,18 @@ static void frame_done(struct tt_h2 *s, unsigned di)
 		break;
 	case F_RST_STREAM:
 		x = stream_find(s, d->sid);
-		if (x) {
-			x->rq.ended = x->rs.ended = true;
-			stream_emit(s, x);
+		if (!x)
+			break;
+		x->rq.ended = x->rs.ended = true;
+		/* A server that answered before the request body and reset the
+		 * stream (nginx's "return"): the body the client had sent still
+		 * comes, and counts, until the client moves on. */
+		if (x->rs.complete && x->have_req && !x->rq.complete && s->client_di >= 0 &&
+		    (int)di != s->client_di) {
+			x->reset_wait = true;
+			break;
 		}
+		stream_emit(s, x);
 		break;
 	case F_GOAWAY:
 		goaway_frame(s, di, p, n);
