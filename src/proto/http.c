@@ -137,7 +137,9 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 			x.grpc_status = rs->grpc_status;
 			x.grpc_message = strv(&rs->grpc_message, rs->grpc_message_buf);
 		}
-		if (rs->complete && rq && rq->seen)
+		/* Events carry the time a call returned: a request's Write may
+		 * return after the Read of its answer; no latency then. */
+		if (rs->complete && rq && rq->seen && rs->end_ns >= rq->start_ns)
 			x.latency_ns = rs->end_ns - rq->start_ns;
 		if (!rs->complete && !rs->ended &&
 		    !(rs->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))

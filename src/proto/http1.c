@@ -22,6 +22,7 @@
 #define QUEUE_MAX 32    /* requests waiting for their responses */
 #define LINE_MAX 8192   /* longest start line looked at when scanning */
 #define HNAME_MAX 16    /* header names we care about are shorter */
+#define EARLY_MAX 4     /* responses that came before their request */
 
 enum h1_state { D_SCAN = 0, D_PARSE, D_STOPPED };
 enum h1_hdr { H_OTHER = 0, H_HOST };
@@ -57,6 +58,18 @@ struct tt_h1 {
 	bool rs_open;
 	bool rs_paired;     /* q[q_head] is its request */
 	bool stopped;       /* upgraded: no more HTTP/1 on this connection */
+	/*
+	 * Aligned: the k-th response answers the k-th request seen.  True once
+	 * a request starts in sequence while nothing is pending; false after
+	 * bytes were lost or skipped.  Aligned, a response that comes before
+	 * any request waits for the next one (a request's event comes when its
+	 * Write returns, which may be after the Read of the answer); not
+	 * aligned, it is reported alone unless a request that started before
+	 * it is pending.
+	 */
+	bool aligned;
+	struct tt_xresp early[EARLY_MAX]; /* responses waiting for their request */
+	uint32_t n_early;
 };
 
 /* Filler for holes inside bodies whose length is known: llhttp counts them. */
@@ -118,6 +131,14 @@ static void resp_lost(struct tt_h1 *s, uint32_t why)
 	}
 }
 
+/* Responses that waited for a request that did not come: alone. */
+static void flush_early(struct tt_h1 *s)
+{
+	for (uint32_t i = 0; i < s->n_early; i++)
+		tt_http_emit(s->h, s->c, TT_PROTO_HTTP1, 0, NULL, &s->early[i]);
+	s->n_early = 0;
+}
+
 /* --- llhttp callbacks ---------------------------------------------------- */
 
 static bool is_req(struct tt_h1 *s, unsigned di)
@@ -144,6 +165,10 @@ static int on_message_begin(llhttp_t *p)
 			s->rs_paired = false;
 			emit_head(s, NULL);
 		}
+		/* In sequence, nothing pending, the responses between messages:
+		 * from here the k-th response answers the k-th request. */
+		if (!s->q_len && !s->rs_open && !flags && !s->d[!di].in_msg)
+			s->aligned = true;
 		r = &s->q[(s->q_head + s->q_len++) % QUEUE_MAX];
 		s->q_tail_open = true;
 		tt_xreq_begin(r, d->ch);
@@ -223,7 +248,7 @@ static struct tt_xreq *pair(struct tt_h1 *s)
 	if (!s->q_len)
 		return NULL;
 	r = q_at(s, 0);
-	if (r->start_ns > s->rs.start_ns)
+	if (!s->aligned && r->start_ns > s->rs.start_ns)
 		return NULL;
 	return r;
 }
@@ -297,6 +322,10 @@ static int on_message_complete(llhttp_t *p)
 			r->end_ns = t;
 		}
 		s->q_tail_open = false;
+		if (s->n_early && s->q_len == 1) {
+			emit_head(s, &s->early[0]);
+			memmove(s->early, s->early + 1, --s->n_early * sizeof(s->early[0]));
+		}
 		return 0;
 	}
 	if (s->rs.status >= 100 && s->rs.status < 200 && s->rs.status != 101) {
@@ -307,6 +336,8 @@ static int on_message_complete(llhttp_t *p)
 	s->rs.end_ns = t;
 	if (s->rs_paired && s->q_len)
 		emit_head(s, &s->rs);
+	else if (s->aligned && !s->q_len && s->n_early < EARLY_MAX)
+		s->early[s->n_early++] = s->rs; /* its request's event is late */
 	else
 		tt_http_emit(s->h, s->c, TT_PROTO_HTTP1, 0, NULL, &s->rs);
 	s->rs_open = s->rs_paired = false;
@@ -472,6 +503,8 @@ static void parse(struct tt_h1 *s, unsigned di, const uint8_t *p, uint32_t n)
 		}
 		s->h->counters[TT_HC_PARSE_ERRORS]++;
 		abandon(s, di, TT_PARTIAL_GAP);
+		s->aligned = false;
+		flush_early(s);
 		d->state = D_SCAN;
 		d->at_line = false;
 		d->line_len = 0;
@@ -497,6 +530,7 @@ static bool resync(struct tt_h1 *s, unsigned di, int kind)
 	if (d->skipped) {
 		s->h->counters[TT_HC_RESYNCS]++;
 		d->resynced = true;
+		s->aligned = false;
 	}
 	d->skipped = false;
 	start_parser(s, di);
@@ -604,6 +638,8 @@ void tt_h1_gap(struct tt_http *h, struct tt_conn *c, struct tt_h1 *s, unsigned d
 		abandon(s, di, flag);
 	else if (s->req_di >= 0 && !is_req(s, di))
 		resp_lost(s, flag);
+	s->aligned = false;
+	flush_early(s);
 	d->state = D_SCAN;
 	d->at_line = true;
 	d->line_len = 0;
@@ -630,6 +666,7 @@ void tt_h1_end(struct tt_http *h, struct tt_conn *c, struct tt_h1 *s, enum tt_en
 	}
 	if (s->rs_open)
 		resp_lost(s, 0);
+	flush_early(s);
 	while (s->q_len)
 		emit_head(s, NULL);
 }

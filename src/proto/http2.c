@@ -47,6 +47,9 @@ struct h2_stream {
 	bool have_req, have_resp;
 	bool reset_wait; /* answered and reset by the server; the request's
 			    last DATA may still be on its way */
+	bool req_wait;   /* answered, its request not seen yet: a TLS call's
+			    event comes at its return, so a request Write may
+			    come after the Read of its answer */
 	struct tt_xreq rq;
 	struct tt_xresp rs;
 };
@@ -128,14 +131,6 @@ static struct h2_stream *stream_get(struct tt_h2 *s, uint32_t id, const struct t
 	if (id <= s->max_id[id & 1])
 		return NULL;
 	s->max_id[id & 1] = id;
-	/* A new stream: streams waiting after a reset are done. */
-	for (uint32_t i = 0; i < s->n_st;) {
-		if (s->st[i].reset_wait) {
-			stream_emit(s, &s->st[i]);
-			continue;
-		}
-		i++;
-	}
 	if (s->n_st == STREAMS_MAX) {
 		s->h->counters[TT_HC_DROPPED]++;
 		s->st[0].rq.partial |= TT_PARTIAL_GAP;
@@ -308,8 +303,29 @@ static void side_done(struct tt_h2 *s, struct h2_stream *x, bool req, int64_t t)
 		x->rs.complete = true;
 		x->rs.end_ns = t;
 	}
-	if (x->rs.complete && (rq->complete || !x->have_req))
+	if (!x->rs.complete)
+		return;
+	if (!x->have_req) {
+		x->req_wait = true; /* until the client opens a later stream */
+		return;
+	}
+	if (rq->complete)
 		stream_emit(s, x);
+}
+
+/* The client opened stream id: streams still waiting for their request (or
+ * for the rest of a reset one) below it wait no more. */
+static void opened(struct tt_h2 *s, uint32_t id)
+{
+	for (uint32_t i = 0; i < s->n_st;) {
+		struct h2_stream *x = &s->st[i];
+
+		if ((x->req_wait || x->reset_wait) && x->id < id) {
+			stream_emit(s, x);
+			continue;
+		}
+		i++;
+	}
 }
 
 static void end_block(struct tt_h2 *s, unsigned di)
@@ -350,12 +366,28 @@ static void end_block(struct tt_h2 *s, unsigned di)
 		return;
 	}
 	req = (int)di == s->client_di;
-	if (req)
+	if (req) {
+		uint32_t id = x->id;
+
 		apply_request(x, &hc, d->ch, partial);
-	else
-		apply_response(x, &hc, d->ch, partial);
+		if (x->req_wait) {
+			/* Its answer came first: now it is whole. */
+			x->req_wait = false;
+			if (d->block_end_stream)
+				side_done(s, x, true, d->ch->time_ns);
+			else
+				x->rq.ended = true, stream_emit(s, x);
+			opened(s, id);
+			return;
+		}
+		if (d->block_end_stream)
+			side_done(s, x, true, d->ch->time_ns);
+		opened(s, id);
+		return;
+	}
+	apply_response(x, &hc, d->ch, partial);
 	if (d->block_end_stream)
-		side_done(s, x, req, d->ch->time_ns);
+		side_done(s, x, false, d->ch->time_ns);
 }
 
 static void block_add(struct h2_dir *d, const uint8_t *p, uint32_t n)
@@ -505,6 +537,22 @@ static void frame_done(struct tt_h2 *s, unsigned di)
 	}
 }
 
+/*
+ * DATA before the response's HEADERS on a stream whose request was seen:
+ * the HEADERS were lost (a call tlstap missed, e.g. while attaching).  They
+ * may have inserted HPACK entries: this direction's table starts over, so
+ * that no later field is read from a shifted table.
+ */
+static void lost_headers(struct tt_h2 *s, unsigned di, struct h2_stream *x)
+{
+	struct h2_dir *d = &s->d[di];
+
+	x->rs.partial |= TT_PARTIAL_GAP;
+	tt_hpack_reset(&d->hp);
+	d->hp_unknown = true;
+	s->h->counters[TT_HC_HPACK_RESETS]++;
+}
+
 /* DATA payload bytes: bodies, END_STREAM at the end. */
 static void data_bytes(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_t n, bool fill)
 {
@@ -537,6 +585,8 @@ static void data_bytes(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_t 
 			x->rs.seen = true;
 			x->have_resp = true;
 			x->rs.partial = d->mid ? TT_PARTIAL_MID_STREAM : 0;
+			if (x->have_req)
+				lost_headers(s, di, x);
 		}
 		x->rs.body += body;
 		x->rs.partial |= d->lost;

@@ -260,6 +260,31 @@ static void test_request_gap(void **state)
 	ht_expect(&h.xs[1], "GET", "h", "/next", 404, 0, 0, TT_PARTIAL_MID_STREAM);
 }
 
+/*
+ * Events carry the time a TLS call returned: a client's Write of request 2
+ * may return after its reader thread's Read of response 2.  In sequence,
+ * the response waits for its request; a response first on a connection
+ * (its request may be from before tlstap came) is reported alone.
+ */
+static void test_response_event_first(void **state)
+{
+	struct ht h;
+
+	(void)state;
+	ht_init(&h);
+	ht_read(&h, "HTTP/1.1 200 OK" R "Content-Length: 1" R R "0");
+	ht_write(&h, "GET /1 HTTP/1.1" R "Host: h" R R);
+	ht_read(&h, "HTTP/1.1 200 OK" R "Content-Length: 1" R R "1");
+	ht_read(&h, "HTTP/1.1 201 Created" R "Content-Length: 2" R R "22");
+	ht_write(&h, "GET /2 HTTP/1.1" R "Host: h" R R);
+	assert_int_equal(h.n, 3);
+	ht_expect(&h.xs[0], NULL, NULL, NULL, 200, 0, 1, TT_PARTIAL_MID_STREAM);
+	ht_expect(&h.xs[1], "GET", "h", "/1", 200, 0, 1, 0);
+	ht_expect(&h.xs[2], "GET", "h", "/2", 201, 0, 2, 0);
+	assert_int_equal(h.xs[2].x.latency_ns, -1); /* its end before its start */
+	ht_free(&h);
+}
+
 static void test_not_http(void **state)
 {
 	struct ht h;
@@ -288,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_mid_stream),
 		cmocka_unit_test(test_response_gap),
 		cmocka_unit_test(test_request_gap),
+		cmocka_unit_test(test_response_event_first),
 		cmocka_unit_test(test_not_http),
 	};
 

@@ -310,6 +310,42 @@ static void test_h2_gaps(void **state)
 	peers_free(&p);
 }
 
+/* The Read of a response before the Write of its request (events come at
+ * a call's return): paired by stream id; a response whose request never
+ * comes is reported alone once the client opens a later stream. */
+static void test_h2_response_first(void **state)
+{
+	nghttp2_nv rq[] = { NV(":method", "GET"), NV(":scheme", "https"),
+			    NV(":authority", "api.test"), NV(":path", "/late") };
+	nghttp2_nv rs[] = { NV(":status", "204") };
+	struct h2b o = { .n = 0 };
+	struct ht h;
+	struct peers p;
+	uint8_t hdrs[256];
+	size_t hn;
+
+	(void)state;
+	ht_init(&h);
+	start(&h, &p);
+	hn = deflate(p.cli, hdrs, sizeof(hdrs), rq, ARRAY_SIZE(rq));
+	headers(&o, p.srv, 1, true, rs, 1);
+	send_out(&h, TT_DIR_READ, &o);
+	assert_int_equal(h.n, 0);
+	frame(&o, 1, 0x5, 1, hdrs, hn);
+	send_out(&h, TT_DIR_WRITE, &o);
+	assert_int_equal(h.n, 1);
+	ht_expect(&h.xs[0], "GET", "api.test", "/late", 204, 0, 0, 0);
+	/* stream 3 answered, its request lost; stream 5 opens */
+	headers(&o, p.srv, 3, true, rs, 1);
+	send_out(&h, TT_DIR_READ, &o);
+	get(&h, &p, 5, "/five", "5");
+	assert_int_equal(h.n, 3);
+	ht_expect(&h.xs[1], NULL, NULL, NULL, 204, 0, 0, TT_PARTIAL_MID_STREAM);
+	ht_expect(&h.xs[2], "GET", "api.test", "/five", 200, 0, 1, 0);
+	ht_free(&h);
+	peers_free(&p);
+}
+
 static void test_h2_rst(void **state)
 {
 	struct h2b o = { .n = 0 };
@@ -339,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_grpc),
 		cmocka_unit_test(test_h2_unseen_table),
 		cmocka_unit_test(test_h2_gaps),
+		cmocka_unit_test(test_h2_response_first),
 		cmocka_unit_test(test_h2_rst),
 	};
 
