@@ -15,7 +15,7 @@ MAIN_PKGS=(
 	golang-1.19-go
 	nginx-light haproxy curl openssl gnutls-bin tshark python3 iproute2
 	libssl3 libgnutls30 hyperfine bpftrace
-	caddy
+	caddy python3-grpcio
 )
 # Packages that only bookworm-backports has.
 BPO_PKGS=(golang-1.21-go golang-1.22-go golang-1.23-go)

@@ -77,21 +77,27 @@ static const char *proto_name(uint8_t p)
 
 /* --- text ------------------------------------------------------------------ */
 
-static void text_str(struct tt_wbuf *o, struct tt_strv s)
+/* Printable as is; anything else escaped like the raw text writer (spaces
+ * too, but in a last field, so that fields split on spaces). */
+static void text_str_sp(struct tt_wbuf *o, struct tt_strv s, bool space)
 {
 	if (!s.p) {
 		tt_wbuf_putc(o, '?');
 		return;
 	}
-	/* Printable as is; anything else escaped like the raw text writer. */
 	for (uint32_t i = 0; i < s.len; i++) {
 		uint8_t c = (uint8_t)s.p[i];
 
-		if (c > 0x20 && c < 0x7f && c != '\\')
+		if ((c > 0x20 || (space && c == 0x20)) && c < 0x7f && c != '\\')
 			tt_wbuf_putc(o, (char)c);
 		else
 			tt_wbuf_printf(o, "\\x%02x", c);
 	}
+}
+
+static void text_str(struct tt_wbuf *o, struct tt_strv s)
+{
+	text_str_sp(o, s, false);
 }
 
 static void text_ns(struct tt_wbuf *o, int64_t ns)
@@ -141,10 +147,6 @@ static void text_exchange(struct tt_exchange_writer *w, const struct tt_exchange
 	}
 	if (x->grpc_status >= 0)
 		tt_wbuf_printf(o, " grpc-status %d", x->grpc_status);
-	if (x->grpc_message.p) {
-		tt_wbuf_puts(o, " grpc-message ");
-		text_str(o, x->grpc_message);
-	}
 	if (x->latency_ns >= 0) {
 		tt_wbuf_putc(o, ' ');
 		text_ns(o, x->latency_ns);
@@ -154,6 +156,10 @@ static void text_exchange(struct tt_exchange_writer *w, const struct tt_exchange
 	if (x->partial) {
 		tt_wbuf_puts(o, " partial ");
 		tt_partial_write(o, x->partial, false);
+	}
+	if (x->grpc_message.p) {
+		tt_wbuf_puts(o, " grpc-message ");
+		text_str_sp(o, x->grpc_message, true);
 	}
 	tt_wbuf_putc(o, '\n');
 }
