@@ -160,8 +160,15 @@ demo: deps
 		$(BUILD)/testdata/go/$(DEMO_GO)/tlsclient-default
 	@BUILD=$(BUILD) DEMO_GO_VERSION=$(DEMO_GO) scripts/demo.sh
 
+# Benchmark helpers (bench/*.c), built against the tool's library.
+$(BUILD)/bench/%: bench/%.c $(APP_LIB) $(RESOLVER_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -o $@ $< $(APP_LIB) $(RESOLVER_LIB) $(LDLIBS)
+
+BENCH_BINS := $(BUILD)/bench/mkcapture $(BUILD)/bench/stagebench
+
 bench: deps
-	@$(MAKE) --no-print-directory all testdata
+	@$(MAKE) --no-print-directory all testdata $(BENCH_BINS)
 	@BUILD=$(BUILD) bench/run.sh
 
 format:
