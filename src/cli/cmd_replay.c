@@ -3,12 +3,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "cli/pipeline.h"
 #include "out/file.h"
@@ -63,31 +63,7 @@ struct replay_args {
 	bool stats;
 };
 
-static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tlstap: replay: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'tlstap replay --help'.\n", stderr);
-	return TT_EXIT_USAGE;
-}
-
-static int parse_num(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
+#define usage_error(...) tt_usage_error("replay", __VA_ARGS__)
 
 static int parse_args(int argc, char **argv, struct replay_args *a)
 {
@@ -121,12 +97,12 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			a->stats = true;
 			break;
 		case OPT_IDLE:
-			if (parse_num(optarg, 1, 86400 * 365, &v))
+			if (tt_parse_long(optarg, 1, 86400 * 365, &v))
 				return usage_error("--idle: '%s' is not a number of seconds", optarg);
 			a->po.limits.idle_ns = v * 1000000000LL;
 			break;
 		case OPT_MAX_CONNS:
-			if (parse_num(optarg, 1, 1 << 24, &v))
+			if (tt_parse_long(optarg, 1, 1 << 24, &v))
 				return usage_error("--max-conns: '%s' is not in 1..%d", optarg, 1 << 24);
 			a->po.limits.max_conns = (uint32_t)v;
 			break;

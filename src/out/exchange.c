@@ -100,14 +100,14 @@ static void text_str(struct tt_wbuf *o, struct tt_strv s)
 	text_str_sp(o, s, false);
 }
 
-static void text_ns(struct tt_wbuf *o, int64_t ns)
+void tt_fmt_duration(struct tt_wbuf *o, int64_t ns, int width)
 {
 	if (ns < 1000000)
-		tt_wbuf_printf(o, "%.1fus", ns / 1e3);
+		tt_wbuf_printf(o, "%*.1fus", width > 2 ? width - 2 : 0, (double)ns / 1e3);
 	else if (ns < 1000000000)
-		tt_wbuf_printf(o, "%.3fms", ns / 1e6);
+		tt_wbuf_printf(o, "%*.3fms", width > 2 ? width - 2 : 0, (double)ns / 1e6);
 	else
-		tt_wbuf_printf(o, "%.3fs", ns / 1e9);
+		tt_wbuf_printf(o, "%*.3fs", width > 1 ? width - 1 : 0, (double)ns / 1e9);
 }
 
 static void text_exchange(struct tt_exchange_writer *w, const struct tt_exchange *x)
@@ -149,7 +149,7 @@ static void text_exchange(struct tt_exchange_writer *w, const struct tt_exchange
 		tt_wbuf_printf(o, " grpc-status %d", x->grpc_status);
 	if (x->latency_ns >= 0) {
 		tt_wbuf_putc(o, ' ');
-		text_ns(o, x->latency_ns);
+		tt_fmt_duration(o, x->latency_ns, 0);
 	}
 	tt_wbuf_printf(o, " req %llu resp %llu", (unsigned long long)x->req_bytes,
 		       (unsigned long long)x->resp_bytes);

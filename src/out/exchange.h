@@ -25,6 +25,8 @@ void tt_exchange_write(struct tt_exchange_writer *w, const struct tt_exchange *x
 /* "hpack,gap" style list of partial reasons into the wbuf, as JSON array
  * (json) or comma-separated (text). */
 void tt_partial_write(struct tt_wbuf *o, uint32_t partial, bool json);
+/* A duration: "12.3us", "4.567ms", "1.234s", right-aligned in width. */
+void tt_fmt_duration(struct tt_wbuf *o, int64_t ns, int width);
 /* "HH:MM:SS.uuuuuu" local time of a wall-clock ns, cached per second. */
 void tt_fmt_clock(struct tt_wbuf *o, int64_t ns, int64_t *sec, char hms[16]);
 

@@ -268,19 +268,12 @@ static void server_str(const struct tt_endpoint *e, char *buf, size_t len)
 
 static void text_lat(struct tt_wbuf *o, const struct tt_endpoint *e, double p)
 {
-	double v;
-
 	if (!e->n_lat) {
 		tt_wbuf_printf(o, " %10s", "-");
 		return;
 	}
-	v = (double)percentile(e, p);
-	if (v < 1e6)
-		tt_wbuf_printf(o, " %8.1fus", v / 1e3);
-	else if (v < 1e9)
-		tt_wbuf_printf(o, " %8.3fms", v / 1e6);
-	else
-		tt_wbuf_printf(o, " %9.3fs", v / 1e9);
+	tt_wbuf_putc(o, ' ');
+	tt_fmt_duration(o, (int64_t)percentile(e, p), 10);
 }
 
 static void write_text(const struct tt_summary *s, struct tt_endpoint **v, struct tt_wbuf *o,

@@ -15,396 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/hpack.h"
-#include "proto/http_int.h"
-
-#define FRAME_HDR 9
-#define BLOCK_MAX (64u * 1024) /* largest header block decoded */
-#define STREAMS_MAX 512        /* streams followed at once per connection */
-#define DEFAULT_MAX_FRAME 16384
-
-enum {
-	F_DATA = 0,
-	F_HEADERS = 1,
-	F_PRIORITY = 2,
-	F_RST_STREAM = 3,
-	F_SETTINGS = 4,
-	F_PUSH_PROMISE = 5,
-	F_PING = 6,
-	F_GOAWAY = 7,
-	F_WINDOW_UPDATE = 8,
-	F_CONTINUATION = 9,
-};
-
-#define FL_END_STREAM 0x1
-#define FL_ACK 0x1
-#define FL_END_HEADERS 0x4
-#define FL_PADDED 0x8
-#define FL_PRIORITY 0x20
-
-struct h2_stream {
-	uint32_t id;
-	bool have_req, have_resp;
-	bool reset_wait; /* answered and reset by the server; the request's
-			    last DATA may still be on its way */
-	bool req_wait;   /* answered, its request not seen yet: a TLS call's
-			    event comes at its return, so a request Write may
-			    come after the Read of its answer */
-	struct tt_xreq rq;
-	struct tt_xresp rs;
-};
-
-struct h2_dir {
-	uint8_t hdr[FRAME_HDR];
-	uint8_t hdr_len;
-	bool in_frame;   /* reading a payload */
-	bool synced;     /* at a known frame boundary */
-	bool lost_sync;  /* since the last gap: wait for a call that starts frames */
-	uint8_t preface; /* bytes of the client preface still expected */
-	uint8_t type, flags;
-	uint32_t sid, len, left; /* frame length and payload bytes still to come */
-	uint32_t pad;            /* DATA: padding at the end of the payload */
-	bool pad_read;           /* DATA: its pad length byte was read */
-	uint32_t max_frame;      /* what the other side allows */
-	/* payload of a non-DATA frame */
-	uint8_t *buf;
-	uint32_t buf_len, buf_cap;
-	/* a header block in progress (HEADERS/PUSH_PROMISE + CONTINUATION) */
-	uint8_t *block;
-	uint32_t block_len;
-	bool in_block, block_broken, block_end_stream;
-	uint8_t block_type;
-	uint32_t block_sid, promised;
-	struct tt_hpack hp;
-	bool hp_unknown;   /* the table may hold entries never seen */
-	bool mid;          /* what starts now was not seen from its start */
-	bool seen;         /* bytes of this direction came */
-	uint32_t lost;     /* TT_PARTIAL_* of a hole, for streams it touched */
-	const struct tt_chunk *ch;
-};
-
-struct tt_h2 {
-	struct h2_dir d[2];
-	int client_di; /* -1 unknown */
-	uint32_t max_id[2]; /* highest stream id seen, even [0] and odd [1] */
-	struct h2_stream *st;
-	uint32_t n_st, cap_st;
-	struct tt_http *h;
-	struct tt_conn *c;
-};
-
-/* --- streams ------------------------------------------------------------- */
-
-static struct h2_stream *stream_find(struct tt_h2 *s, uint32_t id)
-{
-	for (uint32_t i = 0; i < s->n_st; i++)
-		if (s->st[i].id == id)
-			return &s->st[i];
-	return NULL;
-}
-
-static void stream_emit(struct tt_h2 *s, struct h2_stream *x)
-{
-	tt_http_emit(s->h, s->c, TT_PROTO_H2, x->id, x->have_req ? &x->rq : NULL,
-		     x->have_resp ? &x->rs : NULL);
-	*x = s->st[--s->n_st];
-}
-
-static void xresp_init(struct tt_xresp *rs, int64_t t)
-{
-	memset(rs, 0, offsetof(struct tt_xresp, grpc_message_buf));
-	rs->status = -1;
-	rs->grpc_status = -1;
-	rs->clen = -1;
-	rs->start_ns = rs->end_ns = t;
-}
-
-static struct h2_stream *stream_get(struct tt_h2 *s, uint32_t id, const struct tt_chunk *ch)
-{
-	struct h2_stream *x = stream_find(s, id);
-
-	if (x || !id)
-		return x;
-	/* Stream ids only grow: a lower one not followed any more is closed
-	 * (frames that come after the answer, like a body the server did not
-	 * wait for). */
-	if (id <= s->max_id[id & 1])
-		return NULL;
-	s->max_id[id & 1] = id;
-	if (s->n_st == STREAMS_MAX) {
-		s->h->counters[TT_HC_DROPPED]++;
-		s->st[0].rq.partial |= TT_PARTIAL_GAP;
-		stream_emit(s, &s->st[0]);
-	}
-	if (s->n_st == s->cap_st) {
-		uint32_t cap = s->cap_st ? s->cap_st * 2 : 8;
-		struct h2_stream *n = realloc(s->st, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		s->st = n;
-		s->cap_st = cap;
-	}
-	x = &s->st[s->n_st++];
-	memset(x, 0, offsetof(struct h2_stream, rq));
-	x->id = id;
-	tt_xreq_begin(&x->rq, ch);
-	xresp_init(&x->rs, ch->time_ns);
-	return x;
-}
-
-/* --- header blocks ------------------------------------------------------- */
-
-struct hdr_ctx {
-	struct tt_h2 *s;
-	struct h2_stream *x;
-	bool is_req;
-	bool have_method, have_status, have_auth;
-	bool unknown;
-	struct tt_xreq rq; /* fields, before we know which side it is */
-	int status, grpc_status;
-	int64_t clen;
-	bool grpc;
-	struct tt_field gmsg;
-	char gmsg_buf[TT_HTTP_GRPC_MSG_MAX];
-};
-
-static bool name_is(const uint8_t *n, size_t len, const char *s)
-{
-	return len == strlen(s) && !memcmp(n, s, len);
-}
-
-static int parse_int(const uint8_t *v, size_t n, int max)
-{
-	int r = 0;
-
-	if (!n || n > 9)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		r = r * 10 + (v[i] - '0');
-	}
-	return r <= max ? r : -1;
-}
-
-static void on_field(void *ctx, const uint8_t *n, size_t nl, const uint8_t *v, size_t vl)
-{
-	struct hdr_ctx *hc = ctx;
-	struct tt_xreq *r = &hc->rq;
-
-	if (!n) {
-		hc->unknown = true;
-		return;
-	}
-	if (name_is(n, nl, ":method")) {
-		hc->have_method = true;
-		tt_field_set(&r->method, r->method_buf, sizeof(r->method_buf), v, vl);
-	} else if (name_is(n, nl, ":path")) {
-		tt_field_set(&r->path, r->path_buf, sizeof(r->path_buf), v, vl);
-	} else if (name_is(n, nl, ":authority") || (name_is(n, nl, "host") && !hc->have_auth)) {
-		hc->have_auth = n[0] == ':';
-		tt_field_set(&r->authority, r->authority_buf, sizeof(r->authority_buf), v, vl);
-	} else if (name_is(n, nl, ":status")) {
-		hc->have_status = true;
-		hc->status = parse_int(v, vl, 999);
-	} else if (name_is(n, nl, "content-type")) {
-		hc->grpc = vl >= 16 && !memcmp(v, "application/grpc", 16) &&
-			   (vl == 16 || v[16] == '+' || v[16] == ';');
-	} else if (name_is(n, nl, "content-length")) {
-		hc->clen = parse_int(v, vl, 1 << 30);
-	} else if (name_is(n, nl, "grpc-status")) {
-		hc->grpc_status = parse_int(v, vl, 1 << 30);
-	} else if (name_is(n, nl, "grpc-message")) {
-		tt_field_set(&hc->gmsg, hc->gmsg_buf, sizeof(hc->gmsg_buf), v, vl);
-	}
-}
-
-static void copy_field(struct tt_field *dst, char *dbuf, const struct tt_field *src,
-		       const char *sbuf)
-{
-	*dst = *src;
-	memcpy(dbuf, sbuf, src->len);
-}
-
-/* A decoded request head (HEADERS from the client, or PUSH_PROMISE). */
-static void apply_request(struct h2_stream *x, struct hdr_ctx *hc, const struct tt_chunk *ch,
-			  uint32_t partial)
-{
-	struct tt_xreq *r = &x->rq;
-
-	if (x->have_req) {
-		if (hc->unknown)
-			r->partial |= TT_PARTIAL_HPACK; /* trailers */
-		return;
-	}
-	tt_xreq_begin(r, ch);
-	r->seen = true;
-	x->have_req = true;
-	r->partial = partial | (hc->unknown ? TT_PARTIAL_HPACK : 0);
-	if (hc->rq.method.set)
-		copy_field(&r->method, r->method_buf, &hc->rq.method, hc->rq.method_buf);
-	if (hc->rq.path.set)
-		copy_field(&r->path, r->path_buf, &hc->rq.path, hc->rq.path_buf);
-	if (hc->rq.authority.set)
-		copy_field(&r->authority, r->authority_buf, &hc->rq.authority,
-			   hc->rq.authority_buf);
-	r->grpc = hc->grpc;
-	r->clen = hc->clen;
-}
-
-static void apply_response(struct h2_stream *x, struct hdr_ctx *hc, const struct tt_chunk *ch,
-			   uint32_t partial)
-{
-	struct tt_xresp *rs = &x->rs;
-	bool first = !x->have_resp;
-
-	if (hc->have_status && hc->status >= 100 && hc->status < 200)
-		return; /* informational: the final head follows */
-	if (first) {
-		xresp_init(rs, ch->time_ns);
-		rs->seen = true;
-		x->have_resp = true;
-		rs->partial = partial;
-		rs->status = hc->have_status ? hc->status : -1;
-		rs->clen = hc->clen;
-	}
-	if (hc->unknown)
-		rs->partial |= TT_PARTIAL_HPACK;
-	if (hc->grpc_status >= 0)
-		rs->grpc_status = hc->grpc_status;
-	if (hc->gmsg.set)
-		copy_field(&rs->grpc_message, rs->grpc_message_buf, &hc->gmsg, hc->gmsg_buf);
-	if (hc->grpc)
-		x->rq.grpc = true;
-}
-
-static void set_client(struct tt_h2 *s, int di)
-{
-	if (s->client_di >= 0)
-		return;
-	s->client_di = di;
-	tt_conn_set_role(s->c, di == 1 ? TT_ROLE_CLIENT : TT_ROLE_SERVER);
-}
-
-/*
- * One side sent END_STREAM.  The exchange is reported once both have (a
- * server may answer before the request body is in: its size is still
- * counted), or at RST_STREAM, GOAWAY or the end of the connection.
- */
-static void side_done(struct tt_h2 *s, struct h2_stream *x, bool req, int64_t t)
-{
-	struct tt_xreq *rq = &x->rq;
-
-	if (req) {
-		rq->complete = true;
-		rq->end_ns = t;
-	} else {
-		x->rs.complete = true;
-		x->rs.end_ns = t;
-	}
-	if (!x->rs.complete)
-		return;
-	if (!x->have_req) {
-		x->req_wait = true; /* until the client opens a later stream */
-		return;
-	}
-	if (rq->complete)
-		stream_emit(s, x);
-}
-
-/* The client opened stream id: streams still waiting for their request (or
- * for the rest of a reset one) below it wait no more. */
-static void opened(struct tt_h2 *s, uint32_t id)
-{
-	for (uint32_t i = 0; i < s->n_st;) {
-		struct h2_stream *x = &s->st[i];
-
-		if ((x->req_wait || x->reset_wait) && x->id < id) {
-			stream_emit(s, x);
-			continue;
-		}
-		i++;
-	}
-}
-
-static void end_block(struct tt_h2 *s, unsigned di)
-{
-	struct h2_dir *d = &s->d[di];
-	struct hdr_ctx hc = { .s = s, .status = -1, .grpc_status = -1, .clen = -1 };
-	uint32_t partial = d->mid ? TT_PARTIAL_MID_STREAM : 0;
-	struct h2_stream *x;
-	int r = -1;
-	bool req;
-
-	d->in_block = false;
-	if (!d->block_broken)
-		r = tt_hpack_block(&d->hp, d->block, d->block_len, on_field, &hc);
-	if (r < 0) {
-		s->h->counters[TT_HC_HPACK_RESETS]++;
-		hc.unknown = true;
-		d->hp_unknown = true;
-	}
-	if (r > 0)
-		s->h->counters[TT_HC_HPACK_UNKNOWN] += (uint64_t)r;
-	if (hc.have_method)
-		set_client(s, d->block_type == F_PUSH_PROMISE ? !di : (int)di);
-	else if (hc.have_status)
-		set_client(s, !di);
-	if (d->block_type == F_PUSH_PROMISE) {
-		x = stream_get(s, d->promised, d->ch);
-		if (x)
-			apply_request(x, &hc, d->ch, partial);
-		return;
-	}
-	x = stream_get(s, d->block_sid, d->ch);
-	if (!x)
-		return;
-	if (s->client_di < 0) {
-		/* Neither side known yet: nothing this block says can be placed. */
-		x->rq.partial |= TT_PARTIAL_HPACK;
-		return;
-	}
-	req = (int)di == s->client_di;
-	if (req) {
-		uint32_t id = x->id;
-
-		apply_request(x, &hc, d->ch, partial);
-		if (x->req_wait) {
-			/* Its answer came first: now it is whole. */
-			x->req_wait = false;
-			if (d->block_end_stream)
-				side_done(s, x, true, d->ch->time_ns);
-			else
-				x->rq.ended = true, stream_emit(s, x);
-			opened(s, id);
-			return;
-		}
-		if (d->block_end_stream)
-			side_done(s, x, true, d->ch->time_ns);
-		opened(s, id);
-		return;
-	}
-	apply_response(x, &hc, d->ch, partial);
-	if (d->block_end_stream)
-		side_done(s, x, false, d->ch->time_ns);
-}
-
-static void block_add(struct h2_dir *d, const uint8_t *p, uint32_t n)
-{
-	if (d->block_broken)
-		return;
-	if (d->block_len + n > BLOCK_MAX) {
-		d->block_broken = true;
-		return;
-	}
-	if (!d->block && !(d->block = malloc(BLOCK_MAX))) {
-		d->block_broken = true;
-		return;
-	}
-	memcpy(d->block + d->block_len, p, n);
-	d->block_len += n;
-}
+#include "proto/http2_int.h"
 
 /* --- frames -------------------------------------------------------------- */
 
@@ -441,9 +52,9 @@ static void headers_frame(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32
 	d->block_type = d->type;
 	d->block_sid = d->sid;
 	d->block_end_stream = d->type == F_HEADERS && (d->flags & FL_END_STREAM);
-	block_add(d, p + skip, n - skip - pad);
+	tt_h2_block_add(d, p + skip, n - skip - pad);
 	if (d->flags & FL_END_HEADERS)
-		end_block(s, di);
+		tt_h2_end_block(s, di);
 	return;
 bad:
 	s->h->counters[TT_HC_PARSE_ERRORS]++;
@@ -481,7 +92,7 @@ static void goaway_frame(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_
 
 		if (theirs && x->id > last && !x->have_resp) {
 			x->rq.ended = x->rs.ended = true;
-			stream_emit(s, x);
+			tt_h2_stream_emit(s, x);
 			continue;
 		}
 		i++;
@@ -499,7 +110,7 @@ static void frame_done(struct tt_h2 *s, unsigned di)
 	if (d->in_block && d->type != F_CONTINUATION) {
 		/* A block not followed by its CONTINUATION: what came is lost. */
 		d->block_broken = true;
-		end_block(s, di);
+		tt_h2_end_block(s, di);
 	}
 	switch (d->type) {
 	case F_HEADERS:
@@ -509,15 +120,15 @@ static void frame_done(struct tt_h2 *s, unsigned di)
 	case F_CONTINUATION:
 		if (!d->in_block || d->sid != d->block_sid)
 			break;
-		block_add(d, p, n);
+		tt_h2_block_add(d, p, n);
 		if (d->flags & FL_END_HEADERS)
-			end_block(s, di);
+			tt_h2_end_block(s, di);
 		break;
 	case F_SETTINGS:
 		settings_frame(s, di, p, n);
 		break;
 	case F_RST_STREAM:
-		x = stream_find(s, d->sid);
+		x = tt_h2_stream_find(s, d->sid);
 		if (!x)
 			break;
 		x->rq.ended = x->rs.ended = true;
@@ -529,7 +140,7 @@ static void frame_done(struct tt_h2 *s, unsigned di)
 			x->reset_wait = true;
 			break;
 		}
-		stream_emit(s, x);
+		tt_h2_stream_emit(s, x);
 		break;
 	case F_GOAWAY:
 		goaway_frame(s, di, p, n);
@@ -571,9 +182,9 @@ static void data_bytes(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_t 
 
 		body = body > in_pad ? body - in_pad : 0;
 	}
-	x = stream_find(s, d->sid);
+	x = tt_h2_stream_find(s, d->sid);
 	if (!x && s->client_di >= 0)
-		x = stream_get(s, d->sid, d->ch);
+		x = tt_h2_stream_get(s, d->sid, d->ch);
 	if (!x || s->client_di < 0)
 		return;
 	if ((int)di == s->client_di) {
@@ -581,7 +192,7 @@ static void data_bytes(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_t 
 		x->rq.partial |= d->lost;
 	} else {
 		if (!x->have_resp) {
-			xresp_init(&x->rs, d->ch->time_ns);
+			tt_h2_xresp_init(&x->rs, d->ch->time_ns);
 			x->rs.seen = true;
 			x->have_resp = true;
 			x->rs.partial = d->mid ? TT_PARTIAL_MID_STREAM : 0;
@@ -601,9 +212,9 @@ static void data_end(struct tt_h2 *s, unsigned di)
 	d->lost = 0;
 	if (!(d->flags & FL_END_STREAM) || s->client_di < 0)
 		return;
-	x = stream_find(s, d->sid);
+	x = tt_h2_stream_find(s, d->sid);
 	if (x)
-		side_done(s, x, (int)di == s->client_di, d->ch->time_ns);
+		tt_h2_side_done(s, x, (int)di == s->client_di, d->ch->time_ns);
 }
 
 static bool header_ok(const uint8_t *h, uint32_t max_frame, bool strict)
@@ -756,7 +367,7 @@ static void lose_sync(struct tt_h2 *s, unsigned di, uint32_t why)
 			x->rs.partial |= why;
 	}
 	if (d->in_block) {
-		struct h2_stream *x = stream_find(s, d->block_sid);
+		struct h2_stream *x = tt_h2_stream_find(s, d->block_sid);
 
 		if (x)
 			x->rq.partial |= TT_PARTIAL_HPACK;
@@ -790,7 +401,7 @@ void tt_h2_data(struct tt_http *h, struct tt_conn *c, struct tt_h2 *s, const str
 		d->seen = true;
 		if (!memcmp(p, TT_H2_PREFACE, k)) {
 			d->preface = TT_H2_PREFACE_LEN;
-			set_client(s, (int)di);
+			tt_h2_set_client(s, (int)di);
 		} else if (!chain_ok(p, n, d->max_frame)) {
 			return;
 		} else if (d->hp_unknown) {
@@ -837,7 +448,7 @@ void tt_h2_end(struct tt_http *h, struct tt_conn *c, struct tt_h2 *s, int64_t t)
 	s->h = h;
 	s->c = c;
 	while (s->n_st)
-		stream_emit(s, &s->st[0]);
+		tt_h2_stream_emit(s, &s->st[0]);
 }
 
 struct tt_h2 *tt_h2_new(const bool skipped[2])
