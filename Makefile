@@ -14,7 +14,7 @@ BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-PKGS     := libbpf libelf capstone libnghttp2
+PKGS     := libelf capstone libnghttp2
 # llhttp is built from Debian's node-llhttp sources where they are installed.
 LLHTTP_DIR ?= /usr/share/llhttp
 LLHTTP_INC ?= /usr/share/include/llhttp
@@ -29,7 +29,10 @@ APP_CPPFLAGS      := -iquote src -I$(BUILD)/skel -I$(LLHTTP_INC)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldwarf -lz -lm
+# libbpf (>= 1.3, bookworm-backports) is linked statically: the tool runs
+# where only Debian 12's libbpf 1.1 is installed.
+LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
+LDLIBS   := $(LIBBPF_A) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldwarf -lz -lm
 
 RESOLVER_SRCS := $(wildcard resolver/*.c)
 RESOLVER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RESOLVER_SRCS))
@@ -38,9 +41,12 @@ APP_SRCS      := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LLHTTP_OBJS   := $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/obj/llhttp/%.o,$(wildcard $(LLHTTP_DIR)/*.c))
 APP_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRCS)) $(LLHTTP_OBJS)
 APP_LIB       := $(BUILD)/libtlstap.a
-BPF_SRCS      := $(wildcard bpf/*.bpf.c)
-BPF_OBJS      := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS         := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
+# The tracer's BPF objects, one per concern, are linked into one object with
+# one skeleton (tlstap.skel.h): shared maps are defined once.  The selftest
+# has its own.
+TRACER_BPF    := common gotls nativetls sockets procwatch
+TRACER_BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TRACER_BPF))
+SKELS         := $(BUILD)/skel/tlstap.skel.h $(BUILD)/skel/selftest.skel.h
 PUBLIC_HEADERS   := $(wildcard include/tlstap/*.h)
 RESOLVER_HEADERS := $(wildcard resolver/*.h)
 APP_HEADERS      := $(wildcard src/*/*.h)
@@ -74,9 +80,17 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h) $(wildc
 	$(CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 		-Iinclude -Ibpf -I$(BUILD) -c $< -o $@
 
-$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+$(BUILD)/bpf/tlstap.o: $(TRACER_BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/skel/tlstap.skel.h: $(BUILD)/bpf/tlstap.o
 	@mkdir -p $(@D)
-	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp
+	$(BPFTOOL) gen skeleton $< name tlstap_bpf > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/skel/selftest.skel.h: $(BUILD)/bpf/selftest.bpf.o
+	@mkdir -p $(@D)
+	$(BPFTOOL) gen skeleton $< name selftest_bpf > $@.tmp
 	@mv $@.tmp $@
 
 # --- C --------------------------------------------------------------------

@@ -2,59 +2,47 @@
 /*
  * Go crypto/tls: (*Conn).Read, (*Conn).Write and (*Conn).Close.
  *
- * An entry uprobe saves the call's arguments under {tgid, func, g}; a uprobe
- * on every RET site of the function (never a uretprobe: it rewrites the
- * return address on the goroutine stack, which Go moves and inspects)
+ * An entry uprobe saves the call's arguments under {tgid, func, g, frame}; a
+ * uprobe on every RET site of the function (never a uretprobe: it rewrites
+ * the return address on the goroutine stack, which Go moves and inspects)
  * emits the plaintext: Read when n > 0, Write when err == nil.  The entry
  * probe may fire twice for one call when the stack check sends it through
  * morestack and back to the entry; the second save overwrites the first
  * (same key: the frame is measured from the top of the moved stack) with the
  * moved values, so nothing is duplicated.
  *
+ * A probe's cookie names the function and the attached binary, whose struct
+ * layout is in go_objects: one attach per file serves every process that
+ * runs it, and the load bias is found from the probed address.
+ *
  * Attribution, done at the entry while the call's socket is certainly open:
- * c.conn must be a *net.TCPConn (itab check when the itab address is known);
+ * when c.conn is a *net.TCPConn (itab check when the itab address is known)
  * its netFD gives the fd and the addresses in Go memory; the fd also gives
- * the kernel socket, whose tuple is the one reported.  When Go memory and
- * the socket disagree the event is marked ambiguous.
+ * the kernel socket, whose tuple is the one reported ("go-memory"), or
+ * "ambiguous" when Go memory and the socket disagree.  When c.conn wraps
+ * something else, the socket I/O the goroutine does while the call is on
+ * its stack names the socket (sockets.bpf.c), as for native TLS.
  *
  * Register ABI only (amd64 >= go1.17, arm64 >= go1.18).
  */
-#include "tlstap.bpf.h"
+#include "common.bpf.h"
 
-char LICENSE[] SEC("license") = "Dual MIT/GPL";
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32); /* tgid */
-	__type(value, struct tt_go_config);
-} go_config SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	/* One per goroutine inside Read/Write: a server parks one reader per
-	 * keep-alive connection here.  An evicted entry shows as
-	 * returns_without_entry. */
-	__uint(max_entries, 262144);
-	__type(key, struct tt_go_call_key);
-	__type(value, struct tt_go_call);
-} go_calls SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct tt_go_conn_key);
-	__type(value, struct tt_go_conn);
-} go_conns SEC(".maps");
+TT_MAP_GO_OBJECTS;
+TT_MAP_GO_CALLS;
+TT_MAP_GO_CONNS;
+TT_MAP_GO_GCALLS;
+TT_MAP_GO_TGIDS;
 
 #if defined(__TARGET_ARCH_x86)
 #define GO_SP(ctx) ((ctx)->sp)
+#define GO_IP(ctx) ((ctx)->ip)
 #define GO_G(ctx) ((ctx)->r14)
 #define GO_R0(ctx) ((ctx)->ax)
 #define GO_R1(ctx) ((ctx)->bx)
 #define GO_R2(ctx) ((ctx)->cx)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_SP(ctx) (((struct user_pt_regs *)(ctx))->sp)
+#define GO_IP(ctx) (((struct user_pt_regs *)(ctx))->pc)
 #define GO_G(ctx) (((struct user_pt_regs *)(ctx))->regs[28])
 #define GO_R0(ctx) (((struct user_pt_regs *)(ctx))->regs[0])
 #define GO_R1(ctx) (((struct user_pt_regs *)(ctx))->regs[1])
@@ -80,9 +68,9 @@ static __always_inline int read_tcpaddr(const struct tt_go_config *cfg, __u64 if
 
 	if (!iface_data)
 		return -1;
-	ip_ptr = read_u64(iface_data + cfg->tcpaddr_ip);
-	ip_len = read_u64(iface_data + cfg->tcpaddr_ip + 8);
-	p = read_u64(iface_data + cfg->tcpaddr_port);
+	ip_ptr = read_u64(iface_data + cfg->off[TT_F_TCPADDR_IP]);
+	ip_len = read_u64(iface_data + cfg->off[TT_F_TCPADDR_IP] + 8);
+	p = read_u64(iface_data + cfg->off[TT_F_TCPADDR_PORT]);
 	if (ip_len == 4) {
 		if (bpf_probe_read_user(ip, 4, (const void *)ip_ptr))
 			return -1;
@@ -107,8 +95,8 @@ static __always_inline int go_mem_tuple(const struct tt_go_config *cfg, __u64 ne
 
 	__builtin_memset(t, 0, sizeof(*t));
 	/* laddr/raddr are net.Addr interfaces: {itab, data}; data is *TCPAddr. */
-	laddr = read_u64(netfd + cfg->netfd_laddr + 8);
-	raddr = read_u64(netfd + cfg->netfd_raddr + 8);
+	laddr = read_u64(netfd + cfg->off[TT_F_NETFD_LADDR] + 8);
+	raddr = read_u64(netfd + cfg->off[TT_F_NETFD_RADDR] + 8);
 	if (read_tcpaddr(cfg, laddr, t->laddr, &t->lport, &lfam) ||
 	    read_tcpaddr(cfg, raddr, t->raddr, &t->rport, &rfam))
 		return -1;
@@ -141,58 +129,75 @@ static __always_inline bool tuple_equal(const struct tt_tuple *a, const struct t
 	return true;
 }
 
-/* The *netFD behind a *tls.Conn, or 0 when c.conn is not a *net.TCPConn. */
-static __always_inline __u64 go_netfd(const struct tt_go_config *cfg, __u64 conn)
+/*
+ * The *netFD behind a *tls.Conn, 0 when c.conn is not a *net.TCPConn (then
+ * *wrapped says whether it is another connection type).
+ */
+static __always_inline __u64 go_netfd(const struct tt_go_config *cfg, __u64 bias, __u64 conn,
+				      bool *wrapped)
 {
-	__u64 tab = read_u64(conn + cfg->tls_conn_conn);
-	__u64 data = read_u64(conn + cfg->tls_conn_conn + 8);
+	__u64 tab = read_u64(conn + cfg->off[TT_F_TLS_CONN_CONN]);
+	__u64 data = read_u64(conn + cfg->off[TT_F_TLS_CONN_CONN] + 8);
 
+	*wrapped = false;
 	if (!tab || !data)
 		return 0;
-	if (cfg->itab_tcpconn && tab != cfg->itab_tcpconn)
+	if (cfg->itab_tcpconn && tab != cfg->itab_tcpconn + bias) {
+		*wrapped = true;
 		return 0;
-	return read_u64(data + cfg->tcpconn_conn + cfg->conn_fd);
+	}
+	return read_u64(data + cfg->off[TT_F_TCPCONN_CONN] + cfg->off[TT_F_CONN_FD]);
+}
+
+/* The state of a Go connection, created at its first call. */
+static __always_inline struct tt_go_conn *go_conn_state(const struct tt_go_conn_key *key)
+{
+	struct tt_go_conn *c = bpf_map_lookup_elem(&go_conns, key);
+	struct tt_go_conn fresh = { .fd = -1 };
+
+	if (c)
+		return c;
+	if (update_or_count(&go_conns, TT_M_GO_CONNS, key, &fresh))
+		return NULL;
+	return bpf_map_lookup_elem(&go_conns, key);
 }
 
 /*
- * Attribution: the tuple is the kernel socket's of the netFD's fd, and it is
- * reported only when Go memory says the same (go-memory), or as ambiguous
- * when it does not.  Without a socket to check against, or without readable
- * Go addresses, there is no tuple: wrong data is worse than none.
+ * Attribution of a *net.TCPConn: the tuple is the kernel socket's of the
+ * netFD's fd, reported only when Go memory says the same (go-memory), or as
+ * ambiguous when it does not.  Without a socket to check against, or
+ * without readable Go addresses, there is no tuple: wrong data is worse
+ * than none.
  */
-static __always_inline void go_attribute(const struct tt_go_config *cfg, __u32 tgid, __u64 conn,
-					 struct tt_go_attr *a)
+static __always_inline void go_attribute(const struct tt_go_config *cfg,
+					 const struct tt_go_conn_key *key, struct tt_go_attr *a)
 {
-	struct tt_go_conn_key key = { .tgid = tgid, .conn = conn };
-	struct tt_go_conn *cached, fresh = {};
-	struct tt_tuple ktuple;
+	struct tt_go_conn *st;
+	struct tt_tuple ktuple, mem;
 	struct sock *sk;
 	__u64 sysfd;
 
-	__builtin_memset(a, 0, sizeof(*a));
-	a->attribution = TT_ATTR_NONE;
-	a->fd = -1;
-	key.netfd = go_netfd(cfg, conn);
-	if (!key.netfd)
-		return;
-	sysfd = read_u64(key.netfd + cfg->netfd_pfd + cfg->pollfd_sysfd);
+	sysfd = read_u64(key->netfd + cfg->off[TT_F_NETFD_PFD] + cfg->off[TT_F_POLLFD_SYSFD]);
 	sk = fd_to_sock((int)sysfd);
 	if (!sk || sock_tuple(sk, &ktuple))
 		return;
-	cached = bpf_map_lookup_elem(&go_conns, &key);
-	if (cached && cached->sk == (__u64)sk && cached->fd == (int)sysfd) {
-		fresh = *cached;
+	st = go_conn_state(key);
+	if (st && st->sk == (__u64)sk && st->fd == (int)sysfd) {
+		mem = st->tuple;
 	} else {
-		if (go_mem_tuple(cfg, key.netfd, &fresh.tuple))
+		if (go_mem_tuple(cfg, key->netfd, &mem))
 			return;
-		fresh.sk = (__u64)sk;
-		fresh.fd = (int)sysfd;
-		update_or_count(&go_conns, &key, &fresh);
+		if (st) {
+			st->sk = (__u64)sk;
+			st->fd = (int)sysfd;
+			st->tuple = mem;
+		}
 	}
 	a->fd = (int)sysfd;
 	a->tuple = ktuple;
-	if (tuple_equal(&fresh.tuple, &ktuple)) {
+	if (tuple_equal(&mem, &ktuple)) {
 		a->attribution = TT_ATTR_GO_MEMORY;
+		sock_remember((__u64)sk, key->tgid, TT_LIB_GO, key->conn, key->netfd, &ktuple);
 	} else {
 		a->attribution = TT_ATTR_AMBIGUOUS;
 		a->ev_flags |= TT_EV_TUPLE_MISMATCH;
@@ -201,13 +206,24 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg, __u32 t
 }
 
 /* (*Conn).Close: forget the connection's state. */
-static __always_inline void go_close(const struct tt_go_config *cfg, __u32 tgid, __u64 conn)
+static __always_inline void go_close(const struct tt_go_config *cfg, __u64 bias, __u32 tgid,
+				     __u64 conn)
 {
 	struct tt_go_conn_key key = { .tgid = tgid, .conn = conn };
+	struct tt_go_conn *st;
+	struct tt_sock *so;
+	bool wrapped;
+	__u64 sk;
 
-	key.netfd = go_netfd(cfg, conn);
-	if (key.netfd)
-		bpf_map_delete_elem(&go_conns, &key);
+	key.netfd = go_netfd(cfg, bias, conn, &wrapped);
+	st = bpf_map_lookup_elem(&go_conns, &key);
+	if (!st)
+		return;
+	sk = st->sk;
+	so = sk ? bpf_map_lookup_elem(&socks, &sk) : NULL;
+	if (so && so->tgid == tgid && so->conn == conn)
+		bpf_map_delete_elem(&socks, &sk);
+	bpf_map_delete_elem(&go_conns, &key);
 }
 
 /* g.stack: {lo, hi} at the start of runtime.g in every Go version. */
@@ -224,11 +240,11 @@ static __always_inline int go_stack(__u64 g, __u64 *lo, __u64 *hi)
 
 /* The key of a call: {tgid, func, g, g.stack.hi - SP}.  SP is the same at
  * the entry probe (before the frame is set up) and at every RET. */
-static __always_inline int go_call_key(struct pt_regs *ctx, struct tt_go_call_key *key,
-				       __u64 *lo, __u64 *hi)
+static __always_inline int go_call_key(struct pt_regs *ctx, __u32 tgid, __u32 func,
+				       struct tt_go_call_key *key, __u64 *lo, __u64 *hi)
 {
-	key->tgid = bpf_get_current_pid_tgid() >> 32;
-	key->func = bpf_get_attach_cookie(ctx);
+	key->tgid = tgid;
+	key->func = func;
 	key->g = GO_G(ctx);
 	if (go_stack(key->g, lo, hi))
 		return -1;
@@ -236,61 +252,153 @@ static __always_inline int go_call_key(struct pt_regs *ctx, struct tt_go_call_ke
 	return 0;
 }
 
+/* A call on a wrapped connection: the goroutine's socket I/O names it. */
+static __always_inline void go_watch_goroutine(const struct tt_go_config *cfg, __u32 tgid,
+					       __u64 g)
+{
+	struct tt_go_gkey gk = { .tgid = tgid, .g = g };
+	struct tt_go_gcall *cur = bpf_map_lookup_elem(&go_gcalls, &gk);
+	struct tt_go_gcall fresh = { .fd = -1, .depth = 1 };
+	__s64 off = cfg->tls_g_offset;
+
+	if (cur) {
+		cur->depth++; /* TLS inside TLS on one goroutine: one socket */
+		return;
+	}
+#if defined(__TARGET_ARCH_x86)
+	/* The socket hook finds g through the thread pointer. */
+	if (!off)
+		return;
+#endif
+	if (update_or_count(&go_tgids, TT_M_GO_TGIDS, &tgid, &off) ||
+	    update_or_count(&go_gcalls, TT_M_GO_GCALLS, &gk, &fresh))
+		return;
+	__sync_fetch_and_add(&sock_watchers, 1);
+}
+
 SEC("uprobe")
 int go_tls_entry(struct pt_regs *ctx)
 {
+	__u64 cookie = bpf_get_attach_cookie(ctx), lo, hi, bias;
+	__u32 obj = TT_GO_COOKIE_OBJ(cookie), func = TT_GO_COOKIE_FUNC(cookie);
+	struct tt_go_conn_key ckey = {};
 	struct tt_go_call_key key = {};
 	const struct tt_go_config *cfg;
 	struct tt_go_call call = {};
-	__u64 lo, hi;
+	__u32 tgid;
+	bool wrapped;
 
-	if (settings.probe_only)
+	if (settings.probe_only || func >= TT_GO_FUNC_MAX)
 		return 0;
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	cfg = bpf_map_lookup_elem(&go_config, &key.tgid);
+	cfg = bpf_map_lookup_elem(&go_objects, &obj);
 	if (!cfg)
 		return 0;
-	if (bpf_get_attach_cookie(ctx) == TT_GO_CLOSE) {
-		go_close(cfg, key.tgid, GO_R0(ctx));
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	bias = GO_IP(ctx) - cfg->entry_vaddr[func];
+	if (func == TT_GO_CLOSE) {
+		go_close(cfg, bias, tgid, GO_R0(ctx));
 		return 0;
 	}
-	if (go_call_key(ctx, &key, &lo, &hi)) {
+	if (!process_allowed(tgid))
+		return 0;
+	if (go_call_key(ctx, tgid, func, &key, &lo, &hi)) {
 		count(TT_C_READ_FAULTS, 1);
 		return 0;
 	}
 	call.conn = GO_R0(ctx);
 	call.buf = GO_R1(ctx);
 	call.len = GO_R2(ctx);
+	call.obj = obj;
+	call.start_ns = bpf_ktime_get_boot_ns();
+	call.attr.fd = -1;
 	/* A buffer on the goroutine stack moves if the stack grows during the
 	 * call (the handshake runs deep): keep its offset from the top, which
 	 * the stack copy preserves. */
 	if (call.buf >= lo && call.buf < hi) {
 		call.buf = hi - call.buf;
-		call.flags = TT_GO_BUF_ON_STACK;
+		call.flags |= TT_GO_BUF_ON_STACK;
 	}
-	go_attribute(cfg, key.tgid, call.conn, &call.attr);
-	update_or_count(&go_calls, &key, &call);
+	ckey.tgid = tgid;
+	ckey.conn = call.conn;
+	ckey.netfd = go_netfd(cfg, bias, call.conn, &wrapped);
+	call.netfd = ckey.netfd;
+	if (ckey.netfd) {
+		go_attribute(cfg, &ckey, &call.attr);
+	} else if (wrapped) {
+		/* A second entry for the same call (morestack) must not
+		 * count the goroutine twice. */
+		if (!bpf_map_lookup_elem(&go_calls, &key))
+			go_watch_goroutine(cfg, tgid, key.g);
+		call.flags |= TT_GO_WRAPPED;
+	}
+	update_or_count(&go_calls, TT_M_GO_CALLS, &key, &call);
 	return 0;
+}
+
+/* The end of a wrapped call: attribute it from its goroutine's socket I/O,
+ * else from what an earlier call learned (checked still open). */
+static __always_inline void go_wrapped_attribute(__u32 tgid, __u64 g, struct tt_go_conn *st,
+						 struct tt_go_call *call)
+{
+	struct tt_go_gkey gk = { .tgid = tgid, .g = g };
+	struct tt_go_gcall *gc = bpf_map_lookup_elem(&go_gcalls, &gk);
+	struct tt_go_attr *a = &call->attr;
+	__u64 sk = 0;
+	__s32 fd = -1;
+
+	if (gc) {
+		sk = gc->sk;
+		fd = gc->fd;
+		if (gc->multi) {
+			a->attribution = TT_ATTR_AMBIGUOUS;
+			a->ev_flags |= TT_EV_MULTI_FD;
+			sk = 0;
+		}
+		if (gc->depth > 1) {
+			gc->depth--;
+		} else if (bpf_map_delete_elem(&go_gcalls, &gk) == 0) {
+			__sync_fetch_and_sub(&sock_watchers, 1);
+		}
+		if (a->attribution == TT_ATTR_AMBIGUOUS)
+			return;
+	}
+	if (sk) {
+		if (sock_tuple((struct sock *)sk, &a->tuple))
+			return;
+		a->fd = fd;
+		a->attribution = TT_ATTR_SYSCALL_FD;
+		if (st) {
+			st->sk = sk;
+			st->fd = fd;
+		}
+		sock_remember(sk, tgid, TT_LIB_GO, call->conn, 0, &a->tuple);
+		return;
+	}
+	if (!st || !st->sk || st->fd < 0 || (__u64)fd_to_sock(st->fd) != st->sk)
+		return;
+	if (sock_tuple((struct sock *)st->sk, &a->tuple))
+		return;
+	a->fd = st->fd;
+	a->attribution = TT_ATTR_CACHE;
 }
 
 SEC("uprobe")
 int go_tls_return(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid(), cookie = bpf_get_attach_cookie(ctx), lo, hi;
+	__u32 obj = TT_GO_COOKIE_OBJ(cookie), func = TT_GO_COOKIE_FUNC(cookie);
+	struct tt_go_conn_key ckey = {};
 	struct tt_go_call_key key = {};
 	const struct tt_go_config *cfg;
 	struct tt_go_call *saved, call;
+	struct tt_go_conn *st;
 	struct tt_scratch *s;
-	__u64 lo, hi;
+	__u64 *off = NULL;
 	__s64 n;
 
 	if (settings.probe_only)
 		return 0;
-	key.tgid = id >> 32;
-	cfg = bpf_map_lookup_elem(&go_config, &key.tgid);
-	if (!cfg)
-		return 0;
-	if (go_call_key(ctx, &key, &lo, &hi)) {
+	if (go_call_key(ctx, id >> 32, func, &key, &lo, &hi)) {
 		count(TT_C_READ_FAULTS, 1);
 		return 0;
 	}
@@ -303,32 +411,48 @@ int go_tls_return(struct pt_regs *ctx)
 	bpf_map_delete_elem(&go_calls, &key);
 	if (call.flags & TT_GO_BUF_ON_STACK)
 		call.buf = hi - call.buf;
+	ckey.tgid = key.tgid;
+	ckey.conn = call.conn;
+	ckey.netfd = call.netfd;
+	st = bpf_map_lookup_elem(&go_conns, &ckey);
+	if (!st && (call.flags & TT_GO_WRAPPED))
+		st = go_conn_state(&ckey);
+	if (call.flags & TT_GO_WRAPPED)
+		go_wrapped_attribute(key.tgid, key.g, st, &call);
 
 	/* Results: n in the first register; for Write, err's itab in the second. */
 	n = (__s64)GO_R0(ctx);
-	if (key.func == TT_GO_WRITE && GO_R1(ctx) != 0)
+	if (func == TT_GO_WRITE && GO_R1(ctx) != 0)
 		return 0;
 	if (n <= 0)
 		return 0;
 	if ((__u64)n > call.len)
 		n = call.len;
-
+	if (st)
+		off = &st->stream_off[func == TT_GO_READ ? 0 : 1];
+	if (!port_allowed(&call.attr.tuple)) {
+		count(TT_C_FILTERED, 1);
+		goto lost;
+	}
 	s = scratch_get();
 	if (!s)
-		return 0;
-	__builtin_memset(&s->ev, 0, sizeof(s->ev));
-	s->ev.hdr.tgid = key.tgid;
-	s->ev.tid = (__u32)id;
+		goto lost;
+	data_rec_init(&s->ev, id);
 	s->ev.lib = TT_LIB_GO;
-	s->ev.dir = key.func == TT_GO_READ ? TT_DIR_READ : TT_DIR_WRITE;
+	s->ev.dir = func == TT_GO_READ ? TT_DIR_READ : TT_DIR_WRITE;
 	s->ev.conn_ptr = call.conn;
-	if (cfg->g_goid >= 0)
-		s->ev.goid = read_u64(key.g + cfg->g_goid);
+	cfg = bpf_map_lookup_elem(&go_objects, &obj);
+	if (cfg && cfg->off[TT_F_G_GOID] >= 0)
+		s->ev.goid = read_u64(key.g + cfg->off[TT_F_G_GOID]);
 	s->ev.tuple = call.attr.tuple;
 	s->ev.fd = call.attr.fd;
 	s->ev.attribution = call.attr.attribution;
 	s->ev.flags |= call.attr.ev_flags;
-	emit_data(s, call.buf, (__u32)n);
+	emit_data(s, call.buf, (__u32)n, off);
 	scratch_put(s);
+	return 0;
+lost:
+	if (off)
+		__sync_fetch_and_add(off, (__u64)n);
 	return 0;
 }

@@ -7,18 +7,11 @@
  * instruction) until the tracer has attached to the new code and sent SIGCONT,
  * so no TLS call slips through.
  */
-#include "tlstap.bpf.h"
-
-char LICENSE[] SEC("license") = "Dual MIT/GPL";
+#include "common.bpf.h"
 
 #define SIGSTOP 19
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);  /* tgid */
-	__type(value, __u8); /* TT_WATCH_* */
-} watch SEC(".maps");
+TT_MAP_WATCH;
 
 static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
 {

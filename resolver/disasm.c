@@ -277,6 +277,32 @@ static bool is_frame_insn(csh h, enum tt_arch arch, const cs_insn *in)
 	return false;
 }
 
+/* Does the instruction move the stack pointer (explicitly, or as push, pop
+ * and call do)? */
+static bool writes_sp(csh h, enum tt_arch arch, const cs_insn *in)
+{
+	unsigned sp = arch == TT_ARCH_X86_64 ? X86_REG_RSP : ARM64_REG_SP;
+	cs_regs rd, wr;
+	uint8_t nrd = 0, nwr = 0;
+
+	if (is_call(h, arch, in))
+		return true;
+	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+		return true; /* unknown: assume the worst */
+	for (unsigned i = 0; i < nwr; i++)
+		if (wr[i] == sp)
+			return true;
+	/* arm64 pre/post-indexed stores and loads write back their base. */
+	if (arch == TT_ARCH_ARM64 && in->detail->arm64.writeback) {
+		const cs_arm64 *a = &in->detail->arm64;
+
+		for (unsigned i = 0; i < a->op_count; i++)
+			if (a->operands[i].type == ARM64_OP_MEM && a->operands[i].mem.base == sp)
+				return true;
+	}
+	return false;
+}
+
 static void fill_insn(csh h, enum tt_arch arch, const cs_insn *in, struct tt_insn *t)
 {
 	t->address = in->address;
@@ -286,6 +312,7 @@ static void fill_insn(csh h, enum tt_arch arch, const cs_insn *in, struct tt_ins
 		 in->op_str);
 	t->emulated = arch == TT_ARCH_X86_64 ? emulated_x86(h, in) : emulated_arm64(in);
 	t->regs_written = regs_written(h, arch, in);
+	t->writes_sp = writes_sp(h, arch, in);
 }
 
 static void add_insn(struct tt_function *f, csh h, enum tt_arch arch, const cs_insn *in)

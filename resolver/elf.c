@@ -546,6 +546,24 @@ int tt_elf_section_at(const struct tt_elf *e, size_t index, struct tt_elf_sectio
 	return 0;
 }
 
+int tt_elf_segment_at(const struct tt_elf *e, size_t index, struct tt_elf_segment *out)
+{
+	const Elf64_Phdr *p;
+
+	if (index >= e->nphdrs)
+		return -ENOENT;
+	p = &e->phdrs[index];
+	out->type = p->p_type;
+	out->flags = p->p_flags;
+	out->vaddr = p->p_vaddr;
+	out->memsz = p->p_memsz;
+	out->filesz = p->p_filesz;
+	out->align = p->p_align;
+	/* parse_segments checked the file range of PT_LOAD only. */
+	out->data = p->p_type == PT_LOAD && p->p_filesz ? e->data + p->p_offset : NULL;
+	return 0;
+}
+
 int tt_elf_vaddr_to_offset(const struct tt_elf *e, uint64_t vaddr, uint64_t *offset)
 {
 	for (size_t i = 0; i < e->nphdrs; i++) {

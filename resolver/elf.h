@@ -68,6 +68,18 @@ int tt_elf_section(const struct tt_elf *elf, const char *name, struct tt_elf_sec
 /* Iterate over sections: index 0..n-1; returns -ENOENT past the end. */
 int tt_elf_section_at(const struct tt_elf *elf, size_t index, struct tt_elf_section *out);
 
+/* One program header.  For PT_LOAD, data points at the p_filesz bytes in the
+ * file (checked when the file was opened); NULL for other types. */
+struct tt_elf_segment {
+	uint32_t type;   /* PT_* */
+	uint32_t flags;  /* PF_* */
+	uint64_t vaddr, memsz, filesz, align;
+	const uint8_t *data;
+};
+
+/* Iterate over program headers: index 0..n-1; -ENOENT past the end. */
+int tt_elf_segment_at(const struct tt_elf *elf, size_t index, struct tt_elf_segment *out);
+
 /* Virtual address -> file offset through the PT_LOAD segment that maps it
  * with file backing.  -ENOENT when no segment maps vaddr from the file. */
 int tt_elf_vaddr_to_offset(const struct tt_elf *elf, uint64_t vaddr, uint64_t *offset);

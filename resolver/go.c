@@ -3,8 +3,8 @@
  * The Go resolver: build info (version, module, ABI, cgo), the traced
  * crypto/tls functions (from .symtab, else from .gopclntab), their RET sites
  * and prologue (capstone), their argument/result locations (Go ABI), the
- * net.Conn itab of *net.TCPConn, and the struct layouts (DWARF, else the
- * per-version table).
+ * net.Conn itab of *net.TCPConn, g's thread-local slot, and the struct
+ * layouts (golayout.c: DWARF, type descriptors, per-version table).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,15 +16,23 @@
 #include "goint.h"
 #include "golayout.h"
 
-const char *const tt_go_traced_functions[] = {
-	"crypto/tls.(*Conn).Read",
-	"crypto/tls.(*Conn).Write",
-	"crypto/tls.(*Conn).Close",
-};
-const size_t tt_go_n_traced_functions =
-	sizeof(tt_go_traced_functions) / sizeof(tt_go_traced_functions[0]);
+/* The Go hooks of the hook table, in its order (r->functions[i] is hook i). */
+#define N_TRACED 8
 
-#define N_TRACED (sizeof(tt_go_traced_functions) / sizeof(tt_go_traced_functions[0]))
+size_t tt_go_hooks(const struct tt_hook *out[], const char *names[], size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tt_n_hooks && n < max; i++) {
+		if (tt_hooks[i].lib != TT_LIB_GO)
+			continue;
+		out[n] = &tt_hooks[i];
+		if (names)
+			names[n] = tt_hooks[i].name;
+		n++;
+	}
+	return n;
+}
 
 bool tt_go_detect(const struct tt_elf *elf)
 {
@@ -43,6 +51,8 @@ bool tt_go_detect(const struct tt_elf *elf)
 
 /* What one walk over .symtab collects. */
 struct symscan {
+	const struct tt_hook *hook[N_TRACED];
+	size_t n_hooks;
 	struct tt_elf_symbol fn[N_TRACED];
 	bool have_fn[N_TRACED];
 	bool cgo;
@@ -72,8 +82,8 @@ static int scan_sym(const struct tt_elf_symbol *s, void *ctx)
 	if (s->type != STT_FUNC || strncmp(n, "crypto/tls.", 11))
 		return 0;
 	/* Exact names only: "X.abi0" (the ABI0 wrapper) never matches "X". */
-	for (size_t i = 0; i < N_TRACED; i++) {
-		if (strcmp(n, tt_go_traced_functions[i]))
+	for (size_t i = 0; i < sc->n_hooks; i++) {
+		if (strcmp(n, sc->hook[i]->name))
 			continue;
 		/* Duplicates: keep the larger body (a wrapper is a few bytes). */
 		if (!sc->have_fn[i] || s->size > sc->fn[i].size) {
@@ -128,16 +138,19 @@ static int functions_from_pclntab(const struct tt_elf *elf, struct tt_resolution
 				  struct tt_error *err)
 {
 	uint64_t entry[N_TRACED] = { 0 }, size[N_TRACED] = { 0 };
+	const char *names[N_TRACED];
 	struct tt_pclntab pt;
 	int ret;
 
+	for (size_t i = 0; i < r->n_functions; i++)
+		names[i] = r->functions[i].name;
 	ret = tt_pclntab_open(elf, &pt, err);
 	if (ret)
 		return ret;
-	ret = tt_pclntab_lookup(&pt, tt_go_traced_functions, N_TRACED, entry, size, err);
+	ret = tt_pclntab_lookup(&pt, names, r->n_functions, entry, size, err);
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < N_TRACED; i++) {
+	for (size_t i = 0; i < r->n_functions; i++) {
 		struct tt_function *f = &r->functions[i];
 
 		if (f->found || !entry[i])
@@ -176,14 +189,15 @@ static int resolve_functions(const struct tt_elf *elf, const struct tt_resolve_o
 	bool missing = false;
 	int ret;
 
-	r->functions = calloc(N_TRACED, sizeof(*r->functions));
+	r->functions = calloc(sc->n_hooks, sizeof(*r->functions));
 	if (!r->functions)
 		return tt_error_set(err, ENOMEM, "out of memory");
-	r->n_functions = N_TRACED;
-	for (size_t i = 0; i < N_TRACED; i++) {
+	r->n_functions = sc->n_hooks;
+	for (size_t i = 0; i < sc->n_hooks; i++) {
 		struct tt_function *f = &r->functions[i];
 
-		f->name = tt_go_traced_functions[i];
+		f->hook = sc->hook[i];
+		f->name = sc->hook[i]->name;
 		if (!sc->have_fn[i]) {
 			missing = true;
 			continue;
@@ -201,36 +215,13 @@ static int resolve_functions(const struct tt_elf *elf, const struct tt_resolve_o
 		if (ret && ret != -ENOENT)
 			return ret;
 	}
-	for (size_t i = 0; i < N_TRACED; i++) {
+	for (size_t i = 0; i < r->n_functions; i++) {
 		if (!r->functions[i].found)
 			continue;
 		ret = analyse_function(elf, opts, r, &r->functions[i], err);
 		if (ret)
 			return ret;
 	}
-	return 0;
-}
-
-static int resolve_layout(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
-			  struct tt_resolution *r, struct tt_error *err)
-{
-	struct tt_go_info *g = &r->go;
-	int ret;
-
-	if (g->has_dwarf && !tt_go_layout_from_dwarf(elf, r->fields, NULL)) {
-		g->layout_source = TT_LAYOUT_DWARF;
-		return 0;
-	}
-	for (int i = 0; i < TT_F_COUNT; i++)
-		r->fields[i] = TT_FIELD_UNKNOWN;
-	ret = tt_go_layout_from_table(g->version, r->fields, g->layout_version,
-				      sizeof(g->layout_version), err);
-	if (ret == -ENOENT && opts && opts->assume_go_version)
-		ret = tt_go_layout_from_table(opts->assume_go_version, r->fields, g->layout_version,
-					      sizeof(g->layout_version), err);
-	if (ret)
-		return ret;
-	g->layout_source = TT_LAYOUT_TABLE;
 	return 0;
 }
 
@@ -268,6 +259,7 @@ int tt_go_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
 	g->has_dwarf = has_dwarf(elf);
 	g->has_symtab = tt_elf_has_symtab(elf);
 
+	sc.n_hooks = tt_go_hooks(sc.hook, NULL, N_TRACED);
 	tt_elf_foreach_symbol(elf, TT_ELF_SYMTAB | TT_ELF_DYNSYM, scan_sym, &sc);
 	/* The build setting (go1.18+) survives stripping; older binaries
 	 * only tell through their symbols. */
@@ -275,8 +267,10 @@ int tt_go_resolve(const struct tt_elf *elf, const struct tt_resolve_opts *opts,
 	g->has_itab_tcpconn = sc.have_itab;
 	g->itab_tcpconn = sc.itab;
 
+	g->has_tls_g = !tt_go_tls_g(elf, r->arch, &g->tls_g_offset, NULL);
+
 	ret = resolve_functions(elf, opts, r, &sc, err);
 	if (ret)
 		return ret;
-	return resolve_layout(elf, opts, r, err);
+	return tt_go_layout_resolve(elf, opts, r, err);
 }

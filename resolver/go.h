@@ -4,9 +4,11 @@
 
 #include "elf.h"
 
-/* Go functions the tracer hooks, in the order they appear in r->functions. */
-extern const char *const tt_go_traced_functions[];
-extern const size_t tt_go_n_traced_functions;
+#include "tlstap/hooks.h"
+
+/* The Go hooks of the hook table (and their names if names is not NULL), in
+ * the order they appear in r->functions; returns how many (at most max). */
+size_t tt_go_hooks(const struct tt_hook *out[], const char *names[], size_t max);
 
 /* True when the object is a Go binary (.go.buildinfo or .gopclntab present). */
 bool tt_go_detect(const struct tt_elf *elf);

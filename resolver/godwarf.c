@@ -56,35 +56,6 @@ struct tt_dw_obj {
 	char why[160]; /* first load failure, for the caller's message */
 };
 
-/* One wanted member of one struct type. */
-struct tt_dw_want {
-	const char *type;
-	const char *member;
-	enum tt_go_field field;
-};
-
-static const struct tt_dw_want wants[] = {
-	{ "crypto/tls.Conn", "conn", TT_F_TLS_CONN_CONN },
-	{ "net.TCPConn", "conn", TT_F_TCPCONN_CONN },
-	{ "net.conn", "fd", TT_F_CONN_FD },
-	{ "net.netFD", "pfd", TT_F_NETFD_PFD },
-	{ "net.netFD", "family", TT_F_NETFD_FAMILY },
-	{ "net.netFD", "laddr", TT_F_NETFD_LADDR },
-	{ "net.netFD", "raddr", TT_F_NETFD_RADDR },
-	{ "internal/poll.FD", "Sysfd", TT_F_POLLFD_SYSFD },
-	{ "net.TCPAddr", "IP", TT_F_TCPADDR_IP },
-	{ "net.TCPAddr", "Port", TT_F_TCPADDR_PORT },
-	{ "runtime.g", "goid", TT_F_G_GOID },
-};
-#define TT_DW_NWANTS (sizeof(wants) / sizeof(wants[0]))
-
-/* The distinct struct names of wants[], in order of first appearance. */
-static const char *const want_types[] = {
-	"crypto/tls.Conn", "net.TCPConn", "net.conn", "net.netFD",
-	"internal/poll.FD", "net.TCPAddr", "runtime.g",
-};
-#define TT_DW_NTYPES (sizeof(want_types) / sizeof(want_types[0]))
-
 static void obj_fail(struct tt_dw_obj *o, const char *fmt, const char *name)
 {
 	if (!o->why[0])
@@ -291,7 +262,9 @@ struct tt_dw_walk {
 	Dwarf_Debug dbg;
 	struct tt_dw_obj *obj;
 	int64_t *fields;
-	bool type_done[TT_DW_NTYPES];
+	const char *types[TT_F_COUNT]; /* the struct names of tt_go_fields[] */
+	size_t n_types;
+	bool type_done[TT_F_COUNT];
 	size_t types_left;
 	struct tt_error *err;
 };
@@ -368,7 +341,7 @@ out:
 }
 
 /*
- * Record the wanted members of struct type t (index into want_types).
+ * Record the wanted members of struct type t (index into w->types).
  * Returns the number of members seen, or a negative errno.
  */
 static int scan_members(struct tt_dw_walk *w, Dwarf_Die st, size_t t)
@@ -383,16 +356,16 @@ static int scan_members(struct tt_dw_walk *w, Dwarf_Die st, size_t t)
 	if (ret == DW_DLV_NO_ENTRY)
 		return 0;
 	if (ret != DW_DLV_OK)
-		return dw_fail(w, derr, want_types[t]);
+		return dw_fail(w, derr, w->types[t]);
 	for (;;) {
 		if (dwarf_tag(die, &tag, &derr) == DW_DLV_OK && tag == DW_TAG_member &&
 		    dwarf_diename(die, &name, &derr) == DW_DLV_OK) {
 			seen++;
-			for (size_t i = 0; i < TT_DW_NWANTS; i++) {
-				if (strcmp(wants[i].type, want_types[t]) ||
-				    strcmp(wants[i].member, name))
+			for (size_t f = 0; f < TT_F_COUNT; f++) {
+				if (strcmp(tt_go_fields[f].type, w->types[t]) ||
+				    strcmp(tt_go_fields[f].member, name))
 					continue;
-				w->fields[wants[i].field] = member_offset(w, die);
+				w->fields[f] = member_offset(w, die);
 			}
 		}
 		if (derr) {
@@ -404,7 +377,7 @@ static int scan_members(struct tt_dw_walk *w, Dwarf_Die st, size_t t)
 		if (ret == DW_DLV_NO_ENTRY)
 			return seen;
 		if (ret != DW_DLV_OK)
-			return dw_fail(w, derr, want_types[t]);
+			return dw_fail(w, derr, w->types[t]);
 		die = next;
 	}
 }
@@ -420,10 +393,10 @@ static int visit(struct tt_dw_walk *w, Dwarf_Die die)
 		goto out;
 	if (dwarf_diename(die, &name, &derr) != DW_DLV_OK)
 		goto out;
-	for (size_t t = 0; t < TT_DW_NTYPES; t++) {
+	for (size_t t = 0; t < w->n_types; t++) {
 		int n;
 
-		if (w->type_done[t] || strcmp(name, want_types[t]))
+		if (w->type_done[t] || strcmp(name, w->types[t]))
 			continue;
 		/*
 		 * The first definition with members wins: the linker emits each
@@ -503,16 +476,12 @@ static int walk(struct tt_dw_walk *w)
 	return 0;
 }
 
-/*
- * The first field not found, for the message (named from wants[] so that
- * this file does not pull resolve.c into the table generator's link).
- */
+/* The first field not found, for the message. */
 static int report_missing(const int64_t *fields, struct tt_error *err)
 {
-	for (size_t i = 0; i < TT_DW_NWANTS; i++) {
-		if (fields[wants[i].field] == TT_FIELD_UNKNOWN)
-			return tt_error_set(err, ENOENT, "DWARF has no %s.%s", wants[i].type,
-					    wants[i].member);
+	for (size_t f = 0; f < TT_F_COUNT; f++) {
+		if (fields[f] == TT_FIELD_UNKNOWN)
+			return tt_error_set(err, ENOENT, "DWARF has no %s", tt_go_fields[f].name);
 	}
 	return 0;
 }
@@ -530,13 +499,15 @@ int tt_go_layout_from_dwarf(const struct tt_elf *elf, int64_t fields[TT_F_COUNT]
 			    struct tt_error *err)
 {
 	Dwarf_Obj_Access_Interface iface;
-	struct tt_dw_walk w = { .fields = fields, .types_left = TT_DW_NTYPES, .err = err };
+	struct tt_dw_walk w = { .fields = fields, .err = err };
 	struct tt_dw_obj *obj;
 	Dwarf_Error derr = NULL;
 	int ret;
 
 	for (int f = 0; f < TT_F_COUNT; f++)
 		fields[f] = TT_FIELD_UNKNOWN;
+	w.n_types = tt_go_field_types(w.types);
+	w.types_left = w.n_types;
 	/* The object is big (section table) and must outlive libdwarf's use. */
 	obj = malloc(sizeof(*obj));
 	if (!obj)

@@ -97,6 +97,42 @@ const struct tt_go_layout_row tt_go_layout_rows[] = {
 			[TT_F_G_GOID] = 160, /* runtime.g.goid */
 		},
 	},
+	{
+		.major = 1,
+		.minor = 26,
+		.built_with = "go1.26.10",
+		.fields = {
+			[TT_F_TLS_CONN_CONN] = 0, /* crypto/tls.Conn.conn */
+			[TT_F_TCPCONN_CONN] = 0, /* net.TCPConn.conn */
+			[TT_F_CONN_FD] = 0, /* net.conn.fd */
+			[TT_F_NETFD_PFD] = 0, /* net.netFD.pfd */
+			[TT_F_POLLFD_SYSFD] = 16, /* internal/poll.FD.Sysfd */
+			[TT_F_NETFD_FAMILY] = 56, /* net.netFD.family */
+			[TT_F_NETFD_LADDR] = 96, /* net.netFD.laddr */
+			[TT_F_NETFD_RADDR] = 112, /* net.netFD.raddr */
+			[TT_F_TCPADDR_IP] = 0, /* net.TCPAddr.IP */
+			[TT_F_TCPADDR_PORT] = 24, /* net.TCPAddr.Port */
+			[TT_F_G_GOID] = 152, /* runtime.g.goid */
+		},
+	},
+	{
+		.major = 1,
+		.minor = 27,
+		.built_with = "go1.27.3",
+		.fields = {
+			[TT_F_TLS_CONN_CONN] = 0, /* crypto/tls.Conn.conn */
+			[TT_F_TCPCONN_CONN] = 0, /* net.TCPConn.conn */
+			[TT_F_CONN_FD] = 0, /* net.conn.fd */
+			[TT_F_NETFD_PFD] = 0, /* net.netFD.pfd */
+			[TT_F_POLLFD_SYSFD] = 16, /* internal/poll.FD.Sysfd */
+			[TT_F_NETFD_FAMILY] = 56, /* net.netFD.family */
+			[TT_F_NETFD_LADDR] = 96, /* net.netFD.laddr */
+			[TT_F_NETFD_RADDR] = 112, /* net.netFD.raddr */
+			[TT_F_TCPADDR_IP] = 0, /* net.TCPAddr.IP */
+			[TT_F_TCPADDR_PORT] = 24, /* net.TCPAddr.Port */
+			[TT_F_G_GOID] = 152, /* runtime.g.goid */
+		},
+	},
 };
 
 const size_t tt_go_layout_n_rows = sizeof(tt_go_layout_rows) / sizeof(tt_go_layout_rows[0]);

@@ -27,37 +27,18 @@
 #include "native.h"
 #include "native_version.h"
 
-enum family {
-	FAM_OPENSSL,
-	FAM_GNUTLS,
-};
+/* The native hooks are the rows of the hook table (tlstap/hooks.h) whose
+ * library is OpenSSL or GnuTLS; cand[i] is tt_hooks[i]. */
+static bool is_native(const struct tt_hook *h)
+{
+	return h->lib == TT_LIB_OPENSSL || h->lib == TT_LIB_GNUTLS;
+}
 
-struct wanted {
-	const char *name;
-	enum family fam;
-	bool entry; /* carries plaintext: its presence makes the object traceable */
-};
-
-/* Names are static strings: r->functions[i].name points here. */
-static const struct wanted wanted[] = {
-    {"SSL_read", FAM_OPENSSL, true},
-    {"SSL_write", FAM_OPENSSL, true},
-    {"SSL_read_ex", FAM_OPENSSL, true},
-    {"SSL_write_ex", FAM_OPENSSL, true},
-    {"SSL_set_fd", FAM_OPENSSL, false},
-    {"SSL_set_bio", FAM_OPENSSL, false},
-    {"SSL_do_handshake", FAM_OPENSSL, false},
-    {"SSL_shutdown", FAM_OPENSSL, false},
-    {"SSL_free", FAM_OPENSSL, false},
-    {"BIO_new_socket", FAM_OPENSSL, false},
-    {"gnutls_record_recv", FAM_GNUTLS, true},
-    {"gnutls_record_send", FAM_GNUTLS, true},
-    {"gnutls_transport_set_int2", FAM_GNUTLS, false},
-    {"gnutls_transport_set_ptr", FAM_GNUTLS, false},
-    {"gnutls_bye", FAM_GNUTLS, false},
-    {"gnutls_deinit", FAM_GNUTLS, false},
-};
-#define N_WANTED (sizeof(wanted) / sizeof(wanted[0]))
+/* Index of a library in scan.imports. */
+static int fam(enum tt_lib lib)
+{
+	return lib == TT_LIB_GNUTLS;
+}
 
 struct candidate {
 	bool have;
@@ -75,7 +56,7 @@ struct node_version {
 };
 
 struct scan {
-	struct candidate cand[N_WANTED];
+	struct candidate *cand; /* one per row of tt_hooks */
 	bool imports[2]; /* uses a shared OpenSSL / GnuTLS (undefined entry points) */
 	struct node_version ossl_node;
 	bool nss; /* defines SSL_ImportFD: Mozilla NSS's libssl3 */
@@ -94,8 +75,8 @@ static int wanted_index(const char *name)
 	/* Cheap filter first: node has ~100k symbols and we want 16 names. */
 	if (name[0] != 'S' && name[0] != 'B' && name[0] != 'g')
 		return -1;
-	for (size_t i = 0; i < N_WANTED; i++)
-		if (name_is(name, wanted[i].name))
+	for (size_t i = 0; i < tt_n_hooks; i++)
+		if (is_native(&tt_hooks[i]) && name_is(name, tt_hooks[i].name))
 			return (int)i;
 	return -1;
 }
@@ -178,8 +159,8 @@ static int scan_cb(const struct tt_elf_symbol *sym, void *ctx)
 		return 0;
 	}
 	if (sym->shndx == SHN_UNDEF) {
-		if (wanted[i].entry)
-			s->imports[wanted[i].fam] = true;
+		if (tt_hooks[i].flags & TT_HOOK_DATA)
+			s->imports[fam(tt_hooks[i].lib)] = true;
 		return 0;
 	}
 	if (sym->type != STT_FUNC && sym->type != STT_GNU_IFUNC)
@@ -190,12 +171,13 @@ static int scan_cb(const struct tt_elf_symbol *sym, void *ctx)
 	return 0;
 }
 
-static int add_note(struct tt_resolution *r, struct tt_error *err, const char *fmt, ...)
-    TT_PRINTF(3, 4);
+static int add_note(struct tt_resolution *r, struct tt_error *err, enum tt_note_kind kind,
+		    const char *fmt, ...) TT_PRINTF(4, 5);
 
-static int add_note(struct tt_resolution *r, struct tt_error *err, const char *fmt, ...)
+static int add_note(struct tt_resolution *r, struct tt_error *err, enum tt_note_kind kind,
+		    const char *fmt, ...)
 {
-	char **notes;
+	struct tt_note *notes;
 	va_list ap;
 	char *s;
 	int n;
@@ -210,7 +192,7 @@ static int add_note(struct tt_resolution *r, struct tt_error *err, const char *f
 		free(s);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
-	notes[r->n_notes++] = s;
+	notes[r->n_notes++] = (struct tt_note){ kind, s };
 	r->notes = notes;
 	return 0;
 }
@@ -224,28 +206,29 @@ static int add_function(const struct tt_elf *elf, struct tt_resolution *r, size_
 
 	/* A symbol outside every file-backed PT_LOAD cannot take a uprobe. */
 	if (tt_elf_vaddr_to_offset(elf, c->sym.value, &off))
-		return add_note(r, err,
+		return add_note(r, err, TT_NOTE_INFO,
 				"%s: address 0x%llx is not in a file-backed PT_LOAD segment",
-				wanted[i].name, (unsigned long long)c->sym.value);
+				tt_hooks[i].name, (unsigned long long)c->sym.value);
 	f = &r->functions[r->n_functions++];
 	memset(f, 0, sizeof(*f));
-	f->name = wanted[i].name;
+	f->hook = &tt_hooks[i];
+	f->name = tt_hooks[i].name;
 	f->found = true;
 	f->source = c->sym.table == TT_ELF_SYMTAB ? TT_SYM_SYMTAB : TT_SYM_DYNSYM;
 	f->address = c->sym.value;
 	f->file_offset = off;
 	f->size = c->sym.size;
 	if (c->sym.type == STT_GNU_IFUNC) {
-		ret = add_note(r, err,
+		ret = add_note(r, err, TT_NOTE_INFO,
 			       "%s is an IFUNC: its address is the resolver, not the "
 			       "implementation; a probe there sees no calls",
-			       wanted[i].name);
+			       tt_hooks[i].name);
 		if (ret)
 			return ret;
 	}
 	if (c->conflict)
-		return add_note(r, err, "%s: several definitions (0x%llx, 0x%llx); using the first",
-				wanted[i].name, (unsigned long long)c->sym.value,
+		return add_note(r, err, TT_NOTE_INFO, "%s: several definitions (0x%llx, 0x%llx); using the first",
+				tt_hooks[i].name, (unsigned long long)c->sym.value,
 				(unsigned long long)c->other);
 	return 0;
 }
@@ -255,10 +238,10 @@ static int fill_functions(const struct tt_elf *elf, struct tt_resolution *r, con
 {
 	int ret;
 
-	r->functions = calloc(N_WANTED, sizeof(*r->functions));
+	r->functions = calloc(tt_n_hooks, sizeof(*r->functions));
 	if (!r->functions)
 		return tt_error_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < N_WANTED; i++) {
+	for (size_t i = 0; i < tt_n_hooks; i++) {
 		if (!s->cand[i].have)
 			continue;
 		ret = add_function(elf, r, i, &s->cand[i], err);
@@ -268,13 +251,14 @@ static int fill_functions(const struct tt_elf *elf, struct tt_resolution *r, con
 	return 0;
 }
 
-static bool has_entry(const struct tt_resolution *r, enum family fam)
+static bool has_entry(const struct tt_resolution *r, enum tt_lib lib)
 {
-	for (size_t i = 0; i < r->n_functions; i++)
-		for (size_t k = 0; k < N_WANTED; k++)
-			if (r->functions[i].name == wanted[k].name && wanted[k].fam == fam &&
-			    wanted[k].entry)
-				return true;
+	for (size_t i = 0; i < r->n_functions; i++) {
+		const struct tt_hook *h = r->functions[i].hook;
+
+		if (h->lib == lib && (h->flags & TT_HOOK_DATA))
+			return true;
+	}
 	return false;
 }
 
@@ -296,9 +280,9 @@ static int identify_openssl(const struct tt_elf *elf, struct tt_resolution *r, c
 		return 0;
 	}
 	/* GnuTLS's OpenSSL compatibility layer defines SSL_read on top of GnuTLS. */
-	if (s->imports[FAM_GNUTLS]) {
+	if (s->imports[fam(TT_LIB_GNUTLS)]) {
 		snprintf(lib->name, sizeof(lib->name), "gnutls");
-		return add_note(r, err,
+		return add_note(r, err, TT_NOTE_INFO,
 				"OpenSSL API implemented on top of GnuTLS "
 				"(libgnutls-openssl); the GnuTLS library is resolved separately");
 	}
@@ -309,28 +293,31 @@ static int identify_openssl(const struct tt_elf *elf, struct tt_resolution *r, c
 	 * script's newest node, a lower bound of the release. */
 	if (s->ossl_node.key) {
 		snprintf(lib->version, sizeof(lib->version), ">=%s", s->ossl_node.text);
-		return add_note(r, err,
+		return add_note(r, err, TT_NOTE_VERSION,
 				"version: no OpenSSL version string in this object (libssl "
 				"keeps it in libcrypto); \"%s\" comes from its newest symbol "
 				"version node %s",
 				lib->version, s->ossl_node.node);
 	}
-	return add_note(r, err, "version: unknown (no OpenSSL version string, no symbol versions)");
+	return add_note(r, err, TT_NOTE_VERSION,
+			"version: unknown (no OpenSSL version string, no symbol versions)");
 }
 
 static int identify_gnutls(const struct tt_elf *elf, struct tt_resolution *r, struct tt_error *err)
 {
 	struct tt_library *lib = &r->library;
-	const char *how = NULL;
+	bool decoded = false;
 
 	snprintf(lib->name, sizeof(lib->name), "gnutls");
-	if (tt_native_gnutls_version(elf, lib->version, sizeof(lib->version), &how))
-		return add_note(r, err,
+	if (tt_native_gnutls_version(elf, lib->version, sizeof(lib->version), &decoded))
+		return add_note(r, err, TT_NOTE_VERSION,
 				"version: unknown (gnutls_check_version not decoded, no "
 				"single version string in .rodata)");
 	/* The decoded gnutls_check_version() string is authoritative; say so otherwise. */
-	if (strstr(how, "only"))
-		return add_note(r, err, "version: taken from %s", how);
+	if (!decoded)
+		return add_note(r, err, TT_NOTE_VERSION,
+				"version: taken from the only GnuTLS-like version string in "
+				".rodata");
 	return 0;
 }
 
@@ -349,24 +336,28 @@ static int explain_none(const struct tt_elf *elf, struct tt_resolution *r, const
 		if (tt_native_version_string(elf, "OpenSSL ", lib->version, sizeof(lib->version)) ==
 		    0)
 			snprintf(lib->name, sizeof(lib->name), "openssl");
+		r->why_none = TT_NONE_HELPERS_ONLY;
 		return add_note(
-		    r, err,
+		    r, err, TT_NOTE_INFO,
 		    "no TLS entry points (no SSL_read/SSL_write/"
 		    "gnutls_record_recv/gnutls_record_send); %zu helper function%s only",
 		    r->n_functions, r->n_functions == 1 ? "" : "s");
 	}
 	/* It calls a shared TLS library: that library is what gets traced. */
-	if (s->imports[FAM_OPENSSL] || s->imports[FAM_GNUTLS])
-		return add_note(r, err,
+	if (s->imports[fam(TT_LIB_OPENSSL)] || s->imports[fam(TT_LIB_GNUTLS)]) {
+		r->why_none = TT_NONE_USES_SHARED;
+		return add_note(r, err, TT_NOTE_INFO,
 				"uses a shared %s library (its TLS entry points are "
 				"imported): that library is what gets traced",
-				s->imports[FAM_OPENSSL] ? "OpenSSL" : "GnuTLS");
+				s->imports[fam(TT_LIB_OPENSSL)] ? "OpenSSL" : "GnuTLS");
+	}
 	markers = tt_native_tls_markers(elf);
 	if (markers < 2)
 		return 0;
+	r->why_none = TT_NONE_UNHOOKABLE;
 	if (s->nss) {
 		snprintf(lib->name, sizeof(lib->name), "nss");
-		return add_note(r, err,
+		return add_note(r, err, TT_NOTE_INFO,
 				"Mozilla NSS TLS (%u TLS key-schedule strings in .rodata): "
 				"its API (PR_Read/PR_Write on SSL_ImportFD sockets) is not one "
 				"tlstap traces",
@@ -383,7 +374,7 @@ static int explain_none(const struct tt_elf *elf, struct tt_resolution *r, const
 	} else if (tt_native_has_string(elf, "GnuTLS")) {
 		snprintf(lib->name, sizeof(lib->name), "gnutls");
 	}
-	return add_note(r, err,
+	return add_note(r, err, TT_NOTE_INFO,
 			"TLS code tlstap cannot hook: %s%s%s is compiled in (%u TLS "
 			"key-schedule strings in .rodata) but none of SSL_read/SSL_write/"
 			"gnutls_record_recv/gnutls_record_send is defined (stripped symbols, "
@@ -399,8 +390,12 @@ int tt_native_resolve(const struct tt_elf *elf, struct tt_resolution *r, struct 
 
 	r->kind = TT_KIND_NONE;
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (s)
+		s->cand = calloc(tt_n_hooks, sizeof(*s->cand));
+	if (!s || !s->cand) {
+		free(s);
 		return tt_error_set(err, ENOMEM, "out of memory");
+	}
 	ret = tt_elf_foreach_symbol(elf, TT_ELF_SYMTAB | TT_ELF_DYNSYM, scan_cb, s);
 	if (ret < 0) {
 		tt_error_set(err, -ret, "reading symbols failed");
@@ -410,10 +405,10 @@ int tt_native_resolve(const struct tt_elf *elf, struct tt_resolution *r, struct 
 	if (ret)
 		goto out;
 
-	if (has_entry(r, FAM_OPENSSL)) {
+	if (has_entry(r, TT_LIB_OPENSSL)) {
 		r->kind = TT_KIND_NATIVE;
 		ret = identify_openssl(elf, r, s, err);
-	} else if (has_entry(r, FAM_GNUTLS)) {
+	} else if (has_entry(r, TT_LIB_GNUTLS)) {
 		r->kind = TT_KIND_NATIVE;
 		ret = identify_gnutls(elf, r, err);
 	} else {
@@ -421,9 +416,10 @@ int tt_native_resolve(const struct tt_elf *elf, struct tt_resolution *r, struct 
 	}
 	/* Both APIs in one object (a static binary with two libraries): the
 	 * functions of both are listed; the name is the OpenSSL one. */
-	if (!ret && has_entry(r, FAM_OPENSSL) && has_entry(r, FAM_GNUTLS))
-		ret = add_note(r, err, "both OpenSSL and GnuTLS entry points are defined here");
+	if (!ret && has_entry(r, TT_LIB_OPENSSL) && has_entry(r, TT_LIB_GNUTLS))
+		ret = add_note(r, err, TT_NOTE_INFO, "both OpenSSL and GnuTLS entry points are defined here");
 out:
+	free(s->cand);
 	free(s);
 	return ret;
 }

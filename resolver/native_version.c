@@ -338,7 +338,7 @@ static int gv_cb(const uint8_t *base, size_t n, void *ctx)
 	return 0;
 }
 
-int tt_native_gnutls_version(const struct tt_elf *elf, char *buf, size_t len, const char **how)
+int tt_native_gnutls_version(const struct tt_elf *elf, char *buf, size_t len, bool *decoded)
 {
 	struct gv_ctx g = {.buf = buf, .len = len};
 	char tmp[32];
@@ -347,13 +347,13 @@ int tt_native_gnutls_version(const struct tt_elf *elf, char *buf, size_t len, co
 		return -EINVAL;
 	if (check_version_decode(elf, tmp, sizeof(tmp)) == 0) {
 		snprintf(buf, len, "%s", tmp);
-		*how = "the string gnutls_check_version() returns";
+		*decoded = true;
 		return 0;
 	}
 	/* GnuTLS 3.x only: a lone "3.N.N" string; two candidates are a guess. */
 	foreach_ro(elf, gv_cb, &g);
 	if (g.found == 1) {
-		*how = "the only GnuTLS-like version string in .rodata";
+		*decoded = false;
 		return 0;
 	}
 	buf[0] = 0;

@@ -34,9 +34,9 @@ int tt_native_version_string(const struct tt_elf *elf, const char *prefix, char 
 /*
  * GnuTLS's version ("3.7.9"): the string gnutls_check_version(NULL) returns,
  * found by decoding the address it loads (x86-64 lea, arm64 adrp+add); else
- * the only "3.N.N" string in the read-only data.  *how says which one.
+ * the only "3.N.N" string in the read-only data (*decoded false).
  * 0 or -ENOENT.
  */
-int tt_native_gnutls_version(const struct tt_elf *elf, char *buf, size_t len, const char **how);
+int tt_native_gnutls_version(const struct tt_elf *elf, char *buf, size_t len, bool *decoded);
 
 #endif

@@ -41,7 +41,9 @@ const char *tt_layout_source_name(enum tt_layout_source s)
 {
 	switch (s) {
 	case TT_LAYOUT_DWARF: return "dwarf";
+	case TT_LAYOUT_TYPES: return "types";
 	case TT_LAYOUT_TABLE: return "table";
+	case TT_LAYOUT_MIXED: return "mixed";
 	default: return "none";
 	}
 }
@@ -74,7 +76,7 @@ void tt_resolution_free(struct tt_resolution *r)
 	}
 	free(r->functions);
 	for (size_t i = 0; i < r->n_notes; i++)
-		free(r->notes[i]);
+		free(r->notes[i].text);
 	free(r->notes);
 	free(r->path);
 	free(r);

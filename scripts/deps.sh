@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install every build and test dependency of tlstap from Debian's archive.
 # Idempotent: when everything is present it only checks and returns in seconds.
-# Go 1.24 is not installed system-wide: scripts/go124.sh extracts it into build/.
+# Go 1.24, 1.26 and 1.27 are not installed system-wide: scripts/go-extract.sh
+# extracts them into build/ (make testdata runs it).
 set -euo pipefail
 
 BACKPORTS=/etc/apt/sources.list.d/tlstap-bookworm-backports.sources
@@ -9,16 +10,19 @@ BACKPORTS=/etc/apt/sources.list.d/tlstap-bookworm-backports.sources
 # Packages from bookworm itself.
 MAIN_PKGS=(
 	make gcc clang llvm pkg-config binutils file
-	libbpf-dev libelf-dev libdwarf-dev libcapstone-dev libcmocka-dev zlib1g-dev
+	libelf-dev libdwarf-dev libcapstone-dev libcmocka-dev zlib1g-dev
 	libssl-dev libgnutls28-dev libnghttp2-dev node-llhttp nghttp2-client
-	bpftool
 	golang-1.19-go
 	nginx-light haproxy curl openssl gnutls-bin tshark python3 iproute2
 	libssl3 libgnutls30 hyperfine bpftrace
-	caddy python3-grpcio
+	caddy nodejs python3-grpcio
 )
-# Packages that only bookworm-backports has.
-BPO_PKGS=(golang-1.21-go golang-1.22-go golang-1.23-go)
+# Packages that only bookworm-backports has.  libbpf >= 1.3 has the
+# uprobe_multi API (bpf_program__attach_uprobe_multi); tlstap links it
+# statically, so the installed tool needs no backported library.
+BPO_PKGS=(golang-1.21-go golang-1.22-go golang-1.23-go libbpf-dev bpftool)
+# Minimum versions of packages bookworm also has, older.
+declare -A MIN_VERSION=([libbpf-dev]=1:1.3 [bpftool]=7.3)
 
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -28,9 +32,15 @@ need_root() {
 }
 
 missing() {
-	local p out=()
+	local p v out=()
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out+=("$p")
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+			out+=("$p")
+			continue
+		fi
+		v=${MIN_VERSION[$p]:-}
+		[ -z "$v" ] || dpkg --compare-versions "$(dpkg-query -W -f='${Version}' "$p")" ge "$v" ||
+			out+=("$p")
 	done
 	echo "${out[@]:-}"
 }

@@ -5,6 +5,8 @@
 #   build/testdata/go/VER/PROG-VARIANT          the binary
 #   build/testdata/go/VER/PROG-VARIANT.nm       go tool nm -size -sort address
 #   build/testdata/go/VER/PROG-VARIANT.objdump  go tool objdump of (*Conn).Read|Write|Close
+#   build/testdata/go/VER/PROG-VARIANT.tlsg     go tool objdump of runtime.mcall (amd64):
+#                                               how the runtime stores g in TLS
 #   build/testdata/go/VER/layoutoracle.txt      field offsets found by reflect
 #   build/testdata/go/manifest.txt              one line per binary
 #
@@ -16,7 +18,7 @@
 #   make go-testdata   the Go part of `make testdata`
 #   make layouts       regenerate resolver/golayout_table_data.c from DWARF
 
-GO_VERSIONS ?= 1.19 1.21 1.22 1.23 1.24
+GO_VERSIONS ?= 1.19 1.21 1.22 1.23 1.24 1.26 1.27
 GO_VARIANTS := default stripped pie cgo arm64
 # Programs built in every variant, and in the default variant only.
 GO_PROGS_ALL := tlsclient tlsserver
@@ -24,8 +26,8 @@ GO_PROGS_DEFAULT := layoutoracle tlsbench connreuse
 # Programs built in the cgo variant only (they call C).
 GO_PROGS_CGO := cgossl
 # Toolchains that are not Debian packages of this release but extracted from
-# the next one into build/ (scripts/go124.sh).
-GO_EXTRACTED := 1.24
+# later suites into build/ (scripts/go-extract.sh: trixie, sid).
+GO_EXTRACTED := 1.24 1.26 1.27
 
 GO_TD := $(BUILD)/testdata/go
 GO_ABS_BUILD := $(abspath $(BUILD))
@@ -57,6 +59,7 @@ GO_VARCH_arm64 := arm64
 go_twin = $(if $(filter stripped,$1),default,$1)
 
 GO_OBJDUMP_RE := 'crypto/tls\.\(\*Conn\)\.(Read|Write|Close)$$'
+GO_TLSG_RE := '^runtime\.mcall$$'
 
 GO_TESTDATA :=
 GO_MANIFEST_ENTRIES :=
@@ -78,7 +81,12 @@ $(GO_TD)/$1/$2-$3.objdump: $(GO_TD)/$1/$2-$(call go_twin,$3)
 	@$(call go_env,$1) $(call go_tool,$1) tool objdump -s $$(GO_OBJDUMP_RE) $$< >$$@.tmp
 	@mv $$@.tmp $$@
 
+$(GO_TD)/$1/$2-$3.tlsg: $(GO_TD)/$1/$2-$(call go_twin,$3)
+	@$(call go_env,$1) $(call go_tool,$1) tool objdump -s $$(GO_TLSG_RE) $$< >$$@.tmp
+	@mv $$@.tmp $$@
+
 GO_TESTDATA += $(GO_TD)/$1/$2-$3 $(GO_TD)/$1/$2-$3.nm $(GO_TD)/$1/$2-$3.objdump
+GO_TESTDATA += $(if $(filter arm64,$3),,$(GO_TD)/$1/$2-$3.tlsg)
 GO_MANIFEST_ENTRIES += $1:$2:$3:$(or $(GO_VARCH_$3),amd64)
 endef
 
@@ -102,8 +110,8 @@ endef
 
 $(foreach v,$(GO_VERSIONS),$(eval $(call go_version_rules,$v)))
 
-$(BUILD)/toolchains/go1.24/.stamp: scripts/go124.sh
-	scripts/go124.sh $(BUILD)
+$(foreach v,$(GO_EXTRACTED),$(BUILD)/toolchains/go$v/.stamp): $(BUILD)/toolchains/go%/.stamp: scripts/go-extract.sh
+	scripts/go-extract.sh $* $(BUILD)
 	@touch $@
 
 # "MINOR GOVERSION PROGRAM VARIANT GOARCH PATH", PATH relative to the manifest.

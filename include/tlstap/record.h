@@ -16,8 +16,8 @@
 
 /* Largest plaintext chunk one data record carries (the BPF scratch buffer). */
 #define TT_CHUNK_MAX 16384
-/* Most chunks one TLS call is split into; the rest is counted as truncated. */
-#define TT_MAX_CHUNKS 16
+/* Most plaintext one TLS call may have captured (--max-bytes). */
+#define TT_MAX_BYTES (1u << 30)
 
 /*
  * Each enumeration comes with its names (NDJSON, text, replay), from one

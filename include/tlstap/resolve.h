@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlstap/config.h"
 #include "tlstap/error.h"
+#include "tlstap/hooks.h"
 
 enum tt_kind {
 	TT_KIND_NONE = 0, /* ELF, but nothing tlstap can trace */
@@ -33,10 +35,18 @@ enum tt_go_abi {
 	TT_GO_ABI_REGISTER, /* ABIInternal: amd64 >= go1.17, arm64 >= go1.18 */
 };
 
+/*
+ * Where a Go struct field offset comes from, in the order they are trusted:
+ * the binary's own DWARF, its own runtime type descriptors (what reflect
+ * uses), then the per-Go-version table generated from testdata binaries.
+ */
 enum tt_layout_source {
 	TT_LAYOUT_NONE = 0,
 	TT_LAYOUT_DWARF, /* read from the binary's own DWARF */
 	TT_LAYOUT_TABLE, /* per-Go-version table generated from testdata (resolver/) */
+	TT_LAYOUT_TYPES, /* the binary's runtime type descriptors (moduledata typelinks) */
+	TT_LAYOUT_MIXED, /* tt_go_info.layout_source only: known fields from several sources */
+	TT_LAYOUT_NSOURCES = TT_LAYOUT_MIXED,
 };
 
 /* Where a function symbol came from. */
@@ -65,6 +75,20 @@ extern const struct tt_go_field_desc tt_go_fields[TT_F_COUNT];
 /* "crypto/tls.Conn.conn", ...: the JSON keys of "fields". */
 const char *tt_go_field_name(enum tt_go_field f);
 
+/*
+ * How one field was resolved.  Every source is asked; r->fields[f] is the
+ * value they agree on.  Sources that disagree leave the field unknown
+ * (conflict), except that the table, read from other binaries, is outvoted
+ * when the binary's DWARF and type descriptors agree with each other; the
+ * disagreement is reported either way (a note).
+ */
+struct tt_go_field_info {
+	enum tt_layout_source source;          /* of r->fields[f]; NONE when unknown */
+	int64_t by_source[TT_LAYOUT_NSOURCES]; /* each source's offset or TT_FIELD_UNKNOWN */
+	bool conflict;                         /* two sources disagree */
+	char why[128]; /* why the type descriptors have no offset ("" when they do) */
+};
+
 /* Location of a Go argument or result word at function entry / at RET. */
 enum tt_loc_kind {
 	TT_LOC_NONE = 0,
@@ -90,9 +114,11 @@ struct tt_insn {
 	char text[80];        /* "mov rbx, qword ptr [r14 + 0x10]" */
 	bool emulated;        /* the kernel emulates it when probed (no single-step) */
 	uint32_t regs_written; /* bit i = Go ABI integer register i is written */
+	bool writes_sp;        /* moves the stack pointer (push, pop, call, sub rsp...) */
 };
 
 struct tt_function {
+	const struct tt_hook *hook; /* its row of the hook table */
 	const char *name;       /* canonical name, e.g. "crypto/tls.(*Conn).Read" */
 	bool found;
 	enum tt_sym_source source;
@@ -117,15 +143,45 @@ struct tt_go_info {
 	bool has_dwarf;
 	bool has_symtab;
 	bool cgo;
-	enum tt_layout_source layout_source;
-	char layout_version[32]; /* for TT_LAYOUT_TABLE: the table row used */
+	enum tt_layout_source layout_source; /* of every known field, or MIXED */
+	char layout_version[32]; /* the table row compared or used ("go1.22"), "" if none */
+	char dwarf_status[128];  /* "" when DWARF gave every field, else why not */
+	char types_status[128];  /* where the type descriptors are, or why they are not */
 	bool has_itab_tcpconn;
+	bool itab_from_types; /* found among the moduledata's itabs, not by symbol name */
 	uint64_t itab_tcpconn; /* vaddr of go:itab.*net.TCPConn,net.Conn (unrelocated) */
+	/*
+	 * amd64: g (the running goroutine) is at FS base + tls_g_offset, from
+	 * runtime.tlsg and PT_TLS (TLS variant II), or -8 when PT_TLS is only
+	 * Go's own 8-byte slot.  False on arm64 (g lives in R28) and when the
+	 * binary does not tell.
+	 */
+	bool has_tls_g;
+	int64_t tls_g_offset;
 };
 
 struct tt_library {
 	char name[32];     /* "openssl", "gnutls", "boringssl", "" */
 	char version[128]; /* "OpenSSL 3.0.15 3 Sep 2024", "3.7.9", "" */
+};
+
+/* Things a user should know about an object. */
+enum tt_note_kind {
+	TT_NOTE_INFO = 0,
+	TT_NOTE_VERSION, /* how the library version was found, or that it was not */
+};
+
+struct tt_note {
+	enum tt_note_kind kind;
+	char *text; /* one line */
+};
+
+/* Why an object is kind none. */
+enum tt_none_reason {
+	TT_NONE_NOT_TLS = 0,  /* no TLS code seen */
+	TT_NONE_HELPERS_ONLY, /* functions of a TLS library but no entry point (libcrypto) */
+	TT_NONE_USES_SHARED,  /* imports a shared OpenSSL/GnuTLS: that library is traced */
+	TT_NONE_UNHOOKABLE,   /* TLS code compiled in, without hookable entry points */
 };
 
 struct tt_resolution {
@@ -139,14 +195,17 @@ struct tt_resolution {
 	struct tt_library library;  /* kind == TT_KIND_NATIVE */
 	struct tt_function *functions;
 	size_t n_functions;
-	int64_t fields[TT_F_COUNT]; /* kind == TT_KIND_GO */
-	char **notes;               /* things a user should know (unhookable TLS, ...) */
+	int64_t fields[TT_F_COUNT]; /* kind == TT_KIND_GO; what the tracer reads */
+	struct tt_go_field_info field_info[TT_F_COUNT]; /* where each came from */
+	enum tt_none_reason why_none; /* kind == TT_KIND_NONE */
+	struct tt_note *notes;      /* things a user should know (unhookable TLS, ...) */
 	size_t n_notes;
 };
 
 struct tt_resolve_opts {
 	const char *assume_go_version; /* "1.22" or "go1.22.3"; NULL = none */
 	bool want_prologue;            /* decode prologues (default true in CLI) */
+	bool no_layout_table;          /* ask only the binary (DWARF, type descriptors) */
 };
 
 /*
@@ -170,8 +229,42 @@ const struct tt_function *tt_resolution_function(const struct tt_resolution *r,
 const char *tt_kind_name(enum tt_kind k);       /* "go" | "native" | "none" */
 const char *tt_arch_name(enum tt_arch a);       /* "x86_64" | "arm64" | "unknown" */
 const char *tt_go_abi_name(enum tt_go_abi a);   /* "register" | "stack" | "unknown" */
-const char *tt_layout_source_name(enum tt_layout_source s); /* "dwarf" | "table" | "none" */
+/* "dwarf" | "types" | "table" | "mixed" | "none" */
+const char *tt_layout_source_name(enum tt_layout_source s);
+
+/*
+ * True when every field the tracer requires (tt_go_fields[].required) is
+ * known; otherwise false and, when missing is not NULL, the first one
+ * missing.  The tracer and `resolve -p` both decide with this.
+ */
+bool tt_go_fields_complete(const struct tt_resolution *r, enum tt_go_field *missing);
 const char *tt_sym_source_name(enum tt_sym_source s);
+
+/*
+ * What the tracer attaches to one object, from its resolution and the hook
+ * table: the single decision both `trace` and `resolve -p` use.
+ */
+struct tt_probe_site {
+	const struct tt_hook *hook;
+	uint64_t file_offset;
+	bool ret; /* Go: a RET site; native: the uretprobe of the function */
+};
+
+struct tt_plan {
+	bool attach;      /* the tracer attaches to this object */
+	bool tls;         /* it holds TLS code (attached or not: then why not) */
+	char reason[512]; /* why (what it attaches), or why not */
+	struct tt_probe_site *sites;
+	size_t n_sites;
+	struct tt_go_config go; /* Go: what the BPF side needs about the binary */
+};
+
+/*
+ * Plan the probes of a resolved object.  Returns 0 with p->attach and
+ * p->reason set, whether or not it attaches; -ENOMEM only.
+ */
+int tt_plan_object(const struct tt_resolution *r, struct tt_plan *p, struct tt_error *err);
+void tt_plan_free(struct tt_plan *p);
 
 /*
  * Resolutions by device + inode + build-id.  The build-id is part of the key

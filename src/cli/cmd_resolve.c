@@ -108,7 +108,7 @@ static int resolve_files(char **paths, int n, const struct resolve_args *a)
 			fflush(stdout);
 			fprintf(stderr, "tlstap: %s: not a Go binary and no OpenSSL/GnuTLS entry "
 					"points%s%s\n",
-				paths[i], r->n_notes ? ": " : "", r->n_notes ? r->notes[0] : "");
+				paths[i], r->n_notes ? ": " : "", r->n_notes ? r->notes[0].text : "");
 			tt_resolution_free(r);
 			failed++;
 			continue;

@@ -46,115 +46,50 @@ static bool named_tls_library(const char *path)
 	       !strncmp(b, "libboringssl", 12);
 }
 
-/* "SSL_read, SSL_write, ..." of the found functions. */
-static void function_list(const struct tt_resolution *r, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < r->n_functions && used < len; i++) {
-		if (!r->functions[i].found)
-			continue;
-		used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-				 r->functions[i].name);
-	}
-}
-
-static size_t count_found(const struct tt_resolution *r, const char *prefix)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->n_functions; i++)
-		if (r->functions[i].found &&
-		    (!prefix || !strncmp(r->functions[i].name, prefix, strlen(prefix))))
-			n++;
-	return n;
-}
-
-static void judge_go(struct verdict *v)
-{
-	const struct tt_resolution *r = v->r;
-
-	v->listed = true;
-	v->attach = count_found(r, "crypto/tls.") > 0;
-	if (v->attach)
-		snprintf(v->reason, sizeof(v->reason), "Go %s crypto/tls (%zu functions)",
-			 r->go.version, count_found(r, "crypto/tls."));
-	else
-		snprintf(v->reason, sizeof(v->reason), "Go %s binary without crypto/tls functions",
-			 r->go.version);
-}
-
-static void judge_native(struct verdict *v)
-{
-	const struct tt_resolution *r = v->r;
-	char list[256];
-
-	v->listed = true;
-	v->attach = true;
-	function_list(r, list, sizeof(list));
-	snprintf(v->reason, sizeof(v->reason), "%s entry points: %s",
-		 r->library.name[0] ? r->library.name : "TLS", list);
-}
-
 /*
- * kind none.  Listed (attach false) when a reader would look for TLS there:
- * the executable, a library named like a TLS library, TLS code we cannot
- * hook.  Skipped otherwise, with the reason in one phrase.
+ * What the tracer would do with the object: tt_plan_object(), the very
+ * decision `trace` takes.  Only the presentation is ours: which objects are
+ * listed (the executable, anything attached, TLS code we cannot hook, a
+ * library named like a TLS library) and which are summed up as skipped.
  */
-static void judge_none(struct verdict *v)
+static int judge(struct verdict *v, struct tt_error *err)
 {
 	const struct tt_resolution *r = v->r;
-	const char *note = r->n_notes ? r->notes[0] : NULL;
+	struct tt_plan plan;
+	int ret;
 
-	if (r->library.name[0] && r->n_functions) {
-		/* libcrypto: OpenSSL without TLS (BIO_new_socket only). */
-		snprintf(v->reason, sizeof(v->reason),
-			 "no TLS entry points (%s %s, helper "
-			 "functions only)",
-			 r->library.name, "crypto library");
-		return;
-	}
-	/* A user of a shared libssl/libgnutls: the library is listed on its own. */
-	if (note && !strncmp(note, "uses a shared ", 14)) {
-		v->listed = v->obj->is_exe;
-		snprintf(v->reason, sizeof(v->reason), "%s", note);
-		return;
-	}
-	if (note) {
+	ret = tt_plan_object(r, &plan, err);
+	if (ret)
+		return ret;
+	v->attach = plan.attach;
+	snprintf(v->reason, sizeof(v->reason), "%s", plan.reason);
+	tt_plan_free(&plan);
+	if (v->attach || r->kind == TT_KIND_GO) {
 		v->listed = true;
-		snprintf(v->reason, sizeof(v->reason), "%s", note);
-		return;
+		return 0;
+	}
+	switch (r->why_none) {
+	case TT_NONE_HELPERS_ONLY:
+		return 0;
+	case TT_NONE_USES_SHARED:
+		v->listed = v->obj->is_exe;
+		return 0;
+	case TT_NONE_UNHOOKABLE:
+		v->listed = true;
+		return 0;
+	case TT_NONE_NOT_TLS:
+		break;
 	}
 	if (v->obj->is_exe) {
 		v->listed = true;
 		snprintf(v->reason, sizeof(v->reason),
-			 "no TLS code of its own (any TLS library "
-			 "it uses is listed separately)");
-		return;
-	}
-	if (named_tls_library(v->obj->path)) {
+			 "no TLS code of its own (any TLS library it uses is listed separately)");
+	} else if (named_tls_library(v->obj->path)) {
 		v->listed = true;
 		snprintf(v->reason, sizeof(v->reason),
-			 "named like a TLS library but defines no "
-			 "TLS entry points (stripped?)");
-		return;
+			 "named like a TLS library but defines no TLS entry points (stripped?)");
 	}
-	snprintf(v->reason, sizeof(v->reason), "not a TLS library");
-}
-
-static void judge(struct verdict *v)
-{
-	switch (v->r->kind) {
-	case TT_KIND_GO:
-		judge_go(v);
-		break;
-	case TT_KIND_NATIVE:
-		judge_native(v);
-		break;
-	default:
-		judge_none(v);
-	}
+	return 0;
 }
 
 /*
@@ -217,7 +152,9 @@ static int analyse(struct tt_obj_cache *cache, struct pid_report *pr,
 				 oerr.msg);
 			continue;
 		}
-		judge(v);
+		ret = judge(v, err);
+		if (ret)
+			return ret;
 	}
 	for (size_t i = 0; i < pr->n; i++) {
 		version_from_libcrypto(pr, &pr->v[i]);
@@ -238,7 +175,7 @@ static int analyse(struct tt_obj_cache *cache, struct pid_report *pr,
 static struct tt_resolution view_of(const struct verdict *v)
 {
 	struct tt_resolution view = *v->r;
-	char **notes;
+	struct tt_note *notes;
 
 	view.path = v->obj->path;
 	if (!v->version[0])
@@ -250,7 +187,7 @@ static struct tt_resolution view_of(const struct verdict *v)
 	view.notes = notes;
 	view.n_notes = 0;
 	for (size_t i = 0; i < v->r->n_notes; i++)
-		if (strncmp(v->r->notes[i], "version:", 8))
+		if (v->r->notes[i].kind != TT_NOTE_VERSION)
 			notes[view.n_notes++] = v->r->notes[i];
 	return view;
 }

@@ -43,6 +43,58 @@ static void text_function(FILE *f, const struct tt_function *fn, const char *in)
 	}
 }
 
+/* The sources a field is compared across, in the order they are trusted. */
+static const enum tt_layout_source field_sources[] = { TT_LAYOUT_DWARF, TT_LAYOUT_TYPES,
+						       TT_LAYOUT_TABLE };
+
+/* One column, padded unless it ends the line. */
+static void text_offset(FILE *f, int64_t v, bool last)
+{
+	char buf[24] = "-";
+
+	if (v != TT_FIELD_UNKNOWN)
+		snprintf(buf, sizeof(buf), "%" PRId64, v);
+	fprintf(f, last ? " %s" : " %-7s", buf);
+}
+
+/* One line a field: offset, where it came from, what each source says. */
+static void text_field(FILE *f, const struct tt_resolution *r, int i, const char *in)
+{
+	const struct tt_go_field_info *fi = &r->field_info[i];
+	bool note = fi->conflict || (fi->why[0] && fi->by_source[TT_LAYOUT_TYPES] == TT_FIELD_UNKNOWN);
+
+	fprintf(f, "%s  %c %-26s", in, tt_go_fields[i].required ? '*' : ' ', tt_go_field_name(i));
+	if (r->fields[i] == TT_FIELD_UNKNOWN)
+		fprintf(f, " %-7s %-6s", "unknown", "-");
+	else
+		fprintf(f, " %-7" PRId64 " %-6s", r->fields[i], tt_layout_source_name(fi->source));
+	for (size_t s = 0; s < ARRAY_SIZE(field_sources); s++)
+		text_offset(f, fi->by_source[field_sources[s]],
+			    !note && s + 1 == ARRAY_SIZE(field_sources));
+	if (fi->conflict)
+		fprintf(f, " sources disagree%s",
+			r->fields[i] == TT_FIELD_UNKNOWN ? "" : " (the table is outvoted)");
+	else if (fi->why[0] && fi->by_source[TT_LAYOUT_TYPES] == TT_FIELD_UNKNOWN)
+		fprintf(f, " types: %s", fi->why);
+	fputc('\n', f);
+}
+
+static void text_layout(FILE *f, const struct tt_resolution *r, const char *in)
+{
+	const struct tt_go_info *g = &r->go;
+	enum tt_go_field missing;
+
+	fprintf(f, "%slayout:    %s\n", in, tt_layout_source_name(g->layout_source));
+	fprintf(f, "%s  dwarf:   %s\n", in, g->dwarf_status[0] ? g->dwarf_status : "every field");
+	fprintf(f, "%s  types:   %s\n", in, g->types_status[0] ? g->types_status : "-");
+	fprintf(f, "%s  table:   %s\n", in, g->layout_version[0] ? g->layout_version : "no row");
+	fprintf(f, "%sfields:      (* required)                offset  from   dwarf   types   table\n", in);
+	for (int i = 0; i < TT_F_COUNT; i++)
+		text_field(f, r, i, in);
+	if (!tt_go_fields_complete(r, &missing))
+		fprintf(f, "%s  the tracer cannot attach: %s unknown\n", in, tt_go_field_name(missing));
+}
+
 static void text_go(FILE *f, const struct tt_resolution *r, const char *in)
 {
 	const struct tt_go_info *g = &r->go;
@@ -53,21 +105,16 @@ static void text_go(FILE *f, const struct tt_resolution *r, const char *in)
 		fprintf(f, "%smodule:    %s\n", in, g->module);
 	fprintf(f, "%sdwarf:     %s   symtab: %s\n", in, g->has_dwarf ? "yes" : "no",
 		g->has_symtab ? "yes" : "no");
-	fprintf(f, "%slayout:    %s%s%s\n", in, tt_layout_source_name(g->layout_source),
-		g->layout_source == TT_LAYOUT_TABLE ? " " : "",
-		g->layout_source == TT_LAYOUT_TABLE ? g->layout_version : "");
 	if (g->has_itab_tcpconn)
-		fprintf(f, "%sitab:      *net.TCPConn,net.Conn at 0x%" PRIx64 "\n", in,
-			g->itab_tcpconn);
+		fprintf(f, "%sitab:      *net.TCPConn,net.Conn at 0x%" PRIx64 " (from %s)\n", in,
+			g->itab_tcpconn, g->itab_from_types ? "type descriptors" : "symbols");
 	else
-		fprintf(f, "%sitab:      *net.TCPConn,net.Conn not found (no symbols)\n", in);
-	fprintf(f, "%sfields:\n", in);
-	for (int i = 0; i < TT_F_COUNT; i++) {
-		if (r->fields[i] == TT_FIELD_UNKNOWN)
-			fprintf(f, "%s  %-26s unknown\n", in, tt_go_field_name(i));
-		else
-			fprintf(f, "%s  %-26s %" PRId64 "\n", in, tt_go_field_name(i), r->fields[i]);
-	}
+		fprintf(f, "%sitab:      *net.TCPConn,net.Conn not found\n", in);
+	if (g->has_tls_g)
+		fprintf(f, "%sg in TLS:  fs:%" PRId64 "\n", in, g->tls_g_offset);
+	else
+		fprintf(f, "%sg in TLS:  unknown\n", in);
+	text_layout(f, r, in);
 }
 
 void tt_print_resolution_text(FILE *f, const struct tt_resolution *r, const char *in)
@@ -86,7 +133,7 @@ void tt_print_resolution_text(FILE *f, const struct tt_resolution *r, const char
 	for (size_t i = 0; i < r->n_functions; i++)
 		text_function(f, &r->functions[i], in);
 	for (size_t i = 0; i < r->n_notes; i++)
-		fprintf(f, "%snote:      %s\n", in, r->notes[i]);
+		fprintf(f, "%snote:      %s\n", in, r->notes[i].text);
 }
 
 static void json_loc(struct tt_json *j, const struct tt_value_loc *l)
@@ -147,6 +194,38 @@ static void json_function(struct tt_json *j, const struct tt_function *fn)
 	tt_json_object_end(j);
 }
 
+static void json_offset(struct tt_json *j, const char *key, int64_t v)
+{
+	tt_json_key(j, key);
+	if (v == TT_FIELD_UNKNOWN)
+		tt_json_null(j);
+	else
+		tt_json_int(j, v);
+}
+
+/* "field_sources": per field, where its offset came from and each source's. */
+static void json_field_sources(struct tt_json *j, const struct tt_resolution *r)
+{
+	tt_json_key(j, "field_sources");
+	tt_json_object_begin(j);
+	for (int i = 0; i < TT_F_COUNT; i++) {
+		const struct tt_go_field_info *fi = &r->field_info[i];
+
+		tt_json_key(j, tt_go_field_name(i));
+		tt_json_object_begin(j);
+		tt_json_kv_string(j, "source", tt_layout_source_name(fi->source));
+		tt_json_kv_bool(j, "required", tt_go_fields[i].required);
+		for (size_t s = 0; s < ARRAY_SIZE(field_sources); s++)
+			json_offset(j, tt_layout_source_name(field_sources[s]),
+				    fi->by_source[field_sources[s]]);
+		tt_json_kv_bool(j, "conflict", fi->conflict);
+		if (fi->why[0])
+			tt_json_kv_string(j, "types_error", fi->why);
+		tt_json_object_end(j);
+	}
+	tt_json_object_end(j);
+}
+
 static void json_go(struct tt_json *j, const struct tt_resolution *r)
 {
 	const struct tt_go_info *g = &r->go;
@@ -160,25 +239,31 @@ static void json_go(struct tt_json *j, const struct tt_resolution *r)
 	tt_json_kv_bool(j, "has_symtab", g->has_symtab);
 	tt_json_kv_bool(j, "cgo", g->cgo);
 	tt_json_kv_string(j, "layout_source", tt_layout_source_name(g->layout_source));
-	if (g->layout_source == TT_LAYOUT_TABLE)
+	if (g->layout_version[0])
 		tt_json_kv_string(j, "layout_version", g->layout_version);
+	tt_json_kv_string(j, "dwarf_status", g->dwarf_status);
+	tt_json_kv_string(j, "types_status", g->types_status);
+	tt_json_kv_bool(j, "fields_complete", tt_go_fields_complete(r, NULL));
 	tt_json_key(j, "itab_tcpconn");
 	if (g->has_itab_tcpconn)
 		tt_json_uint(j, g->itab_tcpconn);
+	else
+		tt_json_null(j);
+	if (g->has_itab_tcpconn)
+		tt_json_kv_string(j, "itab_source", g->itab_from_types ? "types" : "symbols");
+	tt_json_key(j, "tls_g_offset");
+	if (g->has_tls_g)
+		tt_json_int(j, g->tls_g_offset);
 	else
 		tt_json_null(j);
 	tt_json_object_end(j);
 
 	tt_json_key(j, "fields");
 	tt_json_object_begin(j);
-	for (int i = 0; i < TT_F_COUNT; i++) {
-		tt_json_key(j, tt_go_field_name(i));
-		if (r->fields[i] == TT_FIELD_UNKNOWN)
-			tt_json_null(j);
-		else
-			tt_json_int(j, r->fields[i]);
-	}
+	for (int i = 0; i < TT_F_COUNT; i++)
+		json_offset(j, tt_go_field_name(i), r->fields[i]);
 	tt_json_object_end(j);
+	json_field_sources(j, r);
 }
 
 void tt_print_resolution_json(struct tt_json *j, const struct tt_resolution *r)
@@ -212,6 +297,6 @@ void tt_print_resolution_json_members(struct tt_json *j, const struct tt_resolut
 	tt_json_key(j, "notes");
 	tt_json_array_begin(j);
 	for (size_t i = 0; i < r->n_notes; i++)
-		tt_json_string(j, r->notes[i]);
+		tt_json_string(j, r->notes[i].text);
 	tt_json_array_end(j);
 }

@@ -32,54 +32,50 @@ void tt_format_addr(const struct tt_tuple *t, int remote, char *buf, size_t len)
 
 /*
  * How each byte of plaintext is printed: printable ASCII, tab and newline as
- * they are; the backslash doubled, \r as \r, everything else \xNN.  len 0
- * marks the bytes printed as they are.
+ * they are; the backslash doubled, \r as \r, everything else \xNN.  Every
+ * byte copies its 4-byte entry and advances by its length: no branch per
+ * byte, which on binary data would mispredict every other byte.
  */
-struct text_esc {
-	uint8_t len;
+static struct {
 	char s[4];
-};
-
-static struct text_esc text_escapes[256];
+	uint8_t len;
+} text_escapes[256];
 
 static void text_escapes_init(void)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	if (text_escapes['\r'].len)
+	if (text_escapes['a'].len)
 		return;
 	for (int c = 0; c < 256; c++) {
-		struct text_esc *e = &text_escapes[c];
+		char *e = text_escapes[c].s;
 
-		if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f && c != '\\'))
-			continue;
-		if (c == '\\') {
-			*e = (struct text_esc){ 2, "\\\\" };
-		} else if (c == '\r') {
-			*e = (struct text_esc){ 2, "\\r" };
+		if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f && c != '\\')) {
+			e[0] = (char)c;
+			text_escapes[c].len = 1;
+		} else if (c == '\\' || c == '\r') {
+			e[0] = '\\';
+			e[1] = c == '\r' ? 'r' : '\\';
+			text_escapes[c].len = 2;
 		} else {
-			*e = (struct text_esc){ 4, { '\\', 'x', hex[c >> 4], hex[c & 15] } };
+			memcpy(e, (char[]){ '\\', 'x', hex[c >> 4], hex[c & 15] }, 4);
+			text_escapes[c].len = 4;
 		}
 	}
 }
 
 static void text_data(struct tt_wbuf *out, const uint8_t *p, uint32_t n)
 {
-	/* Worst case \xNN for every byte, and the final newline. */
-	uint8_t *d = tt_wbuf_reserve(out, (size_t)n * 4 + 1);
+	/* Worst case \xNN for every byte, the final newline, and the slack of
+	 * the last 4-byte copy. */
+	uint8_t *d = tt_wbuf_reserve(out, (size_t)n * 4 + 4);
 	size_t k = 0;
 
 	if (!d)
 		return;
 	for (uint32_t i = 0; i < n; i++) {
-		const struct text_esc *e = &text_escapes[p[i]];
-
-		if (!e->len) {
-			d[k++] = p[i];
-			continue;
-		}
-		memcpy(d + k, e->s, 4);
-		k += e->len;
+		memcpy(d + k, text_escapes[p[i]].s, 4);
+		k += text_escapes[p[i]].len;
 	}
 	if (n == 0 || p[n - 1] != '\n')
 		d[k++] = '\n';

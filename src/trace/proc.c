@@ -17,6 +17,8 @@
 #include "trace/proc.h"
 
 #define DELETED_SUFFIX " (deleted)"
+/* A file under /proc/PID (or a test's proc root). */
+#define PROC_FILE (PATH_MAX + 16)
 
 static void strip_deleted(char *path, bool *deleted)
 {
@@ -73,13 +75,13 @@ bool tt_proc_alive(int pid)
 	return state && state != 'Z' && state != 'X';
 }
 
-static int read_comm(int pid, struct tt_proc *p, struct tt_error *err)
+static int read_comm(const char *dir, int pid, struct tt_proc *p, struct tt_error *err)
 {
-	char path[64];
+	char path[PROC_FILE];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	snprintf(path, sizeof(path), "%s/comm", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return proc_errno(pid, errno, "comm", err);
@@ -92,13 +94,13 @@ static int read_comm(int pid, struct tt_proc *p, struct tt_error *err)
 	return 0;
 }
 
-static int read_exe(int pid, struct tt_proc *p, struct tt_error *err)
+static int read_exe(const char *dir, int pid, struct tt_proc *p, struct tt_error *err)
 {
-	char path[64], buf[PATH_MAX];
+	char path[PROC_FILE], buf[PATH_MAX];
 	bool deleted;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	snprintf(path, sizeof(path), "%s/exe", dir);
 	n = readlink(path, buf, sizeof(buf) - 1);
 	if (n < 0) {
 		/* Kernel threads have no executable; their /proc/PID exists. */
@@ -211,40 +213,90 @@ static void drop_non_exec(struct tt_proc *p)
 	p->n_objects = k;
 }
 
-static void mark_exe(int pid, struct tt_proc *p)
+/*
+ * The start of the executable's code (field 26 of /proc/PID/stat, the
+ * kernel's mm->start_code); 0 when it cannot be read (the kernel shows 0 to
+ * a reader without ptrace access).
+ */
+static uint64_t read_startcode(const char *dir)
 {
-	char path[64];
+	char path[PROC_FILE], buf[1024], *p;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "pid (comm) S ppid ...": comm may hold ')' so start after the last. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* Field 3 (state) is the first after ") "; startcode is field 26. */
+	p++;
+	for (int field = 2; field < 26 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &v) != 1)
+		return 0;
+	return v;
+}
+
+/*
+ * Which mapped object is the executable.  The mapping that holds the start
+ * of its code decides; without it (no ptrace access), the device and inode
+ * of /proc/PID/exe, then (overlayfs shows the lower file's in maps) the
+ * inode and the path.
+ */
+static void mark_exe(const char *dir, struct tt_proc *p)
+{
+	uint64_t start = read_startcode(dir);
+	char path[PROC_FILE];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	for (size_t i = 0; start && i < p->n_objects; i++) {
+		struct tt_proc_object *o = &p->objects[i];
+
+		if (o->n_exec && start >= o->exec_start && start < o->exec_end) {
+			o->is_exe = true;
+			return;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/exe", dir);
 	if (stat(path, &st))
 		return;
 	for (size_t i = 0; i < p->n_objects; i++) {
 		struct tt_proc_object *o = &p->objects[i];
 
-		/* The inode decides; the path may differ (overlayfs, symlinks). */
-		if (o->ino == st.st_ino && !strcmp(o->path, p->exe))
+		if (o->dev == st.st_dev && o->ino == st.st_ino) {
 			o->is_exe = true;
-	}
-	for (size_t i = 0; i < p->n_objects; i++)
-		if (p->objects[i].is_exe)
-			return;
-	for (size_t i = 0; i < p->n_objects; i++)
-		if (p->objects[i].ino == st.st_ino) {
-			p->objects[i].is_exe = true;
 			return;
 		}
+	}
+	for (size_t i = 0; i < p->n_objects; i++) {
+		struct tt_proc_object *o = &p->objects[i];
+
+		if (o->ino == st.st_ino && p->exe && !strcmp(o->path, p->exe)) {
+			o->is_exe = true;
+			return;
+		}
+	}
 }
 
-static int read_maps(int pid, struct tt_proc *p, struct tt_error *err)
+static int read_maps(const char *dir, int pid, struct tt_proc *p, struct tt_error *err)
 {
 	struct maps_line m;
-	char path[64], *line = NULL;
+	char path[PROC_FILE], *line = NULL;
 	size_t cap = 0;
 	int ret = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	snprintf(path, sizeof(path), "%s/maps", dir);
 	f = fopen(path, "re");
 	if (!f)
 		return proc_errno(pid, errno, "maps", err);
@@ -265,26 +317,31 @@ out:
 
 int tt_proc_read(int pid, struct tt_proc *p, struct tt_error *err)
 {
-	char path[64];
+	return tt_proc_read_at("/proc", pid, p, err);
+}
+
+int tt_proc_read_at(const char *proc, int pid, struct tt_proc *p, struct tt_error *err)
+{
+	char dir[PATH_MAX];
 	struct stat st;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	if (pid <= 0 || stat(path, &st))
+	snprintf(dir, sizeof(dir), "%s/%d", proc, pid);
+	if (pid <= 0 || stat(dir, &st))
 		return tt_error_set(err, ESRCH, "no such process");
-	ret = read_comm(pid, p, err);
+	ret = read_comm(dir, pid, p, err);
 	if (!ret)
-		ret = read_exe(pid, p, err);
+		ret = read_exe(dir, pid, p, err);
 	if (!ret)
-		ret = read_maps(pid, p, err);
+		ret = read_maps(dir, pid, p, err);
 	if (ret) {
 		tt_proc_free(p);
 		return ret;
 	}
 	drop_non_exec(p);
-	mark_exe(pid, p);
+	mark_exe(dir, p);
 	/* A process that exits while we read gives an empty maps file. */
 	if (!p->n_objects && !tt_proc_alive(pid)) {
 		tt_proc_free(p);

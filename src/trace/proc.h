@@ -44,6 +44,8 @@ struct tt_proc {
  * kernel thread (no executable).
  */
 int tt_proc_read(int pid, struct tt_proc *p, struct tt_error *err);
+/* The same under another proc root (tests). */
+int tt_proc_read_at(const char *proc, int pid, struct tt_proc *p, struct tt_error *err);
 void tt_proc_free(struct tt_proc *p);
 
 /* The process still exists (and is not a zombie left of it). */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* BPF lifecycle of the tracer: open/load skeletons, ring buffer, counters. */
+/* BPF lifecycle of the tracer: open and load the skeleton, the ring buffer,
+ * the counters. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,31 +8,30 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "tlstap/compiler.h"
+#include "trace/attach.h"
 #include "trace/tracer.h"
-/* After tracer.h: the skeleton refers to struct tt_trace_settings. */
-#include "gotls.skel.h"
-#include "nativetls.skel.h"
-#include "procwatch.skel.h"
-#include "trace/uprobe_multi.h"
-#include "trace/proc.h"
+/* After tracer.h: the skeleton refers to the shared structures. */
+#include "tlstap.skel.h"
 
-static const char *const counter_names[TT_C_COUNT] = {
-	[TT_C_EVENTS] = "events",
-	[TT_C_RB_DROPS] = "ringbuf_drops",
-	[TT_C_TRUNC_BYTES] = "truncated_bytes",
-	[TT_C_MAP_FULL] = "map_update_failures",
-	[TT_C_READ_FAULTS] = "user_read_faults",
-	[TT_C_TUPLE_MISMATCH] = "tuple_mismatches",
-	[TT_C_MULTI_FD] = "multi_fd_calls",
-	[TT_C_NO_CALL_STATE] = "returns_without_entry",
-	[TT_C_SCRATCH_BUSY] = "scratch_busy_drops",
-};
+#define TT_COUNTER_NAME(e, n, d) [TT_C_##e] = n,
+static const char *const counter_names[TT_C_COUNT] = { TT_COUNTERS(TT_COUNTER_NAME) };
+#undef TT_COUNTER_NAME
+#define TT_MAP_NAME(e, n) [TT_M_##e] = n,
+static const char *const state_map_names[TT_M_COUNT] = { TT_STATE_MAPS(TT_MAP_NAME) };
+#undef TT_MAP_NAME
 
 const char *tt_counter_name(enum tt_counter c)
 {
 	return (unsigned)c < TT_C_COUNT ? counter_names[c] : "?";
+}
+
+const char *tt_state_map_name(enum tt_state_map m)
+{
+	return (unsigned)m < TT_M_COUNT ? state_map_names[m] : "?";
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -42,7 +42,8 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void on_data(struct tt_tracer *t, const struct tt_data_rec *r, size_t len)
+static void on_data(const struct tt_tracer *t, const struct tt_data_rec *r, size_t len,
+		    const struct tt_sink *sink)
 {
 	struct tt_chunk c;
 
@@ -67,47 +68,46 @@ static void on_data(struct tt_tracer *t, const struct tt_data_rec *r, size_t len
 	c.origin.ns_pid = r->ns_tgid;
 	c.data = (const uint8_t *)(r + 1);
 	c.data_len = r->chunk_len;
-	t->events_seen++;
-	if (t->sink.chunk)
-		t->sink.chunk(t->sink.ctx, &c);
+	if (sink->chunk)
+		sink->chunk(sink->ctx, &c);
 }
 
-static void on_conn_end(struct tt_tracer *t, const struct tt_conn_end_rec *r, size_t len)
+static void on_conn_end(const struct tt_tracer *t, const struct tt_conn_end_rec *r, size_t len,
+			const struct tt_sink *sink)
 {
 	struct tt_conn_end e;
 
-	if (len < sizeof(*r) || !t->sink.conn_end)
+	if (len < sizeof(*r) || !sink->conn_end)
 		return;
 	e.time_ns = (int64_t)r->hdr.time_ns + t->boot_to_real_ns;
 	e.pid = r->hdr.tgid;
 	e.tuple = r->tuple;
-	t->sink.conn_end(t->sink.ctx, &e);
+	sink->conn_end(sink->ctx, &e);
 }
 
 /* Every record says what it is in its header. */
-static int on_record(void *ctx, void *data, size_t len)
+void tt_tracer_decode(const struct tt_tracer *t, const void *data, size_t len,
+		      const struct tt_sink *sink)
 {
 	const struct tt_rec_hdr *h = data;
-	struct tt_tracer *t = ctx;
 
 	if (len < sizeof(*h))
-		return 0;
+		return;
 	switch (h->type) {
 	case TT_REC_DATA:
-		on_data(t, data, len);
+		on_data(t, data, len, sink);
 		break;
 	case TT_REC_PROC: {
 		const struct tt_proc_rec *p = data;
 
-		if (len >= sizeof(*p) && t->sink.proc)
-			t->sink.proc(t->sink.ctx, (int)h->tgid, p->kind, p->stopped);
+		if (len >= sizeof(*p) && sink->proc)
+			sink->proc(sink->ctx, (int)h->tgid, p->kind, p->stopped);
 		break;
 	}
 	case TT_REC_CONN_END:
-		on_conn_end(t, data, len);
+		on_conn_end(t, data, len, sink);
 		break;
 	}
-	return 0;
 }
 
 /* libbpf prints through this; keep its warnings, drop its debug chatter. */
@@ -118,155 +118,169 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void unload_tls_objects(struct tt_tracer *t)
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	nativetls_bpf__destroy(t->native);
-	t->native = NULL;
-	gotls_bpf__destroy(t->go);
-	t->go = NULL;
+	(void)level, (void)fmt, (void)ap;
+	return 0;
 }
 
-/* Load the Go and native TLS objects; with multi, their uprobe programs are
- * loaded for uprobe_multi links. */
-static int load_tls_objects(struct tt_tracer *t, const struct tt_trace_settings *settings,
-			    bool multi, struct tt_error *err)
+/* Does the running kernel have this BTF tracepoint (raw tracepoint type)? */
+static bool kernel_has_tracepoint(const char *name)
 {
-	struct bpf_program *uprobes[4];
+	char tname[128];
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool ok;
+
+	if (!btf)
+		return false;
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	ok = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return ok;
+}
+
+/*
+ * Open and load the skeleton.  With multi, the uprobe programs are loaded
+ * for uprobe_multi links (a kernel without them rejects the load, and the
+ * caller tries again without).
+ */
+static int load_skeleton(struct tt_tracer *t, const struct tt_tracer_opts *opts, bool multi,
+			 struct tt_error *err)
+{
+	struct tlstap_bpf *s;
 	int ret;
 
+	s = tlstap_bpf__open();
+	if (!s)
+		return tt_error_set(err, errno, "cannot open the BPF object: %s", strerror(errno));
+	t->skel = s;
 	t->multi = multi;
-	t->go = gotls_bpf__open();
-	if (!t->go)
-		return tt_error_set(err, errno, "cannot open the Go TLS BPF object: %s",
-				    strerror(errno));
-	t->native = nativetls_bpf__open();
-	if (!t->native)
-		return tt_error_set(err, errno, "cannot open the native TLS BPF object: %s",
-				    strerror(errno));
-	uprobes[0] = t->go->progs.go_tls_entry;
-	uprobes[1] = t->go->progs.go_tls_return;
-	uprobes[2] = t->native->progs.native_tls_entry;
-	uprobes[3] = t->native->progs.native_tls_return;
-	for (int i = 0; multi && i < 4; i++)
-		bpf_program__set_expected_attach_type(uprobes[i], TT_BPF_TRACE_UPROBE_MULTI);
-	t->go->rodata->settings = *settings;
-	t->native->rodata->settings = *settings;
-	/* Quiet: a kernel without uprobe_multi rejects the first try. */
-	libbpf_set_print(multi ? NULL : libbpf_print);
-	ret = gotls_bpf__load(t->go);
+	s->rodata->settings = opts->settings;
+	ret = bpf_map__set_max_entries(s->maps.events, opts->buffer_size);
+	if (ret)
+		return tt_error_set(err, -ret, "ring buffer of %u bytes: %s", opts->buffer_size,
+				    strerror(-ret));
+	/* The socket tracepoints where the kernel has them (>= 6.2); the
+	 * syscall hook, which costs every syscall of the host, only where not. */
+	bpf_program__set_autoload(s->progs.sock_send, t->sock_tp);
+	bpf_program__set_autoload(s->progs.sock_recv, t->sock_tp);
+	bpf_program__set_autoload(s->progs.sock_sys_enter, !t->sock_tp);
+	if (multi) {
+		struct bpf_program *up[] = { s->progs.go_tls_entry, s->progs.go_tls_return,
+					     s->progs.native_tls_entry,
+					     s->progs.native_tls_return };
+
+		for (size_t i = 0; i < ARRAY_SIZE(up); i++)
+			bpf_program__set_expected_attach_type(up[i], BPF_TRACE_UPROBE_MULTI);
+	}
+	libbpf_set_print(multi ? libbpf_quiet : libbpf_print);
+	ret = tlstap_bpf__load(s);
 	libbpf_set_print(libbpf_print);
 	if (ret)
-		return tt_error_set(err, -ret, "cannot load the Go TLS BPF programs: %s",
-				    strerror(-ret));
-	/* The native object shares the Go object's ring buffer and counters. */
-	if (bpf_map__reuse_fd(t->native->maps.events, bpf_map__fd(t->go->maps.events)) ||
-	    bpf_map__reuse_fd(t->native->maps.counters, bpf_map__fd(t->go->maps.counters)))
-		return tt_error_set(err, errno, "cannot share the ring buffer: %s",
-				    strerror(errno));
-	ret = nativetls_bpf__load(t->native);
-	if (ret)
-		return tt_error_set(err, -ret, "cannot load the native TLS BPF programs: %s",
-				    strerror(-ret));
+		return tt_error_set(err, -ret, "cannot load the BPF programs: %s", strerror(-ret));
+	return 0;
+}
+
+/* The host-wide hooks: process lifecycle and the socket layer. */
+static int attach_tracepoints(struct tt_tracer *t, struct tt_error *err)
+{
+	struct tlstap_bpf *s = t->skel;
+	struct bpf_program *progs[ARRAY_SIZE(t->tp_links)] = {
+		s->progs.watch_exec,
+		s->progs.watch_exit,
+		s->progs.sock_state,
+		t->sock_tp ? s->progs.sock_send : s->progs.sock_sys_enter,
+		t->sock_tp ? s->progs.sock_recv : NULL,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(progs) && progs[i]; i++) {
+		t->tp_links[i] = bpf_program__attach(progs[i]);
+		if (!t->tp_links[i])
+			return tt_error_set(err, errno, "cannot attach %s: %s",
+					    bpf_program__name(progs[i]), strerror(errno));
+	}
 	return 0;
 }
 
 /* tracefs is not needed: uprobes go through the perf PMU (or uprobe_multi
- * links) and the syscall hook is a BTF tracepoint. */
-int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
-		   const struct tt_sink *sink, struct tt_error *err)
+ * links) and the other hooks are BTF tracepoints. */
+int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struct tt_error *err)
 {
 	int ret;
 
 	libbpf_set_print(libbpf_print);
-	t->sink = *sink;
+	t->verbose = opts->verbose;
 	t->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	t->cache = tt_obj_cache_new();
 	if (!t->cache)
 		return tt_error_set(err, ENOMEM, "out of memory");
+	t->sock_tp = kernel_has_tracepoint("sock_send_length") &&
+		     kernel_has_tracepoint("sock_recv_length");
 	/* uprobe_multi links where the kernel has them (>= 6.6), else one
 	 * perf-event uprobe per site. */
-	ret = load_tls_objects(t, settings, true, err);
+	ret = load_skeleton(t, opts, true, err);
 	if (ret < 0) {
 		struct tt_error first = *err;
 
-		unload_tls_objects(t);
-		ret = load_tls_objects(t, settings, false, err);
-		if (ret < 0) {
-			tt_error_set(err, -ret, "%s (with uprobe_multi: %s)", err->msg, first.msg);
-			return ret;
-		}
+		tlstap_bpf__destroy(t->skel);
+		t->skel = NULL;
+		ret = load_skeleton(t, opts, false, err);
+		if (ret < 0)
+			return tt_error_set(err, -ret, "%s (with uprobe_multi: %s)", err->msg,
+					    first.msg);
 	}
-
-	t->watch = procwatch_bpf__open();
-	if (!t->watch)
-		return tt_error_set(err, errno, "cannot open the process watch BPF object: %s",
-				    strerror(errno));
-	if (bpf_map__reuse_fd(t->watch->maps.events, bpf_map__fd(t->go->maps.events)) ||
-	    bpf_map__reuse_fd(t->watch->maps.counters, bpf_map__fd(t->go->maps.counters)))
-		return tt_error_set(err, errno, "cannot share the ring buffer: %s",
-				    strerror(errno));
-	ret = procwatch_bpf__load(t->watch);
-	if (ret)
-		return tt_error_set(err, -ret, "cannot load the process watch BPF programs: %s",
-				    strerror(-ret));
-	/* exec and exit are system-wide hooks filtered by the watch map. */
-	t->watch->links.watch_exec = bpf_program__attach(t->watch->progs.watch_exec);
-	t->watch->links.watch_exit = bpf_program__attach(t->watch->progs.watch_exit);
-	if (!t->watch->links.watch_exec || !t->watch->links.watch_exit)
-		return tt_error_set(err, errno, "cannot attach sched_process_exec/exit: %s",
-				    strerror(errno));
-
-	t->rb = ring_buffer__new(bpf_map__fd(t->go->maps.events), on_record, t, NULL);
-	if (!t->rb)
-		return tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
-				    strerror(errno));
+	ret = attach_tracepoints(t, err);
+	if (ret < 0)
+		return ret;
+	if (t->verbose)
+		fprintf(stderr, "tlstap: socket attribution through %s; uprobes as %s\n",
+			t->sock_tp ? "the sock_send_length/sock_recv_length tracepoints"
+				   : "raw_syscalls:sys_enter (kernel < 6.2: every syscall of "
+				     "the host pays for it)",
+			t->multi ? "uprobe_multi links" : "perf-event uprobes");
 	return 0;
 }
 
 void tt_tracer_close(struct tt_tracer *t)
 {
-	ring_buffer__free(t->rb);
-	t->rb = NULL;
-	bpf_link__destroy(t->sys_enter_link);
-	t->sys_enter_link = NULL;
-	procwatch_bpf__destroy(t->watch);
-	t->watch = NULL;
-	unload_tls_objects(t);
+	tt_attach_release_all(t);
+	for (size_t i = 0; i < ARRAY_SIZE(t->tp_links); i++) {
+		bpf_link__destroy(t->tp_links[i]);
+		t->tp_links[i] = NULL;
+	}
+	tlstap_bpf__destroy(t->skel);
+	t->skel = NULL;
 	tt_obj_cache_free(t->cache);
 	t->cache = NULL;
 }
 
-/*
- * Events are submitted without a wakeup until enough data waits (see
- * rb_flags() in bpf/tlstap.bpf.h), so epoll may sleep through the timeout
- * while events are queued: always consume after the wait.
- */
-int tt_tracer_poll(struct tt_tracer *t, int timeout_ms)
-{
-	int ret = ring_buffer__poll(t->rb, timeout_ms);
-
-	if (ret < 0 && ret != -EINTR)
-		return ret;
-	ret = ring_buffer__consume(t->rb);
-	return ret == -EINTR ? 0 : ret;
-}
-
-void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT])
+/* Sum a per-CPU array map of n __u64 counters. */
+static void sum_percpu(int fd, uint32_t n, uint64_t *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t *vals;
 
-	memset(out, 0, sizeof(uint64_t) * TT_C_COUNT);
-	if (ncpu <= 0 || !t->go)
+	memset(out, 0, sizeof(uint64_t) * n);
+	if (ncpu <= 0 || fd < 0)
 		return;
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!vals)
 		return;
-	for (uint32_t i = 0; i < TT_C_COUNT; i++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(t->go->maps.counters), &i, vals))
+	for (uint32_t i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
 			continue;
 		for (int c = 0; c < ncpu; c++)
 			out[i] += vals[c];
 	}
 	free(vals);
+}
+
+void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT])
+{
+	sum_percpu(t->skel ? bpf_map__fd(t->skel->maps.counters) : -1, TT_C_COUNT, out);
+}
+
+void tt_tracer_map_full(const struct tt_tracer *t, uint64_t out[TT_M_COUNT])
+{
+	sum_percpu(t->skel ? bpf_map__fd(t->skel->maps.map_full) : -1, TT_M_COUNT, out);
 }

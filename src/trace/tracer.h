@@ -1,52 +1,30 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef TLSTAP_TRACER_H
-#define TLSTAP_TRACER_H
+#ifndef TLSTAP_TRACE_TRACER_H
+#define TLSTAP_TRACE_TRACER_H
 
 /*
- * The loaded BPF side of `tlstap trace`: the skeletons, the shared ring
- * buffer and counters, and the per-process targets with their probes.
+ * The trace engine: the loaded BPF programs (one skeleton), the objects
+ * attached (each file once per scope: a process, or every process), the
+ * processes traced, and the ring buffer whose records it decodes for a
+ * sink.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trace/chunk.h"
+#include "tlstap/config.h"
+#include "tlstap/counters.h"
 #include "tlstap/error.h"
 #include "tlstap/resolve.h"
-#include "tlstap/trace.h"
+#include "trace/chunk.h"
 
-struct gotls_bpf;
-struct nativetls_bpf;
-struct procwatch_bpf;
+struct tlstap_bpf;
 struct ring_buffer;
 struct bpf_link;
-struct tt_obj_cache;
+struct tt_attached;
 
-struct tt_target {
-	int pid;
-	bool attached;
-	bool gone;
-	char exe[4096];
-	struct bpf_link **links;
-	size_t n_links;
-	int *link_fds;        /* uprobe_multi links */
-	size_t n_link_fds;
-	size_t n_go_probes;
-	size_t n_native_probes;
-	size_t n_native_objects;
-	bool stop_on_dlopen;  /* launched by us: hold it at exec/dlopen until attached */
-	bool exited;          /* its exit was seen (it may linger as a zombie) */
-	bool dl_watched;      /* the loader's _dl_debug_state is probed */
-	struct tt_target_object *objects; /* objects already handled (dev, ino) */
-	size_t n_objects;
-};
-
-struct tt_target_object {
-	uint64_t dev, ino;
-};
-
-/* Where the tracer delivers what the BPF programs report. */
+/* Where the records the BPF programs send are delivered, decoded. */
 struct tt_sink {
 	void (*chunk)(void *ctx, const struct tt_chunk *c);
 	void (*conn_end)(void *ctx, const struct tt_conn_end *e);
@@ -55,29 +33,60 @@ struct tt_sink {
 	void *ctx;
 };
 
-struct tt_tracer {
-	struct gotls_bpf *go;
-	struct nativetls_bpf *native;
-	struct procwatch_bpf *watch;
-	bool multi;                      /* uprobe programs attach as uprobe_multi */
-	struct bpf_link *sys_enter_link; /* attached with the first native target */
-	struct tt_obj_cache *cache;      /* each object resolved once */
-	struct ring_buffer *rb;
-	struct tt_sink sink;
-	int64_t boot_to_real_ns; /* CLOCK_BOOTTIME + this = CLOCK_REALTIME */
-	struct tt_resolve_opts ropts;
-	bool verbose;
-	uint64_t events_seen;
+/* A process traced (-p, -- CMD). */
+struct tt_target {
+	int pid;
+	bool attached;
+	bool gone;
+	bool exited;         /* its exit was seen (it may linger as a zombie) */
+	bool stop_on_dlopen; /* launched by us: hold it at exec/dlopen until attached */
+	char exe[4096];
+	struct tt_attached **objs; /* attached for it (references) */
+	size_t n_objs;
+	struct tt_seen {
+		uint64_t dev, ino;
+		bool done;      /* attached, or nothing to attach */
+		unsigned fails; /* attach failures: tried again a few times */
+	} *seen;
+	size_t n_seen;
+	size_t n_go_probes;
+	size_t n_native_probes;
+	size_t n_native_objects;
+	bool dl_watched; /* the loader's _dl_debug_state is probed */
 };
 
-int tt_tracer_open(struct tt_tracer *t, const struct tt_trace_settings *settings,
-		   const struct tt_sink *sink, struct tt_error *err);
+struct tt_tracer_opts {
+	struct tt_trace_settings settings;
+	uint32_t buffer_size; /* ring buffer bytes: a power of two, >= page size */
+	bool verbose;
+};
+
+struct tt_tracer {
+	struct tlstap_bpf *skel;
+	bool multi;   /* uprobe programs attach as uprobe_multi links (>= 6.6) */
+	bool sock_tp; /* socket tracepoints; else the raw syscall fallback */
+	struct bpf_link *tp_links[5]; /* exec, exit, socket close, socket I/O */
+	struct tt_obj_cache *cache; /* each object resolved once */
+	struct tt_resolve_opts ropts;
+	struct tt_attached **objects; /* every attach, each file once per scope */
+	size_t n_objects;
+	uint32_t next_go_obj; /* go_objects keys */
+	int64_t boot_to_real_ns; /* CLOCK_BOOTTIME + this = CLOCK_REALTIME */
+	bool verbose;
+};
+
+int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struct tt_error *err);
 void tt_tracer_close(struct tt_tracer *t);
-/* Consume events for up to timeout_ms; returns events handled or -errno. */
-int tt_tracer_poll(struct tt_tracer *t, int timeout_ms);
-/* Sum of the per-CPU counters. */
+/* Decode one ring-buffer record (the event source's) for sink. */
+void tt_tracer_decode(const struct tt_tracer *t, const void *rec, size_t len,
+		      const struct tt_sink *sink);
+
+/* Sums of the per-CPU counters: what the programs counted, and the failed
+ * updates of each state map. */
 void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT]);
+void tt_tracer_map_full(const struct tt_tracer *t, uint64_t out[TT_M_COUNT]);
 const char *tt_counter_name(enum tt_counter c);
+const char *tt_state_map_name(enum tt_state_map m);
 
 /* Resolve the process and attach every probe it needs; message on error. */
 int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);

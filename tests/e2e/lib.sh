@@ -1,47 +1,150 @@
-# Shared helpers for the end-to-end scripts (sourced, bash).
-# Each script: exit 0 = pass, 77 = skipped (say why on the last line), else fail.
-# Everything a script starts is killed on exit; only 127.0.0.1 is used.
+# Helpers of the end-to-end scripts (tests/e2e/t_*.sh source this, bash).
+# A script exits 0 (pass), 1 (fail), or 77 through skip_unfixable only:
+# tests/run-e2e.sh fails any other skip.  Everything a script starts is
+# killed at its exit; only 127.0.0.1 is used; files go to $E2E_TMP.
+# Servers are started untraced on a free port and set SRV_PID and SRV_PORT.
 set -u
 BUILD=${BUILD:-build}
 TLSTAP=${TLSTAP:-$BUILD/tlstap}
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_REPO=$(cd "$E2E_DIR/../.." && pwd)
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tlstap-e2e.XXXXXX")
-E2E_PIDS=()
+GO_TD=${GO_TD:-$BUILD/testdata/go}
+# The system python3 for programs tlstap traces (a PATH shim such as pyenv's
+# is a script that execs another program: tlstap would trace the shim).
+PYTHON3=${PYTHON3:-/usr/bin/python3}
+[ -x "$PYTHON3" ] || PYTHON3=$(command -v python3)
+E2E_PIDS=()         # killed at exit (kill_at_exit)
+E2E_TRACERS=()      # every tracer started (spawn_trace)
+declare -A TRACER_OF # trace output file -> its tracer's pid
 
-e2e_cleanup() {
-	local p
-	for p in "${E2E_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	sleep 0.2
-	for p in "${E2E_PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	[ -n "${E2E_KEEP:-}" ] || rm -rf "$E2E_TMP"
-}
-trap e2e_cleanup EXIT
+# --- outcome -----------------------------------------------------------------
 
+# Fail the test: say why on stderr, exit 1.
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
 
-skip() {
-	echo "SKIP: $*"
+# skip_unfixable kernel|arch|sandbox REASON: exit 77 for what make deps cannot fix (the one skip allowed).
+skip_unfixable() {
+	case ${1:-} in
+	kernel | arch | sandbox) ;;
+	*) fail "skip_unfixable: kind '${1:-}' is none of kernel, arch, sandbox" ;;
+	esac
+	[ -n "${2:-}" ] || fail "skip_unfixable $1: no reason given"
+	echo "SKIP [$1]: ${*:2}"
 	exit 77
 }
 
-# Remember a background pid for cleanup.
-bg_pid() {
-	E2E_PIDS+=("$1")
+# Fail unless every command named is installed (make deps installs them).
+need_cmd() {
+	local c
+	for c; do
+		command -v "$c" >/dev/null || fail "$c is not installed: run make deps"
+	done
 }
 
-# A free TCP port on 127.0.0.1.
+[ -x "$TLSTAP" ] || fail "$TLSTAP not built: run make"
+
+# --- processes and ports -------------------------------------------------------
+
+# Kill these pids at exit (those still children of this script).
+kill_at_exit() {
+	E2E_PIDS+=("$@")
+}
+
+# At exit: kill and reap the kill_at_exit pids still our children (a reaped pid may be another's now).
+e2e_cleanup() {
+	local p mine=()
+	for p in "${E2E_PIDS[@]}"; do
+		[ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$$" ] && mine+=("$p")
+	done
+	if [ ${#mine[@]} -gt 0 ]; then
+		kill "${mine[@]}" 2>/dev/null
+		sleep 0.2
+		kill -9 "${mine[@]}" 2>/dev/null
+	fi
+	wait 2>/dev/null
+	[ -n "${E2E_KEEP:-}" ] || rm -rf "$E2E_TMP"
+}
+trap e2e_cleanup EXIT
+
+# Stop these processes (SIGTERM) and reap them.
+stop_processes() {
+	kill "$@" 2>/dev/null
+	wait "$@" 2>/dev/null
+	return 0
+}
+
+# Wait up to SECS seconds for process PID to end; status 1 if it still runs.
+wait_gone() {
+	local pid=$1 secs=$2 i
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$pid" 2>/dev/null
+}
+
+# N (default 1) distinct free TCP ports of 127.0.0.1, on one line.
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 - "${1:-1}" <<'PY'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
 }
 
-# Self-signed certificate and key in $E2E_TMP/cert.pem, key.pem.
+# Wait until FILE has COUNT (default 1) lines matching PATTERN (max SECS, 10).
+wait_for() {
+	local file=$1 pattern=$2 count=${3:-1} secs=${4:-10} i c=0
+	for ((i = 0; i < secs * 10; i++)); do
+		c=$(grep -c -- "$pattern" "$file" 2>/dev/null)
+		[ "${c:-0}" -ge "$count" ] && return 0
+		sleep 0.1
+	done
+	fail "'$pattern' appeared ${c:-0} times in $file, expected $count"
+}
+
+# wait_listen PORT [NETNS_PID]: wait (~10 s) until something listens on PORT, without connecting.
+wait_listen() {
+	local port=$1 netns=() i
+	[ -z "${2:-}" ] || netns=(nsenter -t "$2" -n)
+	for i in $(seq 1 100); do
+		"${netns[@]}" ss -ltnH "( sport = :$port )" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on port $port"
+}
+
+# client_port PID PORT [NETNS_PID]: the local port of PID's connection to 127.0.0.1:PORT (waits ~10 s).
+client_port() {
+	local pid=$1 port=$2 netns=() i lport
+	[ -z "${3:-}" ] || netns=(nsenter -t "$3" -n)
+	for i in $(seq 1 100); do
+		lport=$("${netns[@]}" ss -tnpH state established "( dport = :$port )" 2>/dev/null |
+			grep "pid=$pid," | sed -n "s/.*127\.0\.0\.1:\([0-9]*\) *127\.0\.0\.1:$port .*/\1/p" |
+			head -n1)
+		[ -n "$lport" ] && { echo "$lport"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# loader_pid PREFIX NAME: the pid program NAME's own loader wrote under LD_DEBUG=files LD_DEBUG_OUTPUT=PREFIX.
+loader_pid() {
+	local pids
+	pids=$(sed -n "s|^ *\([0-9]*\):.*needed by \([^ ]*/\)\{0,1\}$2 \[.*|\1|p" "$1".* 2>/dev/null |
+		sort -u)
+	[ -n "$pids" ] && [ "$(wc -l <<<"$pids")" -eq 1 ] && echo "$pids"
+}
+
+# --- certificates and servers ----------------------------------------------------
+
+# A self-signed certificate for 127.0.0.1 and localhost: $E2E_TMP/cert.pem, key.pem.
 make_cert() {
 	[ -f "$E2E_TMP/cert.pem" ] && return 0
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$E2E_TMP/key.pem" \
@@ -50,126 +153,313 @@ make_cert() {
 		fail "openssl req"
 }
 
-# Wait until something listens on 127.0.0.1:PORT (max ~10 s).
-wait_port() {
-	local port=$1 i
-	for i in $(seq 1 100); do
-		python3 - "$port" <<'PY' && return 0
-import socket, sys
-s = socket.socket()
-s.settimeout(0.2)
-try:
-    s.connect(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-PY
-		sleep 0.1
-	done
-	fail "nothing listens on port $port"
+# start_go_server BINARY [ARGS...]: a testdata tlsserver (it picks its port); its output in SRV_OUT.
+start_go_server() {
+	local bin=$1
+	shift
+	SRV_OUT=$(mktemp "$E2E_TMP/srv.XXXXXX")
+	"$bin" -addr 127.0.0.1:0 "$@" >"$SRV_OUT" 2>&1 &
+	SRV_PID=$!
+	kill_at_exit "$SRV_PID"
+	wait_for "$SRV_OUT" "^listening on "
+	SRV_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SRV_OUT" | head -n1)
+	[ -n "$SRV_PORT" ] || fail "no port in $SRV_OUT: $(head -c 200 "$SRV_OUT")"
 }
 
-# Wait until a file contains a pattern (max ~10 s).
-wait_for() {
-	local file=$1 pattern=$2 i
-	for i in $(seq 1 100); do
-		grep -q -- "$pattern" "$file" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "'$pattern' never appeared in $file"
+# start_openssl_server NAME [OPTION...]: s_server; stdin fifo $E2E_TMP/NAME.in (no EOF), NAME.out/.err.
+start_openssl_server() {
+	local name=$1
+	shift
+	make_cert
+	SRV_PORT=$(free_port)
+	mkfifo "$E2E_TMP/$name.in"
+	openssl s_server -accept "127.0.0.1:$SRV_PORT" -cert "$E2E_TMP/cert.pem" \
+		-key "$E2E_TMP/key.pem" "$@" <>"$E2E_TMP/$name.in" >"$E2E_TMP/$name.out" \
+		2>"$E2E_TMP/$name.err" &
+	SRV_PID=$!
+	kill_at_exit "$SRV_PID"
+	wait_listen "$SRV_PORT"
 }
 
-# Start tlstap trace in the background writing NDJSON to $1, args follow.
-# Waits until the probes are attached (the tracer says so with -v).
-start_trace() {
+# start_python_https_server [ARGS...]: testdata/py/https_server.py, python3 ssl (ARGS: --log F, --dump-dir D).
+start_python_https_server() {
+	make_cert
+	SRV_PORT=$(free_port)
+	"$PYTHON3" "$E2E_REPO/testdata/py/https_server.py" --port "$SRV_PORT" \
+		--cert "$E2E_TMP/cert.pem" --key "$E2E_TMP/key.pem" "$@" >"$E2E_TMP/https_server.out" 2>&1 &
+	SRV_PID=$!
+	kill_at_exit "$SRV_PID"
+	wait_for "$E2E_TMP/https_server.out" "listening"
+}
+
+# gnutls-serv --echo in a netns of its own (it cannot bind one address): nsenter -t $SRV_PID -n.
+start_gnutls_echo_server() {
+	make_cert
+	unshare -n true 2>/dev/null || skip_unfixable sandbox "cannot create a network namespace"
+	SRV_PORT=$(free_port)
+	unshare -n sh -c 'ip link set lo up && exec "$@"' sh gnutls-serv --echo -p "$SRV_PORT" \
+		--x509certfile "$E2E_TMP/cert.pem" --x509keyfile "$E2E_TMP/key.pem" \
+		>"$E2E_TMP/gnutls-serv.out" 2>&1 &
+	SRV_PID=$!
+	kill_at_exit "$SRV_PID"
+	wait_listen "$SRV_PORT" "$SRV_PID"
+	[ "$(cat "/proc/$SRV_PID/comm")" = gnutls-serv ] ||
+		fail "pid $SRV_PID is $(cat "/proc/$SRV_PID/comm"), not gnutls-serv"
+}
+
+# start_nginx NAME WORKERS(0: one process) tls|plain LOCATION [UPSTREAM_PORT...]: nginx; NGINX_WORKERS pids.
+start_nginx() {
+	local name=$1 workers=$2 scheme=$3 location=$4 d="$E2E_TMP/nginx-$1" listen p upstream=""
+	local master=on processes=$2
+	[ "$workers" -gt 0 ] || { master=off; processes=1; }
+	shift 4
+	if [ $# -gt 0 ]; then
+		upstream="upstream be {"
+		for p; do upstream="$upstream server 127.0.0.1:$p;"; done
+		upstream="$upstream keepalive 32; }"
+	fi
+	SRV_PORT=$(free_port)
+	listen="listen 127.0.0.1:$SRV_PORT;"
+	if [ "$scheme" = tls ]; then
+		make_cert
+		listen="listen 127.0.0.1:$SRV_PORT ssl; ssl_certificate $E2E_TMP/cert.pem;"
+		listen="$listen ssl_certificate_key $E2E_TMP/key.pem;"
+	fi
+	mkdir -p "$d/logs"
+	cat >"$d/nginx.conf" <<NGX
+daemon off;
+master_process $master;
+worker_processes $processes;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	fastcgi_temp_path $d/fastcgi;
+	uwsgi_temp_path $d/uwsgi;
+	scgi_temp_path $d/scgi;
+	keepalive_requests 1000000;
+	keepalive_timeout 300s;
+	$upstream
+	server {
+		$listen
+		default_type text/plain;
+		location / { $location }
+	}
+}
+NGX
+	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" </dev/null >"$d/out" 2>&1 &
+	SRV_PID=$!
+	kill_at_exit "$SRV_PID"
+	wait_listen "$SRV_PORT"
+	NGINX_WORKERS=()
+	[ "$workers" -gt 0 ] || return 0
+	for p in $(seq 1 50); do
+		mapfile -t NGINX_WORKERS < <(pgrep -P "$SRV_PID")
+		[ "${#NGINX_WORKERS[@]}" -ge "$workers" ] && break
+		sleep 0.1
+	done
+	[ "${#NGINX_WORKERS[@]}" -eq "$workers" ] ||
+		fail "nginx has ${#NGINX_WORKERS[@]} workers, expected $workers"
+}
+
+# start_nginx_backend NAME: a plaintext nginx, one process, answering "served <uri> by NAME".
+start_nginx_backend() {
+	start_nginx "$1" 0 plain "return 200 \"served \$uri by $1\\n\";"
+}
+
+# start_haproxy_tls_proxy BACKEND_PORT...: haproxy ending TLS, round-robin to reused backend connections.
+start_haproxy_tls_proxy() {
+	local b i=0
+	make_cert
+	cat "$E2E_TMP/cert.pem" "$E2E_TMP/key.pem" >"$E2E_TMP/haproxy.pem"
+	SRV_PORT=$(free_port)
+	cat >"$E2E_TMP/haproxy.cfg" <<CFG
+global
+	nbthread 2
+	maxconn 4000
+defaults
+	mode http
+	timeout connect 5s
+	timeout client 300s
+	timeout server 300s
+	timeout http-keep-alive 300s
+frontend fe
+	bind 127.0.0.1:$SRV_PORT ssl crt $E2E_TMP/haproxy.pem
+	default_backend be
+backend be
+	balance roundrobin
+	http-reuse always
+CFG
+	for b; do
+		i=$((i + 1))
+		printf '\tserver b%d 127.0.0.1:%s\n' "$i" "$b" >>"$E2E_TMP/haproxy.cfg"
+	done
+	haproxy -f "$E2E_TMP/haproxy.cfg" -db >"$E2E_TMP/haproxy.out" 2>&1 &
+	SRV_PID=$!
+	kill_at_exit "$SRV_PID"
+	wait_listen "$SRV_PORT"
+}
+
+# caddy with its internal CA answering "caddy says <path>" (state in $E2E_TMP/caddy); returns once it answers.
+start_caddy() {
+	local http_port d=$E2E_TMP/caddy
+	read -r SRV_PORT http_port <<<"$(free_port 2)"
+	mkdir -p "$d/home" "$d/data" "$d/config"
+	cat >"$d/Caddyfile" <<EOF
+{
+	admin off
+	auto_https disable_redirects
+	skip_install_trust
+	http_port $http_port
+	https_port $SRV_PORT
+	storage file_system {
+		root $d/data/caddy
+	}
+}
+https://127.0.0.1:$SRV_PORT {
+	tls internal
+	respond "caddy says {path}
+" 200
+}
+EOF
+	HOME=$d/home XDG_DATA_HOME=$d/data XDG_CONFIG_HOME=$d/config \
+		caddy run --config "$d/Caddyfile" --adapter caddyfile >"$d/out" 2>&1 &
+	SRV_PID=$!
+	kill_at_exit "$SRV_PID"
+	wait_listen "$SRV_PORT"
+	kill -0 "$SRV_PID" 2>/dev/null || fail "caddy exited: $(tail -3 "$d/out")"
+	# Caddy is ready once it answers (its internal CA is made at start).
+	curl -sk --max-time 10 "https://127.0.0.1:$SRV_PORT/warmup" >/dev/null ||
+		fail "caddy does not answer: $(tail -3 "$d/out")"
+}
+
+# --- clients -------------------------------------------------------------------
+
+# start_keepalive_clients PORT NPROC THREADS DURING NEWCONNS NEW: held keep-alive clients; CLIENT_PY_PIDS.
+start_keepalive_clients() {
+	local port=$1 nproc=$2 threads=$3 during=$4 newconns=$5 new=$6 i d="$E2E_TMP/clients"
+	mkdir -p "$d"
+	: >"$d/ready"
+	CLIENT_PIDS=() # the timeout wrappers, to wait for
+	for i in $(seq 1 "$nproc"); do
+		timeout 150 "$PYTHON3" "$E2E_REPO/testdata/py/keepalive_client.py" --port "$port" \
+			--cafile "$E2E_TMP/cert.pem" --threads "$threads" --log "$d/req-$i.log" \
+			--ready "$d/ready" --marker "$d/go" --during "$during" --new-conns "$newconns" \
+			--new "$new" --id-base $((i * 10000000)) --max-wait 60 >"$d/out-$i" 2>&1 &
+		CLIENT_PIDS+=($!)
+		kill_at_exit $!
+	done
+	wait_for "$d/ready" "^ready" $((nproc * threads)) 30
+	CLIENT_PY_PIDS=()
+	for i in "${CLIENT_PIDS[@]}"; do
+		CLIENT_PY_PIDS+=($(pgrep -P "$i"))
+	done
+}
+
+# Release the keep-alive clients, wait for them (each must exit 0); their logs in $E2E_TMP/clients/requests.
+finish_keepalive_clients() {
+	local d="$E2E_TMP/clients" p rc=0
+	touch "$d/go"
+	for p in "${CLIENT_PIDS[@]}"; do
+		wait "$p" || rc=1
+	done
+	cat "$d"/req-*.log >"$d/requests"
+	[ $rc -eq 0 ] || { cat "$d"/out-* >&2; fail "a keep-alive client failed"; }
+}
+
+# send_line FD LINE SENT OUT: write LINE to FD and append it to SENT; wait until the peer printed it in OUT.
+send_line() {
+	printf '%s\n' "$2" >&"$1"
+	printf '%s\n' "$2" >>"$3"
+	wait_for "$4" "^$2\$"
+}
+
+# --- tracing -------------------------------------------------------------------
+
+# spawn_trace OUT ARGS...: background "tlstap trace -v -f json -o OUT ARGS", stderr OUT.err, TRACE_TIMEOUT=S.
+spawn_trace() {
 	local out=$1
 	shift
-	"$TLSTAP" trace -v -f json -o "$out" "$@" 2>"$out.err" &
+	${TRACE_TIMEOUT:+timeout "$TRACE_TIMEOUT"} "$TLSTAP" trace -v -f json -o "$out" "$@" \
+		2>"$out.err" &
 	TRACE_PID=$!
-	bg_pid "$TRACE_PID"
-	wait_for "$out.err" "probes"
+	TRACER_OF[$out]=$TRACE_PID
+	E2E_TRACERS+=("$TRACE_PID")
+	kill_at_exit "$TRACE_PID"
 }
 
-# Stop a background tlstap trace cleanly and check it exited 0.
-stop_trace() {
-	kill -INT "$TRACE_PID" 2>/dev/null
-	wait "$TRACE_PID"
-	local rc=$?
-	[ $rc -eq 0 ] || { cat "$1.err" >&2; fail "tlstap trace exited $rc"; }
-}
-
-# No uprobe left behind by tlstap once it exited.
-check_no_probes_left() {
-	local n
-	if [ -r /sys/kernel/tracing/uprobe_events ]; then
-		n=$(grep -c . /sys/kernel/tracing/uprobe_events || true)
-		[ "$n" -eq 0 ] || fail "uprobe_events not empty after exit: $(head -3 /sys/kernel/tracing/uprobe_events)"
-	fi
-	if command -v bpftool >/dev/null; then
-		bpftool prog show 2>/dev/null | grep -qE 'go_tls_|native_tls|native_sys' &&
-			fail "BPF programs of tlstap still loaded"
-		bpftool link show 2>/dev/null | grep -q 'uprobe' &&
-			fail "uprobe links still present"
-	fi
-	return 0
-}
-
-# --- added for the native-TLS tests (t_native_*.sh) ---------------------------
-
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-E2E_REPO=$(cd "$E2E_DIR/../.." && pwd)
-
-# tests/e2e/events.py: NDJSON checks (see its docstring).
-events() {
-	python3 "$E2E_DIR/events.py" "$@"
-}
-
-# Wait until a file has at least N lines matching a pattern (max ~SECS s, default 10).
-wait_for_count() {
-	local file=$1 pattern=$2 n=$3 secs=${4:-10} i c
-	for i in $(seq 1 $((secs * 10))); do
-		c=$(grep -c -- "$pattern" "$file" 2>/dev/null || true)
-		[ "${c:-0}" -ge "$n" ] && return 0
-		sleep 0.1
-	done
-	fail "'$pattern' appeared ${c:-0} times in $file, expected $n"
-}
-
-# Like start_trace, but waits until every -p target is attached (start_trace
-# returns after the first one).
-start_trace_all() {
-	local out=$1 n=0 a
-	shift
+# start_trace OUT ARGS...: spawn_trace, then wait until each -p target (or the launched command) is attached.
+start_trace() {
+	local n=0 a
 	for a in "$@"; do
-		[ "$a" = "-p" ] && n=$((n + 1))
+		[ "$a" = -p ] && n=$((n + 1))
 	done
-	[ $n -gt 0 ] || n=1
-	"$TLSTAP" trace -v -f json -o "$out" "$@" 2>"$out.err" &
-	TRACE_PID=$!
-	bg_pid "$TRACE_PID"
-	wait_for_count "$out.err" "probes in" "$n" 20
+	spawn_trace "$@"
+	wait_for "$1.err" "probes in" $((n > 0 ? n : 1)) 20
 }
 
-# The counter line tlstap prints at exit ("tlstap: events=... ringbuf_drops=...").
+# run_trace OUT ARGS... -- CMD...: trace CMD from its exec to its end; the status is tlstap's (CMD's).
+run_trace() {
+	spawn_trace "$@"
+	trace_status "$1"
+}
+
+# trace_status OUT [SIGNAL]: signal the tracer writing OUT (if SIGNAL given), wait for it; its exit status.
+trace_status() {
+	[ -z "${2:-}" ] || kill -"$2" "${TRACER_OF[$1]}" 2>/dev/null
+	wait "${TRACER_OF[$1]}"
+}
+
+# stop_trace [-SIGNAL] OUT...: signal these tracers (default INT), show their stderr; each must exit 0.
+stop_trace() {
+	local sig=INT out rc
+	case $1 in -*) sig=${1#-}; shift ;; esac
+	for out; do
+		kill -"$sig" "${TRACER_OF[$out]}" 2>/dev/null
+	done
+	for out; do
+		trace_status "$out"
+		rc=$?
+		echo "--- tracer of $(basename "$out"):"
+		cat "$out.err"
+		[ $rc -eq 0 ] || fail "tlstap trace -o $(basename "$out") exited $rc"
+	done
+}
+
+# The pid tlstap says it launched for "-- CMD" (its -v line on OUT.err).
+traced_pid() {
+	sed -n 's/^tlstap: pid \([0-9]*\) .*probes in.*/\1/p' "$1.err" | head -n1
+}
+
+# The value of counter NAME in the counters tlstap printed at exit (OUT.err).
 trace_counter() {
 	sed -n 's/.*[ :]'"$2"'=\([0-9]*\).*/\1/p' "$1.err" | tail -n1
 }
 
-# The system python3 (a PATH shim, e.g. pyenv's, is a shell script that
-# execs another program: "tlstap trace -- python3" would trace the shim).
-PYTHON3=${PYTHON3:-/usr/bin/python3}
-[ -x "$PYTHON3" ] || PYTHON3=$(command -v python3)
+# check_counters_zero OUT NAME...: fail unless each exit counter NAME of the tracer that wrote OUT is 0.
+check_counters_zero() {
+	local out=$1 c v
+	shift
+	for c; do
+		v=$(trace_counter "$out" "$c")
+		[ "${v:-x}" = 0 ] ||
+			fail "$(basename "$out"): tlstap counter $c=${v:-missing} ($(tail -n1 "$out.err"))"
+	done
+}
 
-# check_no_probes_left for a shared machine, where other tlstap instances
-# (other engineers' tests, benchmarks) may run at the same time: every tlstap
-# BPF program still loaded must be held open by a live process, and none of
-# those processes may be one of the pids given (our tracers, which exited).
-# A program nobody holds after ~2 s is a leak (pinned, or a dangling link).
-check_no_probes_left_shared() {
+# check_no_probes_left [TRACER_PID...]: no tlstap BPF program leaked, none held by these (default: ours).
+# Other tlstap instances may run on this machine: each tlstap program loaded must be held open by a
+# live process that is none of these pids; one nobody holds after ~2 s is a leak (pinned, dangling link).
+check_no_probes_left() {
 	local try ids id holders orphans mine p
+	[ $# -gt 0 ] || set -- "${E2E_TRACERS[@]}"
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		orphans="" mine=""
 		ids=$(bpftool prog show 2>/dev/null |
-			sed -n 's/^\([0-9]*\): .* name \(go_tls_\|native_tls\|native_sys\).*/\1/p')
+			sed -n 's/^\([0-9]*\): .* name \(go_tls_\|native_tls\|sock_\|dl_debug_state\|watch_ex\).*/\1/p')
 		for id in $ids; do
 			holders=$(grep -l "^prog_id:[[:space:]]*$id\$" /proc/[0-9]*/fdinfo/* 2>/dev/null |
 				cut -d/ -f3 | sort -u)
@@ -185,95 +475,88 @@ check_no_probes_left_shared() {
 	fail "tlstap BPF programs loaded but held by no process (leak):$orphans"
 }
 
+# --- checking events -----------------------------------------------------------
+
+# tests/e2e/events.py: NDJSON checks (see its docstring).
+events() {
+	python3 "$E2E_DIR/events.py" "$@"
+}
+
+# tests/e2e/goevents.py: the Go tests' checks (see its docstring).
+goevents() {
+	python3 "$E2E_DIR/goevents.py" "$@"
+}
+
+# py_check ARGS... <<'PY': run the python on stdin with ARGS, events and goevents importable.
+py_check() {
+	PYTHONPATH="$E2E_DIR" python3 - "$@"
+}
+
+# check_call_streams TRACE [--lib L] 'PID DIR FILE LPORT RPORT'...: streams exactly FILE, calls on that tuple.
+check_call_streams() {
+	local trace=$1 lib=() spec ok=0
+	shift
+	[ "${1:-}" != --lib ] || { lib=(--lib "$2"); shift 2; }
+	for spec; do
+		set -- $spec
+		events stream "$trace" --pid "$1" --dir "$2" "${lib[@]}" >"$trace.$1.$2"
+		cmp "$3" "$trace.$1.$2" || { echo "pid $1 $2 stream differs from $3" >&2; ok=1; }
+		events expect "$trace" --label "pid $1 $2" --pid "$1" --dir "$2" \
+			--laddr 127.0.0.1 --lport "$4" --raddr 127.0.0.1 --rport "$5" \
+			--attribution syscall-fd,cache || ok=1
+	done
+	return $ok
+}
+
 # --- the proxy scenario (t_native_haproxy_proxy.sh, t_native_nginx_proxy.sh) --
 
-# A plaintext nginx backend in its own prefix: nginx_backend NAME PORT.
-# Answers every GET with "served <uri> by NAME".  Single process (its pid is
-# the one registered for cleanup), keep-alive without limits.
-nginx_backend() {
-	local name=$1 port=$2 d="$E2E_TMP/nginx-$1"
-	mkdir -p "$d/logs"
-	cat >"$d/nginx.conf" <<NGX
-daemon off;
-master_process off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $d/body;
-	proxy_temp_path $d/proxy;
-	fastcgi_temp_path $d/fastcgi;
-	uwsgi_temp_path $d/uwsgi;
-	scgi_temp_path $d/scgi;
-	keepalive_requests 1000000;
-	keepalive_timeout 300s;
-	server {
-		listen 127.0.0.1:$port;
-		default_type text/plain;
-		location / { return 200 "served \$uri by $name\n"; }
-	}
-}
-NGX
-	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" >"$d/out" 2>&1 &
-	bg_pid $!
-	wait_port "$port"
+# Two plaintext nginx backends, b1 and b2; sets BACKEND_PORTS.
+start_proxy_backends() {
+	BACKEND_PORTS=()
+	start_nginx_backend b1
+	BACKEND_PORTS+=("$SRV_PORT")
+	start_nginx_backend b2
+	BACKEND_PORTS+=("$SRV_PORT")
 }
 
-# Start NPROC python keep-alive client processes of THREADS connections each
-# against 127.0.0.1:PORT (testdata/py/keepalive_client.py); they wait for
-# "$E2E_TMP/clients/go" before their measured phases.  Returns once every
-# connection made its first request.  Sets CLIENT_PIDS (timeout wrappers, to
-# wait for) and CLIENT_PY_PIDS (the python processes, to trace).
-#   start_proxy_clients PORT NPROC THREADS DURING NEWCONNS NEW
-start_proxy_clients() {
-	local port=$1 nproc=$2 threads=$3 during=$4 newconns=$5 new=$6 i d="$E2E_TMP/clients"
-	mkdir -p "$d"
-	: >"$d/ready"
-	CLIENT_PIDS=()
-	for i in $(seq 1 "$nproc"); do
-		timeout 150 "$PYTHON3" "$E2E_REPO/testdata/py/keepalive_client.py" --port "$port" \
-			--cafile "$E2E_TMP/cert.pem" --threads "$threads" --log "$d/req-$i.log" \
-			--ready "$d/ready" --marker "$d/go" --during "$during" --new-conns "$newconns" \
-			--new "$new" --id-base $((i * 10000000)) --max-wait 60 >"$d/out-$i" 2>&1 &
-		CLIENT_PIDS+=($!)
-		bg_pid $!
-	done
-	wait_for_count "$d/ready" "^ready" $((nproc * threads)) 30
-	# CLIENT_PIDS are the "timeout" wrappers; the python processes:
-	CLIENT_PY_PIDS=()
-	for i in "${CLIENT_PIDS[@]}"; do
-		CLIENT_PY_PIDS+=($(pgrep -P "$i"))
-	done
+# run_proxy_scenario NAME FRONTEND_PORT PID...: the proxy scenario against proxy NAME (its processes PID...).
+# PROXY_NPROC (4) processes of PROXY_THREADS (2) keep-alive clients make requests before tlstap attaches
+# (-p each PID), PROXY_DURING (1300) more each on the same connections once it is, then PROXY_NEW (100)
+# each on new ones.  No TLS call on a backend's tuple or a wrong client's, >= 99% of requests and
+# responses on their own (events.py proxy), no ring-buffer drop, no probe left.
+run_proxy_scenario() {
+	local name=$1 fe=$2 trace=$E2E_TMP/trace.json args=() p rc
+	shift 2
+	for p; do args+=(-p "$p"); done
+	start_keepalive_clients "$fe" "${PROXY_NPROC:-4}" "${PROXY_THREADS:-2}" \
+		"${PROXY_DURING:-1300}" 1 "${PROXY_NEW:-100}"
+	sleep 1
+	start_trace "$trace" "${args[@]}"
+	# The proxy holds plaintext connections to both backends (what must never
+	# get a TLS event).
+	ss -tnp state established \
+		"( dport = :${BACKEND_PORTS[0]} or dport = :${BACKEND_PORTS[1]} )" >"$E2E_TMP/ss.txt" 2>&1
+	grep -q ":${BACKEND_PORTS[0]} .*$name" "$E2E_TMP/ss.txt" &&
+		grep -q ":${BACKEND_PORTS[1]} .*$name" "$E2E_TMP/ss.txt" ||
+		{ cat "$E2E_TMP/ss.txt"; fail "$name has no connection to both backends"; }
+	echo "clients' connections per $name process:"
+	ss -tnp state established "( sport = :$fe )" | grep -o 'pid=[0-9]*' | sort | uniq -c
+	finish_keepalive_clients
+	sleep 0.5
+	stop_trace "$trace"
+	check_no_probes_left
+
+	echo "requests logged by the clients: $(wc -l <"$E2E_TMP/clients/requests")"
+	events summary "$trace" || fail "bad NDJSON"
+	events proxy "$trace" --proxy-pids "$(IFS=,; echo "$*")" --frontend-port "$fe" \
+		--backend-ports "$(IFS=,; echo "${BACKEND_PORTS[*]}")" \
+		--requests "$E2E_TMP/clients/requests" --min-rate 0.99
+	rc=$?
+	check_counters_zero "$trace" ringbuf_drops
+	[ $rc -eq 0 ] || fail "$name attribution"
 }
 
-# Release the clients' measured phases and wait for them (all must exit 0).
-# Concatenates their request logs into $E2E_TMP/clients/requests.
-finish_proxy_clients() {
-	local d="$E2E_TMP/clients" p rc=0
-	touch "$d/go"
-	for p in "${CLIENT_PIDS[@]}"; do
-		wait "$p" || rc=1
-	done
-	cat "$d"/req-*.log >"$d/requests"
-	[ $rc -eq 0 ] || { cat "$d"/out-* >&2; fail "a keep-alive client failed"; }
-}
-
-# Wait until something listens on 127.0.0.1:PORT without connecting to it
-# (for servers that count or mind connections, e.g. openssl s_server -naccept).
-wait_listen() {
-	local port=$1 i
-	for i in $(seq 1 100); do
-		ss -ltnH "( sport = :$port )" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	fail "nothing listens on port $port"
-}
-
-# --- the Go tests (t_go_*.sh) ------------------------------------------------
-
-GO_TD=${GO_TD:-$BUILD/testdata/go}
+# --- Go testdata ---------------------------------------------------------------
 
 # The Go minor versions testdata was built for (from its manifest).
 go_versions() {
@@ -281,55 +564,16 @@ go_versions() {
 	awk '!/^#/ {print $1}' "$GO_TD/manifest.txt" | sort -u -V
 }
 
-# The toolchain root of Go 1.NN (1.24 is extracted under build/toolchains).
-go_root() {
-	local v=$1
-	if [ -x "/usr/lib/go-$v/bin/go" ]; then
-		echo "/usr/lib/go-$v"
-	else
-		echo "$(cd "$BUILD" && pwd)/toolchains/go$v/usr/lib/go-$v"
-	fi
-}
-
-# go_build VER PROG OUT: build testdata/go/PROG (default variant) with Go VER
-# in the hermetic environment of testdata/go.mk (caches under build/, no
-# network, no toolchain switching).  For programs go.mk does not build (yet).
-go_build() {
-	local v=$1 prog=$2 out=$3 root b
-	root=$(go_root "$v")
-	[ -x "$root/bin/go" ] || return 1
-	b=$(cd "$BUILD" && pwd)
-	mkdir -p "$(dirname "$out")"
-	out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
-	(cd "$E2E_REPO/testdata/go" && env GOROOT="$root" GOENV=off GOTOOLCHAIN=local \
-		GOCACHE="$b/gocache" GOPATH="$b/gopath" GOMODCACHE="$b/gopath/pkg/mod" \
-		XDG_CONFIG_HOME="$b/goconfig" GO111MODULE=on GOPROXY=off GOFLAGS=-buildvcs=false \
-		GOOS=linux GOAMD64=v1 CGO_ENABLED=0 GOARCH=amd64 \
-		"$root/bin/go" build -o "$out.tmp.$$" "./$prog") && mv "$out.tmp.$$" "$out"
-}
-
-# start_go_server BINARY [ARGS...]: a testdata tlsserver on a free port of
-# 127.0.0.1, started untraced; sets SRV_PID, SRV_PORT, SRV_OUT (stdout+stderr).
-start_go_server() {
-	local bin=$1
+# go_testdata VERSION(empty: newest) PROGRAM-VARIANT...: sets GO_V and GO_BIN; each must be built there.
+go_testdata() {
+	local p
+	GO_V=${1:-$(go_versions | tail -n1)}
+	[ -n "$GO_V" ] || fail "no Go testdata ($GO_TD/manifest.txt): run make testdata"
+	GO_BIN=$GO_TD/$GO_V
 	shift
-	SRV_OUT=$(mktemp "$E2E_TMP/srv.XXXXXX")
-	"$bin" -addr 127.0.0.1:0 "$@" >"$SRV_OUT" 2>&1 &
-	SRV_PID=$!
-	bg_pid "$SRV_PID"
-	wait_for "$SRV_OUT" "^listening on "
-	SRV_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SRV_OUT" | head -n1)
-	[ -n "$SRV_PORT" ] || fail "no port in $SRV_OUT: $(head -c 200 "$SRV_OUT")"
-}
-
-# The pid tlstap reports for a "-- CMD" run (from its -v stderr file).
-traced_pid() {
-	sed -n 's/^tlstap: pid \([0-9]*\) .*probes in.*/\1/p' "$1" | head -n1
-}
-
-# tests/e2e/goevents.py: the Go tests' checks (see its docstring).
-goevents() {
-	python3 "$E2E_DIR/goevents.py" "$@"
+	for p; do
+		[ -x "$GO_BIN/$p" ] || fail "missing $GO_BIN/$p: run make testdata"
+	done
 }
 
 # --- the HTTP view tests (t_http_*.sh) ----------------------------------------
@@ -384,6 +628,6 @@ http {
 NGX
 	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" >"$d/out" 2>&1 &
 	NGX_PID=$!
-	bg_pid "$NGX_PID"
-	wait_port "$port"
+	kill_at_exit "$NGX_PID"
+	wait_listen "$port"
 }

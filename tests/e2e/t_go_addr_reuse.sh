@@ -19,43 +19,28 @@
 # GO_REUSE_VERSION (default: the newest Go testdata was built with),
 # GO_REUSE_N (default 10000).
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 T=$E2E_TMP
-V=${GO_REUSE_VERSION:-$(go_versions | tail -n1)}
-[ -n "$V" ] || fail "no Go testdata ($GO_TD/manifest.txt): run make testdata"
+go_testdata "${GO_REUSE_VERSION:-}" tlsserver-default connreuse-default
 N=${GO_REUSE_N:-10000}
-SRV=$GO_TD/$V/tlsserver-default
-[ -x "$SRV" ] || fail "missing $SRV (make testdata)"
-# testdata/go.mk builds connreuse with the other programs; until then (or
-# when it is older than its source) build it here, the same way.
-CR=$GO_TD/$V/connreuse-default
-if [ ! -x "$CR" ] || [ "$E2E_REPO/testdata/go/connreuse/main.go" -nt "$CR" ]; then
-	CR=$BUILD/testdata/go-e2e/$V/connreuse-default
-	if [ ! -x "$CR" ] || [ "$E2E_REPO/testdata/go/connreuse/main.go" -nt "$CR" ]; then
-		go_build "$V" connreuse "$CR" || fail "cannot build connreuse with Go $V"
-	fi
-fi
 
-start_go_server "$SRV" -http2=false
+start_go_server "$GO_BIN/tlsserver-default" -http2=false
 SPID=$SRV_PID SPORT=$SRV_PORT
-start_trace_all "$T/srv.json" -p "$SPID"
-STRACE=$TRACE_PID
+start_trace "$T/srv.json" -p "$SPID"
 
-echo "go$V: $N requests over new connections, dropped without Close, GC forced"
+echo "go$GO_V: $N requests over new connections, dropped without Close, GC forced"
 start=$(date +%s)
-timeout 600 "$TLSTAP" trace -v -f json -o "$T/cli.json" -- "$CR" -addr "127.0.0.1:$SPORT" \
-	-n "$N" -run "$$" -log "$T/requests.log" >"$T/cli.out" 2>"$T/cli.json.err"
+TRACE_TIMEOUT=600 run_trace "$T/cli.json" -- "$GO_BIN/connreuse-default" \
+	-addr "127.0.0.1:$SPORT" -n "$N" -run "$$" -log "$T/requests.log" >"$T/cli.out"
 rc=$?
 echo "client done in $(($(date +%s) - start)) s"
 [ $rc -eq 0 ] || { tail -5 "$T/cli.json.err" >&2; fail "traced connreuse: exit $rc"; }
-CPID=$(traced_pid "$T/cli.json.err")
+CPID=$(traced_pid "$T/cli.json")
 [ -n "$CPID" ] || fail "no connreuse pid in $T/cli.json.err"
 cat "$T/cli.out"
 sleep 0.5
 stop_trace "$T/srv.json"
-kill "$SPID"
+stop_processes "$SPID"
 echo "client tracer: $(tail -n1 "$T/cli.json.err")"
-echo "server tracer: $(tail -n1 "$T/srv.json.err")"
 for f in cli srv; do
 	d=$(trace_counter "$T/$f.json" ringbuf_drops)
 	[ "${d:-x}" = 0 ] || echo "note: $f tracer ringbuf_drops=${d:-?} (judged by the capture rate)"

@@ -9,41 +9,12 @@
 # '%{local_port}'); attribution go-memory; every event is caddy's pid; the
 # tracer detaches cleanly (no probe left).
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v caddy >/dev/null || skip "caddy not installed (make deps installs it)"
-command -v curl >/dev/null || skip "curl not installed"
+need_cmd caddy curl
 T=$E2E_TMP
-PORT=$(free_port)
-HPORT=$(free_port)
-mkdir -p "$T/home" "$T/data" "$T/config"
-cat >"$T/Caddyfile" <<EOF
-{
-	admin off
-	auto_https disable_redirects
-	skip_install_trust
-	http_port $HPORT
-	https_port $PORT
-	storage file_system {
-		root $T/data/caddy
-	}
-}
-https://127.0.0.1:$PORT {
-	tls internal
-	respond "caddy says {path}
-" 200
-}
-EOF
-HOME=$T/home XDG_DATA_HOME=$T/data XDG_CONFIG_HOME=$T/config \
-	caddy run --config "$T/Caddyfile" --adapter caddyfile >"$T/caddy.out" 2>&1 &
-CPID=$!
-bg_pid "$CPID"
-wait_port "$PORT"
-kill -0 "$CPID" 2>/dev/null || fail "caddy exited: $(tail -3 "$T/caddy.out")"
-# Caddy is ready once it answers (its internal CA is made at start).
-curl -sk --max-time 10 "https://127.0.0.1:$PORT/warmup" >/dev/null ||
-	fail "caddy does not answer: $(tail -3 "$T/caddy.out")"
+start_caddy
+CPID=$SRV_PID PORT=$SRV_PORT
 echo "caddy $(caddy version | head -c 60), pid $CPID, port $PORT"
-start_trace_all "$T/caddy.json" -p "$CPID"
+start_trace "$T/caddy.json" -p "$CPID"
 grep "^tlstap: pid $CPID" "$T/caddy.json.err"
 
 # N requests per protocol, each on its own curl (and so its own port).
@@ -61,13 +32,11 @@ done
 cat "$T/reqs"
 sleep 0.5
 stop_trace "$T/caddy.json"
-echo "tracer: $(tail -n1 "$T/caddy.json.err")"
-check_no_probes_left_shared "$TRACE_PID"
+check_no_probes_left
 events pids "$T/caddy.json" --allowed "$CPID" || fail "an event of another pid"
 events summary "$T/caddy.json"
-python3 - "$T/caddy.json" "$T/reqs" "$PORT" "$E2E_DIR" <<'PY' || fail "caddy: see above"
+py_check "$T/caddy.json" "$T/reqs" "$PORT" <<'PY' || fail "caddy: see above"
 import sys
-sys.path.insert(0, sys.argv[4])
 import events
 calls = events.load_calls(sys.argv[1])
 port = int(sys.argv[3])

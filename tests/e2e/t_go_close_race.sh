@@ -9,27 +9,20 @@
 # a tracer that looks the socket up only at the return loses (attribution
 # none, no tuple) the tuple of some of these writes.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 T=$E2E_TMP
-V=${GO_CLOSE_VERSION:-$(go_versions | tail -n1)}
-[ -n "$V" ] || fail "no Go testdata ($GO_TD/manifest.txt): run make testdata"
-SRV=$GO_TD/$V/tlsserver-default
-CLI=$GO_TD/$V/tlsclient-default
-[ -x "$SRV" ] && [ -x "$CLI" ] || fail "missing $SRV or $CLI (make testdata)"
+go_testdata "${GO_CLOSE_VERSION:-}" tlsserver-default tlsclient-default
 N=200
-start_go_server "$SRV"
-start_trace_all "$T/srv.json" -p "$SRV_PID"
-"$CLI" -addr "127.0.0.1:$SRV_PORT" -n $N -new-conn -http2=true -print-ports \
+start_go_server "$GO_BIN/tlsserver-default"
+start_trace "$T/srv.json" -p "$SRV_PID"
+"$GO_BIN/tlsclient-default" -addr "127.0.0.1:$SRV_PORT" -n $N -new-conn -http2=true -print-ports \
 	-path "$(goevents paths /close-$$ 1)" >"$T/cli.out" 2>&1 || fail "tlsclient failed"
 sleep 0.5
 stop_trace "$T/srv.json"
-echo "tracer: $(tail -n1 "$T/srv.json.err")"
-python3 - "$T/srv.json" "$SRV_PID" "$SRV_PORT" "$T/cli.out" "$E2E_DIR" "$N" <<'PY' || fail "see above"
+py_check "$T/srv.json" "$SRV_PID" "$SRV_PORT" "$T/cli.out" "$N" <<'PY' || fail "see above"
 import sys
-sys.path.insert(0, sys.argv[5])
 import events, goevents
 calls = events.load_calls(sys.argv[1])
-pid, sport, n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[6])
+pid, sport, n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[5])
 cports = goevents.client_ports(sys.argv[4])
 if len(cports) != n:
     sys.exit("tlsclient printed %d ports, expected %d" % (len(cports), n))

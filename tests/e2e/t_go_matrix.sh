@@ -19,7 +19,6 @@
 #    exits with the client's status (0).
 # GO_MATRIX_VERSIONS / GO_MATRIX_VARIANTS narrow the matrix (space lists).
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 [ -f "$GO_TD/manifest.txt" ] || fail "no Go testdata ($GO_TD/manifest.txt): run make testdata"
 T=$E2E_TMP
 VERSIONS=${GO_MATRIX_VERSIONS:-$(go_versions)}
@@ -28,39 +27,28 @@ VARIANTS=${GO_MATRIX_VARIANTS:-default stripped pie cgo}
 NREQ=3
 combos=0
 
-check_counters() { # FILE WHAT
-	local c v
-	for c in ringbuf_drops tuple_mismatches map_update_failures multi_fd_calls; do
-		v=$(trace_counter "$1" "$c")
-		[ "${v:-x}" = 0 ] || fail "$2: tlstap counter $c=${v:-missing} ($(tail -n1 "$1.err"))"
-	done
-}
+COUNTERS=(ringbuf_drops tuple_mismatches map_update_failures multi_fd_calls)
 
 # Every server of the matrix, started untraced, then traced with -p: one
 # tlstap per Go version (its four variants' servers), the five in parallel
 # (attaching and detaching uprobes mostly waits for the kernel).
 COMBOS=()
 SPIDS=()
-TRACERS=()
+SERVER_TRACES=()
 for V in $VERSIONS; do
 	args=()
 	for VAR in $VARIANTS; do
-		D=$GO_TD/$V
-		for p in tlsclient tlsserver; do
-			[ -x "$D/$p-$VAR" ] || fail "missing $D/$p-$VAR (make testdata)"
-		done
-		start_go_server "$D/tlsserver-$VAR" -v
+		go_testdata "$V" "tlsclient-$VAR" "tlsserver-$VAR"
+		start_go_server "$GO_BIN/tlsserver-$VAR" -v
 		COMBOS+=("$V:$VAR:$SRV_PID:$SRV_PORT:$SRV_OUT:$T/srv-$V.json")
 		SPIDS+=("$SRV_PID")
 		args+=(-p "$SRV_PID")
 	done
-	"$TLSTAP" trace -v -f json -o "$T/srv-$V.json" "${args[@]}" 2>"$T/srv-$V.json.err" &
-	TRACERS+=("$V:$!:$((${#args[@]} / 2))")
-	bg_pid $!
+	spawn_trace "$T/srv-$V.json" "${args[@]}"
+	SERVER_TRACES+=("$T/srv-$V.json")
 done
-for t in "${TRACERS[@]}"; do
-	IFS=: read -r V pid n <<<"$t"
-	wait_for_count "$T/srv-$V.json.err" "probes in" "$n" 90
+for trace in "${SERVER_TRACES[@]}"; do
+	wait_for "$trace.err" "probes in" "$(wc -w <<<"$VARIANTS")" 90
 done
 
 # Every client under its own "tlstap trace -- CMD", at most $PAR at a time.
@@ -73,9 +61,9 @@ run_client() { # V VAR PORT MODE
 	# right after it, and the server's last write racing that close is
 	# t_go_close_race.sh's subject, not this matrix's.
 	goevents paths "/m$V-$VAR-$MODE-$$" $((NREQ + 1)) >"$CJ.paths"
-	timeout 90 "$TLSTAP" trace -v -f json -o "$CJ" -- "$GO_TD/$V/tlsclient-$VAR" \
+	TRACE_TIMEOUT=90 run_trace "$CJ" -- "$GO_TD/$V/tlsclient-$VAR" \
 		-addr "127.0.0.1:$PORT" -n $((NREQ + 1)) -path "$(cat "$CJ.paths")" -print-ports \
-		-http2=$H2 >"$CJ.out" 2>"$CJ.err"
+		-http2=$H2 >"$CJ.out"
 	echo $? >"$CJ.rc"
 }
 jobs_=()
@@ -95,20 +83,12 @@ done
 for j in "${jobs_[@]}"; do wait "$j"; done
 # Let the servers' last events reach the tracers, then detach them (SIGINT).
 sleep 0.5
-for t in "${TRACERS[@]}"; do
-	IFS=: read -r V pid n <<<"$t"
-	kill -INT "$pid"
+stop_trace "${SERVER_TRACES[@]}"
+for V in $VERSIONS; do
+	check_counters_zero "$T/srv-$V.json" "${COUNTERS[@]}"
 done
-for t in "${TRACERS[@]}"; do
-	IFS=: read -r V pid n <<<"$t"
-	wait "$pid"
-	rc=$?
-	[ $rc -eq 0 ] || { cat "$T/srv-$V.json.err" >&2; fail "go$V server tracer exited $rc"; }
-	check_counters "$T/srv-$V.json" "go$V servers"
-done
-for p in "${SPIDS[@]}"; do kill "$p" 2>/dev/null; done
-for t in "${TRACERS[@]}"; do
-	IFS=: read -r V pid n <<<"$t"
+stop_processes "${SPIDS[@]}"
+for V in $VERSIONS; do
 	allowed=$(for c in "${COMBOS[@]}"; do IFS=: read -r v _ sp _ <<<"$c"; [ "$v" = "$V" ] && echo "$sp"; done | paste -sd,)
 	events pids "$T/srv-$V.json" --allowed "$allowed" ||
 		fail "go$V: an event in the servers' trace of a pid not traced there"
@@ -122,9 +102,9 @@ for c in "${COMBOS[@]}"; do
 		CJ=$T/cli-$V-$VAR-$MODE.json
 		rc=$(cat "$CJ.rc")
 		[ "$rc" = 0 ] || { cat "$CJ.err" "$CJ.out" >&2; fail "$C $MODE: traced tlsclient: exit $rc"; }
-		CPID=$(traced_pid "$CJ.err")
+		CPID=$(traced_pid "$CJ")
 		[ -n "$CPID" ] || fail "$C $MODE: no client pid in $CJ.err"
-		check_counters "$CJ" "$C $MODE client"
+		check_counters_zero "$CJ" "${COUNTERS[@]}"
 		echo "--- $C $MODE (client pid $CPID, server pid $SPID port $SPORT)"
 		goevents pair --mode $MODE --paths "$(cat "$CJ.paths")" --client-json "$CJ" \
 			--client-pid "$CPID" --client-log "$CJ.out" --server-json "$SJ" \

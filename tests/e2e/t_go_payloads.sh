@@ -10,17 +10,12 @@
 # events.  The server (traced with -p in the first run) read exactly the
 # request.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 T=$E2E_TMP
-V=${GO_PAYLOADS_VERSION:-$(go_versions | tail -n1)}
-[ -n "$V" ] || fail "no Go testdata ($GO_TD/manifest.txt): run make testdata"
-SRV=$GO_TD/$V/tlsserver-default
-CLI=$GO_TD/$V/tlsclient-default
-[ -x "$SRV" ] && [ -x "$CLI" ] || fail "missing $SRV or $CLI (make testdata)"
+go_testdata "${GO_PAYLOADS_VERSION:-}" tlsserver-default tlsclient-default
 
-start_go_server "$SRV" -http2=false
+start_go_server "$GO_BIN/tlsserver-default" -http2=false
 SPID=$SRV_PID SPORT=$SRV_PORT
-start_trace_all "$T/srv.json" -p "$SPID"
+start_trace "$T/srv.json" -p "$SPID"
 
 # expected_request PATH BODYSIZE > FILE: tlsclient -raw's request.
 expected_request() {
@@ -41,19 +36,19 @@ case_() {
 	run=$((run + 1))
 	path=/big-$$-$run
 	expected_request "$path" "$size" >"$T/req-$run"
-	"$TLSTAP" trace -v -f json -o "$T/c$run.json" "$@" -- "$CLI" -raw -addr "127.0.0.1:$SPORT" \
-		-n 1 -path "$path" -body-size "$size" >"$T/c$run.out" 2>"$T/c$run.json.err"
+	run_trace "$T/c$run.json" "$@" -- "$GO_BIN/tlsclient-default" -raw \
+		-addr "127.0.0.1:$SPORT" -n 1 -path "$path" -body-size "$size" >"$T/c$run.out"
 	rc=$?
 	[ $rc -eq 0 ] || { cat "$T/c$run.json.err" >&2; fail "run $run: exit $rc"; }
 	grep -q "status 200 bytes $((size + ${#path} + 6))" "$T/c$run.out" ||
 		fail "run $run: unexpected client output: $(head -c 200 "$T/c$run.out")"
-	cpid=$(traced_pid "$T/c$run.json.err")
+	cpid=$(traced_pid "$T/c$run.json")
 	tb=$(trace_counter "$T/c$run.json" truncated_bytes)
 	echo "--- run $run: $((size)) byte body, options: ${*:-(defaults)}; $(tail -n1 "$T/c$run.json.err")"
 	goevents chunks "$T/c$run.json" --pid "$cpid" --dir write --expect-file "$T/req-$run" \
 		--chunk "$chunk" --max-bytes "$max" --truncated-total "${tb:-0}" ||
 		fail "run $run: chunks of the write"
-	[ "$(trace_counter "$T/c$run.json" ringbuf_drops)" = 0 ] || fail "run $run: ring-buffer drops"
+	check_counters_zero "$T/c$run.json" ringbuf_drops
 }
 
 case_ 100000 262144 16384 --max-bytes 262144
@@ -68,9 +63,8 @@ sleep 0.3
 stop_trace "$T/srv.json"
 # Server side: its reads on the first connection are exactly the request
 # (Go reads at most one 16 KiB TLS record per call: many calls, none cut).
-python3 - "$T/srv.json" "$SPID" "$T/req-1" "$E2E_DIR" <<'PY' || fail "server side of run 1"
+py_check "$T/srv.json" "$SPID" "$T/req-1" <<'PY' || fail "server side of run 1"
 import sys
-sys.path.insert(0, sys.argv[4])
 import events
 calls = [c for c in events.load_calls(sys.argv[1]) if c["pid"] == int(sys.argv[2])]
 want = open(sys.argv[3], "rb").read()

@@ -11,13 +11,9 @@
 # none allowed: every call of a live connection carries its tuple); and the premise: some tls.Conn address is seen in
 # both copies (else the test would prove little).
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 T=$E2E_TMP
-V=${GO_COPIES_VERSION:-$(go_versions | tail -n1)}
-[ -n "$V" ] || fail "no Go testdata ($GO_TD/manifest.txt): run make testdata"
-SRV=$GO_TD/$V/tlsserver-default
-CLI=$GO_TD/$V/tlsclient-default
-[ -x "$SRV" ] && [ -x "$CLI" ] || fail "missing $SRV or $CLI (make testdata)"
+go_testdata "${GO_COPIES_VERSION:-}" tlsserver-default tlsclient-default
+SRV=$GO_BIN/tlsserver-default CLI=$GO_BIN/tlsclient-default
 N=150
 
 start_go_server "$SRV" -v
@@ -25,13 +21,13 @@ APID=$SRV_PID APORT=$SRV_PORT
 start_go_server "$SRV" -v
 BPID=$SRV_PID BPORT=$SRV_PORT
 cmp "/proc/$APID/exe" "/proc/$BPID/exe" || fail "not the same binary"
-start_trace_all "$T/two.json" -p "$APID" -p "$BPID"
+start_trace "$T/two.json" -p "$APID" -p "$BPID"
 
 # Both copies at once, each with its own client; HTTP/1.1 then HTTP/2.  The
 # premise (a tls.Conn address used by both copies) is usually met in the first
 # round; more rounds (at most 4) until it is.
 shared() {
-	python3 - "$T/two.json" "$APID" "$BPID" <<'PY'
+	py_check "$T/two.json" "$APID" "$BPID" <<'PY'
 import json, sys
 s = {int(sys.argv[2]): set(), int(sys.argv[3]): set()}
 for line in open(sys.argv[1]):
@@ -65,11 +61,7 @@ for round in 1 2 3 4; do
 done
 sleep 0.5
 stop_trace "$T/two.json"
-echo "tracer: $(tail -n1 "$T/two.json.err")"
-for c in ringbuf_drops tuple_mismatches; do
-	v=$(trace_counter "$T/two.json" $c)
-	[ "${v:-x}" = 0 ] || fail "tlstap counter $c=${v:-missing}"
-done
+check_counters_zero "$T/two.json" ringbuf_drops tuple_mismatches
 goevents copies "$T/two.json" --pids "$APID,$BPID" --ports "$APORT,$BPORT" \
 	--logs "$T/a.out,$T/b.out" --tags "A,B" --paths-re "/two-([AB])-$$-" --min-shared 1 ||
 	fail "two copies: see above"

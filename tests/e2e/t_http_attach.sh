@@ -7,13 +7,11 @@
 # known (HTTP/2: a header from an HPACK entry inserted before the attach) is
 # null and the exchange says hpack.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 T=$E2E_TMP
-V=$(go_versions | tail -n1)
-[ -n "$V" ] || skip "no Go testdata built (make testdata)"
-SRV=$GO_TD/$V/tlsserver-default
-CLI=$GO_TD/$V/tlsclient-default
-[ -x "$SRV" ] && [ -x "$CLI" ] || skip "Go $V: no tlsserver/tlsclient"
+go_testdata "" tlsserver-default tlsclient-default
+V=$GO_V
+SRV=$GO_BIN/tlsserver-default
+CLI=$GO_BIN/tlsclient-default
 PATHS=$(seq -s, -f '/m%g' 0 39)
 
 for proto in h1 h2; do
@@ -22,15 +20,15 @@ for proto in h1 h2; do
 	"$CLI" -addr "127.0.0.1:$SRV_PORT" -n 40 -interval 100ms -path "$PATHS" \
 		-http2=$([ $proto = h2 ] && echo true || echo false) >"$T/$proto.cli" 2>&1 &
 	CLI_PID=$!
-	bg_pid "$CLI_PID"
-	wait_for_count "$T/$proto.cli" '^req ' 10 20
-	start_trace_all "$T/$proto.json" -p "$SRV_PID" -p "$CLI_PID"
+	kill_at_exit "$CLI_PID"
+	wait_for "$T/$proto.cli" '^req ' 10 20
+	start_trace "$T/$proto.json" -p "$SRV_PID" -p "$CLI_PID"
 	# Requests done before the tracer was in place (one more may straddle).
 	BEFORE=$(grep -c '^req ' "$T/$proto.cli")
 	wait "$CLI_PID" || fail "tlsclient: $(tail -3 "$T/$proto.cli")"
 	sleep 0.3
 	stop_trace "$T/$proto.json"
-	kill "$SRV_PID"
+	stop_processes "$SRV_PID"
 	http_replay "$T/$proto.json" "$T/$proto.x"
 	python3 - "$T/$proto.x" "$SRV_PID" "$CLI_PID" "$BEFORE" "$proto" <<'PY' || fail "$proto"
 import json, sys
@@ -74,5 +72,5 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 done
-check_no_probes_left_shared
+check_no_probes_left
 echo "PASS"

@@ -6,29 +6,28 @@
 # with --http and checked exactly: method, path, authority, status, body
 # sizes, proto, role, server port.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v curl >/dev/null || skip "curl not installed"
+need_cmd curl
 T=$E2E_TMP
 VERSIONS=$(go_versions)
-[ -n "$VERSIONS" ] || skip "no Go testdata built (make testdata)"
+[ -n "$VERSIONS" ] || fail "no Go testdata ($GO_TD/manifest.txt): run make testdata"
 ran=0
 for V in $VERSIONS; do
-	SRV=$GO_TD/$V/tlsserver-default
-	CLI=$GO_TD/$V/tlsclient-default
-	[ -x "$SRV" ] && [ -x "$CLI" ] || { echo "Go $V: no tlsserver/tlsclient, skipped"; continue; }
+	go_testdata "$V" tlsserver-default tlsclient-default
+	SRV=$GO_BIN/tlsserver-default
+	CLI=$GO_BIN/tlsclient-default
 	echo "=== Go $V"
 	start_go_server "$SRV"
-	start_trace_all "$T/srv-$V.json" -p "$SRV_PID"
+	start_trace "$T/srv-$V.json" -p "$SRV_PID"
 	U=https://127.0.0.1:$SRV_PORT
 	curl -sk --http2 -o /dev/null -o /dev/null "$U/c/$V/1" "$U/c/$V/2" || fail "curl --http2"
 	curl -sk --http1.1 -o /dev/null "$U/h/$V/1" || fail "curl --http1.1"
-	"$TLSTAP" trace -v -f json -o "$T/cli-$V.json" -- "$CLI" -addr "127.0.0.1:$SRV_PORT" -n 3 \
-		-path "/g/$V/a,/g/$V/b" -body-size 20 -q 2>"$T/cli-$V.json.err" ||
+	run_trace "$T/cli-$V.json" -- "$CLI" -addr "127.0.0.1:$SRV_PORT" -n 3 \
+		-path "/g/$V/a,/g/$V/b" -body-size 20 -q ||
 		{ cat "$T/cli-$V.json.err"; fail "traced tlsclient failed"; }
-	CPID=$(traced_pid "$T/cli-$V.json.err")
+	CPID=$(traced_pid "$T/cli-$V.json")
 	sleep 0.3
 	stop_trace "$T/srv-$V.json"
-	kill "$SRV_PID"
+	stop_processes "$SRV_PID"
 	http_replay "$T/srv-$V.json" "$T/srv-$V.x"
 	http_replay "$T/cli-$V.json" "$T/cli-$V.x"
 	A=127.0.0.1:$SRV_PORT
@@ -50,6 +49,5 @@ ROWS
 		--server-port "$SRV_PORT" || fail "Go $V: client side"
 	ran=$((ran + 1))
 done
-[ $ran -gt 0 ] || skip "no Go version had both testdata programs"
-check_no_probes_left_shared
+check_no_probes_left
 echo "PASS ($ran Go versions)"

@@ -6,25 +6,24 @@
 # client ("-- python3 ...") traced; replayed with --http and checked exactly:
 # service, method, grpc-status and grpc-message from the trailers, body sizes.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-"$PYTHON3" -c 'import grpc' 2>/dev/null || skip "python3-grpcio not installed (make deps)"
+"$PYTHON3" -c 'import grpc' 2>/dev/null || fail "python3-grpcio is not installed: run make deps"
 T=$E2E_TMP
 PORT=$(free_port)
 make_cert
 "$PYTHON3" "$E2E_REPO/testdata/py/grpc_echo.py" server --port "$PORT" --cert "$T/cert.pem" \
 	--key "$T/key.pem" >"$T/srv.out" 2>&1 &
 SRV_PID=$!
-bg_pid "$SRV_PID"
+kill_at_exit "$SRV_PID"
 wait_for "$T/srv.out" "listening"
-start_trace_all "$T/srv.json" -p "$SRV_PID"
-"$TLSTAP" trace -v -f json -o "$T/cli.json" -- "$PYTHON3" "$E2E_REPO/testdata/py/grpc_echo.py" \
-	client --port "$PORT" --cafile "$T/cert.pem" >"$T/cli.out" 2>"$T/cli.json.err" ||
+start_trace "$T/srv.json" -p "$SRV_PID"
+run_trace "$T/cli.json" -- "$PYTHON3" "$E2E_REPO/testdata/py/grpc_echo.py" \
+	client --port "$PORT" --cafile "$T/cert.pem" >"$T/cli.out" ||
 	{ cat "$T/cli.json.err" "$T/cli.out"; fail "grpc client failed"; }
 grep -qx done "$T/cli.out" || fail "client: $(cat "$T/cli.out")"
-CPID=$(traced_pid "$T/cli.json.err")
+CPID=$(traced_pid "$T/cli.json")
 sleep 0.3
 stop_trace "$T/srv.json"
-check_no_probes_left_shared "$TRACE_PID"
+check_no_probes_left
 http_replay "$T/srv.json" "$T/srv.x"
 http_replay "$T/cli.json" "$T/cli.x"
 python3 - "$T" "$SRV_PID" "$CPID" "$PORT" <<'PY' || fail "gRPC exchanges"

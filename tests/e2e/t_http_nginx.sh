@@ -5,9 +5,7 @@
 # status, body sizes (a body larger than --max-bytes: its size from the
 # headers, flagged truncated), proto, role, and the server port.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v nginx >/dev/null || skip "nginx not installed"
-command -v curl >/dev/null || skip "curl not installed"
+need_cmd nginx curl
 T=$E2E_TMP
 PORT=$(free_port)
 mkdir -p "$T/www"
@@ -15,23 +13,24 @@ printf 'hello\n' >"$T/www/hello.txt"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(100000)))' \
 	>"$T/www/big.bin"
 nginx_tls web "$PORT" "$T/www"
-start_trace_all "$T/srv.json" --max-bytes 1000 -p "$NGX_PID"
+start_trace "$T/srv.json" --max-bytes 1000 -p "$NGX_PID"
 U=https://127.0.0.1:$PORT
 C=(--cacert "$T/cert.pem" -s -o /dev/null -o /dev/null -o /dev/null)
 
 run_curl() { # OUT PROTO: three GETs, then a POST on the same connection (--next)
-	"$TLSTAP" trace -v -f json --max-bytes 1000 -o "$T/$1.json" -- curl "--$2" "${C[@]}" \
+	run_trace "$T/$1.json" --max-bytes 1000 -- curl "--$2" "${C[@]}" \
 		"$U/hello.txt" "$U/big.bin" "$U/api/x" --next "--$2" --cacert "$T/cert.pem" -s \
-		-o /dev/null -d 'k=v' "$U/api/post" 2>"$T/$1.json.err" ||
+		-o /dev/null -d 'k=v' "$U/api/post" ||
 		{ cat "$T/$1.json.err"; fail "traced curl --$2 failed"; }
-	traced_pid "$T/$1.json.err"
 }
-P1=$(run_curl c1 http1.1)
-P2=$(run_curl c2 http2)
+run_curl c1 http1.1
+run_curl c2 http2
+P1=$(traced_pid "$T/c1.json")
+P2=$(traced_pid "$T/c2.json")
 [ -n "$P1" ] && [ -n "$P2" ] || fail "no curl pid"
 sleep 0.3
 stop_trace "$T/srv.json"
-check_no_probes_left_shared "$TRACE_PID"
+check_no_probes_left
 
 for f in c1 c2 srv; do
 	http_replay "$T/$f.json" "$T/$f.x"

@@ -5,24 +5,23 @@
 # which bytes that look like HTTP are not HTTP any more.  Replayed with --http
 # and checked exactly on the client and on the server.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 T=$E2E_TMP
 PORT=$(free_port)
 make_cert
 "$PYTHON3" "$E2E_REPO/testdata/py/http_edge_server.py" --port "$PORT" --cert "$T/cert.pem" \
 	--key "$T/key.pem" >"$T/srv.out" 2>&1 &
 SRV_PID=$!
-bg_pid "$SRV_PID"
+kill_at_exit "$SRV_PID"
 wait_for "$T/srv.out" "listening"
-start_trace_all "$T/srv.json" -p "$SRV_PID"
-"$TLSTAP" trace -v -f json -o "$T/cli.json" -- "$PYTHON3" \
-	"$E2E_REPO/testdata/py/http_edge_client.py" --port "$PORT" --cafile "$T/cert.pem" \
-	>"$T/cli.out" 2>"$T/cli.json.err" || { cat "$T/cli.json.err" "$T/cli.out"; fail "client failed"; }
+start_trace "$T/srv.json" -p "$SRV_PID"
+run_trace "$T/cli.json" -- "$PYTHON3" "$E2E_REPO/testdata/py/http_edge_client.py" \
+	--port "$PORT" --cafile "$T/cert.pem" >"$T/cli.out" ||
+	{ cat "$T/cli.json.err" "$T/cli.out"; fail "client failed"; }
 grep -qx done "$T/cli.out" || fail "client: $(cat "$T/cli.out")"
-CPID=$(traced_pid "$T/cli.json.err")
+CPID=$(traced_pid "$T/cli.json")
 sleep 0.3
 stop_trace "$T/srv.json"
-check_no_probes_left_shared "$TRACE_PID"
+check_no_probes_left
 http_replay "$T/cli.json" "$T/cli.x"
 http_replay "$T/srv.json" "$T/srv.x"
 A=127.0.0.1:$PORT

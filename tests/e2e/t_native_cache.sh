@@ -4,35 +4,32 @@
 # a syscall.  Those events must carry the tuple learned by the call that did
 # read from the socket (attribution cache, exact tuple), never a guess.
 source "$(dirname "$0")/lib.sh"
-make_cert
-port=$(free_port)
-openssl s_server -accept "127.0.0.1:$port" -cert "$E2E_TMP/cert.pem" -key "$E2E_TMP/key.pem" \
-	-www -quiet >"$E2E_TMP/server.log" 2>&1 &
-bg_pid $!
-wait_port "$port"
+T=$E2E_TMP
+start_openssl_server s_server -www -quiet
+port=$SRV_PORT
 
-mkfifo "$E2E_TMP/go"
-"$PYTHON3" testdata/py/small_reads_client.py "$port" /cache-path 64 <"$E2E_TMP/go" \
-	>"$E2E_TMP/client.out" 2>&1 &
+# The client waits for a line on its stdin: traced before it connects.
+mkfifo "$T/go"
+"$PYTHON3" "$E2E_REPO/testdata/py/small_reads_client.py" "$port" /cache-path 64 <"$T/go" \
+	>"$T/client.out" 2>&1 &
 client=$!
-bg_pid $client
-exec 3>"$E2E_TMP/go"
-start_trace "$E2E_TMP/trace.json" -p "$client"
+kill_at_exit $client
+exec 3>"$T/go"
+start_trace "$T/trace.json" -p "$client"
 echo go >&3
 exec 3>&-
-wait "$client" || fail "client failed: $(cat "$E2E_TMP/client.out")"
-stop_trace "$E2E_TMP/trace.json"
-cat "$E2E_TMP/client.out"
-lport=$(awk '{ print $2 }' "$E2E_TMP/client.out")
-reads=$(awk '{ print $6 }' "$E2E_TMP/client.out")
+wait "$client" || fail "client failed: $(cat "$T/client.out")"
+stop_trace "$T/trace.json"
+cat "$T/client.out"
+lport=$(awk '{ print $2 }' "$T/client.out")
+reads=$(awk '{ print $6 }' "$T/client.out")
 [ "$reads" -gt 20 ] || fail "only $reads reads: the test did not exercise buffered reads"
 
-events expect "$E2E_TMP/trace.json" --pid "$client" --dir write --contains "GET /cache-path" \
+events expect "$T/trace.json" --pid "$client" --dir write --contains "GET /cache-path" \
 	--lport "$lport" --rport "$port" --attribution syscall-fd || fail "request"
 # Every read on the exact tuple, by syscall-fd or cache, and some by cache.
-"$PYTHON3" - "$E2E_TMP/trace.json" "$client" "$lport" "$port" <<'PY' || fail "reads"
+py_check "$T/trace.json" "$client" "$lport" "$port" <<'PY' || fail "reads"
 import sys
-sys.path.insert(0, "tests/e2e")
 import events
 path, pid, lport, rport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 reads = events.only(events.load_calls(path), pid=pid, dir="read")
@@ -50,5 +47,5 @@ data = b"".join(c["data"] for c in reads)
 if b"HTTP/1.0 200 ok" not in data or len(data) < 4000:
     sys.exit("response bytes incomplete: %d" % len(data))
 PY
-check_no_probes_left_shared
+check_no_probes_left
 echo PASS

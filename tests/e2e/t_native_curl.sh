@@ -7,26 +7,17 @@
 # the server), syscall-fd attribution, no foreign pid, no ring-buffer drop,
 # curl's output identical to an untraced run, no probe left.
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
-command -v curl >/dev/null || skip "curl not installed"
-
-make_cert
+need_cmd curl
 T=$E2E_TMP
-PORT=$(free_port)
 mkdir -p "$T/dump"
-SERVER="$E2E_REPO/testdata/py/https_server.py"
 
 # The server, started untraced (libssl already mapped once it listens), then
 # traced by -p.  (Tracing from exec with "-- python3 ..." and the dlopen
 # rescan are covered by t_native_python.sh.)
-"$PYTHON3" "$SERVER" --port "$PORT" --cert "$T/cert.pem" --key "$T/key.pem" \
-	--log "$T/srv.log" --dump-dir "$T/dump" >"$T/srv.out" 2>&1 &
-SRV_PID=$!
-bg_pid "$SRV_PID"
-wait_for "$T/srv.out" "listening"
+start_python_https_server --log "$T/srv.log" --dump-dir "$T/dump"
+PORT=$SRV_PORT
 grep -q "libssl" "/proc/$SRV_PID/maps" || fail "python server has no libssl mapped"
-start_trace_all "$T/srv.json" -p "$SRV_PID"
-SRV_TRACE=$TRACE_PID
+start_trace "$T/srv.json" -p "$SRV_PID"
 
 URL_PATH=/curl/e2e-$$
 CURL=(curl -sS --http1.1 --cacert "$T/cert.pem" -A tlstap-e2e-curl -H "X-Tlstap-Test: exact-bytes"
@@ -36,22 +27,17 @@ CURL=(curl -sS --http1.1 --cacert "$T/cert.pem" -A tlstap-e2e-curl -H "X-Tlstap-
 
 # Untraced reference run (request 1), then the traced run (request 2).
 "${CURL[@]}" -H "X-Run: untraced" -o "$T/body.untraced" || fail "untraced curl failed"
-"$TLSTAP" trace -v -f json -o "$T/curl.json" -- "${CURL[@]}" -H "X-Run: traced" -o "$T/body.traced" \
-	2>"$T/curl.json.err" &
-CURL_TRACE=$!
-bg_pid "$CURL_TRACE"
-wait "$CURL_TRACE"
+run_trace "$T/curl.json" -- "${CURL[@]}" -H "X-Run: traced" -o "$T/body.traced"
 rc=$?
 [ $rc -eq 0 ] || { cat "$T/curl.json.err" >&2; fail "traced curl: tlstap exited $rc"; }
-CURL_PID=$(sed -n 's/^tlstap: pid \([0-9]*\) .*probes in.*/\1/p' "$T/curl.json.err" | head -n1)
+CURL_PID=$(traced_pid "$T/curl.json")
 [ -n "$CURL_PID" ] || fail "no curl pid in $T/curl.json.err"
 cmp "$T/body.untraced" "$T/body.traced" || fail "curl output differs when traced"
 
 # Stop the server's tracer (SIGINT: detach, exit 0), then the server.
 stop_trace "$T/srv.json"
-kill -TERM "$SRV_PID"
-wait "$SRV_PID"
-check_no_probes_left_shared "$SRV_TRACE" "$CURL_TRACE"
+stop_processes "$SRV_PID"
+check_no_probes_left
 
 echo "--- server log"; cat "$T/srv.log"
 [ "$(wc -l <"$T/srv.log")" -eq 2 ] || fail "server saw $(wc -l <"$T/srv.log") requests, expected 2"
@@ -88,8 +74,6 @@ events expect "$T/srv.json" --label "server write = response" --pid "$SRV_PID" -
 	--rport "$CPORT" --attribution syscall-fd || fail "server write event"
 events attribution "$T/srv.json" --pid "$SRV_PID" --allowed syscall-fd,cache ||
 	fail "server: unattributed calls"
-for f in curl srv; do
-	d=$(trace_counter "$T/$f.json" ringbuf_drops)
-	[ "${d:-x}" = 0 ] || fail "$f tracer: ringbuf_drops=${d:-?}"
-done
+check_counters_zero "$T/curl.json" ringbuf_drops
+check_counters_zero "$T/srv.json" ringbuf_drops
 echo "PASS"

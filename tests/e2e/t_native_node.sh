@@ -4,24 +4,19 @@
 # tlstap must still show the plaintext and the pid, with attribution none and
 # no tuple: never a guessed one.
 source "$(dirname "$0")/lib.sh"
-command -v node >/dev/null || skip "node is not installed"
-make_cert
-port=$(free_port)
-openssl s_server -accept "127.0.0.1:$port" -cert "$E2E_TMP/cert.pem" -key "$E2E_TMP/key.pem" \
-	-www -quiet >"$E2E_TMP/server.log" 2>&1 &
-bg_pid $!
-wait_port "$port"
+need_cmd node
+T=$E2E_TMP
+start_openssl_server s_server -www -quiet
+port=$SRV_PORT
 
-"$TLSTAP" trace -f json -o "$E2E_TMP/trace.json" -- node testdata/js/https_get.js "$port" \
-	/from-node-e2e >"$E2E_TMP/node.out" 2>"$E2E_TMP/node.err" ||
-	fail "node under tlstap: $(cat "$E2E_TMP/node.out" "$E2E_TMP/node.err")"
-cat "$E2E_TMP/node.out"
-lport=$(awk '{ print $2 }' "$E2E_TMP/node.out")
+run_trace "$T/trace.json" -- node "$E2E_REPO/testdata/js/https_get.js" "$port" /from-node-e2e \
+	>"$T/node.out" || fail "node under tlstap: $(cat "$T/node.out" "$T/trace.json.err")"
+cat "$T/node.out"
+lport=$(awk '{ print $2 }' "$T/node.out")
 [ -n "$lport" ] && [ "$lport" != undefined ] || fail "node did not print its port"
 
-"$PYTHON3" - "$E2E_TMP/trace.json" "$lport" "$port" <<'PY' || fail "node events"
+py_check "$T/trace.json" "$lport" "$port" <<'PY' || fail "node events"
 import sys
-sys.path.insert(0, "tests/e2e")
 import events
 path, lport, rport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 calls = events.load_calls(path)
@@ -43,5 +38,5 @@ if b"HTTP/1.0 200 ok" not in r:
     sys.exit("the response is not in node's reads")
 print("node: %d calls, attributions %s" % (len(calls), sorted({c["attribution"] for c in calls})))
 PY
-check_no_probes_left_shared
+check_no_probes_left
 echo PASS

@@ -15,27 +15,21 @@
 #   tuple, and the program must run to completion with its normal output.
 #   Control: the same client traced by -p once libssl is mapped (2c).
 source "$(dirname "$0")/lib.sh"
-[ -x "$TLSTAP" ] || fail "$TLSTAP not built"
 T=$E2E_TMP
-make_cert
-PORT=$(free_port)
 PY=$E2E_REPO/testdata/py
-"$PYTHON3" "$PY/https_server.py" --port "$PORT" --cert "$T/cert.pem" --key "$T/key.pem" \
-	--log "$T/srv.log" >"$T/srv.out" 2>&1 &
-bg_pid $!
-wait_for "$T/srv.out" listening
+start_python_https_server --log "$T/srv.log"
+PORT=$SRV_PORT
 A=127.0.0.1
 failed=()
 
 # --- part 1: pre-existing connections ---------------------------------------
-start_proxy_clients "$PORT" 1 2 300 2 30
+start_keepalive_clients "$PORT" 1 2 300 2 30
 CL=${CLIENT_PY_PIDS[0]}
 sleep 1
-start_trace_all "$T/p1.json" -p "$CL"
-finish_proxy_clients
+start_trace "$T/p1.json" -p "$CL"
+finish_keepalive_clients
 sleep 0.3
 stop_trace "$T/p1.json"
-P1_TRACER=$TRACE_PID
 events summary "$T/p1.json" || fail "bad NDJSON"
 events pids "$T/p1.json" --allowed "$CL" || failed+=("part 1: foreign pid")
 events attribution "$T/p1.json" --pid "$CL" --allowed syscall-fd,cache ||
@@ -66,41 +60,36 @@ check_late() { # check_late NAME TRACE PID
 		--contains "path=/late/$name" --laddr $A --lport "$cport" --raddr $A \
 		--rport "$PORT" --attribution syscall-fd,cache || failed+=("$name: response not traced right")
 }
+end_trace() { # end_trace OUT: its -p target ended: the tracer's exit status (SIGINT after 5 s)
+	local rc
+	wait_gone "${TRACER_OF[$1]}" 5
+	trace_status "$1" INT
+	rc=$?
+	cat "$1.err"
+	return $rc
+}
 
 # 2a: tlstap trace -- python3 ... (traced from exec; nothing TLS mapped then).
-"$TLSTAP" trace -v -f json -o "$T/p2a.json" -- "$PYTHON3" "$PY/late_ssl_client.py" \
-	--port "$PORT" --cafile "$T/cert.pem" --path /late/exec --portfile "$T/exec.port" \
-	>"$T/exec.body" 2>"$T/p2a.json.err" &
-P2A_TRACER=$!
-bg_pid $P2A_TRACER
-wait "$P2A_TRACER"
+run_trace "$T/p2a.json" -- "$PYTHON3" "$PY/late_ssl_client.py" --port "$PORT" \
+	--cafile "$T/cert.pem" --path /late/exec --portfile "$T/exec.port" >"$T/exec.body"
 rc=$?
 cat "$T/p2a.json.err"
 if [ $rc -ne 0 ]; then
 	failed+=("2a: 'tlstap trace -- python3 late_ssl_client.py' exited $rc (expected 0: run it, attach libssl when it is loaded)")
 else
-	P2A=$(sed -n 's/^tlstap: pid \([0-9]*\) .*/\1/p' "$T/p2a.json.err" | head -n1)
-	check_late exec "$T/p2a.json" "$P2A"
+	check_late exec "$T/p2a.json" "$(traced_pid "$T/p2a.json")"
 fi
 
 # 2b: tlstap trace -p of a python3 that has not loaded libssl yet.
 late pid --before-import 1.5 --after-import 1.5 >"$T/pid.body" 2>"$T/pid.err" &
 LP=$!
-bg_pid $LP
+kill_at_exit $LP
 sleep 0.5
 grep -q libssl "/proc/$LP/maps" && fail "2b: libssl already mapped, the test is void"
-"$TLSTAP" trace -v -f json -o "$T/p2b.json" -p "$LP" 2>"$T/p2b.json.err" &
-P2B_TRACER=$!
-bg_pid $P2B_TRACER
+spawn_trace "$T/p2b.json" -p "$LP"
 wait "$LP" || failed+=("2b: late_ssl_client failed: $(cat "$T/pid.err")")
-for i in $(seq 1 50); do
-	kill -0 "$P2B_TRACER" 2>/dev/null || break
-	sleep 0.1
-done
-kill -INT "$P2B_TRACER" 2>/dev/null
-wait "$P2B_TRACER"
+end_trace "$T/p2b.json"
 rc=$?
-cat "$T/p2b.json.err"
 if [ $rc -ne 0 ]; then
 	failed+=("2b: 'tlstap trace -p PID' of a python3 without libssl yet exited $rc (expected: attach when libssl is loaded)")
 else
@@ -110,26 +99,17 @@ fi
 # 2c (control for 2a/2b): the same client, libssl mapped before -p attaches.
 late ctl --before-import 0 --after-import 2 >"$T/ctl.body" 2>"$T/ctl.err" &
 CP=$!
-bg_pid $CP
+kill_at_exit $CP
 for i in $(seq 1 50); do
 	grep -q libssl "/proc/$CP/maps" 2>/dev/null && break
 	sleep 0.1
 done
-start_trace_all "$T/p2c.json" -p "$CP"
-P2C_TRACER=$TRACE_PID
+start_trace "$T/p2c.json" -p "$CP"
 wait "$CP" || failed+=("2c: late_ssl_client failed: $(cat "$T/ctl.err")")
-for i in $(seq 1 50); do
-	kill -0 "$P2C_TRACER" 2>/dev/null || break
-	sleep 0.1
-done
-kill -INT "$P2C_TRACER" 2>/dev/null
-wait "$P2C_TRACER"
-rc=$?
-cat "$T/p2c.json.err"
-[ $rc -eq 0 ] || failed+=("2c: tlstap exited $rc")
+end_trace "$T/p2c.json" || failed+=("2c: tlstap exited $?")
 check_late ctl "$T/p2c.json" "$CP"
 
-check_no_probes_left_shared "$P1_TRACER" "$P2A_TRACER" "$P2B_TRACER" "$P2C_TRACER"
+check_no_probes_left
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'FAIL: %s\n' "${failed[@]}" >&2
 	exit 1

@@ -4,60 +4,16 @@
 # The libssl objects and their SSL_* file offsets are checked against
 # readelf (symbols and PT_LOAD) of the very file each process maps; error
 # cases give one line on stderr and exit 1.
-. "$(dirname "$0")/lib.sh"
-
-[ -x "$TLSTAP" ] || skip "$TLSTAP not built"
-command -v nginx >/dev/null || skip "nginx not installed"
-command -v readelf >/dev/null || skip "readelf (binutils) not installed"
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-[ -n "$PY" ] || skip "python3 not installed"
-
-make_cert
+source "$(dirname "$0")/lib.sh"
+need_cmd nginx readelf curl gnutls-cli setpriv
 
 # --- nginx with TLS on 127.0.0.1 ---------------------------------------------
-NGX_PORT=$(free_port)
-mkdir -p "$E2E_TMP/nginx/logs"
-cat >"$E2E_TMP/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $E2E_TMP/nginx/nginx.pid;
-error_log $E2E_TMP/nginx/logs/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $E2E_TMP/nginx/body;
-	proxy_temp_path $E2E_TMP/nginx/proxy;
-	fastcgi_temp_path $E2E_TMP/nginx/fastcgi;
-	uwsgi_temp_path $E2E_TMP/nginx/uwsgi;
-	scgi_temp_path $E2E_TMP/nginx/scgi;
-	server {
-		listen 127.0.0.1:$NGX_PORT ssl;
-		ssl_certificate $E2E_TMP/cert.pem;
-		ssl_certificate_key $E2E_TMP/key.pem;
-		location / { return 200 "ok\n"; }
-	}
-}
-EOF
-timeout 120 nginx -p "$E2E_TMP/nginx" -c "$E2E_TMP/nginx/nginx.conf" -e "$E2E_TMP/nginx/logs/error.log" \
-	</dev/null >"$E2E_TMP/nginx/out.log" 2>&1 &
-NGX=$!
-bg_pid "$NGX"
-wait_port "$NGX_PORT"
+start_nginx web 1 tls 'return 200 "ok\n";'
+NGX_PORT=$SRV_PORT NGX_MASTER=$SRV_PID NGX_WORKER=${NGINX_WORKERS[0]}
 curl -sk --max-time 5 "https://127.0.0.1:$NGX_PORT/" | grep -q ok || fail "nginx does not answer over TLS"
-# The worker is the master's child (timeout -> nginx master -> worker).
-NGX_MASTER=$(cat "$E2E_TMP/nginx/nginx.pid")
-NGX_WORKER=$(cat "/proc/$NGX_MASTER/task/$NGX_MASTER/children" | awk '{print $1}')
-[ -n "$NGX_MASTER" ] && [ -n "$NGX_WORKER" ] || fail "nginx master/worker pids not found"
 
 # --- python3 holding a TLS connection to openssl s_server ---------------------
-SRV_PORT=$(free_port)
-# stdin that never ends: s_server closes the connection at EOF on stdin.
-mkfifo "$E2E_TMP/s_server.in"
-timeout 120 openssl s_server -accept "127.0.0.1:$SRV_PORT" -cert "$E2E_TMP/cert.pem" \
-	-key "$E2E_TMP/key.pem" -quiet <>"$E2E_TMP/s_server.in" >"$E2E_TMP/s_server.log" 2>&1 &
-bg_pid $!
-wait_port "$SRV_PORT"
+start_openssl_server s_server -quiet
 cat >"$E2E_TMP/client.py" <<'PY'
 import socket, ssl, sys, time
 ctx = ssl.create_default_context()
@@ -69,14 +25,11 @@ s.sendall(b"hello over tls\n")
 open(sys.argv[2], "w").write(s.version() + "\n")
 time.sleep(100)
 PY
-timeout 120 "$PY" "$E2E_TMP/client.py" "$SRV_PORT" "$E2E_TMP/py.ready" </dev/null >"$E2E_TMP/py.log" 2>&1 &
+"$PYTHON3" "$E2E_TMP/client.py" "$SRV_PORT" "$E2E_TMP/py.ready" </dev/null >"$E2E_TMP/py.log" 2>&1 &
 PYPID=$!
-bg_pid "$PYPID"
+kill_at_exit "$PYPID"
 wait_for "$E2E_TMP/py.ready" "TLS"
-wait_for "$E2E_TMP/s_server.log" "hello over tls"
-# The pid we have is timeout's; python3 is its child.
-PYPID=$(awk '{print $1}' "/proc/$PYPID/task/$PYPID/children")
-[ -n "$PYPID" ] || fail "python3 pid not found"
+wait_for "$E2E_TMP/s_server.out" "hello over tls"
 
 # --- resolve the three processes at once -------------------------------------
 rc=0
@@ -85,7 +38,7 @@ TLSTAP_DEBUG_CACHE=1 "$TLSTAP" resolve --json -p "$NGX_MASTER" -p "$NGX_WORKER" 
 cat "$E2E_TMP/out.err"
 [ "$rc" -eq 0 ] || { head -c 2000 "$E2E_TMP/out.json"; fail "resolve -p exited $rc"; }
 
-"$PY" - "$E2E_TMP/out.json" "$E2E_TMP/out.err" "$NGX_MASTER" "$NGX_WORKER" "$PYPID" <<'PY' ||
+"$PYTHON3" - "$E2E_TMP/out.json" "$E2E_TMP/out.err" "$NGX_MASTER" "$NGX_WORKER" "$PYPID" <<'PY' ||
 import json, re, subprocess, sys
 
 out, errf, master, worker, pypid = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
@@ -170,34 +123,19 @@ grep -qE "^  skip /.*/libc\.so\.6: not a TLS library" "$E2E_TMP/out.txt" || fail
 echo "text output ok"
 
 # --- a GnuTLS client and a Go TLS server ------------------------------------------
-SRV2_PORT=$(free_port)
-mkfifo "$E2E_TMP/s_server2.in" "$E2E_TMP/gnutls.in"
-timeout 120 openssl s_server -accept "127.0.0.1:$SRV2_PORT" -cert "$E2E_TMP/cert.pem" \
-	-key "$E2E_TMP/key.pem" -quiet <>"$E2E_TMP/s_server2.in" >"$E2E_TMP/s_server2.log" 2>&1 &
-bg_pid $!
-wait_port "$SRV2_PORT"
-timeout 120 gnutls-cli --insecure -p "$SRV2_PORT" 127.0.0.1 <>"$E2E_TMP/gnutls.in" \
-	>"$E2E_TMP/gnutls.log" 2>&1 &
-GT=$!
-bg_pid "$GT"
+start_openssl_server s_server2 -quiet
+mkfifo "$E2E_TMP/gnutls.in"
+gnutls-cli --insecure -p "$SRV_PORT" 127.0.0.1 <>"$E2E_TMP/gnutls.in" >"$E2E_TMP/gnutls.log" 2>&1 &
+GTPID=$!
+kill_at_exit "$GTPID"
 wait_for "$E2E_TMP/gnutls.log" "Handshake was completed"
-GTPID=$(awk '{print $1}' "/proc/$GT/task/$GT/children")
-PIDS=(-p "$GTPID")
-GOSRV=$(ls "$BUILD"/testdata/go/*/tlsserver-pie 2>/dev/null | head -n1)
-if [ -n "$GOSRV" ]; then
-	GO_PORT=$(free_port)
-	timeout 120 "$GOSRV" -addr "127.0.0.1:$GO_PORT" </dev/null >"$E2E_TMP/go.log" 2>&1 &
-	GO=$!
-	bg_pid "$GO"
-	wait_port "$GO_PORT"
-	GOPID=$(awk '{print $1}' "/proc/$GO/task/$GO/children")
-	PIDS+=(-p "$GOPID")
-else
-	echo "no Go testdata server built: Go part not checked"
-fi
+go_testdata "$(go_versions | head -n1)" tlsserver-pie
+start_go_server "$GO_BIN/tlsserver-pie"
+GOPID=$SRV_PID
+PIDS=(-p "$GTPID" -p "$GOPID")
 "$TLSTAP" resolve --json "${PIDS[@]}" >"$E2E_TMP/out2.json" 2>"$E2E_TMP/out2.err" ||
 	{ cat "$E2E_TMP/out2.err"; fail "resolve -p gnutls/go exited $?"; }
-"$PY" - "$E2E_TMP/out2.json" <<'PY' || fail "GnuTLS/Go JSON check"
+"$PYTHON3" - "$E2E_TMP/out2.json" <<'PY' || fail "GnuTLS/Go JSON check"
 import json, subprocess, sys
 for p in map(json.loads, filter(str.strip, open(sys.argv[1]))):
     attach = [o for o in p["objects"] if o["attach"]]
@@ -252,26 +190,24 @@ expect_error "^tlstap: pid $GONE: no such process\$" -p "$GONE"
 expect_error "^tlstap: pid $GONE: no such process\$" --json -p "$GONE" -p "$PYPID"
 grep -q "\"pid\":$PYPID," "$E2E_TMP/e.out" || fail "the good pid was not resolved next to a bad one"
 
-timeout 60 sleep 50 </dev/null >/dev/null 2>&1 &
-bg_pid $!
-SLEEP=$(awk '{print $1}' "/proc/$!/task/$!/children")
-[ -n "$SLEEP" ] || SLEEP=$!
+sleep 50 </dev/null >/dev/null 2>&1 &
+SLEEP=$!
+kill_at_exit "$SLEEP"
 expect_error "^tlstap: pid $SLEEP: nothing TLS to trace" -p "$SLEEP"
 grep -q "not a TLS library" "$E2E_TMP/e.out" || fail "no skip reasons for a process without TLS"
 
 # Another user's process: permission denied (run tlstap as nobody).
-if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
-	mkdir -p "$E2E_TMP/bin"
-	cp "$TLSTAP" "$E2E_TMP/bin/tlstap"
-	chmod 711 "$E2E_TMP" "$E2E_TMP/bin"
-	chmod 755 "$E2E_TMP/bin/tlstap"
-	rc=0
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$E2E_TMP/bin/tlstap" resolve -p "$NGX_MASTER" \
-		>/dev/null 2>"$E2E_TMP/e.err" || rc=$?
-	[ "$rc" -eq 1 ] || fail "unprivileged resolve of a root process exited $rc"
-	grep -qE "^tlstap: pid $NGX_MASTER: permission denied" "$E2E_TMP/e.err" ||
-		fail "unprivileged: $(cat "$E2E_TMP/e.err")"
-	[ "$(wc -l <"$E2E_TMP/e.err")" -eq 1 ] || fail "unprivileged: not one line"
-	echo "error ok: $(cat "$E2E_TMP/e.err")"
-fi
+id nobody >/dev/null 2>&1 || fail "no user nobody"
+mkdir -p "$E2E_TMP/bin"
+cp "$TLSTAP" "$E2E_TMP/bin/tlstap"
+chmod 711 "$E2E_TMP" "$E2E_TMP/bin"
+chmod 755 "$E2E_TMP/bin/tlstap"
+rc=0
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$E2E_TMP/bin/tlstap" resolve -p "$NGX_MASTER" \
+	>/dev/null 2>"$E2E_TMP/e.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "unprivileged resolve of a root process exited $rc"
+grep -qE "^tlstap: pid $NGX_MASTER: permission denied" "$E2E_TMP/e.err" ||
+	fail "unprivileged: $(cat "$E2E_TMP/e.err")"
+[ "$(wc -l <"$E2E_TMP/e.err")" -eq 1 ] || fail "unprivileged: not one line"
+echo "error ok: $(cat "$E2E_TMP/e.err")"
 echo "PASS"

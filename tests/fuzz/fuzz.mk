@@ -1,7 +1,7 @@
 # Fuzzing of the resolver's parsers (ELF, Go buildinfo, pclntab, DWARF
-# layouts, disassembly) and of the replay path (NDJSON reader, streams,
-# HTTP/1.1, HTTP/2 + HPACK, writers) with libFuzzer + ASan + UBSan, included
-# by the Makefile.  The harnesses are built with clang from the resolver sources
+# layouts, Go type descriptors, disassembly) and of the replay path (NDJSON
+# reader, streams, HTTP/1.1, HTTP/2 + HPACK, writers) with libFuzzer + ASan +
+# UBSan, included by the Makefile.  The resolver's harnesses are built with clang from the resolver sources
 # directly (libtlstap-resolve.a is gcc-built without sanitizers).
 #
 #   make fuzz-short   ~40 s over the seed corpus (part of make test); fails on
@@ -14,7 +14,7 @@
 # committed.
 
 FUZZ_DIR      := $(BUILD)/fuzz
-FUZZ_HARNESS  := elf sections
+FUZZ_HARNESS  := elf sections native gotypes
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_HARNESS))
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -fno-omit-frame-pointer \
 		 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -26,13 +26,24 @@ FUZZ_SECONDS  ?= 300
 # Largest input: the biggest seed is a ~6 MB Go binary.
 FUZZ_MAXLEN_elf      := 8000000
 FUZZ_MAXLEN_sections := 2000000
+# Debian's libcrypto is ~4.5 MB.
+FUZZ_MAXLEN_native   := 6000000
+# A module's type links and types: ~1.5 MB for the testdata programs.
+FUZZ_MAXLEN_gotypes  := 4000000
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CLANG) $(CPPFLAGS) $(RESOLVER_CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LDLIBS)
 
-$(FUZZ_DIR)/corpus/.stamp: tests/fuzz/mkcorpus.sh $(GO_TESTDATA)
-	@tests/fuzz/mkcorpus.sh $(FUZZ_DIR)/corpus $(BUILD)/testdata
+# Seeds of fuzz_gotypes are cut from the testdata by the resolver itself.
+MKSEED_GOTYPES := $(FUZZ_DIR)/mkseed_gotypes
+
+$(MKSEED_GOTYPES): tests/fuzz/mkseed_gotypes.c tests/fuzz/gotypes_input.h $(RESOLVER_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(RESOLVER_CPPFLAGS) $(CFLAGS) -o $@ $< $(RESOLVER_LIB) $(LDLIBS)
+
+$(FUZZ_DIR)/corpus/.stamp: tests/fuzz/mkcorpus.sh $(GO_TESTDATA) $(MKSEED_GOTYPES)
+	@MKSEED_GOTYPES=$(MKSEED_GOTYPES) tests/fuzz/mkcorpus.sh $(FUZZ_DIR)/corpus $(BUILD)/testdata
 	@touch $@
 
 # fuzz_run HARNESS SECONDS: one libFuzzer run; a crash fails make.
@@ -74,11 +85,15 @@ fuzz-build: $(FUZZ_BINS) $(FUZZ_APP_BINS)
 fuzz-short: $(FUZZ_BINS) $(FUZZ_APP_BINS) $(FUZZ_DIR)/corpus/.stamp $(FUZZ_DIR)/corpus/.stamp-app
 	$(call fuzz_run,elf,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,sections,$(FUZZ_SHORT_SECONDS))
+	$(call fuzz_run,native,$(FUZZ_SHORT_SECONDS))
+	$(call fuzz_run,gotypes,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,replay,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,http,$(FUZZ_SHORT_SECONDS))
 
 fuzz: $(FUZZ_BINS) $(FUZZ_APP_BINS) $(FUZZ_DIR)/corpus/.stamp $(FUZZ_DIR)/corpus/.stamp-app
 	$(call fuzz_run,elf,$(FUZZ_SECONDS))
 	$(call fuzz_run,sections,$(FUZZ_SECONDS))
+	$(call fuzz_run,native,$(FUZZ_SECONDS))
+	$(call fuzz_run,gotypes,$(FUZZ_SECONDS))
 	$(call fuzz_run,replay,$(FUZZ_SECONDS))
 	$(call fuzz_run,http,$(FUZZ_SECONDS))

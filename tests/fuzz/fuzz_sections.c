@@ -89,13 +89,16 @@ static uint8_t *wrap(const uint8_t *p, size_t len, unsigned mode, size_t *out_le
 
 static void run_pclntab(const struct tt_elf *e)
 {
-	uint64_t entry[3], size[3];
+	const struct tt_hook *hooks[8];
+	uint64_t entry[8], size[8];
+	const char *names[8];
 	struct tt_pclntab pt;
 	struct tt_error err;
+	size_t n = tt_go_hooks(hooks, names, 8);
 
 	if (tt_pclntab_open(e, &pt, &err))
 		return;
-	tt_pclntab_lookup(&pt, tt_go_traced_functions, tt_go_n_traced_functions, entry, size, &err);
+	tt_pclntab_lookup(&pt, names, n, entry, size, &err);
 }
 
 static void run_disasm(const struct tt_elf *e, size_t len)

@@ -3,11 +3,16 @@
 # from the testdata binaries in $2 (build/testdata): never committed.
 #   elf/       whole binaries, truncated copies, copies with corrupted bytes
 #   sections/  mode byte + one section (.go.buildinfo, .gopclntab, code)
+#   native/    Debian's libssl, libcrypto, libgnutls, truncated and corrupted
+#   gotypes/   a module's type links, itab links and types (gotypes_input.h),
+#              cut by $MKSEED_GOTYPES (fuzz.mk builds it) from every Go
+#              version of the testdata, so every descriptor format is seeded
 set -eu
 out=$1
 td=$2
+: "${MKSEED_GOTYPES:?mkcorpus: set MKSEED_GOTYPES (make fuzz-short does)}"
 rm -rf "$out.tmp"
-mkdir -p "$out.tmp/elf" "$out.tmp/sections"
+mkdir -p "$out.tmp/elf" "$out.tmp/sections" "$out.tmp/native" "$out.tmp/gotypes"
 
 # Fixed picks that cover each pclntab/buildinfo generation, PIE and arm64.
 bins="go/1.19/tlsclient-stripped go/1.21/tlsclient-pie go/1.22/tlsclient-default
@@ -60,6 +65,26 @@ for b in $bins; do
 	[ $# -eq 2 ] && put "$out.tmp/sections/$n-text" $((2 + arm)) "$f" $(($1 + 65536)) 4096
 	i=$((i + 1))
 done
+# The native seeds: the TLS libraries tlstap traces, as Debian ships them.
+libdir=$(dirname "$(ldconfig -p | awk '/libssl.so.3 .*x86-64/ { print $NF; exit }')")
+for lib in libssl.so.3 libcrypto.so.3 libgnutls.so.30; do
+	f=$libdir/$lib
+	[ -f "$f" ] || { echo "mkcorpus: missing $f (make deps)" >&2; exit 1; }
+	size=$(stat -c %s "$f")
+	cp "$f" "$out.tmp/native/$lib"
+	head -c $((size / 2)) "$f" >"$out.tmp/native/$lib-half"
+	for off in 40 60 $((size / 3)); do
+		cp "$f" "$out.tmp/native/$lib-flip$off"
+		corrupt "$out.tmp/native/$lib-flip$off" "$off"
+	done
+done
+# The gotypes seeds: one stripped binary of each version (PIE and arm64 of
+# the newest too: relocated pointers, another instruction set's module).
+for f in "$td"/go/*/tlsclient-stripped "$td"/go/1.27/tlsclient-pie "$td"/go/1.27/tlsclient-arm64; do
+	v=$(basename "$(dirname "$f")")
+	"$MKSEED_GOTYPES" "$f" "$out.tmp/gotypes/$v-$(basename "$f")"
+done
 rm -rf "$out"
 mv "$out.tmp" "$out"
-echo "mkcorpus: $(ls "$out/elf" | wc -l) ELF seeds, $(ls "$out/sections" | wc -l) section seeds in $out"
+echo "mkcorpus: $(ls "$out/elf" | wc -l) ELF seeds, $(ls "$out/sections" | wc -l) section seeds," \
+	"$(ls "$out/native" | wc -l) native seeds, $(ls "$out/gotypes" | wc -l) gotypes seeds in $out"

@@ -19,24 +19,6 @@
 #include "elf.h"
 #include "golayout.h"
 
-/*
- * The enum identifiers, for the generated source.  (The JSON names come
- * from resolver/gofields.c, which links without the table generated here.)
- */
-static const char *const enum_names[TT_F_COUNT] = {
-	[TT_F_TLS_CONN_CONN] = "TT_F_TLS_CONN_CONN",
-	[TT_F_TCPCONN_CONN] = "TT_F_TCPCONN_CONN",
-	[TT_F_CONN_FD] = "TT_F_CONN_FD",
-	[TT_F_NETFD_PFD] = "TT_F_NETFD_PFD",
-	[TT_F_POLLFD_SYSFD] = "TT_F_POLLFD_SYSFD",
-	[TT_F_NETFD_FAMILY] = "TT_F_NETFD_FAMILY",
-	[TT_F_NETFD_LADDR] = "TT_F_NETFD_LADDR",
-	[TT_F_NETFD_RADDR] = "TT_F_NETFD_RADDR",
-	[TT_F_TCPADDR_IP] = "TT_F_TCPADDR_IP",
-	[TT_F_TCPADDR_PORT] = "TT_F_TCPADDR_PORT",
-	[TT_F_G_GOID] = "TT_F_G_GOID",
-};
-
 struct row {
 	int major, minor;
 	char built_with[32];
@@ -137,7 +119,7 @@ static void print_table(const struct row *rows, int n)
 		       "\t\t.fields = {\n",
 		       rows[i].major, rows[i].minor, rows[i].built_with);
 		for (int f = 0; f < TT_F_COUNT; f++)
-			printf("\t\t\t[%s] = %lld, /* %s */\n", enum_names[f],
+			printf("\t\t\t[%s] = %lld, /* %s */\n", tt_go_fields[f].enum_name,
 			       (long long)rows[i].fields[f], tt_go_field_name(f));
 		printf("\t\t},\n\t},\n");
 	}

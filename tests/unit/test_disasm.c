@@ -103,43 +103,50 @@ static const struct {
 	size_t len;
 	bool emulated;
 	uint32_t regs;
+	bool writes_sp;
 } one[] = {
-	{ TT_ARCH_X86_64, { 0x48, 0x89, 0xd8 }, 3, false, 1u << 0 },       /* mov rax, rbx */
-	{ TT_ARCH_X86_64, { 0x31, 0xc9 }, 2, false, 1u << 2 },             /* xor ecx, ecx */
-	{ TT_ARCH_X86_64, { 0x4d, 0x31, 0xdb }, 3, false, 1u << 8 },       /* xor r11, r11 */
-	{ TT_ARCH_X86_64, { 0x48, 0x8b, 0x7c, 0x24, 0x08 }, 5, false, 1u << 3 }, /* mov rdi, [rsp+8] */
-	{ TT_ARCH_X86_64, { 0x0f, 0x1f, 0x44, 0x00, 0x00 }, 5, true, 0 },  /* nopl */
-	{ TT_ARCH_X86_64, { 0x90 }, 1, true, 0 },                          /* nop */
-	{ TT_ARCH_X86_64, { 0xe8, 0, 0, 0, 0 }, 5, true, 0x1ff },          /* call: clobbers all */
-	{ TT_ARCH_X86_64, { 0xc3 }, 1, false, 0 },                         /* ret: stepped */
-	{ TT_ARCH_X86_64, { 0x41, 0x57 }, 2, true, 0 },                    /* push r15 */
-	{ TT_ARCH_X86_64, { 0xff, 0xe0 }, 2, false, 0 },                   /* jmp rax */
-	{ TT_ARCH_X86_64, { 0xeb, 0x00 }, 2, true, 0 },                    /* jmp rel8 */
-	{ TT_ARCH_X86_64, { 0x0f, 0x84, 0, 0, 0, 0 }, 6, true, 0 },        /* je rel32 */
-	{ TT_ARCH_ARM64, { 0xe0, 0x03, 0x01, 0xaa }, 4, false, 1u << 0 },  /* mov x0, x1 */
-	{ TT_ARCH_ARM64, { 0xef, 0x03, 0x01, 0x2a }, 4, false, 1u << 15 }, /* mov w15, w1 */
-	{ TT_ARCH_ARM64, { 0x1f, 0x20, 0x03, 0xd5 }, 4, true, 0 },         /* nop */
-	{ TT_ARCH_ARM64, { 0xc0, 0x03, 0x5f, 0xd6 }, 4, true, 0 },         /* ret */
-	{ TT_ARCH_ARM64, { 0x00, 0x00, 0x00, 0x94 }, 4, true, 0xffff },    /* bl: clobbers all */
-	{ TT_ARCH_ARM64, { 0x00, 0x00, 0x00, 0x90 }, 4, true, 1u << 0 },   /* adrp x0 */
-	{ TT_ARCH_ARM64, { 0xfd, 0x7b, 0xbf, 0xa9 }, 4, false, 0 },        /* stp x29, x30, [sp,#-16]! */
+	{ TT_ARCH_X86_64, { 0x48, 0x89, 0xd8 }, 3, false, 1u << 0, false },       /* mov rax, rbx */
+	{ TT_ARCH_X86_64, { 0x31, 0xc9 }, 2, false, 1u << 2, false },             /* xor ecx, ecx */
+	{ TT_ARCH_X86_64, { 0x4d, 0x31, 0xdb }, 3, false, 1u << 8, false },       /* xor r11, r11 */
+	{ TT_ARCH_X86_64, { 0x48, 0x8b, 0x7c, 0x24, 0x08 }, 5, false, 1u << 3, false }, /* mov rdi, [rsp+8] */
+	{ TT_ARCH_X86_64, { 0x0f, 0x1f, 0x44, 0x00, 0x00 }, 5, true, 0, false },  /* nopl */
+	{ TT_ARCH_X86_64, { 0x90 }, 1, true, 0, false },                          /* nop */
+	{ TT_ARCH_X86_64, { 0xe8, 0, 0, 0, 0 }, 5, true, 0x1ff, true },          /* call: clobbers all */
+	{ TT_ARCH_X86_64, { 0xc3 }, 1, false, 0, true },                         /* ret: stepped */
+	{ TT_ARCH_X86_64, { 0x41, 0x57 }, 2, true, 0, true },                    /* push r15 */
+	{ TT_ARCH_X86_64, { 0xff, 0xe0 }, 2, false, 0, false },                   /* jmp rax */
+	{ TT_ARCH_X86_64, { 0xeb, 0x00 }, 2, true, 0, false },                    /* jmp rel8 */
+	{ TT_ARCH_X86_64, { 0x0f, 0x84, 0, 0, 0, 0 }, 6, true, 0, false },        /* je rel32 */
+	{ TT_ARCH_ARM64, { 0xe0, 0x03, 0x01, 0xaa }, 4, false, 1u << 0, false },  /* mov x0, x1 */
+	{ TT_ARCH_ARM64, { 0xef, 0x03, 0x01, 0x2a }, 4, false, 1u << 15, false }, /* mov w15, w1 */
+	{ TT_ARCH_ARM64, { 0x1f, 0x20, 0x03, 0xd5 }, 4, true, 0, false },         /* nop */
+	{ TT_ARCH_ARM64, { 0xc0, 0x03, 0x5f, 0xd6 }, 4, true, 0, false },         /* ret */
+	{ TT_ARCH_ARM64, { 0x00, 0x00, 0x00, 0x94 }, 4, true, 0xffff, true },    /* bl: clobbers all */
+	{ TT_ARCH_ARM64, { 0x00, 0x00, 0x00, 0x90 }, 4, true, 1u << 0, false },   /* adrp x0 */
+	{ TT_ARCH_ARM64, { 0xfd, 0x7b, 0xbf, 0xa9 }, 4, false, 0, true },        /* stp x29, x30, [sp,#-16]! */
+	{ TT_ARCH_X86_64, { 0x48, 0x83, 0xec, 0x18 }, 4, false, 0, true },     /* sub rsp, 0x18 */
+	{ TT_ARCH_X86_64, { 0x49, 0x3b, 0x66, 0x10 }, 4, false, 0, false },    /* cmp rsp, [r14+0x10] */
+	{ TT_ARCH_ARM64, { 0xfe, 0x0f, 0x1e, 0xf8 }, 4, false, 0, true },      /* str x30, [sp,#-32]! */
+	{ TT_ARCH_ARM64, { 0x90, 0x0b, 0x40, 0xf9 }, 4, false, 0, false },     /* ldr x16, [x28,#16] */
 };
 
 static void test_single(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(one); i++) {
 		struct tt_error err = { { 0 } };
 		struct tt_insn t;
 
 		assert_int_equal(tt_disasm_insn(one[i].arch, one[i].bytes, one[i].len, 0x1000, &t,
 						&err), 0);
-		if (t.emulated != one[i].emulated || t.regs_written != one[i].regs)
-			fprintf(stderr, "case %zu: %s: emulated %d regs %#x\n", i, t.text, t.emulated,
-				t.regs_written);
+		if (t.emulated != one[i].emulated || t.regs_written != one[i].regs ||
+		    t.writes_sp != one[i].writes_sp)
+			fprintf(stderr, "case %zu: %s: emulated %d regs %#x sp %d\n", i, t.text,
+				t.emulated, t.regs_written, t.writes_sp);
 		assert_int_equal(t.size, one[i].len);
 		assert_int_equal(t.emulated, one[i].emulated);
 		assert_int_equal(t.regs_written, one[i].regs);
+		assert_int_equal(t.writes_sp, one[i].writes_sp);
 	}
 }
 

@@ -3,79 +3,34 @@
  * The Go resolver against every testdata binary of the manifest
  * (build/testdata/go/manifest.txt, see testdata/go.mk), compared with
  * independent oracles made by the Go toolchain that built it:
- *   <bin>.nm       go tool nm -size -sort address (entries, sizes, itab)
+ *   <bin>.nm       go tool nm -size -sort address (entries, sizes, itab
+ *                  up to go1.26)
  *   <bin>.objdump  go tool objdump of (*Conn).Read|Write|Close (RET sites)
  * A stripped binary must resolve exactly like its unstripped twin.
  * Missing testdata is a failure, not a skip.
  */
-#include "testutil.h"
+#include "gotest.h"
 
 #include <errno.h>
 
-#include "tlstap/resolve.h"
-
-#define MAX_ENTRIES 128
 #define MAX_RETS 64
 
-struct entry {
-	char minor[16], goversion[32], prog[32], variant[16], goarch[16];
-	char path[512];
-};
-
-static struct entry entries[MAX_ENTRIES];
+/* The programs built in every variant (tlsclient, tlsserver). */
+static struct tt_go_bin entries[TT_GO_MAX_BINS];
 static size_t n_entries;
 
 static int load_manifest(void **state)
 {
-	char path[512], line[1024];
-	FILE *f;
-
-	(void)state;
-	TT_BUILD_PATH(path, "testdata/go/manifest.txt");
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "missing %s: run make testdata\n", path);
+	if (tt_go_setup(state))
 		return -1;
-	}
-	while (fgets(line, sizeof(line), f) && n_entries < MAX_ENTRIES) {
-		struct entry *e = &entries[n_entries];
-		char rel[256];
+	n_entries = 0;
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		const struct tt_go_bin *b = &tt_go_bins[i];
 
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%15s %31s %31s %15s %15s %255s", e->minor, e->goversion, e->prog,
-			   e->variant, e->goarch, rel) != 6)
-			continue;
-		if (strcmp(e->prog, "tlsclient") && strcmp(e->prog, "tlsserver"))
-			continue;
-		TT_BUILD_PATH(e->path, "testdata/go/%s", rel);
-		n_entries++;
+		if (!strcmp(b->prog, "tlsclient") || !strcmp(b->prog, "tlsserver"))
+			entries[n_entries++] = *b;
 	}
-	fclose(f);
 	return n_entries ? 0 : -1;
-}
-
-/* Value of a symbol in the .nm oracle; returns 0 when found. */
-static int nm_lookup(const char *nmpath, const char *name, uint64_t *addr, uint64_t *size)
-{
-	char line[2048], sym[1024], type;
-	unsigned long long a, s;
-	FILE *f = fopen(nmpath, "r");
-	int ret = -ENOENT;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %llu %c %1023[^\n]", &a, &s, &type, sym) != 4)
-			continue;
-		if (strcmp(sym, name))
-			continue;
-		*addr = a;
-		*size = s;
-		ret = 0;
-		break;
-	}
-	fclose(f);
-	return ret;
 }
 
 /* RET addresses of function name in the .objdump oracle. */
@@ -133,7 +88,7 @@ static const char *const funcs[] = {
 	"crypto/tls.(*Conn).Close",
 };
 
-static void check_function(const struct entry *e, const struct tt_resolution *r,
+static void check_function(const struct tt_go_bin *e, const struct tt_resolution *r,
 			   const char *name)
 {
 	const struct tt_function *f = tt_resolution_function(r, name);
@@ -144,7 +99,7 @@ static void check_function(const struct entry *e, const struct tt_resolution *r,
 	assert_non_null(f);
 	assert_true(f->found);
 	snprintf(oracle, sizeof(oracle), "%s.nm", e->path);
-	assert_int_equal(nm_lookup(oracle, name, &addr, &size), 0);
+	assert_int_equal(tt_go_nm_lookup(oracle, name, &addr, &size), 0);
 	assert_int_equal(f->address, addr);
 	assert_int_equal(f->size, size);
 	assert_int_equal(f->source, strcmp(e->variant, "stripped") ? TT_SYM_SYMTAB : TT_SYM_PCLNTAB);
@@ -199,22 +154,29 @@ static void check_locations(const struct tt_resolution *r)
 	assert_string_equal(cl->results[1].reg, amd64 ? "rbx" : "x1");
 }
 
-static void check_itab(const struct entry *e, const struct tt_resolution *r)
+/*
+ * The itab: by symbol where the linker names it (up to go1.26; the stripped
+ * binary's oracle is its twin's symbol table, same link), else from the
+ * type descriptors.  go1.27 names no itab: test_gotypes checks those against
+ * the address layoutoracle sees at run time.
+ */
+static void check_itab(const struct tt_go_bin *e, const struct tt_resolution *r)
 {
 	char nm[600];
 	uint64_t addr = 0, size;
 	int ret;
 
 	snprintf(nm, sizeof(nm), "%s.nm", e->path);
-	ret = nm_lookup(nm, "go:itab.*net.TCPConn,net.Conn", &addr, &size);
+	ret = tt_go_nm_lookup(nm, "go:itab.*net.TCPConn,net.Conn", &addr, &size);
 	if (ret)
-		ret = nm_lookup(nm, "go.itab.*net.TCPConn,net.Conn", &addr, &size);
-	if (!strcmp(e->variant, "stripped")) {
-		assert_false(r->go.has_itab_tcpconn); /* no symbols left */
+		ret = tt_go_nm_lookup(nm, "go.itab.*net.TCPConn,net.Conn", &addr, &size);
+	assert_true(r->go.has_itab_tcpconn);
+	if (ret) {
+		assert_string_equal(e->minor, "1.27");
+		assert_true(r->go.itab_from_types);
 		return;
 	}
-	assert_int_equal(ret, 0);
-	assert_true(r->go.has_itab_tcpconn);
+	assert_int_equal(r->go.itab_from_types, !strcmp(e->variant, "stripped"));
 	assert_int_equal(r->go.itab_tcpconn, addr);
 }
 
@@ -222,14 +184,14 @@ static void test_manifest_binaries(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < n_entries; i++) {
-		const struct entry *e = &entries[i];
+		const struct tt_go_bin *e = &entries[i];
 		struct tt_resolution *r;
 
 		fprintf(stderr, "  %s\n", e->path);
 		r = resolve(e->path);
 		assert_int_equal(r->kind, TT_KIND_GO);
-		assert_string_equal(r->go.version, e->goversion);
-		assert_int_equal(r->arch, strcmp(e->goarch, "arm64") ? TT_ARCH_X86_64 : TT_ARCH_ARM64);
+		assert_string_equal(r->go.version, e->version);
+		assert_int_equal(r->arch, strcmp(e->arch, "arm64") ? TT_ARCH_X86_64 : TT_ARCH_ARM64);
 		assert_int_equal(r->pie, !strcmp(e->variant, "pie"));
 		assert_int_equal(r->go.has_symtab, strcmp(e->variant, "stripped") != 0);
 		assert_int_equal(r->go.has_dwarf, strcmp(e->variant, "stripped") != 0);
@@ -249,7 +211,7 @@ static void test_stripped_twin(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < n_entries; i++) {
-		const struct entry *e = &entries[i];
+		const struct tt_go_bin *e = &entries[i];
 		struct tt_resolution *s, *d;
 		char twin[600];
 
@@ -274,6 +236,9 @@ static void test_stripped_twin(void **state)
 		}
 		assert_string_equal(s->go.version, d->go.version);
 		assert_int_equal(s->go.abi, d->go.abi);
+		/* Type descriptors (stripped) give what DWARF gives. */
+		assert_memory_equal(s->fields, d->fields, sizeof(s->fields));
+		assert_int_equal(s->go.itab_tcpconn, d->go.itab_tcpconn);
 		tt_resolution_free(s);
 		tt_resolution_free(d);
 	}

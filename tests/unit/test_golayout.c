@@ -13,80 +13,17 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "testutil.h"
+#include "../elfhdr.h"
+#include "gotest.h"
 
 #include "elf.h"
 #include "golayout.h"
 #include "golayout_table.h"
 
-#define MAX_BINS 256
 
-struct bin {
-	char minor[16];   /* "1.22" */
-	char version[32]; /* "go1.22.12" */
-	char prog[32];
-	char variant[16];
-	char arch[16];
-	char path[512];
-};
-
-static struct bin bins[MAX_BINS];
-static size_t n_bins;
-
-static int load_manifest(void **state)
-{
-	char path[512], line[1024], rel[256];
-	FILE *f;
-
-	(void)state;
-	TT_BUILD_PATH(path, "testdata/go/manifest.txt");
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "cannot open %s: run make testdata\n", path);
-		return -1;
-	}
-	n_bins = 0;
-	while (fgets(line, sizeof(line), f) && n_bins < MAX_BINS) {
-		struct bin *b = &bins[n_bins];
-
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%15s %31s %31s %15s %15s %255s", b->minor, b->version, b->prog,
-			   b->variant, b->arch, rel) != 6)
-			continue;
-		snprintf(b->path, sizeof(b->path), "%s/testdata/go/%s", tt_test_build_dir(), rel);
-		n_bins++;
-	}
-	fclose(f);
-	return n_bins ? 0 : -1;
-}
-
-/* Parse VER/layoutoracle.txt ("name offset" lines) into fields[]. */
 static void read_oracle(const char *minor, int64_t fields[TT_F_COUNT])
 {
-	char path[512], line[256], name[128];
-	long long off;
-	FILE *f;
-
-	for (int i = 0; i < TT_F_COUNT; i++)
-		fields[i] = TT_FIELD_UNKNOWN;
-	TT_BUILD_PATH(path, "testdata/go/%s/layoutoracle.txt", minor);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%127s %lld", name, &off) != 2 || name[0] == '#')
-			continue;
-		for (int i = 0; i < TT_F_COUNT; i++) {
-			if (!strcmp(name, tt_go_field_name(i)))
-				fields[i] = off;
-		}
-	}
-	fclose(f);
-	for (int i = 0; i < TT_F_COUNT; i++) {
-		if (fields[i] == TT_FIELD_UNKNOWN)
-			fail_msg("%s has no %s", path, tt_go_field_name(i));
-	}
+	tt_go_read_oracle(minor, fields, NULL);
 }
 
 static int dwarf_layout(const char *path, int64_t fields[TT_F_COUNT], struct tt_error *err)
@@ -102,16 +39,7 @@ static int dwarf_layout(const char *path, int64_t fields[TT_F_COUNT], struct tt_
 	return ret;
 }
 
-static void assert_fields_equal(const char *what, const int64_t *got, const int64_t *want)
-{
-	for (int i = 0; i < TT_F_COUNT; i++) {
-		if (got[i] != want[i])
-			fail_msg("%s: %s = %lld, oracle says %lld", what, tt_go_field_name(i),
-				 (long long)got[i], (long long)want[i]);
-	}
-}
-
-static bool has_dwarf_variant(const struct bin *b)
+static bool has_dwarf_variant(const struct tt_go_bin *b)
 {
 	return strcmp(b->variant, "stripped") != 0;
 }
@@ -125,17 +53,17 @@ static void test_dwarf_matches_oracle(void **state)
 	size_t checked = 0;
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		if (!has_dwarf_variant(&bins[i]))
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		if (!has_dwarf_variant(&tt_go_bins[i]))
 			continue;
-		read_oracle(bins[i].minor, want);
-		if (dwarf_layout(bins[i].path, got, &err))
-			fail_msg("%s: %s", bins[i].path, err.msg);
-		assert_fields_equal(bins[i].path, got, want);
+		read_oracle(tt_go_bins[i].minor, want);
+		if (dwarf_layout(tt_go_bins[i].path, got, &err))
+			fail_msg("%s: %s", tt_go_bins[i].path, err.msg);
+		tt_go_assert_fields(tt_go_bins[i].path, got, want);
 		checked++;
 	}
-	/* 5 versions x (2 programs x 4 DWARF variants + oracle + bench) */
-	assert_true(checked >= 5 * 10);
+	/* 7 versions x (2 programs x 4 DWARF variants + oracle + bench) */
+	assert_true(checked >= 7 * 10);
 	printf("  DWARF layout == oracle for %zu binaries\n", checked);
 }
 
@@ -149,8 +77,8 @@ static void test_table_matches_dwarf(void **state)
 	char used[32], want_used[32];
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		const struct bin *b = &bins[i];
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		const struct tt_go_bin *b = &tt_go_bins[i];
 
 		if (strcmp(b->prog, "tlsclient") || strcmp(b->variant, "default"))
 			continue;
@@ -160,12 +88,12 @@ static void test_table_matches_dwarf(void **state)
 			fail_msg("%s: %s (run make layouts)", b->version, err.msg);
 		snprintf(want_used, sizeof(want_used), "go%s", b->minor);
 		assert_string_equal(used, want_used);
-		assert_fields_equal(b->version, table, dwarf);
+		tt_go_assert_fields(b->version, table, dwarf);
 		read_oracle(b->minor, oracle);
-		assert_fields_equal(b->version, table, oracle);
+		tt_go_assert_fields(b->version, table, oracle);
 		checked++;
 	}
-	assert_true(checked >= 5);
+	assert_true(checked >= 7);
 	assert_true(tt_go_layout_n_rows >= checked);
 }
 
@@ -177,17 +105,17 @@ static void test_stripped_has_no_dwarf(void **state)
 	size_t checked = 0;
 
 	(void)state;
-	for (size_t i = 0; i < n_bins; i++) {
-		if (has_dwarf_variant(&bins[i]))
+	for (size_t i = 0; i < tt_go_n_bins; i++) {
+		if (has_dwarf_variant(&tt_go_bins[i]))
 			continue;
 		err.msg[0] = '\0';
-		assert_int_equal(dwarf_layout(bins[i].path, fields, &err), -ENOENT);
+		assert_int_equal(dwarf_layout(tt_go_bins[i].path, fields, &err), -ENOENT);
 		assert_non_null(strstr(err.msg, "no DWARF"));
 		for (int f = 0; f < TT_F_COUNT; f++)
 			assert_int_equal(fields[f], TT_FIELD_UNKNOWN);
 		checked++;
 	}
-	assert_true(checked >= 5 * 2);
+	assert_true(checked >= 7 * 2);
 }
 
 static void test_table_versions(void **state)
@@ -210,7 +138,7 @@ static void test_table_versions(void **state)
 	assert_int_equal(tt_go_layout_from_table("go1.25.1", a, used, sizeof(used), &err),
 			 -ENOENT);
 	assert_non_null(strstr(err.msg, "no layout table entry for go1.25"));
-	assert_non_null(strstr(err.msg, "known: go1.19 go1.21 go1.22 go1.23 go1.24"));
+	assert_non_null(strstr(err.msg, "known: go1.19 go1.21 go1.22 go1.23 go1.24 go1.26 go1.27"));
 	assert_non_null(strstr(err.msg, "--assume-go-version"));
 	assert_null(strchr(err.msg, '\n'));
 
@@ -225,36 +153,6 @@ static void test_table_versions(void **state)
 }
 
 /* --- malformed and alternative encodings, on memory copies ---------------- */
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, n, f), (size_t)n);
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
-static const struct bin *find_bin(const char *minor, const char *prog, const char *variant)
-{
-	for (size_t i = 0; i < n_bins; i++) {
-		if (!strcmp(bins[i].minor, minor) && !strcmp(bins[i].prog, prog) &&
-		    !strcmp(bins[i].variant, variant))
-			return &bins[i];
-	}
-	fail_msg("no %s %s-%s in the manifest", minor, prog, variant);
-	return NULL;
-}
 
 static int layout_mem(const uint8_t *buf, size_t len, int64_t fields[TT_F_COUNT],
 		      struct tt_error *err)
@@ -287,7 +185,7 @@ static size_t section_off(const uint8_t *buf, size_t len, const char *name,
  * with a reason, never a crash or a huge allocation. */
 static void test_corrupted_compression(void **state)
 {
-	const struct bin *b = find_bin("1.22", "tlsclient", "default");
+	const struct tt_go_bin *b = tt_go_find_bin(tt_go_bins, tt_go_n_bins, "1.22", "tlsclient", "default");
 	int64_t fields[TT_F_COUNT];
 	struct tt_error err = { "" };
 	struct tt_elf_section s;
@@ -295,7 +193,7 @@ static void test_corrupted_compression(void **state)
 	size_t len, off;
 
 	(void)state;
-	buf = slurp(b->path, &len);
+	buf = tt_test_slurp(b->path, &len);
 	off = section_off(buf, len, ".debug_info", &s);
 	assert_true(s.flags & SHF_COMPRESSED);
 
@@ -371,16 +269,8 @@ static uint8_t *mini_elf(const struct mini_sec *secs, int n, size_t *len)
 	buf = calloc(1, *len);
 	assert_non_null(buf);
 
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_EXEC;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_ehsize = sizeof(eh);
+	tt_test_ehdr(&eh, EM_X86_64);
 	eh.e_shoff = shoff;
-	eh.e_shentsize = sizeof(Elf64_Shdr);
 	eh.e_shnum = n + 2;
 	eh.e_shstrndx = n + 1;
 	memcpy(buf, &eh, sizeof(eh));
@@ -408,7 +298,7 @@ static uint8_t *mini_elf(const struct mini_sec *secs, int n, size_t *len)
  * DWARF in both encodings and expect the same offsets. */
 static void test_zdebug_and_plain(void **state)
 {
-	const struct bin *b = find_bin("1.23", "tlsclient", "default");
+	const struct tt_go_bin *b = tt_go_find_bin(tt_go_bins, tt_go_n_bins, "1.23", "tlsclient", "default");
 	int64_t fields[TT_F_COUNT], want[TT_F_COUNT];
 	struct tt_error err = { "" };
 	struct tt_elf_section info, abbrev;
@@ -419,7 +309,7 @@ static void test_zdebug_and_plain(void **state)
 
 	(void)state;
 	read_oracle("1.23", want);
-	file = slurp(b->path, &len);
+	file = tt_test_slurp(b->path, &len);
 	section_off(file, len, ".debug_info", &info);
 	section_off(file, len, ".debug_abbrev", &abbrev);
 	info_raw = inflate_chdr(&info, &info_len);
@@ -432,7 +322,7 @@ static void test_zdebug_and_plain(void **state)
 	};
 	elf = mini_elf(plain, 2, &elf_len);
 	assert_int_equal(layout_mem(elf, elf_len, fields, &err), 0);
-	assert_fields_equal("plain DWARF", fields, want);
+	tt_go_assert_fields("plain DWARF", fields, want);
 	free(elf);
 
 	/* .zdebug_info next to a plain .debug_abbrev. */
@@ -449,7 +339,7 @@ static void test_zdebug_and_plain(void **state)
 	};
 	elf = mini_elf(zdebug, 2, &elf_len);
 	assert_int_equal(layout_mem(elf, elf_len, fields, &err), 0);
-	assert_fields_equal(".zdebug_info", fields, want);
+	tt_go_assert_fields(".zdebug_info", fields, want);
 
 	/* A lying ZLIB size is an error. */
 	z[11] ^= 1;
@@ -492,5 +382,5 @@ int main(void)
 		cmocka_unit_test(test_zdebug_and_plain),
 	};
 
-	return cmocka_run_group_tests_name("golayout", tests, load_manifest, NULL);
+	return cmocka_run_group_tests_name("golayout", tests, tt_go_setup, NULL);
 }

@@ -252,7 +252,7 @@ static struct tt_resolution *resolve(const char *path)
 static bool has_note(const struct tt_resolution *r, const char *needle)
 {
 	for (size_t i = 0; i < r->n_notes; i++)
-		if (strstr(r->notes[i], needle))
+		if (strstr(r->notes[i].text, needle))
 			return true;
 	return false;
 }

@@ -6,9 +6,13 @@
 //     types compiled into this very binary);
 //   - runtime.g.goid, which reflect cannot see, by scanning the memory of
 //     the current g (from TLS, see g_amd64.s) for the goroutine id that
-//     runtime.Stack prints, in several goroutines with different ids.
+//     runtime.Stack prints, in several goroutines with different ids;
+//   - the address of the *net.TCPConn,net.Conn itab: the first word of a
+//     net.Conn holding a *net.TCPConn (a static conversion uses the itab the
+//     linker laid out; this binary is not PIE, so it is the link address).
 //
-// Output: one "NAME OFFSET" line per field, names as in tlstap's JSON.
+// Output: one "NAME VALUE" line per field, names as in tlstap's JSON, then
+// "go:itab.*net.TCPConn,net.Conn ADDRESS" (decimal).
 package main
 
 import (
@@ -21,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 type field struct {
@@ -84,6 +89,13 @@ func main() {
 		fail(err.Error())
 	}
 	fmt.Printf("runtime.g.goid %d\n", goid)
+	fmt.Printf("go:itab.*net.TCPConn,net.Conn %d\n", tcpConnItab())
+}
+
+// tcpConnItab returns the itab word of a net.Conn holding a *net.TCPConn.
+func tcpConnItab() uintptr {
+	var c net.Conn = (*net.TCPConn)(nil)
+	return *(*uintptr)(unsafe.Pointer(&c))
 }
 
 func mustField(t reflect.Type, name string) reflect.StructField {

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef TLSTAP_COMMON_BPF_H
+#define TLSTAP_COMMON_BPF_H
+
+/*
+ * What every BPF object of the tracer shares: the settings, the maps of
+ * common.bpf.c (records, counters, scratch, sockets), counting, socket
+ * tuples, filters and the emission of data records.
+ */
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "tlstap/hooks.h"
+#include "tlstap/record.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define IPPROTO_TCP 6
+#define SOCK_STREAM 1
+#define TCP_CLOSE 7
+
+/* A data record under construction, with room for its largest chunk. */
+struct tt_scratch {
+	struct tt_data_rec ev;
+	__u8 data[TT_CHUNK_MAX];
+	__u32 busy; /* not sent: owned by a program between get and put */
+};
+
+#include "maps.bpf.h"
+
+/* Defined in common.bpf.c. */
+extern const volatile struct tt_trace_settings settings;
+/* Calls that watch the socket layer (native calls, wrapped Go calls) in
+ * flight: the socket tracepoints, which fire for the whole host, return at
+ * once while it is zero. */
+extern __u64 sock_watchers;
+
+/* The maps every object uses: instantiated by common.bpf.c. */
+#ifdef TT_COMMON_DEFINITIONS
+#define TT_COMMON_MAP
+#else
+#define TT_COMMON_MAP extern
+#endif
+TT_COMMON_MAP TT_MAP_EVENTS;
+TT_COMMON_MAP TT_MAP_COUNTERS;
+TT_COMMON_MAP TT_MAP_MAP_FULL;
+TT_COMMON_MAP TT_MAP_SCRATCH;
+TT_COMMON_MAP TT_MAP_SOCKS;
+
+static __always_inline void count(__u32 idx, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += n;
+}
+
+/* Map update that counts a failure, by map, instead of losing it silently. */
+static __always_inline long update_or_count(void *map, __u32 map_id, const void *key,
+					    const void *val)
+{
+	long ret = bpf_map_update_elem(map, key, val, BPF_ANY);
+
+	if (ret) {
+		__u64 *c = bpf_map_lookup_elem(&map_full, &map_id);
+
+		if (c)
+			*c += 1;
+		count(TT_C_MAP_FULL, 1);
+	}
+	return ret;
+}
+
+/*
+ * The CPU's scratch record, owned until scratch_put().  Uprobe programs run
+ * with migration disabled but may be preempted on preemptible kernels: a
+ * second program on the same CPU must not write into a record half built
+ * by the first (it would mix two connections), so it drops its record and
+ * counts it instead.
+ */
+static __always_inline struct tt_scratch *scratch_get(void)
+{
+	__u32 zero = 0;
+	struct tt_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!s)
+		return NULL;
+	if (__sync_fetch_and_add(&s->busy, 1)) {
+		__sync_fetch_and_sub(&s->busy, 1);
+		count(TT_C_SCRATCH_BUSY, 1);
+		return NULL;
+	}
+	return s;
+}
+
+static __always_inline void scratch_put(struct tt_scratch *s)
+{
+	__sync_fetch_and_sub(&s->busy, 1);
+}
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is reported as IPv4. */
+static __always_inline void normalize_tuple(struct tt_tuple *t)
+{
+	const __u8 *l = t->laddr, *r = t->raddr;
+	bool lm, rm;
+
+	if (t->family != AF_INET6)
+		return;
+	lm = !(l[0] | l[1] | l[2] | l[3] | l[4] | l[5] | l[6] | l[7] | l[8] | l[9]) &&
+	     l[10] == 0xff && l[11] == 0xff;
+	rm = !(r[0] | r[1] | r[2] | r[3] | r[4] | r[5] | r[6] | r[7] | r[8] | r[9]) &&
+	     r[10] == 0xff && r[11] == 0xff;
+	if (!lm || !rm)
+		return;
+	t->family = AF_INET;
+	__builtin_memmove(t->laddr, t->laddr + 12, 4);
+	__builtin_memmove(t->raddr, t->raddr + 12, 4);
+	__builtin_memset(t->laddr + 4, 0, 12);
+	__builtin_memset(t->raddr + 4, 0, 12);
+}
+
+/* The TCP tuple of a kernel socket; 0 on success. */
+static __always_inline int sock_tuple(const struct sock *sk, struct tt_tuple *t)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	__builtin_memset(t, 0, sizeof(*t));
+	/* Explicit sizes: the destinations are byte arrays. */
+	if (family == AF_INET) {
+		bpf_core_read(t->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(t->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (family == AF_INET6) {
+		bpf_core_read(t->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(t->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		return -1;
+	}
+	t->family = family;
+	t->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	normalize_tuple(t);
+	return 0;
+}
+
+/* A TCP socket over IPv4 or IPv6: the only transport a TLS tuple names. */
+static __always_inline bool sock_is_tcp(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return (family == AF_INET || family == AF_INET6) &&
+	       BPF_CORE_READ(sk, sk_type) == SOCK_STREAM &&
+	       BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+/*
+ * The TCP socket behind fd in the current task, or NULL when fd is not an
+ * open TCP/IP stream socket.  Walks task->files->fdt->fd[fd].
+ */
+static __always_inline struct sock *fd_to_sock(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt;
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+	unsigned int max;
+	umode_t mode;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return NULL;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || !sock_is_tcp(sk))
+		return NULL;
+	return sk;
+}
+
+/* Is the port filter (--port) passed by this tuple?  No filter: yes. */
+static __always_inline bool port_allowed(const struct tt_tuple *t)
+{
+	if (!(settings.filters & TT_FILTER_PORT))
+		return true;
+	for (__u32 i = 0; i < TT_FILTER_MAX; i++) {
+		if (i >= settings.n_ports)
+			break;
+		if (t->lport == settings.ports[i] || t->rport == settings.ports[i])
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool comm_equal(const char *a, const char *b)
+{
+	for (int i = 0; i < 16; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return true;
+}
+
+/*
+ * Is the current process one the process filters (--comm, --exe) let
+ * through?  Checked at the entry of every TLS call, before anything is
+ * saved or copied; tlstap itself is never traced.
+ */
+static __always_inline bool process_allowed(__u32 tgid)
+{
+	struct task_struct *task;
+	char comm[16];
+	bool ok;
+
+	if (tgid == settings.self_tgid)
+		return false;
+	if (!(settings.filters & (TT_FILTER_COMM | TT_FILTER_EXE)))
+		return true;
+	if (settings.filters & TT_FILTER_COMM) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		ok = false;
+		for (__u32 i = 0; i < TT_FILTER_MAX && !ok; i++) {
+			if (i >= settings.n_comms)
+				break;
+			ok = comm_equal(comm, (const char *)settings.comms[i]);
+		}
+		if (!ok)
+			goto filtered;
+	}
+	if (settings.filters & TT_FILTER_EXE) {
+		struct inode *ino;
+		__u64 dev, nr;
+
+		task = (struct task_struct *)bpf_get_current_task();
+		ino = BPF_CORE_READ(task, mm, exe_file, f_inode);
+		dev = BPF_CORE_READ(ino, i_sb, s_dev);
+		nr = BPF_CORE_READ(ino, i_ino);
+		ok = false;
+		for (__u32 i = 0; i < TT_FILTER_MAX && !ok; i++) {
+			if (i >= settings.n_exes)
+				break;
+			ok = settings.exes[i].dev == dev && settings.exes[i].ino == nr;
+		}
+		if (!ok)
+			goto filtered;
+	}
+	return true;
+filtered:
+	count(TT_C_FILTERED, 1);
+	return false;
+}
+
+/* The pid of the current process inside its own pid namespace. */
+static __always_inline __u32 ns_tgid(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+
+	if (level > 32)
+		return 0;
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level]);
+	return up.nr;
+}
+
+/* Ring-buffer submission without a wakeup per record: wake the reader only
+ * once enough data is waiting; it polls with a timeout anyway. */
+static __always_inline __u64 rb_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	return avail >= settings.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* Index of a direction in the stream_off arrays of the state maps. */
+static __always_inline __u32 dir_index(__u8 dir)
+{
+	return (dir - 1) & 1;
+}
+
+/* Fill in the header fields every data record of the current call has. */
+static __always_inline void data_rec_init(struct tt_data_rec *ev, __u64 pid_tgid)
+{
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = TT_REC_DATA;
+	ev->hdr.tgid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->ns_tgid = ns_tgid();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->stream_off = ~0ULL;
+}
+
+/* What each chunk of one call needs (bpf_loop passes it to emit_chunk). */
+struct emit_ctx {
+	__u64 buf;  /* user address of the call's plaintext */
+	__u64 cap;  /* bytes captured (<= max_bytes) */
+	__u64 chunk;
+	__u64 base; /* stream offset of the call's first byte, ~0 unknown */
+};
+
+/* One data record: chunk i of the call whose header is in this CPU's
+ * scratch record (owned by the caller). */
+static long emit_chunk(__u64 i, void *data)
+{
+	struct emit_ctx *e = data;
+	__u32 zero = 0;
+	struct tt_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	__u64 off = i * e->chunk, n;
+
+	if (!s || off >= e->cap)
+		return 1;
+	n = e->cap - off;
+	if (n > e->chunk)
+		n = e->chunk;
+	/* chunk <= TT_CHUNK_MAX already, but the verifier must see the bound on
+	 * n itself: keep the compiler from folding the check. */
+	asm volatile("" : "+r"(n));
+	if (n > TT_CHUNK_MAX)
+		n = TT_CHUNK_MAX;
+	s->ev.chunk_off = off;
+	s->ev.chunk_len = n;
+	s->ev.stream_off = e->base == ~0ULL ? ~0ULL : e->base + off;
+	if (off + n < e->cap)
+		s->ev.flags |= TT_EV_MORE;
+	else
+		s->ev.flags &= ~TT_EV_MORE;
+	if (bpf_probe_read_user(s->data, n, (const void *)(e->buf + off))) {
+		count(TT_C_READ_FAULTS, 1);
+		return 1;
+	}
+	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev) + n, rb_flags())) {
+		count(TT_C_RB_DROPS, 1);
+		return 0; /* the next chunk may fit: the hole is in stream_off */
+	}
+	count(TT_C_EVENTS, 1);
+	return 0;
+}
+
+/*
+ * Emit the call's plaintext (len bytes at user address buf) as one or more
+ * data records sharing the header already filled in s->ev, up to
+ * max_bytes (bpf_loop: as many chunks as that takes).  stream_off points
+ * at the byte count of the TLS object's direction (NULL: unknown): it
+ * advances by the whole call, what is not sent (truncated, dropped) leaves
+ * a hole the reader sees.
+ */
+static __always_inline void emit_data(struct tt_scratch *s, __u64 buf, __u32 len,
+				      __u64 *stream_off)
+{
+	struct emit_ctx e = { .buf = buf, .cap = len, .chunk = settings.chunk_size, .base = ~0ULL };
+
+	if (stream_off)
+		e.base = __sync_fetch_and_add(stream_off, (__u64)len);
+	if (e.cap > settings.max_bytes) {
+		e.cap = settings.max_bytes;
+		s->ev.flags |= TT_EV_TRUNCATED;
+		count(TT_C_TRUNC_BYTES, len - e.cap);
+	}
+	if (e.chunk == 0 || e.chunk > TT_CHUNK_MAX)
+		e.chunk = TT_CHUNK_MAX;
+	s->ev.len = len;
+	s->ev.hdr.time_ns = bpf_ktime_get_boot_ns();
+	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
+	bpf_loop((e.cap + e.chunk - 1) / e.chunk, emit_chunk, &e, 0);
+}
+
+/* Remember which TLS object a socket carries, so that its close ends it. */
+static __always_inline void sock_remember(__u64 sk, __u32 tgid, __u8 lib, __u64 conn,
+					  __u64 netfd, const struct tt_tuple *t)
+{
+	struct tt_sock *cur = bpf_map_lookup_elem(&socks, &sk);
+	struct tt_sock v = { .tgid = tgid, .lib = lib, .conn = conn, .netfd = netfd };
+
+	if (cur && cur->tgid == tgid && cur->conn == conn && cur->netfd == netfd)
+		return;
+	v.tuple = *t;
+	update_or_count(&socks, TT_M_SOCKS, &sk, &v);
+}
+
+#endif

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef TLSTAP_MAPS_BPF_H
+#define TLSTAP_MAPS_BPF_H
+
+/*
+ * Every map of the tracer, written once.  The .bpf.c file that owns a map
+ * instantiates it (TT_MAP_X;); a file that only uses it declares it
+ * (extern TT_MAP_X;).  The BPF objects are linked into one (bpftool gen
+ * object), so there is one map of each, with one skeleton.
+ *
+ * Sizes are explicit; every failed update is counted by map name
+ * (tlstap/counters.h).
+ */
+
+#include "tlstap/config.h"
+#include "tlstap/counters.h"
+#include "tlstap/state.h"
+
+/* Records to user space; its size is set at open (--buffer-size). */
+#define TT_MAP_EVENTS                                                                    \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                                      \
+		__uint(max_entries, 32 * 1024 * 1024);                                   \
+	} events SEC(".maps")
+
+#define TT_MAP_COUNTERS                                                                  \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                 \
+		__uint(max_entries, TT_C_COUNT);                                         \
+		__type(key, __u32);                                                      \
+		__type(value, __u64);                                                    \
+	} counters SEC(".maps")
+
+/* Failed updates per map (enum tt_state_map). */
+#define TT_MAP_MAP_FULL                                                                  \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                 \
+		__uint(max_entries, TT_M_COUNT);                                         \
+		__type(key, __u32);                                                      \
+		__type(value, __u64);                                                    \
+	} map_full SEC(".maps")
+
+/* The record being built on this CPU (too big for the BPF stack). */
+#define TT_MAP_SCRATCH                                                                   \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                 \
+		__uint(max_entries, 1);                                                  \
+		__type(key, __u32);                                                      \
+		__type(value, struct tt_scratch);                                        \
+	} scratch SEC(".maps")
+
+/* Sockets that attributed records: their close ends the state that names
+ * them and the user-space streams. */
+#define TT_MAP_SOCKS                                                                     \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 65536);                                              \
+		__type(key, __u64); /* struct sock * */                                  \
+		__type(value, struct tt_sock);                                           \
+	} socks SEC(".maps")
+
+/* Processes to report exec/dlopen/exit of (TT_WATCH_*), key tgid. */
+#define TT_MAP_WATCH                                                                     \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_HASH);                                         \
+		__uint(max_entries, 4096);                                               \
+		__type(key, __u32);                                                      \
+		__type(value, __u8);                                                     \
+	} watch SEC(".maps")
+
+/* Go binaries attached: key = the object index of their probes' cookies. */
+#define TT_MAP_GO_OBJECTS                                                                \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_HASH);                                         \
+		__uint(max_entries, 4096);                                               \
+		__type(key, __u32);                                                      \
+		__type(value, struct tt_go_config);                                      \
+	} go_objects SEC(".maps")
+
+/* One per goroutine inside Read/Write: a server parks one reader per
+ * keep-alive connection here.  An evicted entry shows as
+ * returns_without_entry. */
+#define TT_MAP_GO_CALLS                                                                  \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 262144);                                             \
+		__type(key, struct tt_go_call_key);                                      \
+		__type(value, struct tt_go_call);                                        \
+	} go_calls SEC(".maps")
+
+#define TT_MAP_GO_CONNS                                                                  \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 65536);                                              \
+		__type(key, struct tt_go_conn_key);                                      \
+		__type(value, struct tt_go_conn);                                        \
+	} go_conns SEC(".maps")
+
+/* Goroutines inside a Go call on a wrapped connection. */
+#define TT_MAP_GO_GCALLS                                                                 \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 65536);                                              \
+		__type(key, struct tt_go_gkey);                                          \
+		__type(value, struct tt_go_gcall);                                       \
+	} go_gcalls SEC(".maps")
+
+/* Go processes with wrapped calls: tgid -> g's TLS offset (amd64). */
+#define TT_MAP_GO_TGIDS                                                                  \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 4096);                                               \
+		__type(key, __u32);                                                      \
+		__type(value, __s64);                                                    \
+	} go_tgids SEC(".maps")
+
+#define TT_MAP_NATIVE_CALLS                                                              \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 16384);                                              \
+		__type(key, __u64); /* pid_tgid of the calling thread */                 \
+		__type(value, struct tt_native_call);                                    \
+	} native_calls SEC(".maps")
+
+#define TT_MAP_NATIVE_CONNS                                                              \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(max_entries, 65536);                                              \
+		__type(key, struct tt_native_conn_key);                                  \
+		__type(value, struct tt_native_conn);                                    \
+	} native_conns SEC(".maps")
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_COUNTERS_H
+#define TLSTAP_COUNTERS_H
+
+/*
+ * What the BPF programs count (per-CPU map counters), and the maps whose
+ * updates can fail (per-CPU map map_full, one counter per map): the enums
+ * index the maps, the names are what --stats, the exit line and `doctor`
+ * print.  Nothing is dropped without being counted here.
+ *
+ * X(ENUM, "name", "what it counts")
+ */
+#define TT_COUNTERS(X)                                                                   \
+	X(EVENTS, "events", "data records sent")                                          \
+	X(RB_DROPS, "ringbuf_drops", "records lost: the ring buffer was full")           \
+	X(TRUNC_BYTES, "truncated_bytes", "plaintext bytes beyond --max-bytes")           \
+	X(MAP_FULL, "map_update_failures", "map updates that failed (see map_full)")      \
+	X(READ_FAULTS, "user_read_faults", "user memory that could not be read")          \
+	X(TUPLE_MISMATCH, "tuple_mismatches", "Go memory tuple != socket tuple")          \
+	X(MULTI_FD, "multi_fd_calls", "TLS calls that used two sockets (ambiguous)")      \
+	X(NO_CALL_STATE, "returns_without_entry", "returns of calls begun before attach") \
+	X(SCRATCH_BUSY, "scratch_busy_drops", "records dropped: scratch buffer in use")   \
+	X(FILTERED, "filtered_calls", "TLS calls of processes the filters exclude")      \
+	X(CONN_ENDS, "conn_ends", "attributed TCP connections seen closing")
+
+#define TT_COUNTER_ENUM(e, n, d) TT_C_##e,
+enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
+#undef TT_COUNTER_ENUM
+
+/* Maps whose updates are counted by name: X(ENUM, "name"). */
+#define TT_STATE_MAPS(X)                                                                 \
+	X(GO_CALLS, "go_calls")                                                           \
+	X(GO_CONNS, "go_conns")                                                           \
+	X(GO_GCALLS, "go_gcalls")                                                         \
+	X(GO_TGIDS, "go_tgids")                                                           \
+	X(NATIVE_CALLS, "native_calls")                                                   \
+	X(NATIVE_CONNS, "native_conns")                                                   \
+	X(SOCKS, "socks")
+
+#define TT_STATE_MAP_ENUM(e, n) TT_M_##e,
+enum tt_state_map { TT_STATE_MAPS(TT_STATE_MAP_ENUM) TT_M_COUNT };
+#undef TT_STATE_MAP_ENUM
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_STATE_H
+#define TLSTAP_STATE_H
+
+/*
+ * Keys and values of the BPF state maps: per call, per TLS object and per
+ * socket.  Every key that holds per-call or per-connection state includes
+ * the tgid.  Shared by bpf/, the tracer (sweeps at exit and exec) and
+ * `tlstap doctor` (which decodes every entry to check it against the system).
+ */
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#include "tlstap/record.h"
+
+/* Values of the watch map (key tgid). */
+#define TT_WATCH_NOTIFY 1 /* send process records for it */
+#define TT_WATCH_STOP 2   /* and stop it (SIGSTOP) at exec and at dlopen until the
+			   * tracer has attached and sent SIGCONT: for processes the
+			   * tracer launched itself */
+
+/*
+ * A Go Read/Write in flight: key {tgid, func, goroutine, frame}.  The frame
+ * is g.stack.hi - SP at the entry probe, which equals the same difference at
+ * the RET (the frame is torn down again) and survives stack copies: it tells
+ * apart nested calls on one goroutine (TLS inside TLS, e.g. a proxy tunnel).
+ */
+struct tt_go_call_key {
+	__u32 tgid;
+	__u32 func; /* enum tt_go_func */
+	__u64 g;    /* runtime.g pointer (R14 on amd64, R28 on arm64) */
+	__u64 frame;
+};
+
+#define TT_GO_BUF_ON_STACK 1 /* buf is g.stack.hi - address: the stack may move */
+#define TT_GO_WRAPPED 2      /* c.conn is not a *net.TCPConn: watch the goroutine's I/O */
+
+/* How a Go call's connection was attributed at its entry. */
+struct tt_go_attr {
+	struct tt_tuple tuple;
+	__s32 fd;
+	__u8 attribution; /* enum tt_attribution */
+	__u8 ev_flags;    /* TT_EV_* */
+	__u16 pad;
+};
+
+struct tt_go_call {
+	__u64 conn;  /* *tls.Conn */
+	__u64 netfd; /* *net.netFD behind it, 0 if wrapped: with conn and tgid, the
+		      * key of its go_conns entry */
+	__u64 buf;   /* address, or offset from g.stack.hi (TT_GO_BUF_ON_STACK) */
+	__u64 len;
+	__u64 start_ns; /* CLOCK_BOOTTIME at entry (doctor: calls in flight too long) */
+	__u32 obj;      /* go_objects index */
+	__u32 flags;    /* TT_GO_* */
+	/* Attributed at the entry, while the call's socket is certainly open:
+	 * by the RET another goroutine may have closed it. */
+	struct tt_go_attr attr;
+};
+
+/* A Go TLS connection: key {tgid, tls.Conn, netFD}.  The netFD is unique per
+ * TCP connection, so a tls.Conn address reused after GC never hits the state
+ * of the connection that had it before. */
+struct tt_go_conn_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 conn;
+	__u64 netfd; /* 0 for a wrapped connection */
+};
+
+struct tt_go_conn {
+	__u64 sk;              /* kernel socket it was verified against, 0 none yet */
+	__s32 fd;              /* -1 unknown */
+	__u32 pad;
+	__u64 stream_off[2];   /* bytes returned so far, per enum tt_dir - 1 */
+	struct tt_tuple tuple; /* from Go memory (0 family for wrapped) */
+};
+
+/* The socket I/O a goroutine did while a wrapped Go call was on its stack:
+ * key {tgid, g}. */
+struct tt_go_gkey {
+	__u32 tgid;
+	__u32 pad;
+	__u64 g;
+};
+
+struct tt_go_gcall {
+	__u64 sk;     /* first TCP socket used, 0 none yet */
+	__s32 fd;     /* its fd, -1 unknown */
+	__u16 depth;  /* wrapped calls nested on this goroutine */
+	__u8 multi;   /* another socket was used too */
+	__u8 pad;
+};
+
+/* Native call in flight: key = pid_tgid of the calling thread. */
+struct tt_native_call {
+	__u64 conn;    /* SSL* or gnutls_session_t */
+	__u64 buf;
+	__u64 len_ptr; /* SSL_read_ex/SSL_write_ex: size_t *; else 0 */
+	__u64 sk;      /* first TCP socket used inside the call, 0 none */
+	__u64 sp;      /* stack pointer at entry: tells the outer call's return from a
+			* nested one, and a stale record from a live one */
+	__u64 start_ns;
+	__s32 fd;      /* -1 until known */
+	__u8 lib;
+	__u8 dir;
+	__u8 multi_fd; /* another socket was used too */
+	__u8 pad;
+};
+
+/* A native TLS object: key {tgid, SSL*}. */
+struct tt_native_conn_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 conn;
+};
+
+struct tt_native_conn {
+	__u64 sk; /* socket learned by syscall-fd (or ciphertext), 0 none */
+	__s32 fd; /* -1 unknown */
+	__u32 pad;
+	__u64 stream_off[2]; /* per enum tt_dir - 1 */
+};
+
+/* A socket that attributed records (map socks, key = struct sock *): who
+ * uses it, so that its close ends that state and the streams. */
+struct tt_sock {
+	__u32 tgid;
+	__u8 lib; /* enum tt_lib: which state map holds the connection */
+	__u8 pad[3];
+	__u64 conn;  /* TLS object */
+	__u64 netfd; /* Go: the go_conns key's netFD */
+	struct tt_tuple tuple;
+};
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_TRACE_ATTACH_H
+#define TLSTAP_TRACE_ATTACH_H
+
+/*
+ * Attaching objects: a uprobe on a file fires in every process that maps
+ * it, so each file is resolved once (the object cache) and attached once
+ * per scope, a process (the kernel then filters by process) or every
+ * process (-1).  Targets take references on what they use.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/tracer.h"
+
+struct tt_attached {
+	uint64_t dev, ino;
+	char build_id[65];
+	int scope;    /* a pid, or -1: every process that maps the file */
+	unsigned refs;
+	bool loader;  /* the dynamic loader's _dl_debug_state probe */
+	char *path;   /* as the process that first mapped it names it */
+	char *reason; /* what the plan attached ("openssl entry points: ...") */
+	struct bpf_link **links;
+	size_t n_links;
+	uint32_t go_obj; /* key in go_objects, 0 when not Go */
+	size_t n_go_probes;
+	size_t n_native_probes;
+};
+
+/*
+ * Attach what the plan of the object open at fd says, for scope, or take a
+ * reference on the attach that covers it already.  An object without TLS
+ * code gives 0 with *out NULL and the reason in why; TLS code that cannot be
+ * attached (the plan says why) gives -ENOTSUP.  On error nothing is left
+ * behind (no link, no map entry), so a later try starts afresh.
+ */
+int tt_attach_object(struct tt_tracer *t, int fd, const char *path, int scope,
+		     struct tt_attached **out, char *why, size_t why_len, struct tt_error *err);
+
+/* Probe the dynamic loader's _dl_debug_state() (libraries loaded later). */
+int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
+		     struct tt_attached **out, struct tt_error *err);
+
+/* Drop a reference; the last one detaches. */
+void tt_attach_put(struct tt_tracer *t, struct tt_attached *a);
+/* Detach everything (at exit). */
+void tt_attach_release_all(struct tt_tracer *t);
+
+#endif

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A tracing session: the control thread.  It attaches to the targets,
+ * reacts to their process records (exec: attach the new program; dlopen:
+ * attach what was loaded; exit: detach), rescans for libraries a record
+ * could not announce, watches liveness, and prints the counters.  Records
+ * flow on their own threads (trace/source.c).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trace/launch.h"
+#include "trace/proc.h"
+#include "trace/session.h"
+#include "trace/source.h"
+
+/* Libraries loaded after attach (dlopen) are found by looking again. */
+#define RESCAN_INTERVAL_S 0.5
+/* Seconds a launched command has to end by itself after tlstap was asked
+ * to stop with SIGINT (a terminal sends it to the command too), before it
+ * gets SIGTERM. */
+#define CHILD_GRACE_S 2.0
+/* How long the control thread sleeps when nothing happens. */
+#define CONTROL_POLL_MS 100
+
+struct session {
+	const struct tt_session_opts *o;
+	volatile sig_atomic_t *stop;
+	struct tt_tracer t;
+	struct tt_source *src;
+	struct tt_target *targets;
+	size_t n_targets;
+	pid_t child;
+	int child_status;
+	bool child_exited;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The counters on one line; a map whose updates failed is named.  st: the
+ * queue's, NULL to read them from the running source. */
+static void print_counters(struct session *s, const char *prefix,
+			   const struct tt_source_stats *last)
+{
+	uint64_t c[TT_C_COUNT], m[TT_M_COUNT];
+	struct tt_source_stats st = { 0 };
+
+	tt_tracer_counters(&s->t, c);
+	tt_tracer_map_full(&s->t, m);
+	if (last)
+		st = *last;
+	else if (s->src)
+		tt_source_stats(s->src, &st);
+	fprintf(stderr, "%s", prefix);
+	for (int i = 0; i < TT_C_COUNT; i++)
+		fprintf(stderr, "%s%s=%llu", i ? " " : "", tt_counter_name(i),
+			(unsigned long long)c[i]);
+	for (int i = 0; i < TT_M_COUNT; i++)
+		if (m[i])
+			fprintf(stderr, " map_full[%s]=%llu", tt_state_map_name(i),
+				(unsigned long long)m[i]);
+	fprintf(stderr, " queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
+	if (s->o->print_stats)
+		s->o->print_stats(s->o->ctx, stderr);
+	fputc('\n', stderr);
+}
+
+/* -v: what is attached to the process now ("probes" is what tests wait for). */
+static void say_probes(const struct session *s, const struct tt_target *tg, const char *what)
+{
+	if (s->o->tracer.verbose)
+		fprintf(stderr,
+			"tlstap: pid %d (%s)%s: %zu Go probes, %zu native probes in %zu objects\n",
+			tg->pid, tg->exe, what, tg->n_go_probes, tg->n_native_probes,
+			tg->n_native_objects);
+}
+
+static void detach_target(struct session *s, struct tt_target *tg)
+{
+	tt_tracer_detach(&s->t, tg);
+	tg->gone = true;
+	if (s->o->tracer.verbose)
+		fprintf(stderr, "tlstap: pid %d exited\n", tg->pid);
+}
+
+static void check_targets(struct session *s)
+{
+	for (size_t i = 0; i < s->n_targets; i++) {
+		struct tt_target *tg = &s->targets[i];
+		int status;
+
+		if (tg->gone)
+			continue;
+		if (s->child > 0 && tg->pid == s->child) {
+			if (waitpid(s->child, &status, WNOHANG) != s->child)
+				continue;
+			s->child_status = status;
+			s->child_exited = true;
+		} else if (!tg->exited && tt_proc_alive(tg->pid)) {
+			continue;
+		}
+		/* Its records already sent stay queued; its probes and state go. */
+		detach_target(s, tg);
+	}
+}
+
+static bool all_gone(const struct session *s)
+{
+	for (size_t i = 0; i < s->n_targets; i++)
+		if (!s->targets[i].gone)
+			return false;
+	return true;
+}
+
+/* Attach what the process loaded since (TT_PROC_RESCAN), or its new program
+ * after an exec (TT_PROC_EXEC), and say so. */
+static void reattach(struct session *s, struct tt_target *tg, unsigned kind)
+{
+	size_t before = tg->n_go_probes + tg->n_native_probes;
+	struct tt_error err = { "" };
+	int n;
+
+	n = kind == TT_PROC_EXEC ? tt_tracer_reexec(&s->t, tg, &err)
+				 : tt_tracer_rescan(&s->t, tg, &err);
+	if (n < 0 && tt_proc_alive(tg->pid))
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+	else if (kind == TT_PROC_EXEC || tg->n_go_probes + tg->n_native_probes != before)
+		say_probes(s, tg, kind == TT_PROC_EXEC ? " exec'd" : " loaded code");
+}
+
+static int attach_all(struct session *s)
+{
+	int attached = 0;
+
+	for (size_t i = 0; i < s->n_targets; i++) {
+		struct tt_target *tg = &s->targets[i];
+		struct tt_error err = { "" };
+
+		if (tt_tracer_attach(&s->t, tg, &err) < 0) {
+			fprintf(stderr, "tlstap: %s\n", err.msg);
+			tg->gone = true;
+			continue;
+		}
+		attached++;
+		/* A launched command is held at exec: its libraries come later. */
+		if (!tg->n_go_probes && !tg->n_native_objects && !tg->stop_on_dlopen)
+			fprintf(stderr,
+				"tlstap: pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS mapped "
+				"yet; watching for libraries it loads and programs it executes\n",
+				tg->pid, tg->exe);
+		say_probes(s, tg, "");
+	}
+	return attached;
+}
+
+static void rescan_all(struct session *s)
+{
+	for (size_t i = 0; i < s->n_targets; i++)
+		if (!s->targets[i].gone && s->targets[i].attached)
+			reattach(s, &s->targets[i], TT_PROC_RESCAN);
+}
+
+/*
+ * A process record: the process exec'd (attach to the new program), its
+ * loader changed the link map (attach what it loaded), or it exited.  A
+ * launched process was stopped for this: release it once attached.
+ */
+static void on_control(void *ctx, int tgid, unsigned kind, bool stopped)
+{
+	struct session *s = ctx;
+
+	for (size_t i = 0; i < s->n_targets; i++) {
+		struct tt_target *tg = &s->targets[i];
+
+		if (tg->pid != tgid)
+			continue;
+		if (!tg->gone && kind == TT_PROC_EXIT)
+			tg->exited = true;
+		else if (!tg->gone && (kind == TT_PROC_EXEC ||
+				       (kind == TT_PROC_RESCAN && tg->attached)))
+			reattach(s, tg, kind);
+		if (stopped)
+			kill(tgid, SIGCONT);
+	}
+}
+
+/* Wait for control records or the poll interval; handle them. */
+static void control_wait(struct session *s, int timeout_ms)
+{
+	struct pollfd p = { .fd = tt_source_control_fd(s->src), .events = POLLIN };
+
+	if (poll(&p, 1, timeout_ms) > 0)
+		tt_source_control(s->src, on_control, s);
+}
+
+static void loop(struct session *s)
+{
+	double start = now_s(), last_stats = start, last_rescan = start;
+	const struct tt_session_opts *o = s->o;
+
+	while (!*s->stop) {
+		double now;
+
+		control_wait(s, CONTROL_POLL_MS);
+		if (o->failed && o->failed(o->ctx))
+			break;
+		check_targets(s);
+		if (all_gone(s))
+			break;
+		now = now_s();
+		if (o->duration > 0 && now - start >= o->duration)
+			break;
+		if (now - last_rescan >= RESCAN_INTERVAL_S) {
+			rescan_all(s);
+			last_rescan = now;
+		}
+		if (o->stats && now - last_stats >= 1.0) {
+			print_counters(s, "tlstap: stats: ", NULL);
+			last_stats = now;
+		}
+	}
+}
+
+/*
+ * Wait for the launched command to end, still handling records: it may
+ * load a library while it shuts down, and is then held stopped until we
+ * attach.  Never a blocking waitpid(), which does not see that stop.
+ */
+static void finish_child(struct session *s)
+{
+	double start = now_s();
+	bool termed = false;
+	int seen_signal = *s->stop;
+
+	if (s->child <= 0 || s->child_exited)
+		return;
+	if (seen_signal != SIGINT) {
+		kill(s->child, SIGTERM); /* SIGTERM to us, or --duration elapsed */
+		termed = true;
+	}
+	while (!s->child_exited) {
+		control_wait(s, CONTROL_POLL_MS);
+		check_targets(s);
+		if (s->child_exited)
+			break;
+		if (!termed && now_s() - start >= CHILD_GRACE_S) {
+			kill(s->child, SIGTERM);
+			termed = true;
+		}
+		if (*s->stop != seen_signal) {
+			/* Asked again: stop waiting. */
+			kill(s->child, SIGKILL);
+			seen_signal = *s->stop;
+		}
+	}
+}
+
+/* A launched command held at its exec that must not run after all. */
+static void abandon_child(struct session *s)
+{
+	kill(s->child, SIGKILL);
+	waitpid(s->child, NULL, 0);
+	s->child = -1;
+}
+
+static int exit_status_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static int make_targets(struct session *s)
+{
+	const struct tt_session_opts *o = s->o;
+
+	s->n_targets = o->cmd ? 1 : o->n_pids;
+	s->targets = calloc(s->n_targets ? s->n_targets : 1, sizeof(*s->targets));
+	if (!s->targets)
+		return -ENOMEM;
+	for (size_t i = 0; !o->cmd && i < o->n_pids; i++)
+		s->targets[i].pid = o->pids[i];
+	return 0;
+}
+
+/* Start and attach.  Returns an exit status when it must end already. */
+static int start(struct session *s)
+{
+	struct tt_error err = { "" };
+
+	if (s->o->cmd) {
+		/* Stopped at its exec: the executable and the dynamic loader are
+		 * mapped, nothing has run.  The loader's _dl_debug_state() then
+		 * stops it again once it has mapped the libraries, before their
+		 * constructors run, and we attach to those. */
+		s->child = tt_launch_stopped(s->o->cmd, &err);
+		if (s->child < 0) {
+			fprintf(stderr, "tlstap: %s\n", err.msg);
+			return 127;
+		}
+		s->targets[0].pid = s->child;
+		s->targets[0].stop_on_dlopen = true;
+	}
+	if (!attach_all(s) && !s->o->cmd)
+		return 1;
+	if (s->child > 0 && s->targets[0].gone) {
+		/* Do not run a command we could not trace. */
+		abandon_child(s);
+		return 1;
+	}
+	if (s->child > 0 && tt_launch_resume(s->child, &err) < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+		abandon_child(s);
+		return 1;
+	}
+	return -1;
+}
+
+int tt_session_run(const struct tt_session_opts *o, volatile sig_atomic_t *stop)
+{
+	struct session s = { .o = o, .stop = stop, .child = -1 };
+	struct tt_source_stats last = { 0 };
+	struct tt_error err = { "" };
+	int ret = 1;
+
+	s.t.ropts.want_prologue = true;
+	if (make_targets(&s)) {
+		fprintf(stderr, "tlstap: out of memory\n");
+		return 1;
+	}
+	if (tt_tracer_open(&s.t, &o->tracer, &err) < 0 ||
+	    tt_source_start(&s.src, &s.t, &o->sink, o->flush, o->queue_max, &err) < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+		goto out;
+	}
+	ret = start(&s);
+	if (ret >= 0)
+		goto out;
+	loop(&s);
+	finish_child(&s);
+	ret = s.child > 0 ? exit_status_of(s.child_status) : 0;
+out:
+	/* Probes off first, then what they sent before, then the counters. */
+	for (size_t i = 0; i < s.n_targets; i++)
+		if (s.targets[i].pid > 0)
+			tt_tracer_detach(&s.t, &s.targets[i]);
+	if (s.child > 0 && !s.child_exited && tt_proc_state(s.child) == 'T')
+		kill(s.child, SIGCONT); /* never leave it held by a watch stop */
+	if (s.src) {
+		tt_source_drain(s.src);
+		/* Records of processes still held (a dlopen stop) release them. */
+		tt_source_control(s.src, on_control, &s);
+	}
+	/* Everything queued reaches the writers before the last counters. */
+	tt_source_stop(s.src, &last);
+	s.src = NULL;
+	if (s.t.skel)
+		print_counters(&s, "tlstap: ", &last);
+	tt_tracer_close(&s.t);
+	for (size_t i = 0; i < s.n_targets; i++) {
+		free(s.targets[i].objs);
+		free(s.targets[i].seen);
+	}
+	free(s.targets);
+	return ret;
+}

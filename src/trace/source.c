@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The live event source: ring buffer -> reader thread -> queue in memory ->
+ * delivery thread -> sink.  The reader only copies, so it keeps up with the
+ * kernel; a slow or stalled writer costs memory (up to queue_max), not
+ * records.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "trace/source.h"
+/* After tracer.h: the skeleton refers to the shared structures. */
+#include "tlstap.skel.h"
+
+/* Records are copied into blocks of this size (a larger record gets its own). */
+#define BLOCK_SIZE (4u << 20)
+/* How long the reader sleeps in epoll when no wakeup comes (records are
+ * submitted without one until enough are waiting). */
+#define READER_POLL_MS 50
+#define READER_NICE (-10)
+
+struct block {
+	struct block *next;
+	size_t len, cap;
+	uint8_t data[];
+};
+
+struct ctl_rec {
+	int tgid;
+	unsigned kind;
+	bool stopped;
+};
+
+struct tt_source {
+	struct tt_tracer *t;
+	struct tt_sink sink;
+	void (*flush)(void *ctx);
+	struct ring_buffer *rb;
+	pthread_t reader, delivery;
+	bool reader_started, delivery_started;
+
+	pthread_mutex_t lock;
+	pthread_cond_t data_cv;  /* blocks ready, or eof */
+	pthread_cond_t space_cv; /* room in the queue, or stop */
+	pthread_cond_t drain_cv; /* a drain was done */
+	struct block *head, *tail; /* ready, in order */
+	size_t queued, queue_max;
+	bool stop;       /* reader: drain once more and end */
+	bool eof;        /* the reader ended: deliver what is left and end */
+	unsigned drain_req, drain_done;
+	struct tt_source_stats st;
+
+	/* Filled by the reader thread only, then published. */
+	struct block *cur;
+
+	struct ctl_rec *ctl;
+	size_t n_ctl, cap_ctl;
+	int ctl_efd;
+};
+
+static struct block *block_new(size_t need)
+{
+	size_t cap = need > BLOCK_SIZE ? need : BLOCK_SIZE;
+	struct block *b = malloc(sizeof(*b) + cap);
+
+	if (!b)
+		return NULL;
+	b->next = NULL;
+	b->len = 0;
+	b->cap = cap;
+	return b;
+}
+
+/* Reader: hand the block being filled to the delivery thread. */
+static void publish(struct tt_source *s)
+{
+	struct block *b = s->cur;
+
+	if (!b || !b->len)
+		return;
+	s->cur = NULL;
+	pthread_mutex_lock(&s->lock);
+	while (s->queued && s->queued + b->len > s->queue_max && !s->stop) {
+		/* Full: wait, and let the ring buffer take the pressure. */
+		s->st.reader_waits++;
+		pthread_cond_wait(&s->space_cv, &s->lock);
+	}
+	if (s->tail)
+		s->tail->next = b;
+	else
+		s->head = b;
+	s->tail = b;
+	s->queued += b->len;
+	if (s->queued > s->st.queued_max)
+		s->st.queued_max = s->queued;
+	pthread_cond_signal(&s->data_cv);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void push_control(struct tt_source *s, const struct tt_proc_rec *p)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->n_ctl == s->cap_ctl) {
+		size_t cap = s->cap_ctl ? 2 * s->cap_ctl : 64;
+		struct ctl_rec *c = realloc(s->ctl, cap * sizeof(*c));
+
+		if (!c) {
+			pthread_mutex_unlock(&s->lock);
+			return;
+		}
+		s->ctl = c;
+		s->cap_ctl = cap;
+	}
+	s->ctl[s->n_ctl++] = (struct ctl_rec){ (int)p->hdr.tgid, p->kind, p->stopped };
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->ctl_efd, &one, sizeof(one)) < 0) {
+		/* The counter only saturates: the main thread is awake anyway. */
+	}
+}
+
+/* Ring-buffer callback (reader thread): copy, nothing else. */
+static int copy_record(void *ctx, void *data, size_t len)
+{
+	struct tt_source *s = ctx;
+	const struct tt_rec_hdr *h = data;
+	size_t need = sizeof(uint32_t) + ((len + 7) & ~(size_t)7);
+
+	if (len >= sizeof(*h) && h->type == TT_REC_PROC && len >= sizeof(struct tt_proc_rec))
+		push_control(s, data);
+	if (s->cur && s->cur->cap - s->cur->len < need)
+		publish(s);
+	if (!s->cur) {
+		s->cur = block_new(need);
+		if (!s->cur)
+			return -ENOMEM;
+	}
+	memcpy(s->cur->data + s->cur->len, &(uint32_t){ (uint32_t)len }, sizeof(uint32_t));
+	memcpy(s->cur->data + s->cur->len + sizeof(uint32_t), data, len);
+	s->cur->len += need;
+	return 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct tt_source *s = arg;
+
+	/* The reader only copies: let it run before the writers (and the
+	 * traced programs) when the CPUs are busy, so the ring buffer never
+	 * fills while it waits for a turn.  Best effort (needs CAP_SYS_NICE). */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), READER_NICE);
+	for (;;) {
+		bool stop;
+		unsigned req;
+
+		ring_buffer__poll(s->rb, READER_POLL_MS);
+		ring_buffer__consume(s->rb);
+		publish(s);
+		pthread_mutex_lock(&s->lock);
+		stop = s->stop;
+		req = s->drain_req;
+		pthread_mutex_unlock(&s->lock);
+		if (req != s->drain_done || stop) {
+			ring_buffer__consume(s->rb);
+			publish(s);
+			pthread_mutex_lock(&s->lock);
+			s->drain_done = req;
+			pthread_cond_broadcast(&s->drain_cv);
+			pthread_mutex_unlock(&s->lock);
+		}
+		if (stop)
+			break;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->eof = true;
+	pthread_cond_signal(&s->data_cv);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Decode a block's records for the sink; how many there were. */
+static uint64_t deliver_block(struct tt_source *s, const struct block *b)
+{
+	uint64_t n = 0;
+
+	for (size_t off = 0; off + sizeof(uint32_t) <= b->len; n++) {
+		uint32_t len;
+
+		memcpy(&len, b->data + off, sizeof(len));
+		tt_tracer_decode(s->t, b->data + off + sizeof(len), len, &s->sink);
+		off += sizeof(uint32_t) + ((len + 7) & ~(size_t)7);
+	}
+	return n;
+}
+
+static void *delivery_main(void *arg)
+{
+	struct tt_source *s = arg;
+	uint64_t n;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct block *b = s->head;
+
+		if (!b) {
+			if (s->eof)
+				break;
+			pthread_mutex_unlock(&s->lock);
+			if (s->flush)
+				s->flush(s->sink.ctx);
+			pthread_mutex_lock(&s->lock);
+			if (!s->head && !s->eof)
+				pthread_cond_wait(&s->data_cv, &s->lock);
+			continue;
+		}
+		s->head = b->next;
+		if (!s->head)
+			s->tail = NULL;
+		s->queued -= b->len;
+		pthread_cond_signal(&s->space_cv);
+		pthread_mutex_unlock(&s->lock);
+		n = deliver_block(s, b);
+		pthread_mutex_lock(&s->lock);
+		s->st.records += n;
+		s->st.bytes += b->len;
+		free(b);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (s->flush)
+		s->flush(s->sink.ctx);
+	return NULL;
+}
+
+static void source_free(struct tt_source *s)
+{
+	struct block *b, *n;
+
+	ring_buffer__free(s->rb);
+	for (b = s->head; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	free(s->cur);
+	free(s->ctl);
+	if (s->ctl_efd >= 0)
+		close(s->ctl_efd);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->data_cv);
+	pthread_cond_destroy(&s->space_cv);
+	pthread_cond_destroy(&s->drain_cv);
+	free(s);
+}
+
+int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt_sink *sink,
+		    void (*flush)(void *ctx), size_t queue_max, struct tt_error *err)
+{
+	struct tt_source *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return tt_error_set(err, ENOMEM, "out of memory");
+	s->t = t;
+	s->sink = *sink;
+	s->flush = flush;
+	s->queue_max = queue_max;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->data_cv, NULL);
+	pthread_cond_init(&s->space_cv, NULL);
+	pthread_cond_init(&s->drain_cv, NULL);
+	s->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->ctl_efd < 0) {
+		ret = tt_error_set(err, errno, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), copy_record, s, NULL);
+	if (!s->rb) {
+		ret = tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
+				   strerror(errno));
+		goto fail;
+	}
+	ret = pthread_create(&s->delivery, NULL, delivery_main, s);
+	if (ret) {
+		ret = tt_error_set(err, ret, "thread: %s", strerror(ret));
+		goto fail;
+	}
+	s->delivery_started = true;
+	ret = pthread_create(&s->reader, NULL, reader_main, s);
+	if (ret) {
+		ret = tt_error_set(err, ret, "thread: %s", strerror(ret));
+		tt_source_stop(s, NULL);
+		return ret;
+	}
+	s->reader_started = true;
+	*out = s;
+	return 0;
+fail:
+	source_free(s);
+	return ret;
+}
+
+int tt_source_control_fd(const struct tt_source *s)
+{
+	return s->ctl_efd;
+}
+
+void tt_source_control(struct tt_source *s,
+		       void (*handle)(void *ctx, int tgid, unsigned kind, bool stopped),
+		       void *ctx)
+{
+	struct ctl_rec *recs;
+	uint64_t v;
+	size_t n;
+
+	if (read(s->ctl_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&s->lock);
+	recs = s->ctl;
+	n = s->n_ctl;
+	s->ctl = NULL;
+	s->n_ctl = s->cap_ctl = 0;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		handle(ctx, recs[i].tgid, recs[i].kind, recs[i].stopped);
+	free(recs);
+}
+
+void tt_source_drain(struct tt_source *s)
+{
+	unsigned want;
+
+	if (!s->reader_started)
+		return;
+	pthread_mutex_lock(&s->lock);
+	want = ++s->drain_req;
+	while ((int)(s->drain_done - want) < 0 && !s->eof)
+		pthread_cond_wait(&s->drain_cv, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void tt_source_stop(struct tt_source *s, struct tt_source_stats *st)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_broadcast(&s->space_cv);
+	pthread_mutex_unlock(&s->lock);
+	if (s->reader_started)
+		pthread_join(s->reader, NULL);
+	else
+		s->eof = true;
+	pthread_mutex_lock(&s->lock);
+	s->eof = true;
+	pthread_cond_signal(&s->data_cv);
+	pthread_mutex_unlock(&s->lock);
+	if (s->delivery_started)
+		pthread_join(s->delivery, NULL);
+	if (st)
+		tt_source_stats(s, st);
+	source_free(s);
+}
+
+void tt_source_stats(struct tt_source *s, struct tt_source_stats *st)
+{
+	pthread_mutex_lock(&s->lock);
+	*st = s->st;
+	st->queued = s->queued;
+	pthread_mutex_unlock(&s->lock);
+}
