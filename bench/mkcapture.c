@@ -33,9 +33,15 @@ static int64_t now = 1700000000000000000;
 static void call(uint32_t c, unsigned dir, const uint8_t *p, size_t n)
 {
 	struct tt_chunk ch = {
-		.pid = 1000, .tid = 1000, .comm = "bench", .lib = TT_LIB_OPENSSL,
-		.attribution = TT_ATTR_SYSCALL_FD, .fd = 10, .conn = 0x5000 + c,
-		.stream_off = TT_STREAM_OFF_UNKNOWN, .dir = (uint8_t)dir,
+	    .pid = 1000,
+	    .tid = 1000,
+	    .comm = "bench",
+	    .lib = TT_LIB_OPENSSL,
+	    .attribution = TT_ATTR_SYSCALL_FD,
+	    .fd = 10,
+	    .conn = 0x5000 + c,
+	    .stream_off = TT_STREAM_OFF_UNKNOWN,
+	    .dir = (uint8_t)dir,
 	};
 
 	now += 1000;
@@ -68,10 +74,12 @@ static void h1(long n, long body, long conns)
 	for (long i = 0; i < n; i++) {
 		int k = snprintf((char *)req, sizeof(req),
 				 "GET /api/v1/items/%ld?fields=all HTTP/1.1\r\nHost: api.bench\r\n"
-				 "User-Agent: bench/1.0\r\nAccept: */*\r\n\r\n", i);
+				 "User-Agent: bench/1.0\r\nAccept: */*\r\n\r\n",
+				 i);
 		int h = snprintf((char *)resp, cap,
 				 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-				 "Content-Length: %ld\r\n\r\n", body);
+				 "Content-Length: %ld\r\n\r\n",
+				 body);
 
 		memset(resp + h, 'x', (size_t)body);
 		call((uint32_t)(i % conns), TT_DIR_WRITE, req, (size_t)k);
@@ -80,8 +88,7 @@ static void h1(long n, long body, long conns)
 	free(resp);
 }
 
-static size_t frame(uint8_t *d, uint8_t type, uint8_t flags, uint32_t sid, const void *p,
-		    size_t n)
+static size_t frame(uint8_t *d, uint8_t type, uint8_t flags, uint32_t sid, const void *p, size_t n)
 {
 	d[0] = (uint8_t)(n >> 16), d[1] = (uint8_t)(n >> 8), d[2] = (uint8_t)n;
 	d[3] = type, d[4] = flags;
@@ -94,7 +101,7 @@ static size_t frame(uint8_t *d, uint8_t type, uint8_t flags, uint32_t sid, const
 
 static void h2(long n, long body, long streams)
 {
-	static const uint8_t settings[6] = { 0, 3, 0, 0, 0, 100 };
+	static const uint8_t settings[6] = {0, 3, 0, 0, 0, 100};
 	nghttp2_hd_deflater *cli, *srv;
 	size_t rcap = (size_t)body + (size_t)body / 16384 * 9 + 512;
 	uint8_t *req = malloc((size_t)streams * 512), *resp = malloc(rcap), blk[512];
@@ -116,23 +123,24 @@ static void h2(long n, long body, long streams)
 		for (long j = 0; j < m; j++) {
 			char path[64];
 			nghttp2_nv nv[] = {
-				{ (uint8_t *)":method", (uint8_t *)"GET", 7, 3, 0 },
-				{ (uint8_t *)":scheme", (uint8_t *)"https", 7, 5, 0 },
-				{ (uint8_t *)":authority", (uint8_t *)"api.bench", 10, 9, 0 },
-				{ (uint8_t *)":path", (uint8_t *)path, 5, 0, 0 },
-				{ (uint8_t *)"user-agent", (uint8_t *)"bench/1.0", 10, 9, 0 },
+			    {(uint8_t *)":method", (uint8_t *)"GET", 7, 3, 0},
+			    {(uint8_t *)":scheme", (uint8_t *)"https", 7, 5, 0},
+			    {(uint8_t *)":authority", (uint8_t *)"api.bench", 10, 9, 0},
+			    {(uint8_t *)":path", (uint8_t *)path, 5, 0, 0},
+			    {(uint8_t *)"user-agent", (uint8_t *)"bench/1.0", 10, 9, 0},
 			};
 			ssize_t b;
 
-			nv[3].valuelen = (size_t)snprintf(path, sizeof(path), "/api/v1/items/%ld", i + j);
+			nv[3].valuelen =
+			    (size_t)snprintf(path, sizeof(path), "/api/v1/items/%ld", i + j);
 			b = nghttp2_hd_deflate_hd(cli, blk, sizeof(blk), nv, 5);
 			k += frame(req + k, 1, 0x5, sid + 2 * (uint32_t)j, blk, (size_t)b);
 		}
 		call(0, TT_DIR_WRITE, req, k);
 		for (long j = 0; j < m; j++) {
 			nghttp2_nv nv[] = {
-				{ (uint8_t *)":status", (uint8_t *)"200", 7, 3, 0 },
-				{ (uint8_t *)"content-type", (uint8_t *)"application/json", 12, 16, 0 },
+			    {(uint8_t *)":status", (uint8_t *)"200", 7, 3, 0},
+			    {(uint8_t *)"content-type", (uint8_t *)"application/json", 12, 16, 0},
 			};
 			ssize_t b = nghttp2_hd_deflate_hd(srv, blk, sizeof(blk), nv, 2);
 			long left = body;

@@ -33,8 +33,8 @@ static double now_s(void)
 
 static double run(struct ev *evs, size_t n, int mode, int fd, uint64_t *exchanges)
 {
-	struct tt_pipeline_opts o = { .format = TT_RAW_JSON, .http = mode == 1,
-				      .summary = mode == 2 };
+	struct tt_pipeline_opts o = {
+	    .format = TT_RAW_JSON, .http = mode == 1, .summary = mode == 2};
 	struct tt_error err;
 	struct tt_pipeline p;
 	struct tt_wbuf w;
@@ -60,7 +60,7 @@ static double run(struct ev *evs, size_t n, int mode, int fd, uint64_t *exchange
 
 int main(int argc, char **argv)
 {
-	static const char *const modes[] = { "raw", "http", "sum" };
+	static const char *const modes[] = {"raw", "http", "sum"};
 	struct tt_ndjson_reader r;
 	struct tt_ndjson_event e;
 	struct tt_error err;

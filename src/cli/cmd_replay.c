@@ -17,43 +17,43 @@
 #define OUTPUT_BUFFER (1u << 20)
 
 static const char replay_usage[] =
-	"Usage: tlstap replay [OPTIONS] FILE.ndjson\n"
-	"\n"
-	"Run a capture recorded with 'tlstap trace -f json' (FILE, or - for stdin)\n"
-	"through the same streams, HTTP decoders and writers as a live trace: no\n"
-	"root, no BPF.  Without --http or --summary the raw events are written\n"
-	"again (text, or the same NDJSON with -f json).\n"
-	"\n"
-	"Options:\n"
-	"      --http             one line (text) or NDJSON object (-f json) per HTTP\n"
-	"                         exchange: HTTP/1.1, HTTP/2, gRPC (docs/ndjson.md)\n"
-	"      --summary[=N]      an endpoint table at the end (and every N seconds\n"
-	"                         of capture time): per process, role, server,\n"
-	"                         method and path: count, errors, p50/p99 latency\n"
-	"  -f, --format FMT       text (default) or json\n"
-	"  -o, --output FILE      write to FILE (mode 0600) instead of stdout\n"
-	"      --stats            print the streams and HTTP counters to stderr at\n"
-	"                         the end (printed anyway with --http/--summary)\n"
-	"      --idle SECS        a connection silent this long (capture time) ends\n"
-	"                         (default 300)\n"
-	"      --max-conns N      connections followed at once (default 65536; the\n"
-	"                         least recently used one ends to make room)\n"
-	"  -h, --help             show this help\n"
-	"\n"
-	"A malformed line stops the replay with its line number (exit 1).\n";
+    "Usage: tlstap replay [OPTIONS] FILE.ndjson\n"
+    "\n"
+    "Run a capture recorded with 'tlstap trace -f json' (FILE, or - for stdin)\n"
+    "through the same streams, HTTP decoders and writers as a live trace: no\n"
+    "root, no BPF.  Without --http or --summary the raw events are written\n"
+    "again (text, or the same NDJSON with -f json).\n"
+    "\n"
+    "Options:\n"
+    "      --http             one line (text) or NDJSON object (-f json) per HTTP\n"
+    "                         exchange: HTTP/1.1, HTTP/2, gRPC (docs/ndjson.md)\n"
+    "      --summary[=N]      an endpoint table at the end (and every N seconds\n"
+    "                         of capture time): per process, role, server,\n"
+    "                         method and path: count, errors, p50/p99 latency\n"
+    "  -f, --format FMT       text (default) or json\n"
+    "  -o, --output FILE      write to FILE (mode 0600) instead of stdout\n"
+    "      --stats            print the streams and HTTP counters to stderr at\n"
+    "                         the end (printed anyway with --http/--summary)\n"
+    "      --idle SECS        a connection silent this long (capture time) ends\n"
+    "                         (default 300)\n"
+    "      --max-conns N      connections followed at once (default 65536; the\n"
+    "                         least recently used one ends to make room)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "A malformed line stops the replay with its line number (exit 1).\n";
 
 enum { OPT_HTTP = 256, OPT_SUMMARY, OPT_STATS, OPT_IDLE, OPT_MAX_CONNS };
 
 static const struct option replay_options[] = {
-	{ "http", no_argument, NULL, OPT_HTTP },
-	{ "summary", optional_argument, NULL, OPT_SUMMARY },
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "idle", required_argument, NULL, OPT_IDLE },
-	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"http", no_argument, NULL, OPT_HTTP},
+    {"summary", optional_argument, NULL, OPT_SUMMARY},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"idle", required_argument, NULL, OPT_IDLE},
+    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct replay_args {
@@ -98,12 +98,14 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			break;
 		case OPT_IDLE:
 			if (tt_parse_long(optarg, 1, 86400 * 365, &v))
-				return usage_error("--idle: '%s' is not a number of seconds", optarg);
+				return usage_error("--idle: '%s' is not a number of seconds",
+						   optarg);
 			a->po.limits.idle_ns = v * 1000000000LL;
 			break;
 		case OPT_MAX_CONNS:
 			if (tt_parse_long(optarg, 1, 1 << 24, &v))
-				return usage_error("--max-conns: '%s' is not in 1..%d", optarg, 1 << 24);
+				return usage_error("--max-conns: '%s' is not in 1..%d", optarg,
+						   1 << 24);
 			a->po.limits.max_conns = (uint32_t)v;
 			break;
 		case 'h':
@@ -120,7 +122,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	if (optind >= argc)
 		return usage_error("no capture given (FILE.ndjson, or - for stdin)");
 	if (optind + 1 < argc)
-		return usage_error("one capture at a time ('%s' is one too many)", argv[optind + 1]);
+		return usage_error("one capture at a time ('%s' is one too many)",
+				   argv[optind + 1]);
 	a->input = argv[optind];
 	return 0;
 }
@@ -152,9 +155,9 @@ static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct 
 
 static int run(struct replay_args *a)
 {
-	struct tt_ndjson_reader r = { .fd = -1 };
-	struct tt_error err = { "" };
-	struct tt_wbuf out = { .fd = -1 };
+	struct tt_ndjson_reader r = {.fd = -1};
+	struct tt_error err = {""};
+	struct tt_wbuf out = {.fd = -1};
 	struct tt_pipeline p;
 	int ret = TT_EXIT_ERROR, fd, rr;
 
@@ -168,8 +171,7 @@ static int run(struct replay_args *a)
 		tt_ndjson_close(&r);
 		return TT_EXIT_ERROR;
 	}
-	if (tt_wbuf_init(&out, fd, OUTPUT_BUFFER) ||
-	    tt_pipeline_init(&p, &a->po, &out, &err) < 0) {
+	if (tt_wbuf_init(&out, fd, OUTPUT_BUFFER) || tt_pipeline_init(&p, &a->po, &out, &err) < 0) {
 		fprintf(stderr, "tlstap: replay: out of memory\n");
 		goto out_close;
 	}
@@ -194,7 +196,7 @@ out_close:
 
 int tt_cmd_replay(int argc, char **argv)
 {
-	struct replay_args a = { 0 };
+	struct replay_args a = {0};
 	int ret = parse_args(argc, argv, &a);
 
 	if (ret)

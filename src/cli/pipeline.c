@@ -74,10 +74,10 @@ static enum tt_role role_hint(void *ctx, uint32_t pid, const struct tt_tuple *t)
 
 /* --- the object ------------------------------------------------------------ */
 
-int tt_pipeline_init(struct tt_pipeline *p, const struct tt_pipeline_opts *o,
-		     struct tt_wbuf *out, struct tt_error *err)
+int tt_pipeline_init(struct tt_pipeline *p, const struct tt_pipeline_opts *o, struct tt_wbuf *out,
+		     struct tt_error *err)
 {
-	struct tt_stream_ops ops = { on_open, on_data, on_gap, on_end, p };
+	struct tt_stream_ops ops = {on_open, on_data, on_gap, on_end, p};
 
 	memset(p, 0, sizeof(*p));
 	p->o = *o;

@@ -32,8 +32,8 @@
 
 struct tt_pipeline_opts {
 	enum tt_raw_format format; /* text or NDJSON, for every view */
-	bool http;                 /* exchanges instead of raw events */
-	bool summary;              /* the endpoint table at the end */
+	bool http;		   /* exchanges instead of raw events */
+	bool summary;		   /* the endpoint table at the end */
 	unsigned summary_every_s;  /* ... and every N seconds (0: at the end only) */
 	/* Live: a connection's role from the listening sockets of its netns
 	 * (/proc/PID/net/tcp{,6}) until the protocol says. */
@@ -61,8 +61,8 @@ struct tt_pipeline {
 int tt_pipeline_parse_summary(const char *arg, unsigned *every_s);
 
 /* out: where every view writes (the caller flushes and frees it). */
-int tt_pipeline_init(struct tt_pipeline *p, const struct tt_pipeline_opts *o,
-		     struct tt_wbuf *out, struct tt_error *err);
+int tt_pipeline_init(struct tt_pipeline *p, const struct tt_pipeline_opts *o, struct tt_wbuf *out,
+		     struct tt_error *err);
 void tt_pipeline_chunk(struct tt_pipeline *p, const struct tt_chunk *c);
 void tt_pipeline_conn_end(struct tt_pipeline *p, const struct tt_conn_end *e);
 void tt_pipeline_proc_exit(struct tt_pipeline *p, uint32_t pid, int64_t time_ns);

@@ -9,11 +9,11 @@
 #include "out/json.h"
 #include "trace/names.h"
 
-#define TT_PARTIAL_NAME(e, b, n) { TT_PARTIAL_##e, n },
+#define TT_PARTIAL_NAME(e, b, n) {TT_PARTIAL_##e, n},
 static const struct {
 	uint32_t bit;
 	const char *name;
-} partials[] = { TT_PARTIALS(TT_PARTIAL_NAME) };
+} partials[] = {TT_PARTIALS(TT_PARTIAL_NAME)};
 #undef TT_PARTIAL_NAME
 
 void tt_exchange_writer_init(struct tt_exchange_writer *w, enum tt_raw_format format,
@@ -123,9 +123,9 @@ static void text_exchange(struct tt_exchange_writer *w, const struct tt_exchange
 	if (c->tuple.family) {
 		tt_format_addr(&c->tuple, 0, la, sizeof(la));
 		tt_format_addr(&c->tuple, 1, ra, sizeof(ra));
-		tt_wbuf_printf(o, c->tuple.family == AF_INET6 ? " [%s]:%u %s [%s]:%u" : " %s:%u %s %s:%u",
-			       la, c->tuple.lport, x->role == TT_ROLE_SERVER ? "<-" : "->", ra,
-			       c->tuple.rport);
+		tt_wbuf_printf(
+		    o, c->tuple.family == AF_INET6 ? " [%s]:%u %s [%s]:%u" : " %s:%u %s %s:%u", la,
+		    c->tuple.lport, x->role == TT_ROLE_SERVER ? "<-" : "->", ra, c->tuple.rport);
 	} else {
 		tt_wbuf_puts(o, " (no tuple)");
 	}
@@ -184,7 +184,7 @@ static void jstr(struct tt_wbuf *o, const char *k, struct tt_strv s)
 
 static void jcstr(struct tt_wbuf *o, const char *k, const char *s)
 {
-	jstr(o, k, (struct tt_strv){ s, s ? (uint32_t)strlen(s) : 0 });
+	jstr(o, k, (struct tt_strv){s, s ? (uint32_t)strlen(s) : 0});
 }
 
 static void jint(struct tt_wbuf *o, const char *k, int64_t v, bool null)
@@ -204,7 +204,7 @@ static void json_exchange(struct tt_exchange_writer *w, const struct tt_exchange
 	struct tt_wbuf *o = w->out;
 	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
 	bool t = c->tuple.family != 0;
-	struct tt_strv svc = { 0 }, mth = { 0 };
+	struct tt_strv svc = {0}, mth = {0};
 
 	if (x->grpc)
 		tt_grpc_split(x->path, &svc, &mth);

@@ -231,8 +231,8 @@ static int cmp_ep(const void *a, const void *b)
 		return x->port < y->port ? -1 : 1;
 	r = memcmp(x->key, y->key,
 		   (size_t)(x->method_len + x->path_len < y->method_len + y->path_len
-				    ? x->method_len + x->path_len
-				    : y->method_len + y->path_len));
+				? x->method_len + x->path_len
+				: y->method_len + y->path_len));
 	if (r)
 		return r;
 	return (x->method_len + x->path_len) - (y->method_len + y->path_len);
@@ -254,7 +254,7 @@ static struct tt_endpoint **sorted_endpoints(const struct tt_summary *s)
 
 static void server_str(const struct tt_endpoint *e, char *buf, size_t len)
 {
-	struct tt_tuple t = { .family = e->family };
+	struct tt_tuple t = {.family = e->family};
 	char a[INET6_ADDRSTRLEN];
 
 	if (!e->family) {
@@ -292,12 +292,12 @@ static void write_text(const struct tt_summary *s, struct tt_endpoint **v, struc
 		const struct tt_endpoint *e = v[i];
 
 		server_str(e, srv, sizeof(srv));
-		tt_wbuf_printf(o, "%-8u %-16s %-7s %-24s %-7.*s %-32.*s %8llu %7llu %7llu", e->pid,
-			       e->comm, tt_role_name(e->role), srv, e->method_len ? e->method_len : 1,
-			       e->method_len ? e->key : "?", e->path_len ? e->path_len : 1,
-			       e->path_len ? e->key + e->method_len : "?",
-			       (unsigned long long)e->count, (unsigned long long)e->errors,
-			       (unsigned long long)e->no_response);
+		tt_wbuf_printf(
+		    o, "%-8u %-16s %-7s %-24s %-7.*s %-32.*s %8llu %7llu %7llu", e->pid, e->comm,
+		    tt_role_name(e->role), srv, e->method_len ? e->method_len : 1,
+		    e->method_len ? e->key : "?", e->path_len ? e->path_len : 1,
+		    e->path_len ? e->key + e->method_len : "?", (unsigned long long)e->count,
+		    (unsigned long long)e->errors, (unsigned long long)e->no_response);
 		text_lat(o, e, 0.5);
 		text_lat(o, e, 0.99);
 		tt_wbuf_putc(o, '\n');
@@ -309,7 +309,7 @@ static void write_text(const struct tt_summary *s, struct tt_endpoint **v, struc
 
 static void json_ep(struct tt_wbuf *o, const struct tt_endpoint *e)
 {
-	struct tt_tuple t = { .family = e->family };
+	struct tt_tuple t = {.family = e->family};
 	char a[INET6_ADDRSTRLEN];
 
 	memcpy(t.laddr, e->addr, 16);

@@ -86,12 +86,12 @@ static size_t skip_string(const uint8_t *p, size_t n)
 }
 
 struct rep {
-	size_t len;      /* bytes of the representation */
-	uint64_t index;  /* 0: literal name */
-	unsigned bits;   /* prefix bits of the index */
-	uint8_t type;    /* first byte with the index bits cleared */
+	size_t len;	 /* bytes of the representation */
+	uint64_t index;	 /* 0: literal name */
+	unsigned bits;	 /* prefix bits of the index */
+	uint8_t type;	 /* first byte with the index bits cleared */
 	size_t name_off; /* where the literal name or the value starts */
-	bool indexed;    /* a whole field from the table */
+	bool indexed;	 /* a whole field from the table */
 	bool literal;
 };
 
@@ -182,11 +182,10 @@ static bool feed_renamed(struct tt_hpack *hp, struct feed_ctx *f, const uint8_t 
 	return feed(hp, f, buf, sizeof(buf), 0) && feed(hp, f, p + r->name_off, vlen, 0);
 }
 
-int tt_hpack_block(struct tt_hpack *hp, const uint8_t *p, size_t n, tt_hpack_field_fn fn,
-		   void *ctx)
+int tt_hpack_block(struct tt_hpack *hp, const uint8_t *p, size_t n, tt_hpack_field_fn fn, void *ctx)
 {
 	static const uint8_t empty[1];
-	struct feed_ctx f = { fn, ctx, 0 };
+	struct feed_ctx f = {fn, ctx, 0};
 	size_t pos = 0;
 
 	if (!p)

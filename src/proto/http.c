@@ -6,7 +6,7 @@
 #include "proto/http_int.h"
 
 #define TT_HTTP_NAME(e, n) [TT_HC_##e] = n,
-static const char *const counter_names[TT_HC_COUNT] = { TT_HTTP_COUNTERS(TT_HTTP_NAME) };
+static const char *const counter_names[TT_HC_COUNT] = {TT_HTTP_COUNTERS(TT_HTTP_NAME)};
 #undef TT_HTTP_NAME
 
 /* Unrecognised bytes looked at before a connection is declared not HTTP. */
@@ -78,7 +78,7 @@ void tt_xreq_begin(struct tt_xreq *r, const struct tt_chunk *ch)
 
 static struct tt_strv strv(const struct tt_field *f, const char *buf)
 {
-	return f->set ? (struct tt_strv){ buf, f->len } : (struct tt_strv){ NULL, 0 };
+	return f->set ? (struct tt_strv){buf, f->len} : (struct tt_strv){NULL, 0};
 }
 
 /* Bytes were lost: the size the headers announced, if they did. */
@@ -93,13 +93,13 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 		  const struct tt_xreq *rq, const struct tt_xresp *rs)
 {
 	struct tt_exchange x = {
-		.conn = c,
-		.proto = proto,
-		.role = c->role,
-		.status = -1,
-		.grpc_status = -1,
-		.latency_ns = -1,
-		.stream_id = stream_id,
+	    .conn = c,
+	    .proto = proto,
+	    .role = c->role,
+	    .status = -1,
+	    .grpc_status = -1,
+	    .latency_ns = -1,
+	    .stream_id = stream_id,
 	};
 
 	if (rq && rq->seen) {

@@ -19,31 +19,31 @@
 
 #include "proto/http_int.h"
 
-#define QUEUE_MAX 32    /* requests waiting for their responses */
-#define LINE_MAX 8192   /* longest start line looked at when scanning */
-#define HNAME_MAX 16    /* header names we care about are shorter */
-#define EARLY_MAX 4     /* responses that came before their request */
+#define QUEUE_MAX 32  /* requests waiting for their responses */
+#define LINE_MAX 8192 /* longest start line looked at when scanning */
+#define HNAME_MAX 16  /* header names we care about are shorter */
+#define EARLY_MAX 4   /* responses that came before their request */
 
 enum h1_state { D_SCAN = 0, D_PARSE, D_STOPPED };
 enum h1_hdr { H_OTHER = 0, H_HOST };
 
 struct h1_dir {
 	llhttp_t parser;
-	uint8_t state;   /* enum h1_state */
-	bool at_line;    /* the next byte starts a line */
-	bool skip_line;  /* discarding a line too long to be a start line */
-	bool resynced;   /* the message being parsed was found by scanning */
+	uint8_t state;	/* enum h1_state */
+	bool at_line;	/* the next byte starts a line */
+	bool skip_line; /* discarding a line too long to be a start line */
+	bool resynced;	/* the message being parsed was found by scanning */
 	bool in_msg, in_body;
 	uint32_t line_len;
 	char line[LINE_MAX];
 	/* the header being parsed */
-	uint8_t hdr;     /* enum h1_hdr */
+	uint8_t hdr; /* enum h1_hdr */
 	bool in_value;
 	uint8_t hname_len;
 	char hname[HNAME_MAX];
-	bool skipped;    /* bytes were skipped since the last message */
+	bool skipped;		   /* bytes were skipped since the last message */
 	const struct tt_chunk *ch; /* the chunk being parsed (callbacks) */
-	int64_t t;       /* its time */
+	int64_t t;		   /* its time */
 };
 
 struct tt_h1 {
@@ -56,8 +56,8 @@ struct tt_h1 {
 	bool q_tail_open;   /* q[tail-1] is being parsed */
 	struct tt_xresp rs; /* the response being parsed */
 	bool rs_open;
-	bool rs_paired;     /* q[q_head] is its request */
-	bool stopped;       /* upgraded: no more HTTP/1 on this connection */
+	bool rs_paired; /* q[q_head] is its request */
+	bool stopped;	/* upgraded: no more HTTP/1 on this connection */
 	/*
 	 * Aligned: the k-th response answers the k-th request seen.  True once
 	 * a request starts in sequence while nothing is pending; false after
@@ -268,7 +268,8 @@ static int on_headers_complete(llhttp_t *p)
 
 		r = q_tail(s);
 		if (r)
-			tt_field_set(&r->method, r->method_buf, sizeof(r->method_buf), m, strlen(m));
+			tt_field_set(&r->method, r->method_buf, sizeof(r->method_buf), m,
+				     strlen(m));
 		d->in_body = true;
 		return 0;
 	}
@@ -418,11 +419,10 @@ static int line_kind(const char *l, size_t n)
 
 int tt_h1_sniff(const uint8_t *p, size_t n)
 {
-	static const char *const methods[] = { "GET ",	   "POST ",  "PUT ",   "DELETE ",
-					       "HEAD ",	   "OPTIONS ", "PATCH ", "CONNECT ",
-					       "TRACE ",   "PROPFIND ", "MKCOL ", "COPY ",
-					       "MOVE ",	   "LOCK ",    "UNLOCK ", "PROPPATCH ",
-					       "REPORT ",  "SEARCH ",  "PURGE " };
+	static const char *const methods[] = {
+	    "GET ",	"POST ",      "PUT ",	   "DELETE ", "HEAD ", "OPTIONS ", "PATCH ",
+	    "CONNECT ", "TRACE ",     "PROPFIND ", "MKCOL ",  "COPY ", "MOVE ",	   "LOCK ",
+	    "UNLOCK ",	"PROPPATCH ", "REPORT ",   "SEARCH ", "PURGE "};
 	const char *s = (const char *)p;
 	int r = 0;
 
@@ -618,7 +618,7 @@ void tt_h1_gap(struct tt_http *h, struct tt_conn *c, struct tt_h1 *s, unsigned d
 	}
 	if (fillable(d, len)) {
 		/* Sizes come from the headers: the parser counts the hole. */
-		struct tt_chunk fake = { .time_ns = t };
+		struct tt_chunk fake = {.time_ns = t};
 
 		if (is_req(s, di) && q_tail(s))
 			q_tail(s)->partial |= flag;
@@ -655,7 +655,7 @@ void tt_h1_end(struct tt_http *h, struct tt_conn *c, struct tt_h1 *s, enum tt_en
 	s->c = c;
 	for (unsigned di = 0; di < 2; di++) {
 		struct h1_dir *d = &s->d[di];
-		struct tt_chunk fake = { .time_ns = t };
+		struct tt_chunk fake = {.time_ns = t};
 
 		d->t = t;
 		d->ch = &fake;

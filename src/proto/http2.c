@@ -88,7 +88,8 @@ static void goaway_frame(struct tt_h2 *s, unsigned di, const uint8_t *p, uint32_
 	/* Streams the sender of GOAWAY never processed: no answer comes. */
 	for (uint32_t i = 0; i < s->n_st;) {
 		struct h2_stream *x = &s->st[i];
-		bool theirs = s->client_di >= 0 && (int)di != s->client_di ? x->id & 1 : !(x->id & 1);
+		bool theirs =
+		    s->client_di >= 0 && (int)di != s->client_di ? x->id & 1 : !(x->id & 1);
 
 		if (theirs && x->id > last && !x->have_resp) {
 			x->rq.ended = x->rs.ended = true;
@@ -418,7 +419,7 @@ void tt_h2_gap(struct tt_http *h, struct tt_conn *c, struct tt_h2 *s, unsigned d
 	unsigned di = TT_DIR_IDX(dir);
 	struct h2_dir *d = &s->d[di];
 	uint32_t flag = why == TT_GAP_TRUNCATED ? TT_PARTIAL_TRUNCATED : TT_PARTIAL_GAP;
-	struct tt_chunk fake = { .time_ns = t };
+	struct tt_chunk fake = {.time_ns = t};
 
 	s->h = h;
 	s->c = c;

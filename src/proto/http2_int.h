@@ -13,7 +13,7 @@
 
 #define FRAME_HDR 9
 #define BLOCK_MAX (64u * 1024) /* largest header block decoded */
-#define STREAMS_MAX 512        /* streams followed at once per connection */
+#define STREAMS_MAX 512	       /* streams followed at once per connection */
 #define DEFAULT_MAX_FRAME 16384
 
 enum {
@@ -40,7 +40,7 @@ struct h2_stream {
 	bool have_req, have_resp;
 	bool reset_wait; /* answered and reset by the server; the request's
 			    last DATA may still be on its way */
-	bool req_wait;   /* answered, its request not seen yet: a TLS call's
+	bool req_wait;	 /* answered, its request not seen yet: a TLS call's
 			    event comes at its return, so a request Write may
 			    come after the Read of its answer */
 	struct tt_xreq rq;
@@ -50,15 +50,15 @@ struct h2_stream {
 struct h2_dir {
 	uint8_t hdr[FRAME_HDR];
 	uint8_t hdr_len;
-	bool in_frame;   /* reading a payload */
-	bool synced;     /* at a known frame boundary */
-	bool lost_sync;  /* since the last gap: wait for a call that starts frames */
+	bool in_frame;	 /* reading a payload */
+	bool synced;	 /* at a known frame boundary */
+	bool lost_sync;	 /* since the last gap: wait for a call that starts frames */
 	uint8_t preface; /* bytes of the client preface still expected */
 	uint8_t type, flags;
 	uint32_t sid, len, left; /* frame length and payload bytes still to come */
-	uint32_t pad;            /* DATA: padding at the end of the payload */
-	bool pad_read;           /* DATA: its pad length byte was read */
-	uint32_t max_frame;      /* what the other side allows */
+	uint32_t pad;		 /* DATA: padding at the end of the payload */
+	bool pad_read;		 /* DATA: its pad length byte was read */
+	uint32_t max_frame;	 /* what the other side allows */
 	/* payload of a non-DATA frame */
 	uint8_t *buf;
 	uint32_t buf_len, buf_cap;
@@ -69,16 +69,16 @@ struct h2_dir {
 	uint8_t block_type;
 	uint32_t block_sid, promised;
 	struct tt_hpack hp;
-	bool hp_unknown;   /* the table may hold entries never seen */
-	bool mid;          /* what starts now was not seen from its start */
-	bool seen;         /* bytes of this direction came */
-	uint32_t lost;     /* TT_PARTIAL_* of a hole, for streams it touched */
+	bool hp_unknown; /* the table may hold entries never seen */
+	bool mid;	 /* what starts now was not seen from its start */
+	bool seen;	 /* bytes of this direction came */
+	uint32_t lost;	 /* TT_PARTIAL_* of a hole, for streams it touched */
 	const struct tt_chunk *ch;
 };
 
 struct tt_h2 {
 	struct h2_dir d[2];
-	int client_di; /* -1 unknown */
+	int client_di;	    /* -1 unknown */
 	uint32_t max_id[2]; /* highest stream id seen, even [0] and odd [1] */
 	struct h2_stream *st;
 	uint32_t n_st, cap_st;

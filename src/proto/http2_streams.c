@@ -246,7 +246,7 @@ static void opened(struct tt_h2 *s, uint32_t id)
 void tt_h2_end_block(struct tt_h2 *s, unsigned di)
 {
 	struct h2_dir *d = &s->d[di];
-	struct hdr_ctx hc = { .s = s, .status = -1, .grpc_status = -1, .clen = -1 };
+	struct hdr_ctx hc = {.s = s, .status = -1, .grpc_status = -1, .clen = -1};
 	uint32_t partial = d->mid ? TT_PARTIAL_MID_STREAM : 0;
 	struct h2_stream *x;
 	int r = -1;

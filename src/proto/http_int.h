@@ -33,7 +33,7 @@ struct tt_xreq {
 	char method_buf[TT_HTTP_METHOD_MAX];
 	char authority_buf[TT_HTTP_AUTH_MAX];
 	char path_buf[TT_HTTP_PATH_MAX];
-	bool grpc; /* content-type application/grpc */
+	bool grpc;    /* content-type application/grpc */
 	int64_t clen; /* content-length, -1 none (h2: the size when bytes were lost) */
 };
 
@@ -64,12 +64,12 @@ struct tt_h1;
 struct tt_h2;
 
 struct tt_http_conn {
-	uint8_t proto;     /* enum tt_http_proto; NONE while undecided */
-	bool gave_up;      /* not HTTP: nothing more is looked at */
+	uint8_t proto;	      /* enum tt_http_proto; NONE while undecided */
+	bool gave_up;	      /* not HTTP: nothing more is looked at */
 	uint8_t sniff_len[2]; /* bytes of sniff[] per direction */
 	uint8_t sniff[2][24]; /* the first bytes, until the protocol is known */
 	uint64_t sniff_off[2];
-	bool skipped[2];      /* unrecognised bytes were skipped in a direction */
+	bool skipped[2]; /* unrecognised bytes were skipped in a direction */
 	struct tt_h1 *h1;
 	struct tt_h2 *h2;
 };

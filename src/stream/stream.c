@@ -16,7 +16,7 @@ struct tt_held {
 };
 
 #define TT_STREAM_NAME(e, n) [TT_SC_##e] = n,
-static const char *const counter_names[TT_SC_COUNT] = { TT_STREAM_COUNTERS(TT_STREAM_NAME) };
+static const char *const counter_names[TT_SC_COUNT] = {TT_STREAM_COUNTERS(TT_STREAM_NAME)};
 #undef TT_STREAM_NAME
 
 const char *tt_stream_counter_name(enum tt_stream_counter c)
@@ -27,9 +27,12 @@ const char *tt_stream_counter_name(enum tt_stream_counter c)
 const char *tt_role_name(enum tt_role r)
 {
 	switch (r) {
-	case TT_ROLE_CLIENT: return "client";
-	case TT_ROLE_SERVER: return "server";
-	default: return "unknown";
+	case TT_ROLE_CLIENT:
+		return "client";
+	case TT_ROLE_SERVER:
+		return "server";
+	default:
+		return "unknown";
 	}
 }
 
@@ -182,14 +185,13 @@ static void free_held(struct tt_stream_dir *d)
 static void held_release(struct tt_streams *s, struct tt_conn *c, unsigned di, bool all);
 
 /* Unlink and free; the consumers hear of it first. */
-static void conn_end(struct tt_streams *s, struct tt_conn *c, enum tt_end_reason why,
-		     int64_t now)
+static void conn_end(struct tt_streams *s, struct tt_conn *c, enum tt_end_reason why, int64_t now)
 {
 	struct tt_conn **pp = bucket(s, hash_key(c->pid, &c->tuple, c->tls));
 	static const enum tt_stream_counter ctr[] = {
-		[TT_END_CLOSE] = TT_SC_END_CLOSE, [TT_END_EXIT] = TT_SC_END_EXIT,
-		[TT_END_IDLE] = TT_SC_END_IDLE,   [TT_END_EVICTED] = TT_SC_END_EVICT,
-		[TT_END_REUSED] = TT_SC_END_REUSE,
+	    [TT_END_CLOSE] = TT_SC_END_CLOSE,  [TT_END_EXIT] = TT_SC_END_EXIT,
+	    [TT_END_IDLE] = TT_SC_END_IDLE,    [TT_END_EVICTED] = TT_SC_END_EVICT,
+	    [TT_END_REUSED] = TT_SC_END_REUSE,
 	};
 
 	/* What was held ahead of a hole still goes out, after the hole. */
@@ -219,8 +221,7 @@ static struct tt_conn *conn_find(struct tt_streams *s, const struct tt_chunk *ch
 	struct tt_conn *c = *bucket(s, hash_key(ch->pid, &ch->tuple, ch->conn));
 
 	for (; c; c = c->hnext)
-		if (c->pid == ch->pid && c->tls == ch->conn &&
-		    same_tuple(&c->tuple, &ch->tuple))
+		if (c->pid == ch->pid && c->tls == ch->conn && same_tuple(&c->tuple, &ch->tuple))
 			return c;
 	return NULL;
 }
@@ -312,8 +313,8 @@ static void emit_data(struct tt_streams *s, struct tt_conn *c, unsigned di,
 	d->next = off + n;
 	d->bytes += n;
 	if (trunc)
-		emit_gap(s, c, di, trunc, ch->flags & TT_EV_TRUNCATED ? TT_GAP_TRUNCATED : TT_GAP_LOST,
-			 ch->time_ns);
+		emit_gap(s, c, di, trunc,
+			 ch->flags & TT_EV_TRUNCATED ? TT_GAP_TRUNCATED : TT_GAP_LOST, ch->time_ns);
 }
 
 /* Deliver what is held and now in order; with all, give up on the holes. */
@@ -362,7 +363,7 @@ static bool hold(struct tt_streams *s, struct tt_conn *c, unsigned di, const str
 	h = &d->held[i];
 	h->c = *ch;
 	h->c.data = copy;
-	h->c.origin = (struct tt_origin){ 0 };
+	h->c.origin = (struct tt_origin){0};
 	h->off = off;
 	h->trunc = trunc;
 	if (!d->n_held++)

@@ -54,8 +54,8 @@ const char *tt_role_name(enum tt_role r); /* "client", "server", "unknown" */
 
 enum tt_gap_why {
 	TT_GAP_TRUNCATED = 1, /* cut at --max-bytes by the probe */
-	TT_GAP_LOST,          /* ring-buffer drops, held chunks given up on */
-	TT_GAP_UNSEEN,        /* before the first byte seen of a connection that was
+	TT_GAP_LOST,	      /* ring-buffer drops, held chunks given up on */
+	TT_GAP_UNSEEN,	      /* before the first byte seen of a connection that was
 				 already open when tlstap came (not a loss) */
 };
 
@@ -68,17 +68,17 @@ struct tt_held; /* a chunk that arrived ahead of a hole */
 #define TT_DIR_IDX(dir) ((dir) == TT_DIR_WRITE ? 1 : 0)
 
 struct tt_stream_dir {
-	uint64_t next;      /* offset of the next byte expected */
-	uint64_t bytes;     /* delivered */
+	uint64_t next;	    /* offset of the next byte expected */
+	uint64_t bytes;	    /* delivered */
 	uint64_t gap_bytes; /* known lengths of gaps */
-	bool started;       /* a chunk was seen */
+	bool started;	    /* a chunk was seen */
 	bool from_start;    /* the first chunk was at stream offset 0 */
 	/* The TLS call in progress (its chunks come in order, MORE on all but
 	 * the last): what is missing of it is known from its length. */
 	bool call_open;
 	uint32_t call_tid;
 	uint32_t call_len;
-	uint32_t call_next; /* chunk_off expected next */
+	uint32_t call_next;   /* chunk_off expected next */
 	struct tt_held *held; /* sorted by offset */
 	uint32_t n_held;
 	size_t held_bytes;
@@ -92,9 +92,9 @@ struct tt_conn {
 	struct tt_tuple tuple;
 	char comm[17];
 	uint8_t lib;
-	uint8_t attribution; /* of its first chunk */
-	uint8_t role;        /* enum tt_role */
-	uint8_t role_src;    /* enum tt_role_src */
+	uint8_t attribution;	 /* of its first chunk */
+	uint8_t role;		 /* enum tt_role */
+	uint8_t role_src;	 /* enum tt_role_src */
 	struct tt_origin origin; /* strings owned by the connection */
 	int64_t first_ns, last_ns;
 	struct tt_stream_dir dir[2]; /* [TT_DIR_IDX(dir)] */
@@ -126,10 +126,10 @@ struct tt_stream_ops {
 typedef enum tt_role (*tt_role_hint_fn)(void *ctx, uint32_t pid, const struct tt_tuple *t);
 
 struct tt_stream_limits {
-	uint32_t max_conns;  /* connections tracked at once */
+	uint32_t max_conns;   /* connections tracked at once */
 	uint32_t conn_buffer; /* bytes held ahead of a hole, per connection */
-	int64_t idle_ns;     /* a connection silent this long ends */
-	int64_t hold_ns;     /* a hole is given up on after this long */
+	int64_t idle_ns;      /* a connection silent this long ends */
+	int64_t hold_ns;      /* a hole is given up on after this long */
 };
 
 #define TT_STREAM_DEFAULT_MAX_CONNS 65536
@@ -138,19 +138,19 @@ struct tt_stream_limits {
 #define TT_STREAM_DEFAULT_HOLD_NS (200LL * 1000000)
 
 /* Counters, one list: X(ENUM, "name"). */
-#define TT_STREAM_COUNTERS(X)                                                            \
-	X(CONNS, "stream_conns")                 /* connections opened */                \
-	X(CONNS_ACTIVE, "stream_conns_active")   /* open now (a gauge) */                \
-	X(END_CLOSE, "stream_end_close")         /* ended by a TCP close */              \
-	X(END_EXIT, "stream_end_exit")           /* ended by the process's exit */       \
-	X(END_IDLE, "stream_end_idle")           /* ended after the idle timeout */      \
-	X(END_EVICT, "stream_end_evicted")       /* ended to make room (LRU) */          \
-	X(END_REUSE, "stream_end_reused")        /* a new TLS session at its address */  \
-	X(GAPS, "stream_gaps")                   /* holes in a byte stream */            \
-	X(GAP_BYTES, "stream_gap_bytes")         /* known bytes in them */               \
-	X(GAPS_UNKNOWN, "stream_gaps_unknown")   /* holes of unknown length */           \
-	X(HELD, "stream_held_chunks")            /* chunks that came ahead of a hole */  \
-	X(HELD_DROPPED, "stream_held_dropped")   /* ... that could not be held */        \
+#define TT_STREAM_COUNTERS(X)                                                                      \
+	X(CONNS, "stream_conns")		 /* connections opened */                          \
+	X(CONNS_ACTIVE, "stream_conns_active")	 /* open now (a gauge) */                          \
+	X(END_CLOSE, "stream_end_close")	 /* ended by a TCP close */                        \
+	X(END_EXIT, "stream_end_exit")		 /* ended by the process's exit */                 \
+	X(END_IDLE, "stream_end_idle")		 /* ended after the idle timeout */                \
+	X(END_EVICT, "stream_end_evicted")	 /* ended to make room (LRU) */                    \
+	X(END_REUSE, "stream_end_reused")	 /* a new TLS session at its address */            \
+	X(GAPS, "stream_gaps")			 /* holes in a byte stream */                      \
+	X(GAP_BYTES, "stream_gap_bytes")	 /* known bytes in them */                         \
+	X(GAPS_UNKNOWN, "stream_gaps_unknown")	 /* holes of unknown length */                     \
+	X(HELD, "stream_held_chunks")		 /* chunks that came ahead of a hole */            \
+	X(HELD_DROPPED, "stream_held_dropped")	 /* ... that could not be held */                  \
 	X(OVERLAP_BYTES, "stream_overlap_bytes") /* bytes seen twice, dropped */
 
 #define TT_STREAM_ENUM(e, n) TT_SC_##e,

@@ -84,7 +84,7 @@ static void read_file(struct tt_listen *l, struct tt_listen_ns *ns, uint32_t pid
 	l->reads++;
 	while (fgets(line, sizeof(line), f) && ns->n < MAX_LISTEN) {
 		char local[64], remote[64], st[8];
-		struct listener li = { 0 };
+		struct listener li = {0};
 
 		if (sscanf(line, " %*[0-9]: %63s %63s %7s", local, remote, st) != 3)
 			continue;
@@ -126,7 +126,7 @@ static struct tt_listen_ns *ns_of(struct tt_listen *l, uint32_t pid, int64_t now
 
 static bool v4_mapped(const uint8_t *a)
 {
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 	return !memcmp(a, pfx, 12);
 }
@@ -134,7 +134,7 @@ static bool v4_mapped(const uint8_t *a)
 static bool matches(const struct listener *li, const struct tt_tuple *t)
 {
 	static const uint8_t any[16];
-	uint8_t a[16] = { 0 };
+	uint8_t a[16] = {0};
 
 	if (li->port != t->lport)
 		return false;

@@ -22,7 +22,7 @@ struct tt_listen {
 	struct tt_listen_ns *ns; /* a short list: one per network namespace seen */
 	unsigned n_ns;
 	const char *proc; /* "/proc", or a test's fake tree */
-	uint64_t reads;   /* /proc/PID/net/tcp{,6} files read */
+	uint64_t reads;	  /* /proc/PID/net/tcp{,6} files read */
 };
 
 void tt_listen_init(struct tt_listen *l, const char *proc_root);

@@ -14,40 +14,40 @@
 #include "trace/ndjson.h"
 
 /* Keys: X(ENUM, "name", required in a chunk). */
-#define ND_KEYS(X)                                                                      \
-	X(TIME_NS, "time_ns", 1)                                                          \
-	X(PID, "pid", 1)                                                                  \
-	X(TID, "tid", 1)                                                                  \
-	X(COMM, "comm", 1)                                                                \
-	X(LIB, "lib", 1)                                                                  \
-	X(DIR, "dir", 1)                                                                  \
-	X(LEN, "len", 1)                                                                  \
-	X(LADDR, "laddr", 1)                                                              \
-	X(LPORT, "lport", 1)                                                              \
-	X(RADDR, "raddr", 1)                                                              \
-	X(RPORT, "rport", 1)                                                              \
-	X(ATTRIBUTION, "attribution", 1)                                                  \
-	X(TRUNCATED, "truncated", 1)                                                      \
-	X(FD, "fd", 1)                                                                    \
-	X(GOID, "goid", 0)                                                                \
-	X(CONN, "conn", 1)                                                                \
-	X(CHUNK_OFF, "chunk_off", 1)                                                      \
-	X(STREAM_OFF, "stream_off", 0)                                                    \
-	X(MORE, "more", 1)                                                                \
-	X(TUPLE_MISMATCH, "tuple_mismatch", 0)                                            \
-	X(MULTI_FD, "multi_fd", 0)                                                        \
-	X(DATA, "data", 1)                                                                \
-	X(NS_PID, "ns_pid", 0)                                                            \
-	X(CGROUP, "cgroup", 0)                                                            \
-	X(CONTAINER, "container", 0)                                                      \
-	X(POD_UID, "pod_uid", 0)                                                          \
+#define ND_KEYS(X)                                                                                 \
+	X(TIME_NS, "time_ns", 1)                                                                   \
+	X(PID, "pid", 1)                                                                           \
+	X(TID, "tid", 1)                                                                           \
+	X(COMM, "comm", 1)                                                                         \
+	X(LIB, "lib", 1)                                                                           \
+	X(DIR, "dir", 1)                                                                           \
+	X(LEN, "len", 1)                                                                           \
+	X(LADDR, "laddr", 1)                                                                       \
+	X(LPORT, "lport", 1)                                                                       \
+	X(RADDR, "raddr", 1)                                                                       \
+	X(RPORT, "rport", 1)                                                                       \
+	X(ATTRIBUTION, "attribution", 1)                                                           \
+	X(TRUNCATED, "truncated", 1)                                                               \
+	X(FD, "fd", 1)                                                                             \
+	X(GOID, "goid", 0)                                                                         \
+	X(CONN, "conn", 1)                                                                         \
+	X(CHUNK_OFF, "chunk_off", 1)                                                               \
+	X(STREAM_OFF, "stream_off", 0)                                                             \
+	X(MORE, "more", 1)                                                                         \
+	X(TUPLE_MISMATCH, "tuple_mismatch", 0)                                                     \
+	X(MULTI_FD, "multi_fd", 0)                                                                 \
+	X(DATA, "data", 1)                                                                         \
+	X(NS_PID, "ns_pid", 0)                                                                     \
+	X(CGROUP, "cgroup", 0)                                                                     \
+	X(CONTAINER, "container", 0)                                                               \
+	X(POD_UID, "pod_uid", 0)                                                                   \
 	X(EVENT, "event", 0)
 
 #define ND_ENUM(e, n, r) K_##e,
 enum nd_key { ND_KEYS(ND_ENUM) K_COUNT, K_UNKNOWN = K_COUNT };
 #undef ND_ENUM
 #define ND_NAME(e, n, r) n,
-static const char *const key_names[] = { ND_KEYS(ND_NAME) };
+static const char *const key_names[] = {ND_KEYS(ND_NAME)};
 #undef ND_NAME
 #define ND_REQ(e, n, r) ((uint64_t)(r) << K_##e) |
 static const uint64_t chunk_required = ND_KEYS(ND_REQ) 0;
@@ -138,12 +138,26 @@ static int parse_string(struct line *l, struct value *v)
 			return fail(l, "unterminated string");
 		c = *l->p++;
 		switch (c) {
-		case '"': case '\\': case '/': *d++ = c; break;
-		case 'b': *d++ = '\b'; break;
-		case 'f': *d++ = '\f'; break;
-		case 'n': *d++ = '\n'; break;
-		case 'r': *d++ = '\r'; break;
-		case 't': *d++ = '\t'; break;
+		case '"':
+		case '\\':
+		case '/':
+			*d++ = c;
+			break;
+		case 'b':
+			*d++ = '\b';
+			break;
+		case 'f':
+			*d++ = '\f';
+			break;
+		case 'n':
+			*d++ = '\n';
+			break;
+		case 'r':
+			*d++ = '\r';
+			break;
+		case 't':
+			*d++ = '\t';
+			break;
 		case 'u':
 			if (l->end - l->p < 4)
 				return fail(l, "bad \\u escape");
@@ -255,8 +269,7 @@ static const int8_t *b64_table(void)
 {
 	static int8_t t[256];
 	static bool done;
-	static const char a[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 	if (!done) {
 		memset(t, -1, sizeof(t));
@@ -318,8 +331,7 @@ struct fields {
 	struct value v[K_COUNT];
 };
 
-static int want(struct line *l, const struct value *v, enum vtype t, bool nullable,
-		const char *key)
+static int want(struct line *l, const struct value *v, enum vtype t, bool nullable, const char *key)
 {
 	char msg[96];
 
@@ -396,7 +408,8 @@ static int parse_tuple(struct line *l, const struct fields *f, struct tt_tuple *
 	int ret;
 
 	memset(t, 0, sizeof(*t));
-	if ((ret = want(l, la, V_STR, true, "laddr")) || (ret = want(l, ra, V_STR, true, "raddr")) ||
+	if ((ret = want(l, la, V_STR, true, "laddr")) ||
+	    (ret = want(l, ra, V_STR, true, "raddr")) ||
 	    (ret = want_u(l, &f->v[K_LPORT], 65535, true, "lport")) ||
 	    (ret = want_u(l, &f->v[K_RPORT], 65535, true, "rport")))
 		return ret;
@@ -445,15 +458,14 @@ static int origin(struct line *l, const struct fields *f, struct tt_origin *o)
 	int ret;
 
 	for (enum nd_key k = K_CGROUP; k <= K_POD_UID; k++)
-		if ((f->seen & (1ull << k)) &&
-		    (ret = want(l, &f->v[k], V_STR, true, key_names[k])))
+		if ((f->seen & (1ull << k)) && (ret = want(l, &f->v[k], V_STR, true, key_names[k])))
 			return ret;
 	if ((f->seen & (1ull << K_NS_PID)) &&
 	    (ret = want_u(l, &f->v[K_NS_PID], UINT32_MAX, true, "ns_pid")))
 		return ret;
 	o->ns_pid = (f->seen & (1ull << K_NS_PID)) && f->v[K_NS_PID].type == V_INT
-			    ? (uint32_t)f->v[K_NS_PID].u
-			    : 0;
+			? (uint32_t)f->v[K_NS_PID].u
+			: 0;
 	o->cgroup = opt_str(f, K_CGROUP);
 	o->container = opt_str(f, K_CONTAINER);
 	o->pod_uid = opt_str(f, K_POD_UID);
@@ -494,7 +506,8 @@ static int chunk_fields(struct line *l, const struct fields *f, struct tt_chunk 
 	for (enum nd_key k = K_TUPLE_MISMATCH; k <= K_MULTI_FD; k++)
 		if ((f->seen & (1ull << k)) && (ret = want(l, &v[k], V_BOOL, false, key_names[k])))
 			return ret;
-	if ((f->seen & (1ull << K_GOID)) && (ret = want_u(l, &v[K_GOID], UINT64_MAX, false, "goid")))
+	if ((f->seen & (1ull << K_GOID)) &&
+	    (ret = want_u(l, &v[K_GOID], UINT64_MAX, false, "goid")))
 		return ret;
 	if ((f->seen & (1ull << K_STREAM_OFF)) &&
 	    (ret = want_u(l, &v[K_STREAM_OFF], UINT64_MAX - 1, true, "stream_off")))
@@ -519,8 +532,8 @@ static int chunk_fields(struct line *l, const struct fields *f, struct tt_chunk 
 	c->call_len = (uint32_t)v[K_LEN].u;
 	c->chunk_off = (uint32_t)v[K_CHUNK_OFF].u;
 	c->stream_off = (f->seen & (1ull << K_STREAM_OFF)) && v[K_STREAM_OFF].type == V_INT
-				? v[K_STREAM_OFF].u
-				: TT_STREAM_OFF_UNKNOWN;
+			    ? v[K_STREAM_OFF].u
+			    : TT_STREAM_OFF_UNKNOWN;
 	c->flags = (v[K_TRUNCATED].b ? TT_EV_TRUNCATED : 0) | (v[K_MORE].b ? TT_EV_MORE : 0) |
 		   (opt_bool(f, K_TUPLE_MISMATCH) ? TT_EV_TUPLE_MISMATCH : 0) |
 		   (opt_bool(f, K_MULTI_FD) ? TT_EV_MULTI_FD : 0);
@@ -565,7 +578,7 @@ static int control_fields(struct line *l, const struct fields *f, struct tt_ndjs
 int tt_ndjson_parse(struct tt_ndjson_reader *r, const char *line, size_t n,
 		    struct tt_ndjson_event *ev, struct tt_error *err)
 {
-	struct line l = { line, line + n, r, err, r->line };
+	struct line l = {line, line + n, r, err, r->line};
 	struct fields f;
 	int ret;
 

@@ -32,10 +32,10 @@ enum tt_ndjson_kind {
 
 struct tt_ndjson_event {
 	enum tt_ndjson_kind kind;
-	struct tt_chunk chunk;   /* TT_ND_CHUNK: data and origin point into the reader */
-	struct tt_conn_end end;  /* TT_ND_CONN_END */
-	uint32_t pid;            /* TT_ND_EXIT */
-	int64_t time_ns;         /* TT_ND_EXIT */
+	struct tt_chunk chunk;	/* TT_ND_CHUNK: data and origin point into the reader */
+	struct tt_conn_end end; /* TT_ND_CONN_END */
+	uint32_t pid;		/* TT_ND_EXIT */
+	int64_t time_ns;	/* TT_ND_EXIT */
 };
 
 struct tt_ndjson_reader {

@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tt_http http;
 	struct tt_streams st;
-	struct tt_stream_ops ops = { NULL, on_data, on_gap, on_end, &http };
-	uint64_t off[2][2] = { { 0 } };
+	struct tt_stream_ops ops = {NULL, on_data, on_gap, on_end, &http};
+	uint64_t off[2][2] = {{0}};
 	int64_t t = 1000;
 	size_t pos = 0;
 
@@ -68,9 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = (size_t)data[pos + 1] << 8 | data[pos + 2], keep;
 		unsigned second = (fl >> 4) & 1;
 		struct tt_chunk c = {
-			.pid = 1, .tid = 2, .lib = TT_LIB_OPENSSL,
-			.dir = (fl & 1) ? TT_DIR_WRITE : TT_DIR_READ,
-			.conn = 0x100 + second,
+		    .pid = 1,
+		    .tid = 2,
+		    .lib = TT_LIB_OPENSSL,
+		    .dir = (fl & 1) ? TT_DIR_WRITE : TT_DIR_READ,
+		    .conn = 0x100 + second,
 		};
 		unsigned di = TT_DIR_IDX(c.dir);
 
@@ -94,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off[second][di] += n;
 		tt_streams_chunk(&st, &c);
 		if (fl & 8 && !second) {
-			struct tt_conn_end e = { .time_ns = t, .pid = 1, .tuple = c.tuple };
+			struct tt_conn_end e = {.time_ns = t, .pid = 1, .tuple = c.tuple};
 
 			tt_streams_conn_end(&st, &e);
 			off[0][0] = off[0][1] = 0;

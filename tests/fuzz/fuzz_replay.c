@@ -18,8 +18,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int null_fd = -1;
-	struct tt_pipeline_opts o = { .format = TT_RAW_JSON, .http = true, .summary = true };
-	struct tt_ndjson_reader r = { .fd = -1 };
+	struct tt_pipeline_opts o = {.format = TT_RAW_JSON, .http = true, .summary = true};
+	struct tt_ndjson_reader r = {.fd = -1};
 	struct tt_ndjson_event ev;
 	struct tt_error err;
 	struct tt_pipeline p;

@@ -65,13 +65,13 @@ static inline void ht_emit(void *ctx, const struct tt_exchange *x)
 }
 
 static inline void ht_data(void *ctx, struct tt_conn *c, const struct tt_chunk *ch, uint64_t off,
-		    const uint8_t *p, uint32_t n)
+			   const uint8_t *p, uint32_t n)
 {
 	tt_http_data(&((struct ht *)ctx)->http, c, ch, off, p, n);
 }
 
 static inline void ht_gap(void *ctx, struct tt_conn *c, unsigned dir, uint64_t off, uint64_t len,
-		   enum tt_gap_why why, int64_t t)
+			  enum tt_gap_why why, int64_t t)
 {
 	struct ht *h = ctx;
 
@@ -90,7 +90,7 @@ static inline void ht_end(void *ctx, struct tt_conn *c, enum tt_end_reason why, 
 /* A client connection 10.0.0.1:40000 -> 10.0.0.2:443 of pid 100. */
 static inline void ht_init(struct ht *h)
 {
-	struct tt_stream_ops ops = { NULL, ht_data, ht_gap, ht_end, h };
+	struct tt_stream_ops ops = {NULL, ht_data, ht_gap, ht_end, h};
 
 	memset(h, 0, sizeof(*h));
 	assert_int_equal(tt_streams_init(&h->st, &ops, NULL), 0);
@@ -153,7 +153,7 @@ static inline void ht_read(struct ht *h, const char *s)
 /* The connection closes (the kernel said so). */
 static inline void ht_close(struct ht *h)
 {
-	struct tt_conn_end e = { .time_ns = h->t + 1000, .pid = h->c.pid, .tuple = h->c.tuple };
+	struct tt_conn_end e = {.time_ns = h->t + 1000, .pid = h->c.pid, .tuple = h->c.tuple};
 
 	tt_streams_conn_end(&h->st, &e);
 }
@@ -165,8 +165,8 @@ static inline void ht_flush(struct ht *h)
 
 /* Asserts on one exchange: NULL strings must be null, status -1 null. */
 static inline void ht_expect(const struct ht_x *o, const char *method, const char *authority,
-		      const char *path, int status, uint64_t req_bytes, uint64_t resp_bytes,
-		      uint32_t partial)
+			     const char *path, int status, uint64_t req_bytes, uint64_t resp_bytes,
+			     uint32_t partial)
 {
 	if (method) {
 		assert_true(o->has_method);

@@ -12,7 +12,8 @@ static void test_keepalive(void **state)
 	ht_init(&h);
 	ht_write(&h, "GET /a?x=1 HTTP/1.1" R "Host: example.test" R "User-Agent: t" R R);
 	ht_read(&h, "HTTP/1.1 200 OK" R "Content-Length: 5" R R "hello");
-	ht_write(&h, "POST /b HTTP/1.1" R "host: example.test:8443" R "Content-Length: 3" R R "abc");
+	ht_write(&h,
+		 "POST /b HTTP/1.1" R "host: example.test:8443" R "Content-Length: 3" R R "abc");
 	ht_read(&h, "HTTP/1.1 503 Busy" R "Content-Length: 0" R R);
 	assert_int_equal(h.n, 2);
 	ht_expect(&h.xs[0], "GET", "example.test", "/a?x=1", 200, 0, 5, 0);
@@ -69,9 +70,10 @@ static void test_pipelined_chunked(void **state)
 	ht_init(&h);
 	ht_write(&h, "GET /1 HTTP/1.1" R "Host: h" R R "GET /2 HTTP/1.1" R "Host: h" R R
 		     "HEAD /3 HTTP/1.1" R "Host: h" R R);
-	ht_read(&h, "HTTP/1.1 200 OK" R "Transfer-Encoding: chunked" R R "5" R "hello" R "b" R
-		    " world, big" R "0" R R "HTTP/1.1 404 Not Found" R "Content-Length: 4" R R "nope"
-		    "HTTP/1.1 200 OK" R "Content-Length: 1000" R R);
+	ht_read(&h,
+		"HTTP/1.1 200 OK" R "Transfer-Encoding: chunked" R R "5" R "hello" R "b" R
+		" world, big" R "0" R R "HTTP/1.1 404 Not Found" R "Content-Length: 4" R R "nope"
+		"HTTP/1.1 200 OK" R "Content-Length: 1000" R R);
 	assert_int_equal(h.n, 3);
 	ht_expect(&h.xs[0], "GET", "h", "/1", 200, 0, 16, 0);
 	ht_expect(&h.xs[1], "GET", "h", "/2", 404, 0, 4, 0);
@@ -87,8 +89,8 @@ static void test_pipelined_chunked(void **state)
 /* A request or response split anywhere across calls. */
 static void test_split_everywhere(void **state)
 {
-	const char *req = "PUT /split/path HTTP/1.1" R "Host: split.test" R "Content-Length: 4" R R
-			  "data";
+	const char *req =
+	    "PUT /split/path HTTP/1.1" R "Host: split.test" R "Content-Length: 4" R R "data";
 	const char *resp = "HTTP/1.1 201 Created" R "Content-Length: 2" R R "ok";
 
 	(void)state;
@@ -130,7 +132,8 @@ static void test_upgrade_stops(void **state)
 
 	(void)state;
 	ht_init(&h);
-	ht_write(&h, "GET /ws HTTP/1.1" R "Host: h" R "Connection: Upgrade" R "Upgrade: websocket" R R);
+	ht_write(&h,
+		 "GET /ws HTTP/1.1" R "Host: h" R "Connection: Upgrade" R "Upgrade: websocket" R R);
 	ht_read(&h, "HTTP/1.1 101 Switching Protocols" R "Connection: Upgrade" R
 		    "Upgrade: websocket" R R "\x81\x05hello");
 	ht_write(&h, "GET /not-http HTTP/1.1" R "Host: h" R R);
@@ -148,7 +151,8 @@ static void test_upgrade_declined(void **state)
 
 	(void)state;
 	ht_init(&h);
-	ht_write(&h, "GET /ws HTTP/1.1" R "Host: h" R "Connection: Upgrade" R "Upgrade: websocket" R R);
+	ht_write(&h,
+		 "GET /ws HTTP/1.1" R "Host: h" R "Connection: Upgrade" R "Upgrade: websocket" R R);
 	ht_read(&h, "HTTP/1.1 200 OK" R "Content-Length: 0" R R);
 	ht_write(&h, "GET /next HTTP/1.1" R "Host: h" R R);
 	ht_read(&h, "HTTP/1.1 200 OK" R "Content-Length: 1" R R "x");
@@ -300,21 +304,14 @@ static void test_not_http(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keepalive),
-		cmocka_unit_test(test_server_role),
-		cmocka_unit_test(test_eof_body_flushed),
-		cmocka_unit_test(test_pipelined_chunked),
-		cmocka_unit_test(test_split_everywhere),
-		cmocka_unit_test(test_continue_then_final),
-		cmocka_unit_test(test_upgrade_stops),
-		cmocka_unit_test(test_upgrade_declined),
-		cmocka_unit_test(test_connect_tunnel),
-		cmocka_unit_test(test_truncated_body),
-		cmocka_unit_test(test_mid_stream),
-		cmocka_unit_test(test_response_gap),
-		cmocka_unit_test(test_request_gap),
-		cmocka_unit_test(test_response_event_first),
-		cmocka_unit_test(test_not_http),
+	    cmocka_unit_test(test_keepalive),	     cmocka_unit_test(test_server_role),
+	    cmocka_unit_test(test_eof_body_flushed), cmocka_unit_test(test_pipelined_chunked),
+	    cmocka_unit_test(test_split_everywhere), cmocka_unit_test(test_continue_then_final),
+	    cmocka_unit_test(test_upgrade_stops),    cmocka_unit_test(test_upgrade_declined),
+	    cmocka_unit_test(test_connect_tunnel),   cmocka_unit_test(test_truncated_body),
+	    cmocka_unit_test(test_mid_stream),	     cmocka_unit_test(test_response_gap),
+	    cmocka_unit_test(test_request_gap),	     cmocka_unit_test(test_response_event_first),
+	    cmocka_unit_test(test_not_http),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

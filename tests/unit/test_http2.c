@@ -12,8 +12,7 @@ struct h2b {
 	size_t n;
 };
 
-static void frame(struct h2b *o, uint8_t type, uint8_t flags, uint32_t sid, const void *p,
-		  size_t n)
+static void frame(struct h2b *o, uint8_t type, uint8_t flags, uint32_t sid, const void *p, size_t n)
 {
 	uint8_t *d = o->b + o->n;
 
@@ -26,7 +25,10 @@ static void frame(struct h2b *o, uint8_t type, uint8_t flags, uint32_t sid, cons
 	o->n += 9 + n;
 }
 
-#define NV(n, v) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, 0 }
+#define NV(n, v)                                                                                   \
+	{                                                                                          \
+		(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, 0                    \
+	}
 
 static size_t deflate(nghttp2_hd_deflater *df, uint8_t *out, size_t cap, const nghttp2_nv *nv,
 		      size_t n)
@@ -48,7 +50,7 @@ static void headers(struct h2b *o, nghttp2_hd_deflater *df, uint32_t sid, bool e
 
 static void settings(struct h2b *o)
 {
-	static const uint8_t s[] = { 0, 3, 0, 0, 0, 100 }; /* MAX_CONCURRENT_STREAMS */
+	static const uint8_t s[] = {0, 3, 0, 0, 0, 100}; /* MAX_CONCURRENT_STREAMS */
 
 	frame(o, 4, 0, 0, s, sizeof(s));
 }
@@ -76,19 +78,19 @@ static void send_out(struct ht *h, unsigned dir, struct h2b *o)
 }
 
 /* One GET on stream sid: request written, response read. */
-static void get_at(struct ht *h, struct peers *p, uint32_t sid, const char *auth,
-		   const char *path, const char *body)
+static void get_at(struct ht *h, struct peers *p, uint32_t sid, const char *auth, const char *path,
+		   const char *body)
 {
-	struct h2b o = { .n = 0 };
+	struct h2b o = {.n = 0};
 	nghttp2_nv rq[] = {
-		NV(":method", "GET"),
-		NV(":scheme", "https"),
-		{ (uint8_t *)":authority", (uint8_t *)auth, 10, strlen(auth), 0 },
-		{ (uint8_t *)":path", (uint8_t *)path, 5, strlen(path), 0 },
-		NV("user-agent", "unit/1.0"),
+	    NV(":method", "GET"),
+	    NV(":scheme", "https"),
+	    {(uint8_t *)":authority", (uint8_t *)auth, 10, strlen(auth), 0},
+	    {(uint8_t *)":path", (uint8_t *)path, 5, strlen(path), 0},
+	    NV("user-agent", "unit/1.0"),
 	};
-	nghttp2_nv rs[] = { NV(":status", "200"), NV("content-type", "text/plain"),
-			    NV("server", "unit") };
+	nghttp2_nv rs[] = {NV(":status", "200"), NV("content-type", "text/plain"),
+			   NV("server", "unit")};
 
 	headers(&o, p->cli, sid, true, rq, ARRAY_SIZE(rq));
 	send_out(h, TT_DIR_WRITE, &o);
@@ -104,7 +106,7 @@ static void get(struct ht *h, struct peers *p, uint32_t sid, const char *path, c
 
 static void start(struct ht *h, struct peers *p)
 {
-	struct h2b o = { .n = 0 };
+	struct h2b o = {.n = 0};
 
 	peers_init(p);
 	memcpy(o.b, PREFACE, 24);
@@ -141,11 +143,11 @@ static void test_h2_basic(void **state)
 /* Interleaved streams, CONTINUATION, padding and priority, POST bodies. */
 static void test_h2_interleaved(void **state)
 {
-	nghttp2_nv rq[] = { NV(":method", "POST"), NV(":scheme", "https"),
-			    NV(":authority", "api.test"), NV(":path", "/upload"),
-			    NV("x-long", "a fairly long header value to be split across frames") };
-	nghttp2_nv rs[] = { NV(":status", "201") };
-	struct h2b o = { .n = 0 };
+	nghttp2_nv rq[] = {NV(":method", "POST"), NV(":scheme", "https"),
+			   NV(":authority", "api.test"), NV(":path", "/upload"),
+			   NV("x-long", "a fairly long header value to be split across frames")};
+	nghttp2_nv rs[] = {NV(":status", "201")};
+	struct h2b o = {.n = 0};
 	uint8_t blk[512], pad[600];
 	struct ht h;
 	struct peers p;
@@ -157,17 +159,21 @@ static void test_h2_interleaved(void **state)
 	/* stream 1: HEADERS (padded, priority) + CONTINUATION */
 	k = deflate(p.cli, blk, sizeof(blk), rq, ARRAY_SIZE(rq));
 	half = k / 2;
-	pad[0] = 3;                       /* pad length */
-	memset(pad + 1, 0, 5);            /* priority */
+	pad[0] = 3;	       /* pad length */
+	memset(pad + 1, 0, 5); /* priority */
 	memcpy(pad + 6, blk, half);
-	memset(pad + 6 + half, 0, 3);     /* padding */
+	memset(pad + 6 + half, 0, 3); /* padding */
 	frame(&o, 1, 0x8 | 0x20, 1, pad, 6 + half + 3);
 	frame(&o, 9, 0x4, 1, blk + half, k - half);
 	/* stream 3 starts before stream 1's body */
 	k = deflate(p.cli, blk, sizeof(blk), rq, ARRAY_SIZE(rq));
 	frame(&o, 1, 0x4, 3, blk, k);
 	/* padded DATA: 2 bytes of padding, 4 of body */
-	memcpy(pad, "\x02" "abcd" "\0\0", 7);
+	memcpy(pad,
+	       "\x02"
+	       "abcd"
+	       "\0\0",
+	       7);
 	frame(&o, 0, 0x8, 1, pad, 7);
 	frame(&o, 0, 0x1, 3, "xyz", 3);
 	frame(&o, 0, 0x1, 1, "ef", 2);
@@ -185,15 +191,17 @@ static void test_h2_interleaved(void **state)
 
 static void test_grpc(void **state)
 {
-	nghttp2_nv rq[] = { NV(":method", "POST"), NV(":scheme", "https"),
-			    NV(":authority", "grpc.test:50051"),
-			    NV(":path", "/helloworld.Greeter/SayHello"),
-			    NV("content-type", "application/grpc"), NV("te", "trailers") };
-	nghttp2_nv rs[] = { NV(":status", "200"), NV("content-type", "application/grpc") };
-	nghttp2_nv tr[] = { NV("grpc-status", "5"), NV("grpc-message", "not found") };
-	nghttp2_nv only[] = { NV(":status", "200"), NV("content-type", "application/grpc"),
-			      NV("grpc-status", "0") };
-	struct h2b o = { .n = 0 };
+	nghttp2_nv rq[] = {NV(":method", "POST"),
+			   NV(":scheme", "https"),
+			   NV(":authority", "grpc.test:50051"),
+			   NV(":path", "/helloworld.Greeter/SayHello"),
+			   NV("content-type", "application/grpc"),
+			   NV("te", "trailers")};
+	nghttp2_nv rs[] = {NV(":status", "200"), NV("content-type", "application/grpc")};
+	nghttp2_nv tr[] = {NV("grpc-status", "5"), NV("grpc-message", "not found")};
+	nghttp2_nv only[] = {NV(":status", "200"), NV("content-type", "application/grpc"),
+			     NV("grpc-status", "0")};
+	struct h2b o = {.n = 0};
 	struct ht h;
 	struct peers p;
 
@@ -213,7 +221,8 @@ static void test_grpc(void **state)
 	headers(&o, p.srv, 3, true, only, ARRAY_SIZE(only));
 	send_out(&h, TT_DIR_READ, &o);
 	assert_int_equal(h.n, 2);
-	ht_expect(&h.xs[0], "POST", "grpc.test:50051", "/helloworld.Greeter/SayHello", 200, 12, 5, 0);
+	ht_expect(&h.xs[0], "POST", "grpc.test:50051", "/helloworld.Greeter/SayHello", 200, 12, 5,
+		  0);
 	assert_true(h.xs[0].x.grpc);
 	assert_int_equal(h.xs[0].x.grpc_status, 5);
 	assert_true(h.xs[0].has_gmsg);
@@ -223,7 +232,7 @@ static void test_grpc(void **state)
 	{
 		struct tt_strv svc, m;
 
-		assert_true(tt_grpc_split((struct tt_strv){ h.xs[0].path, 28 }, &svc, &m));
+		assert_true(tt_grpc_split((struct tt_strv){h.xs[0].path, 28}, &svc, &m));
 		assert_int_equal(svc.len, 18);
 		assert_memory_equal(svc.p, "helloworld.Greeter", 18);
 		assert_memory_equal(m.p, "SayHello", 8);
@@ -274,8 +283,8 @@ static void test_h2_unseen_table(void **state)
 static void test_h2_gaps(void **state)
 {
 	static uint8_t big[20000];
-	nghttp2_nv rs[] = { NV(":status", "200"), NV("content-length", "20000") };
-	struct h2b o = { .n = 0 };
+	nghttp2_nv rs[] = {NV(":status", "200"), NV("content-length", "20000")};
+	struct h2b o = {.n = 0};
 	struct ht h;
 	struct peers p;
 
@@ -284,8 +293,8 @@ static void test_h2_gaps(void **state)
 	start(&h, &p);
 	get(&h, &p, 1, "/first", "x");
 	{
-		nghttp2_nv rq[] = { NV(":method", "GET"), NV(":scheme", "https"),
-				    NV(":authority", "api.test"), NV(":path", "/big") };
+		nghttp2_nv rq[] = {NV(":method", "GET"), NV(":scheme", "https"),
+				   NV(":authority", "api.test"), NV(":path", "/big")};
 
 		headers(&o, p.cli, 3, true, rq, ARRAY_SIZE(rq));
 		send_out(&h, TT_DIR_WRITE, &o);
@@ -315,10 +324,10 @@ static void test_h2_gaps(void **state)
  * comes is reported alone once the client opens a later stream. */
 static void test_h2_response_first(void **state)
 {
-	nghttp2_nv rq[] = { NV(":method", "GET"), NV(":scheme", "https"),
-			    NV(":authority", "api.test"), NV(":path", "/late") };
-	nghttp2_nv rs[] = { NV(":status", "204") };
-	struct h2b o = { .n = 0 };
+	nghttp2_nv rq[] = {NV(":method", "GET"), NV(":scheme", "https"),
+			   NV(":authority", "api.test"), NV(":path", "/late")};
+	nghttp2_nv rs[] = {NV(":status", "204")};
+	struct h2b o = {.n = 0};
 	struct ht h;
 	struct peers p;
 	uint8_t hdrs[256];
@@ -348,10 +357,10 @@ static void test_h2_response_first(void **state)
 
 static void test_h2_rst(void **state)
 {
-	struct h2b o = { .n = 0 };
-	nghttp2_nv rq[] = { NV(":method", "DELETE"), NV(":scheme", "https"),
-			    NV(":authority", "api.test"), NV(":path", "/x") };
-	static const uint8_t code[4] = { 0, 0, 0, 8 };
+	struct h2b o = {.n = 0};
+	nghttp2_nv rq[] = {NV(":method", "DELETE"), NV(":scheme", "https"),
+			   NV(":authority", "api.test"), NV(":path", "/x")};
+	static const uint8_t code[4] = {0, 0, 0, 8};
 	struct ht h;
 	struct peers p;
 
@@ -370,13 +379,10 @@ static void test_h2_rst(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_h2_basic),
-		cmocka_unit_test(test_h2_interleaved),
-		cmocka_unit_test(test_grpc),
-		cmocka_unit_test(test_h2_unseen_table),
-		cmocka_unit_test(test_h2_gaps),
-		cmocka_unit_test(test_h2_response_first),
-		cmocka_unit_test(test_h2_rst),
+	    cmocka_unit_test(test_h2_basic), cmocka_unit_test(test_h2_interleaved),
+	    cmocka_unit_test(test_grpc),     cmocka_unit_test(test_h2_unseen_table),
+	    cmocka_unit_test(test_h2_gaps),  cmocka_unit_test(test_h2_response_first),
+	    cmocka_unit_test(test_h2_rst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

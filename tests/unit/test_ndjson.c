@@ -15,11 +15,22 @@ static struct tt_chunk sample(void)
 {
 	static const uint8_t data[] = "GET / HTTP/1.1\r\n\x00\xff\x80 \"quoted\" \\";
 	struct tt_chunk c = {
-		.time_ns = 1795926846405552156, .pid = 4242, .tid = 4243, .comm = "cur\xe9l",
-		.lib = TT_LIB_GO, .dir = TT_DIR_WRITE, .attribution = TT_ATTR_GO_MEMORY,
-		.flags = TT_EV_MORE, .fd = 7, .goid = 99, .conn = 0xc000123456ULL,
-		.call_len = 5000, .chunk_off = 16, .stream_off = 123456,
-		.data = data, .data_len = sizeof(data) - 1,
+	    .time_ns = 1795926846405552156,
+	    .pid = 4242,
+	    .tid = 4243,
+	    .comm = "cur\xe9l",
+	    .lib = TT_LIB_GO,
+	    .dir = TT_DIR_WRITE,
+	    .attribution = TT_ATTR_GO_MEMORY,
+	    .flags = TT_EV_MORE,
+	    .fd = 7,
+	    .goid = 99,
+	    .conn = 0xc000123456ULL,
+	    .call_len = 5000,
+	    .chunk_off = 16,
+	    .stream_off = 123456,
+	    .data = data,
+	    .data_len = sizeof(data) - 1,
 	};
 
 	c.tuple.family = AF_INET6;
@@ -49,7 +60,7 @@ static void write_file(const char *path, void (*fn)(struct tt_raw_writer *))
 static void three(struct tt_raw_writer *w)
 {
 	struct tt_chunk c = sample();
-	struct tt_conn_end e = { .time_ns = 5, .pid = 4242, .tuple = c.tuple };
+	struct tt_conn_end e = {.time_ns = 5, .pid = 4242, .tuple = c.tuple};
 
 	tt_raw_chunk(w, &c);
 	c.tuple.family = 0;
@@ -69,7 +80,7 @@ static void test_round_trip(void **state)
 	char path[] = "/tmp/tt-ndjson-XXXXXX";
 	struct tt_ndjson_reader r;
 	struct tt_ndjson_event ev;
-	struct tt_error err = { "" };
+	struct tt_error err = {""};
 	struct tt_chunk want = sample();
 	int fd = mkstemp(path);
 
@@ -122,17 +133,17 @@ static void test_round_trip(void **state)
 	unlink(path);
 }
 
-#define GOOD                                                                             \
-	"\"time_ns\":1,\"pid\":2,\"tid\":3,\"comm\":\"c\",\"lib\":\"go\",\"dir\":\"read\"," \
-	"\"len\":3,\"laddr\":null,\"lport\":null,\"raddr\":null,\"rport\":null,"             \
-	"\"attribution\":\"none\",\"truncated\":false,\"fd\":null,\"conn\":9,"               \
+#define GOOD                                                                                       \
+	"\"time_ns\":1,\"pid\":2,\"tid\":3,\"comm\":\"c\",\"lib\":\"go\",\"dir\":\"read\","        \
+	"\"len\":3,\"laddr\":null,\"lport\":null,\"raddr\":null,\"rport\":null,"                   \
+	"\"attribution\":\"none\",\"truncated\":false,\"fd\":null,\"conn\":9,"                     \
 	"\"chunk_off\":0,\"more\":false,\"data\":\"YWJj\""
 
 static void test_good_line_extras(void **state)
 {
-	struct tt_ndjson_reader r = { .fd = -1 };
+	struct tt_ndjson_reader r = {.fd = -1};
 	struct tt_ndjson_event ev;
-	struct tt_error err = { "" };
+	struct tt_error err = {""};
 	static const char line[] = "{" GOOD ",\"future_key\":\"ignored\",\"ns_pid\":7,"
 				   "\"cgroup\":\"/kubepods/pod1/abc\",\"container\":\"abc\"}";
 
@@ -152,31 +163,31 @@ static void test_malformed(void **state)
 	static const struct {
 		const char *line, *why;
 	} bad[] = {
-		{ "[1,2]", "not a JSON object" },
-		{ "{" GOOD, "expected ',' or '}'" },
-		{ "{" GOOD "} x", "text after the object" },
-		{ "{" GOOD ",\"pid\":3}", "duplicate key" },
-		{ "{\"time_ns\":1}", "missing key \"pid\"" },
-		{ "{" GOOD ",\"goid\":{}}", "nested value" },
-		{ "{" GOOD ",\"goid\":-1}", "negative number" },
-		{ "{" GOOD ",\"goid\":1.5}", "not an integer" },
-		{ "{" GOOD ",\"goid\":99999999999999999999}", "out of range" },
-		{ "{\"event\":\"reboot\",\"time_ns\":1,\"pid\":1}", "unknown \"event\"" },
-		{ "{\"event\":\"conn_end\",\"time_ns\":1,\"pid\":1}", "conn_end without its tuple" },
-		{ "{\"x\":\"\\q\"}", "bad escape" },
-		{ "{\"x\":\"abc}", "unterminated string" },
+	    {"[1,2]", "not a JSON object"},
+	    {"{" GOOD, "expected ',' or '}'"},
+	    {"{" GOOD "} x", "text after the object"},
+	    {"{" GOOD ",\"pid\":3}", "duplicate key"},
+	    {"{\"time_ns\":1}", "missing key \"pid\""},
+	    {"{" GOOD ",\"goid\":{}}", "nested value"},
+	    {"{" GOOD ",\"goid\":-1}", "negative number"},
+	    {"{" GOOD ",\"goid\":1.5}", "not an integer"},
+	    {"{" GOOD ",\"goid\":99999999999999999999}", "out of range"},
+	    {"{\"event\":\"reboot\",\"time_ns\":1,\"pid\":1}", "unknown \"event\""},
+	    {"{\"event\":\"conn_end\",\"time_ns\":1,\"pid\":1}", "conn_end without its tuple"},
+	    {"{\"x\":\"\\q\"}", "bad escape"},
+	    {"{\"x\":\"abc}", "unterminated string"},
 	};
 	static const char *const bad_fields[][2] = {
-		{ "\"lib\":\"go\"", "\"lib\":\"rust\"" },
-		{ "\"data\":\"YWJj\"", "\"data\":\"YWJ\"" },
-		{ "\"data\":\"YWJj\"", "\"data\":\"Y!Jj\"" },
-		{ "\"len\":3", "\"len\":2" },
-		{ "\"laddr\":null", "\"laddr\":\"1.2.3.4\"" },
-		{ "\"comm\":\"c\"", "\"comm\":\"01234567890123456\"" },
-		{ "\"pid\":2", "\"pid\":\"2\"" },
-		{ "\"pid\":2", "\"pid\":4294967296" },
+	    {"\"lib\":\"go\"", "\"lib\":\"rust\""},
+	    {"\"data\":\"YWJj\"", "\"data\":\"YWJ\""},
+	    {"\"data\":\"YWJj\"", "\"data\":\"Y!Jj\""},
+	    {"\"len\":3", "\"len\":2"},
+	    {"\"laddr\":null", "\"laddr\":\"1.2.3.4\""},
+	    {"\"comm\":\"c\"", "\"comm\":\"01234567890123456\""},
+	    {"\"pid\":2", "\"pid\":\"2\""},
+	    {"\"pid\":2", "\"pid\":4294967296"},
 	};
-	struct tt_ndjson_reader r = { .fd = -1 };
+	struct tt_ndjson_reader r = {.fd = -1};
 	struct tt_ndjson_event ev;
 	struct tt_error err;
 	char line[1024];
@@ -207,7 +218,7 @@ static void test_line_numbers(void **state)
 	char path[] = "/tmp/tt-ndjson-XXXXXX";
 	struct tt_ndjson_reader r;
 	struct tt_ndjson_event ev;
-	struct tt_error err = { "" };
+	struct tt_error err = {""};
 	int fd = mkstemp(path);
 	static const char text[] = "{" GOOD "}\n\n{" GOOD "}\r\n{\"time_ns\":}\n";
 
@@ -226,10 +237,10 @@ static void test_line_numbers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_good_line_extras),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_line_numbers),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_good_line_extras),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_line_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,7 @@ static void replay(struct ht *h, const char *name)
 	char path[256];
 	struct tt_ndjson_reader r;
 	struct tt_ndjson_event ev;
-	struct tt_error err = { "" };
+	struct tt_error err = {""};
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", TT_TEST_DATA, name);
@@ -73,14 +73,14 @@ static void check(const char *name, const char *auth, const struct want *w, size
 static void test_curl_nginx(void **state)
 {
 	static const struct want h1[] = {
-		{ "GET", "/hello.txt", 200, 0, 6, 0, H1, CL, SF },
-		{ "GET", "/big.bin", 200, 0, 100000, TR, H1, CL, SF },
-		{ "GET", "/api/x", 200, 0, 5, 0, H1, CL, SF },
+	    {"GET", "/hello.txt", 200, 0, 6, 0, H1, CL, SF},
+	    {"GET", "/big.bin", 200, 0, 100000, TR, H1, CL, SF},
+	    {"GET", "/api/x", 200, 0, 5, 0, H1, CL, SF},
 	};
 	static const struct want h2[] = {
-		{ "POST", "/hello.txt", 405, 0, 157, 0, H2, CL, SF },
-		{ "POST", "/big.bin", 405, 0, 157, 0, H2, CL, SF },
-		{ "POST", "/api/y", 200, 3, 5, 0, H2, CL, SF },
+	    {"POST", "/hello.txt", 405, 0, 157, 0, H2, CL, SF},
+	    {"POST", "/big.bin", 405, 0, 157, 0, H2, CL, SF},
+	    {"POST", "/api/y", 200, 3, 5, 0, H2, CL, SF},
 	};
 
 	(void)state;
@@ -91,12 +91,12 @@ static void test_curl_nginx(void **state)
 static void test_nginx_server(void **state)
 {
 	static const struct want w[] = {
-		{ "GET", "/hello.txt", 200, 0, 6, 0, H1, SV, SF },
-		{ "GET", "/big.bin", 200, 0, 100000, TR, H1, SV, SF },
-		{ "GET", "/api/x", 200, 0, 5, 0, H1, SV, SF },
-		{ "POST", "/hello.txt", 405, 0, 157, 0, H2, SV, SF },
-		{ "POST", "/big.bin", 405, 0, 157, 0, H2, SV, SF },
-		{ "POST", "/api/y", 200, 3, 5, 0, H2, SV, TT_ATTR_CACHE },
+	    {"GET", "/hello.txt", 200, 0, 6, 0, H1, SV, SF},
+	    {"GET", "/big.bin", 200, 0, 100000, TR, H1, SV, SF},
+	    {"GET", "/api/x", 200, 0, 5, 0, H1, SV, SF},
+	    {"POST", "/hello.txt", 405, 0, 157, 0, H2, SV, SF},
+	    {"POST", "/big.bin", 405, 0, 157, 0, H2, SV, SF},
+	    {"POST", "/api/y", 200, 3, 5, 0, H2, SV, TT_ATTR_CACHE},
 	};
 
 	(void)state;
@@ -106,16 +106,16 @@ static void test_nginx_server(void **state)
 static void test_go(void **state)
 {
 	static const struct want srv[] = {
-		{ "GET", "/c1", 200, 0, 9, 0, H2, SV, GM },
-		{ "GET", "/c2", 200, 0, 9, 0, H2, SV, GM },
-		{ "POST", "/g1", 200, 20, 29, 0, H2, SV, GM },
-		{ "POST", "/g2", 200, 20, 29, 0, H2, SV, GM },
-		{ "POST", "/g1", 200, 20, 29, 0, H2, SV, GM },
+	    {"GET", "/c1", 200, 0, 9, 0, H2, SV, GM},
+	    {"GET", "/c2", 200, 0, 9, 0, H2, SV, GM},
+	    {"POST", "/g1", 200, 20, 29, 0, H2, SV, GM},
+	    {"POST", "/g2", 200, 20, 29, 0, H2, SV, GM},
+	    {"POST", "/g1", 200, 20, 29, 0, H2, SV, GM},
 	};
 	static const struct want cli[] = {
-		{ "POST", "/g1", 200, 20, 29, 0, H2, CL, GM },
-		{ "POST", "/g2", 200, 20, 29, 0, H2, CL, GM },
-		{ "POST", "/g1", 200, 20, 29, 0, H2, CL, GM },
+	    {"POST", "/g1", 200, 20, 29, 0, H2, CL, GM},
+	    {"POST", "/g2", 200, 20, 29, 0, H2, CL, GM},
+	    {"POST", "/g1", 200, 20, 29, 0, H2, CL, GM},
 	};
 
 	(void)state;
@@ -126,14 +126,14 @@ static void test_go(void **state)
 /* Raw replay (no --http) writes the capture back byte for byte. */
 static void test_raw_replay_identical(void **state)
 {
-	static const char *const files[] = { "curl_h1_nginx.ndjson", "go_server_h2.ndjson" };
+	static const char *const files[] = {"curl_h1_nginx.ndjson", "go_server_h2.ndjson"};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		struct tt_pipeline_opts o = { .format = TT_RAW_JSON };
+		struct tt_pipeline_opts o = {.format = TT_RAW_JSON};
 		struct tt_ndjson_reader r;
 		struct tt_ndjson_event ev;
-		struct tt_error err = { "" };
+		struct tt_error err = {""};
 		struct tt_pipeline p;
 		struct tt_wbuf w;
 		char path[256], *orig, *copy;
@@ -172,10 +172,10 @@ static void test_raw_replay_identical(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_curl_nginx),
-		cmocka_unit_test(test_nginx_server),
-		cmocka_unit_test(test_go),
-		cmocka_unit_test(test_raw_replay_identical),
+	    cmocka_unit_test(test_curl_nginx),
+	    cmocka_unit_test(test_nginx_server),
+	    cmocka_unit_test(test_go),
+	    cmocka_unit_test(test_raw_replay_identical),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

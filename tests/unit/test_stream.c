@@ -73,7 +73,7 @@ static void on_end(void *ctx, struct tt_conn *c, enum tt_end_reason why, int64_t
 
 static void rec_init(struct rec *r, const struct tt_stream_limits *lim)
 {
-	struct tt_stream_ops ops = { on_open, on_data, on_gap, on_end, r };
+	struct tt_stream_ops ops = {on_open, on_data, on_gap, on_end, r};
 
 	memset(r, 0, sizeof(*r));
 	assert_int_equal(tt_streams_init(&r->st, &ops, lim), 0);
@@ -83,9 +83,16 @@ static struct tt_chunk chunk(uint32_t pid, uint16_t lport, uint64_t conn, unsign
 			     const char *s, int64_t t)
 {
 	struct tt_chunk c = {
-		.time_ns = t, .pid = pid, .tid = pid, .lib = TT_LIB_GO, .dir = (uint8_t)dir,
-		.conn = conn, .stream_off = TT_STREAM_OFF_UNKNOWN, .data = (const uint8_t *)s,
-		.data_len = (uint32_t)strlen(s), .call_len = (uint32_t)strlen(s),
+	    .time_ns = t,
+	    .pid = pid,
+	    .tid = pid,
+	    .lib = TT_LIB_GO,
+	    .dir = (uint8_t)dir,
+	    .conn = conn,
+	    .stream_off = TT_STREAM_OFF_UNKNOWN,
+	    .data = (const uint8_t *)s,
+	    .data_len = (uint32_t)strlen(s),
+	    .call_len = (uint32_t)strlen(s),
 	};
 
 	if (lport) {
@@ -255,7 +262,7 @@ static void test_keys_and_ends(void **state)
 	feed(&r, chunk(2, 1000, 7, TT_DIR_WRITE, "otherpid", 13));
 	assert_int_equal(r.st.counters[TT_SC_CONNS], 4);
 	c = chunk(1, 1000, 7, TT_DIR_WRITE, "x", 14);
-	e = (struct tt_conn_end){ .time_ns = 20, .pid = 1, .tuple = c.tuple };
+	e = (struct tt_conn_end){.time_ns = 20, .pid = 1, .tuple = c.tuple};
 	tt_streams_conn_end(&r.st, &e);
 	assert_int_equal(r.st.counters[TT_SC_END_CLOSE], 2);
 	assert_int_equal(r.st.counters[TT_SC_CONNS_ACTIVE], 2);
@@ -269,7 +276,7 @@ static void test_keys_and_ends(void **state)
 
 static void test_lru_cap(void **state)
 {
-	struct tt_stream_limits lim = { .max_conns = 3 };
+	struct tt_stream_limits lim = {.max_conns = 3};
 	struct rec r;
 
 	(void)state;
@@ -316,13 +323,13 @@ static void test_role(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order_and_offsets),
-		cmocka_unit_test(test_gaps_without_stream_off),
-		cmocka_unit_test(test_stream_off),
-		cmocka_unit_test(test_unseen_start_and_reuse),
-		cmocka_unit_test(test_keys_and_ends),
-		cmocka_unit_test(test_lru_cap),
-		cmocka_unit_test(test_role),
+	    cmocka_unit_test(test_order_and_offsets),
+	    cmocka_unit_test(test_gaps_without_stream_off),
+	    cmocka_unit_test(test_stream_off),
+	    cmocka_unit_test(test_unseen_start_and_reuse),
+	    cmocka_unit_test(test_keys_and_ends),
+	    cmocka_unit_test(test_lru_cap),
+	    cmocka_unit_test(test_role),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

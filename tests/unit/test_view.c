@@ -31,7 +31,7 @@ static char *capture(void (*fn)(struct tt_wbuf *, void *), void *arg)
 
 static struct tt_conn conn(void)
 {
-	struct tt_conn c = { .pid = 77, .lib = TT_LIB_GO, .role = TT_ROLE_SERVER };
+	struct tt_conn c = {.pid = 77, .lib = TT_LIB_GO, .role = TT_ROLE_SERVER};
 
 	c.tuple.family = AF_INET;
 	c.tuple.lport = 8443;
@@ -43,15 +43,24 @@ static struct tt_conn conn(void)
 	return c;
 }
 
-static struct tt_exchange exch(const struct tt_conn *c, const char *path, int status,
-			       int64_t lat)
+static struct tt_exchange exch(const struct tt_conn *c, const char *path, int status, int64_t lat)
 {
 	struct tt_exchange x = {
-		.conn = c, .time_ns = 1700000000123456789, .tid = 78, .comm = "srv",
-		.attribution = TT_ATTR_GO_MEMORY, .proto = TT_PROTO_H2, .role = TT_ROLE_SERVER,
-		.method = { "GET", 3 }, .authority = { "a.test", 6 },
-		.path = { path, (uint32_t)strlen(path) }, .status = status, .grpc_status = -1,
-		.latency_ns = lat, .req_bytes = 0, .resp_bytes = 12,
+	    .conn = c,
+	    .time_ns = 1700000000123456789,
+	    .tid = 78,
+	    .comm = "srv",
+	    .attribution = TT_ATTR_GO_MEMORY,
+	    .proto = TT_PROTO_H2,
+	    .role = TT_ROLE_SERVER,
+	    .method = {"GET", 3},
+	    .authority = {"a.test", 6},
+	    .path = {path, (uint32_t)strlen(path)},
+	    .status = status,
+	    .grpc_status = -1,
+	    .latency_ns = lat,
+	    .req_bytes = 0,
+	    .resp_bytes = 12,
 	};
 
 	return x;
@@ -73,20 +82,20 @@ static void test_exchange_json(void **state)
 	(void)state;
 	x.grpc = true;
 	x.grpc_status = 14;
-	x.grpc_message = (struct tt_strv){ "unavailable \"now\"", 17 };
+	x.grpc_message = (struct tt_strv){"unavailable \"now\"", 17};
 	x.partial = TT_PARTIAL_HPACK | TT_PARTIAL_MID_STREAM;
-	x.authority = (struct tt_strv){ NULL, 0 };
+	x.authority = (struct tt_strv){NULL, 0};
 	assert_string_equal(
-		capture(write_json, &x),
-		"{\"time_ns\":1700000000123456789,\"pid\":77,\"tid\":78,\"comm\":\"srv\","
-		"\"lib\":\"go\",\"role\":\"server\",\"proto\":\"h2\",\"laddr\":\"10.1.2.3\","
-		"\"lport\":8443,\"raddr\":\"10.9.8.7\",\"rport\":50000,\"attribution\":\"go-memory\","
-		"\"method\":\"GET\",\"authority\":null,\"path\":\"/helloworld.Greeter/SayHello\","
-		"\"status\":200,\"grpc_status\":14,\"grpc_service\":\"helloworld.Greeter\","
-		"\"grpc_method\":\"SayHello\",\"grpc_message\":\"unavailable \\\"now\\\"\","
-		"\"latency_ns\":1500,\"req_bytes\":0,\"resp_bytes\":12,"
-		"\"partial\":[\"hpack\",\"mid-stream\"],\"ns_pid\":1,\"cgroup\":null,"
-		"\"container\":\"0123abcd\",\"pod_uid\":null}\n");
+	    capture(write_json, &x),
+	    "{\"time_ns\":1700000000123456789,\"pid\":77,\"tid\":78,\"comm\":\"srv\","
+	    "\"lib\":\"go\",\"role\":\"server\",\"proto\":\"h2\",\"laddr\":\"10.1.2.3\","
+	    "\"lport\":8443,\"raddr\":\"10.9.8.7\",\"rport\":50000,\"attribution\":\"go-memory\","
+	    "\"method\":\"GET\",\"authority\":null,\"path\":\"/helloworld.Greeter/SayHello\","
+	    "\"status\":200,\"grpc_status\":14,\"grpc_service\":\"helloworld.Greeter\","
+	    "\"grpc_method\":\"SayHello\",\"grpc_message\":\"unavailable \\\"now\\\"\","
+	    "\"latency_ns\":1500,\"req_bytes\":0,\"resp_bytes\":12,"
+	    "\"partial\":[\"hpack\",\"mid-stream\"],\"ns_pid\":1,\"cgroup\":null,"
+	    "\"container\":\"0123abcd\",\"pod_uid\":null}\n");
 }
 
 static void test_exchange_json_no_response(void **state)
@@ -123,7 +132,7 @@ static void test_summary(void **state)
 {
 	struct tt_conn c = conn(), cli = conn();
 	struct tt_summary s;
-	struct sum_arg a = { &s, TT_RAW_JSON };
+	struct sum_arg a = {&s, TT_RAW_JSON};
 	struct tt_exchange x;
 
 	(void)state;
@@ -146,20 +155,20 @@ static void test_summary(void **state)
 	x.grpc_status = 2;
 	tt_summary_add(&s, &x);
 	assert_string_equal(
-		capture(write_sum, &a),
-		"{\"summary\":{\"time_ns\":1700000000000000000,\"overflow\":0,\"endpoints\":["
-		"{\"pid\":5,\"comm\":\"srv\",\"role\":\"client\",\"server_addr\":\"10.9.8.7\","
-		"\"server_port\":50000,\"method\":\"GET\",\"path\":\"/rpc\",\"count\":1,"
-		"\"errors\":1,\"no_response\":0,\"p50_ns\":7000,\"p99_ns\":7000},"
-		"{\"pid\":77,\"comm\":\"srv\",\"role\":\"server\",\"server_addr\":\"10.1.2.3\","
-		"\"server_port\":8443,\"method\":\"GET\",\"path\":\"/a\",\"count\":100,"
-		"\"errors\":3,\"no_response\":0,\"p50_ns\":50000,\"p99_ns\":99000},"
-		"{\"pid\":77,\"comm\":\"srv\",\"role\":\"server\",\"server_addr\":\"10.1.2.3\","
-		"\"server_port\":8443,\"method\":\"GET\",\"path\":\"/b\",\"count\":1,"
-		"\"errors\":0,\"no_response\":1,\"p50_ns\":null,\"p99_ns\":null}]}}\n");
+	    capture(write_sum, &a),
+	    "{\"summary\":{\"time_ns\":1700000000000000000,\"overflow\":0,\"endpoints\":["
+	    "{\"pid\":5,\"comm\":\"srv\",\"role\":\"client\",\"server_addr\":\"10.9.8.7\","
+	    "\"server_port\":50000,\"method\":\"GET\",\"path\":\"/rpc\",\"count\":1,"
+	    "\"errors\":1,\"no_response\":0,\"p50_ns\":7000,\"p99_ns\":7000},"
+	    "{\"pid\":77,\"comm\":\"srv\",\"role\":\"server\",\"server_addr\":\"10.1.2.3\","
+	    "\"server_port\":8443,\"method\":\"GET\",\"path\":\"/a\",\"count\":100,"
+	    "\"errors\":3,\"no_response\":0,\"p50_ns\":50000,\"p99_ns\":99000},"
+	    "{\"pid\":77,\"comm\":\"srv\",\"role\":\"server\",\"server_addr\":\"10.1.2.3\","
+	    "\"server_port\":8443,\"method\":\"GET\",\"path\":\"/b\",\"count\":1,"
+	    "\"errors\":0,\"no_response\":1,\"p50_ns\":null,\"p99_ns\":null}]}}\n");
 	a.f = TT_RAW_TEXT;
 	assert_non_null(strstr(capture(write_sum, &a), "\n77       srv              server  "
-							"10.1.2.3:8443            GET     /a"));
+						       "10.1.2.3:8443            GET     /a"));
 	tt_summary_free(&s);
 }
 
@@ -168,7 +177,7 @@ static void test_summary_histogram(void **state)
 {
 	struct tt_conn c = conn();
 	struct tt_summary s;
-	struct sum_arg a = { &s, TT_RAW_JSON };
+	struct sum_arg a = {&s, TT_RAW_JSON};
 	unsigned long long p50, p99;
 	const char *out, *at;
 
@@ -190,7 +199,7 @@ static void test_summary_histogram(void **state)
 
 static void test_percentile(void **state)
 {
-	uint64_t v[] = { 10, 20, 30, 40 };
+	uint64_t v[] = {10, 20, 30, 40};
 
 	(void)state;
 	assert_int_equal(tt_percentile_sorted(v, 4, 0.5), 20);
@@ -201,11 +210,9 @@ static void test_percentile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exchange_json),
-		cmocka_unit_test(test_exchange_json_no_response),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_summary_histogram),
-		cmocka_unit_test(test_percentile),
+	    cmocka_unit_test(test_exchange_json), cmocka_unit_test(test_exchange_json_no_response),
+	    cmocka_unit_test(test_summary),	  cmocka_unit_test(test_summary_histogram),
+	    cmocka_unit_test(test_percentile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
