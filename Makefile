@@ -18,7 +18,10 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # The Debian package's build gives VERSION (its tree has no .git).
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-PKGS     := libelf capstone
+PKGS     := libelf capstone libnghttp2
+# llhttp is built from Debian's node-llhttp sources where they are installed.
+LLHTTP_DIR ?= /usr/share/llhttp
+LLHTTP_INC ?= /usr/share/include/llhttp
 # Every header under include/ is public: BPF, the resolver and the tracer
 # share it.  The resolver's private headers are visible to resolver/ (and its
 # white-box tests and fuzz harnesses) only; src/ includes its own headers by
@@ -28,20 +31,21 @@ PKGS     := libelf capstone
 CPPFLAGS += -Iinclude -I$(BUILD) -I/usr/include/libdwarf \
 	    -DTLSTAP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 RESOLVER_CPPFLAGS := -iquote resolver
-APP_CPPFLAGS      := -iquote src -I$(BUILD)/skel
+APP_CPPFLAGS      := -iquote src -I$(BUILD)/skel -I$(LLHTTP_INC)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libbpf (>= 1.3, bookworm-backports) is linked statically: the tool runs
 # where only Debian 12's libbpf 1.1 is installed.
 LIBBPF_A := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
-LDLIBS   := $(LIBBPF_A) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldwarf -lz
+LDLIBS   := $(LIBBPF_A) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldwarf -lz -lm
 
 RESOLVER_SRCS := $(wildcard resolver/*.c)
 RESOLVER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(RESOLVER_SRCS))
 RESOLVER_LIB  := $(BUILD)/libtlstap-resolve.a
 APP_SRCS      := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
-APP_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRCS))
+LLHTTP_OBJS   := $(patsubst $(LLHTTP_DIR)/%.c,$(BUILD)/obj/llhttp/%.o,$(wildcard $(LLHTTP_DIR)/*.c))
+APP_OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRCS)) $(LLHTTP_OBJS)
 APP_LIB       := $(BUILD)/libtlstap.a
 # The tracer's BPF objects, one per concern, are linked into one object with
 # one skeleton (tlstap.skel.h): shared maps are defined once.  The selftest
@@ -106,6 +110,11 @@ $(BUILD)/obj/resolver/%.o: resolver/%.c $(PUBLIC_HEADERS) $(RESOLVER_HEADERS)
 $(BUILD)/obj/src/%.o: src/%.c $(PUBLIC_HEADERS) $(APP_HEADERS) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(APP_CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# llhttp's generated C, as Debian ships it (not ours: its own warnings).
+$(BUILD)/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) -I$(LLHTTP_INC) -O2 -g -fPIC -w -c $< -o $@
 
 # The analysis library on its own: no BPF, no root, no global state.
 $(RESOLVER_LIB): $(RESOLVER_OBJS)
@@ -180,8 +189,15 @@ demo: deps
 		$(BUILD)/testdata/go/$(DEMO_GO)/tlsclient-default
 	@BUILD=$(BUILD) DEMO_GO_VERSION=$(DEMO_GO) scripts/demo.sh
 
+# Benchmark helpers (bench/*.c), built against the tool's library.
+$(BUILD)/bench/%: bench/%.c $(APP_LIB) $(RESOLVER_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -o $@ $< $(APP_LIB) $(RESOLVER_LIB) $(LDLIBS)
+
+BENCH_BINS := $(BUILD)/bench/mkcapture $(BUILD)/bench/stagebench
+
 bench: deps
-	@$(MAKE) --no-print-directory all testdata
+	@$(MAKE) --no-print-directory all testdata $(BENCH_BINS)
 	@BUILD=$(BUILD) bench/run.sh
 
 # --- install ----------------------------------------------------------------

@@ -4,6 +4,8 @@ set -euo pipefail
 here=$(dirname "$0")
 bash "$here/resolve.sh"
 echo
+bash "$here/replay.sh"
+echo
 if [ "$(id -u)" -eq 0 ]; then
 	bash "$here/percall.sh"
 else

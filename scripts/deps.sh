@@ -11,11 +11,11 @@ BACKPORTS=/etc/apt/sources.list.d/tlstap-bookworm-backports.sources
 MAIN_PKGS=(
 	make gcc clang llvm pkg-config binutils file
 	libelf-dev libdwarf-dev libcapstone-dev libcmocka-dev zlib1g-dev
-	libssl-dev libgnutls28-dev
+	libssl-dev libgnutls28-dev libnghttp2-dev node-llhttp nghttp2-client
 	golang-1.19-go
 	nginx-light haproxy curl openssl gnutls-bin tshark python3 iproute2
 	libssl3 libgnutls30 hyperfine bpftrace
-	caddy nodejs rclone
+	caddy nodejs rclone python3-grpcio
 	man-db groff-base bash-completion
 	dpkg-dev debhelper fakeroot lintian
 )

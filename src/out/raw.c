@@ -227,3 +227,56 @@ void tt_raw_chunk(struct tt_raw_writer *w, const struct tt_chunk *c)
 	text_escapes_init();
 	text_chunk(w, c);
 }
+
+/* --- connection ends and process exits ------------------------------------ */
+
+static void text_tuple(struct tt_wbuf *o, const struct tt_tuple *t)
+{
+	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+
+	tt_format_addr(t, 0, la, sizeof(la));
+	tt_format_addr(t, 1, ra, sizeof(ra));
+	tt_wbuf_printf(o, t->family == AF_INET6 ? " [%s]:%u <-> [%s]:%u" : " %s:%u <-> %s:%u", la,
+		       t->lport, ra, t->rport);
+}
+
+void tt_raw_conn_end(struct tt_raw_writer *w, const struct tt_conn_end *e)
+{
+	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+	struct tt_wbuf *o = w->out;
+
+	if (!e->tuple.family)
+		return;
+	if (w->format != TT_RAW_JSON) {
+		text_time(w, e->time_ns);
+		tt_wbuf_printf(o, " pid %u connection closed", e->pid);
+		text_tuple(o, &e->tuple);
+		tt_wbuf_putc(o, '\n');
+		return;
+	}
+	tt_format_addr(&e->tuple, 0, la, sizeof(la));
+	tt_format_addr(&e->tuple, 1, ra, sizeof(ra));
+	tt_wbuf_puts(o, "{\"event\":\"conn_end\",\"time_ns\":");
+	tt_wbuf_u64(o, (uint64_t)e->time_ns);
+	json_u64(o, "pid", e->pid);
+	json_str(o, "laddr", la);
+	json_u64(o, "lport", e->tuple.lport);
+	json_str(o, "raddr", ra);
+	json_u64(o, "rport", e->tuple.rport);
+	tt_wbuf_puts(o, "}\n");
+}
+
+void tt_raw_proc_exit(struct tt_raw_writer *w, uint32_t pid, int64_t time_ns)
+{
+	struct tt_wbuf *o = w->out;
+
+	if (w->format != TT_RAW_JSON) {
+		text_time(w, time_ns);
+		tt_wbuf_printf(o, " pid %u exited\n", pid);
+		return;
+	}
+	tt_wbuf_puts(o, "{\"event\":\"exit\",\"time_ns\":");
+	tt_wbuf_u64(o, (uint64_t)time_ns);
+	json_u64(o, "pid", pid);
+	tt_wbuf_puts(o, "}\n");
+}

@@ -55,6 +55,8 @@ enum tt_end_reason {
 	TT_END_EXIT,      /* the process exited */
 	TT_END_IDLE,      /* nothing for longer than the idle timeout (streams stage) */
 	TT_END_FLUSH,     /* the capture ended */
+	TT_END_EVICTED,   /* the streams stage needed room (connection LRU) */
+	TT_END_REUSED,    /* a new TLS session started at the same key */
 };
 
 /* The TCP connection {pid, tuple} ended at time_ns. */

@@ -43,7 +43,8 @@ class CheckError(AssertionError):
 
 
 def load_events(path):
-    """Every event of an NDJSON file, with "data" decoded to bytes."""
+    """Every event of an NDJSON file, with "data" decoded to bytes.  Lines with
+    an "event" key (conn_end, exit: docs/ndjson.md) are not chunks: skipped."""
     evs = []
     with open(path, "rb") as f:
         for n, line in enumerate(f, 1):
@@ -54,6 +55,8 @@ def load_events(path):
                 ev = json.loads(line)
             except ValueError as e:
                 raise CheckError("%s:%d: not JSON (%s): %.120r" % (path, n, e, line))
+            if "event" in ev:
+                continue
             ev["data"] = base64.b64decode(ev.get("data") or "")
             ev["_line"] = n
             evs.append(ev)

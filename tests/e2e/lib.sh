@@ -575,3 +575,59 @@ go_testdata() {
 		[ -x "$GO_BIN/$p" ] || fail "missing $GO_BIN/$p: run make testdata"
 	done
 }
+
+# --- the HTTP view tests (t_http_*.sh) ----------------------------------------
+# Added by the http-view branch; nothing above is changed.
+
+# tests/e2e/exchanges.py: checks on HTTP exchanges (see its docstring).
+exchanges() {
+	python3 "$E2E_DIR/exchanges.py" "$@"
+}
+
+# http_replay CAPTURE OUT: replay a recorded capture as HTTP exchanges
+# (NDJSON) into OUT; the replay must exit 0 and count no parse error.
+http_replay() {
+	local cap=$1 out=$2 n
+	"$TLSTAP" replay --http -f json -o "$out" "$cap" 2>"$out.err" ||
+		{ cat "$out.err" >&2; fail "replay --http $cap failed"; }
+	n=$(sed -n 's/.* http_parse_errors=\([0-9]*\).*/\1/p' "$out.err" | tail -n1)
+	[ "${n:-x}" = 0 ] || fail "replay of $cap: http_parse_errors=${n:-?}"
+}
+
+# nginx_tls NAME PORT ROOT: nginx serving ROOT over TLS (HTTP/1.1 and h2) on
+# 127.0.0.1:PORT, single process (its pid in NGX_PID), keep-alive, with
+# "location /api/ { return 200 'api <uri>\n'; }".  Uses make_cert.
+nginx_tls() {
+	local name=$1 port=$2 root=$3 d="$E2E_TMP/nginx-$1"
+	make_cert
+	mkdir -p "$d/logs"
+	cat >"$d/nginx.conf" <<NGX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	fastcgi_temp_path $d/fastcgi;
+	uwsgi_temp_path $d/uwsgi;
+	scgi_temp_path $d/scgi;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$port ssl http2;
+		ssl_certificate $E2E_TMP/cert.pem;
+		ssl_certificate_key $E2E_TMP/key.pem;
+		root $root;
+		default_type text/plain;
+		location /api/ { return 200 "api \$uri\n"; }
+	}
+}
+NGX
+	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" >"$d/out" 2>&1 &
+	NGX_PID=$!
+	kill_at_exit "$NGX_PID"
+	wait_listen "$port"
+}

@@ -1,6 +1,7 @@
 # Fuzzing of the resolver's parsers (ELF, Go buildinfo, pclntab, DWARF
-# layouts, Go type descriptors, disassembly) with libFuzzer + ASan + UBSan,
-# included by the Makefile.  The harnesses are built with clang from the resolver sources
+# layouts, Go type descriptors, disassembly) and of the replay path (NDJSON
+# reader, streams, HTTP/1.1, HTTP/2 + HPACK, writers) with libFuzzer + ASan +
+# UBSan, included by the Makefile.  The resolver's harnesses are built with clang from the resolver sources
 # directly (libtlstap-resolve.a is gcc-built without sanitizers).
 #
 #   make fuzz-short   ~40 s over the seed corpus (part of make test); fails on
@@ -57,17 +58,42 @@ define fuzz_run
 	@grep -E '^stat::(number_of_executed_units|peak_rss_mb)' $(FUZZ_DIR)/$1.log | tr '\n' ' '; echo
 endef
 
-.PHONY: fuzz-short fuzz fuzz-build
-fuzz-build: $(FUZZ_BINS)
+# The replay path: built from the tool's sources (and llhttp's) with clang.
+FUZZ_APP_HARNESS := replay http
+FUZZ_APP_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_APP_HARNESS))
+FUZZ_APP_SRCS  = src/trace/ndjson.c src/trace/names.c src/trace/listen.c src/stream/stream.c \
+		 $(wildcard src/proto/*.c) $(wildcard src/out/*.c) src/cli/pipeline.c \
+		 resolver/error.c $(wildcard $(LLHTTP_DIR)/*.c)
+FUZZ_MAXLEN_replay := 200000
+FUZZ_MAXLEN_http   := 100000
 
-fuzz-short: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
+$(FUZZ_DIR)/fuzz_replay $(FUZZ_DIR)/fuzz_http: $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c \
+		$(FUZZ_APP_SRCS) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) -iquote src -I$(LLHTTP_INC) $(FUZZ_CFLAGS) -o $@ $< \
+		$(FUZZ_APP_SRCS) -lnghttp2 -lm
+
+$(FUZZ_DIR)/corpus/.stamp-app: $(FUZZ_DIR)/corpus/.stamp tests/fuzz/mkhttpseeds.py $(wildcard tests/data/*.ndjson)
+	@mkdir -p $(FUZZ_DIR)/corpus/replay
+	@cp tests/data/*.ndjson $(FUZZ_DIR)/corpus/replay/
+	@python3 tests/fuzz/mkhttpseeds.py $(FUZZ_DIR)/corpus/http tests/data/*.ndjson
+	@touch $@
+
+.PHONY: fuzz-short fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS) $(FUZZ_APP_BINS)
+
+fuzz-short: $(FUZZ_BINS) $(FUZZ_APP_BINS) $(FUZZ_DIR)/corpus/.stamp $(FUZZ_DIR)/corpus/.stamp-app
 	$(call fuzz_run,elf,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,sections,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,native,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,gotypes,$(FUZZ_SHORT_SECONDS))
+	$(call fuzz_run,replay,$(FUZZ_SHORT_SECONDS))
+	$(call fuzz_run,http,$(FUZZ_SHORT_SECONDS))
 
-fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
+fuzz: $(FUZZ_BINS) $(FUZZ_APP_BINS) $(FUZZ_DIR)/corpus/.stamp $(FUZZ_DIR)/corpus/.stamp-app
 	$(call fuzz_run,elf,$(FUZZ_SECONDS))
 	$(call fuzz_run,sections,$(FUZZ_SECONDS))
 	$(call fuzz_run,native,$(FUZZ_SECONDS))
 	$(call fuzz_run,gotypes,$(FUZZ_SECONDS))
+	$(call fuzz_run,replay,$(FUZZ_SECONDS))
+	$(call fuzz_run,http,$(FUZZ_SECONDS))

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/* `tlstap replay`: the streams, decoders and writers over a recorded capture. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cliutil.h"
+#include "cli/commands.h"
+#include "cli/pipeline.h"
+#include "out/file.h"
+#include "trace/ndjson.h"
+
+#define OUTPUT_BUFFER (1u << 20)
+
+static const char replay_usage[] =
+    "Usage: tlstap replay [OPTIONS] FILE.ndjson\n"
+    "\n"
+    "Run a capture recorded with 'tlstap trace -f json' (FILE, or - for stdin)\n"
+    "through the same streams, HTTP decoders and writers as a live trace: no\n"
+    "root, no BPF.  Without --http or --summary the raw events are written\n"
+    "again (text, or the same NDJSON with -f json).\n"
+    "\n"
+    "Options:\n"
+    "      --http             one line (text) or NDJSON object (-f json) per HTTP\n"
+    "                         exchange: HTTP/1.1, HTTP/2, gRPC (docs/ndjson.md)\n"
+    "      --summary[=N]      an endpoint table at the end (and every N seconds\n"
+    "                         of capture time): per process, role, server,\n"
+    "                         method and path: count, errors, p50/p99 latency\n"
+    "  -f, --format FMT       text (default) or json\n"
+    "  -o, --output FILE      write to FILE (mode 0600) instead of stdout\n"
+    "      --stats            print the streams and HTTP counters to stderr at\n"
+    "                         the end (printed anyway with --http/--summary)\n"
+    "      --idle SECS        a connection silent this long (capture time) ends\n"
+    "                         (default 300)\n"
+    "      --max-conns N      connections followed at once (default 65536; the\n"
+    "                         least recently used one ends to make room)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "A malformed line stops the replay with its line number (exit 1).\n";
+
+enum { OPT_HTTP = 256, OPT_SUMMARY, OPT_STATS, OPT_IDLE, OPT_MAX_CONNS };
+
+static const struct option replay_options[] = {
+    {"http", no_argument, NULL, OPT_HTTP},
+    {"summary", optional_argument, NULL, OPT_SUMMARY},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"idle", required_argument, NULL, OPT_IDLE},
+    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct replay_args {
+	struct tt_pipeline_opts po;
+	const char *input;
+	const char *output;
+	bool stats;
+};
+
+#define usage_error(...) tt_usage_error("replay", __VA_ARGS__)
+
+static int parse_args(int argc, char **argv, struct replay_args *a)
+{
+	long v;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:o:h", replay_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_HTTP:
+			a->po.http = true;
+			break;
+		case OPT_SUMMARY:
+			a->po.summary = true;
+			if (tt_pipeline_parse_summary(optarg, &a->po.summary_every_s))
+				return usage_error("--summary=N: '%s' is not in 1..86400", optarg);
+			break;
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				a->po.format = TT_RAW_TEXT;
+			else if (!strcmp(optarg, "json"))
+				a->po.format = TT_RAW_JSON;
+			else
+				return usage_error("unknown format '%s' (text, json)", optarg);
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case OPT_STATS:
+			a->stats = true;
+			break;
+		case OPT_IDLE:
+			if (tt_parse_long(optarg, 1, 86400 * 365, &v))
+				return usage_error("--idle: '%s' is not a number of seconds",
+						   optarg);
+			a->po.limits.idle_ns = v * 1000000000LL;
+			break;
+		case OPT_MAX_CONNS:
+			if (tt_parse_long(optarg, 1, 1 << 24, &v))
+				return usage_error("--max-conns: '%s' is not in 1..%d", optarg,
+						   1 << 24);
+			a->po.limits.max_conns = (uint32_t)v;
+			break;
+		case 'h':
+			fputs(replay_usage, stdout);
+			return -1;
+		default:
+			if (optopt >= 256 || (optopt && strchr("fo", optopt)))
+				return usage_error("option '%s' needs a value", argv[optind - 1]);
+			if (optopt)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no capture given (FILE.ndjson, or - for stdin)");
+	if (optind + 1 < argc)
+		return usage_error("one capture at a time ('%s' is one too many)",
+				   argv[optind + 1]);
+	a->input = argv[optind];
+	return 0;
+}
+
+/* Feed every event; 0 at the end of input, or the reader's error. */
+static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct tt_wbuf *out,
+		      struct tt_error *err)
+{
+	struct tt_ndjson_event ev;
+	int ret;
+
+	while ((ret = tt_ndjson_next(r, &ev, err)) > 0) {
+		switch (ev.kind) {
+		case TT_ND_CHUNK:
+			tt_pipeline_chunk(p, &ev.chunk);
+			break;
+		case TT_ND_CONN_END:
+			tt_pipeline_conn_end(p, &ev.end);
+			break;
+		case TT_ND_EXIT:
+			tt_pipeline_proc_exit(p, ev.pid, ev.time_ns);
+			break;
+		}
+		if (out->err)
+			return tt_error_set(err, out->err, "output: %s", strerror(out->err));
+	}
+	return ret;
+}
+
+static int run(struct replay_args *a)
+{
+	struct tt_ndjson_reader r = {.fd = -1};
+	struct tt_error err = {""};
+	struct tt_wbuf out = {.fd = -1};
+	struct tt_pipeline p;
+	int ret = TT_EXIT_ERROR, fd, rr;
+
+	if (tt_ndjson_open(&r, a->input, &err) < 0) {
+		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
+		return TT_EXIT_ERROR;
+	}
+	fd = tt_open_output(a->output ? a->output : "-", &err);
+	if (fd < 0) {
+		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
+		tt_ndjson_close(&r);
+		return TT_EXIT_ERROR;
+	}
+	if (tt_wbuf_init(&out, fd, OUTPUT_BUFFER) || tt_pipeline_init(&p, &a->po, &out, &err) < 0) {
+		fprintf(stderr, "tlstap: replay: out of memory\n");
+		goto out_close;
+	}
+	rr = run_events(&r, &p, &out, &err);
+	/* What was read before an error is still reported. */
+	tt_pipeline_finish(&p, p.now_ns);
+	if (rr < 0)
+		fprintf(stderr, "tlstap: replay: %s: %s\n", a->input, err.msg);
+	if (tt_wbuf_flush(&out) && out.err != EPIPE)
+		fprintf(stderr, "tlstap: replay: output: %s\n", strerror(out.err));
+	else if (rr >= 0)
+		ret = TT_EXIT_OK;
+	if (a->stats || p.streams)
+		tt_pipeline_print_counters(&p, stderr, "tlstap: ");
+	tt_pipeline_free(&p);
+out_close:
+	tt_wbuf_free(&out);
+	close(fd);
+	tt_ndjson_close(&r);
+	return ret;
+}
+
+int tt_cmd_replay(int argc, char **argv)
+{
+	struct replay_args a = {0};
+	int ret = parse_args(argc, argv, &a);
+
+	if (ret)
+		return ret < 0 ? TT_EXIT_OK : ret;
+	signal(SIGPIPE, SIG_IGN);
+	return run(&a);
+}
