@@ -184,8 +184,10 @@ static int run(struct replay_args *a)
 		fprintf(stderr, "tlstap: replay: output: %s\n", strerror(out.err));
 	else if (rr >= 0)
 		ret = TT_EXIT_OK;
-	if (a->stats || p.streams)
+	if (a->stats || p.streams) {
 		tt_pipeline_print_counters(&p, stderr, "tlstap: ");
+		fputc('\n', stderr);
+	}
 	tt_pipeline_free(&p);
 out_close:
 	tt_wbuf_free(&out);

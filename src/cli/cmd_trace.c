@@ -19,6 +19,7 @@
 #include "trace/proc.h"
 #include "trace/session.h"
 #include "out/file.h"
+#include "cli/pipeline.h"
 #include "out/raw.h"
 
 /* Bytes formatted before each write() of the output. */
@@ -54,6 +55,11 @@ static const char trace_usage[] =
 	"  -p, --pid PID          trace this process (repeatable)\n"
 	"  -f, --format FMT       text (default) or json (NDJSON, see README)\n"
 	"  -o, --output FILE      write events to FILE instead of stdout\n"
+	"      --http             one line (text) or NDJSON object (-f json) per HTTP\n"
+	"                         exchange (HTTP/1.1, HTTP/2, gRPC) instead of raw events\n"
+	"      --summary[=N]      an endpoint table at exit (and every N seconds):\n"
+	"                         count, errors, p50/p99 latency per process, role,\n"
+	"                         server, method and path\n"
 	"      --max-bytes N      plaintext bytes captured per TLS call (default 16384,\n"
 	"                         max 1073741824); the rest is counted and flagged\n"
 	"                         truncated\n"
@@ -74,7 +80,16 @@ static const char trace_usage[] =
 	"Counters (events, ring-buffer drops, truncated bytes, map update failures,\n"
 	"...) are printed to stderr at exit.  SIGINT/SIGTERM detach cleanly.\n";
 
-enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS, OPT_PROBE_ONLY, OPT_BUFFER, OPT_ASSUME_GO };
+enum {
+	OPT_MAX_BYTES = 256,
+	OPT_CHUNK,
+	OPT_STATS,
+	OPT_PROBE_ONLY,
+	OPT_BUFFER,
+	OPT_ASSUME_GO,
+	OPT_HTTP,
+	OPT_SUMMARY,
+};
 
 static const struct option trace_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -84,6 +99,8 @@ static const struct option trace_options[] = {
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 	{ "assume-go-version", required_argument, NULL, OPT_ASSUME_GO },
+	{ "http", no_argument, NULL, OPT_HTTP },
+	{ "summary", optional_argument, NULL, OPT_SUMMARY },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY },
@@ -96,6 +113,9 @@ struct trace_args {
 	int *pids; /* -p */
 	size_t n_pids;
 	enum tt_raw_format format;
+	bool http;
+	bool summary;
+	unsigned summary_every_s;
 	const char *output;
 	long max_bytes;
 	long chunk_size;
@@ -238,6 +258,14 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		case OPT_STATS:
 			a->stats = true;
 			break;
+		case OPT_HTTP:
+			a->http = true;
+			break;
+		case OPT_SUMMARY:
+			a->summary = true;
+			if (tt_pipeline_parse_summary(optarg, &a->summary_every_s))
+				return usage_error("--summary=N: '%s' is not in 1..86400", optarg);
+			break;
 		case OPT_PROBE_ONLY:
 			a->probe_only = true;
 			break;
@@ -268,26 +296,60 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 /* The writers, on the source's delivery thread. */
 struct output {
 	struct tt_wbuf out;
-	struct tt_raw_writer raw;
+	struct tt_pipeline pipe; /* raw events, or streams -> HTTP -> exchanges */
 	volatile bool failed; /* set by the delivery thread, read by the control one */
 };
 
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void on_chunk(void *ctx, const struct tt_chunk *c)
 {
-	struct output *o = ctx;
+	tt_pipeline_chunk(&((struct output *)ctx)->pipe, c);
+}
 
-	tt_raw_chunk(&o->raw, c);
+static void on_conn_end(void *ctx, const struct tt_conn_end *e)
+{
+	tt_pipeline_conn_end(&((struct output *)ctx)->pipe, e);
+}
+
+/* A process's streams end with it. */
+static void on_proc(void *ctx, int tgid, unsigned kind, bool stopped)
+{
+	(void)stopped;
+	if (kind == TT_PROC_EXIT)
+		tt_pipeline_proc_exit(&((struct output *)ctx)->pipe, (uint32_t)tgid, realtime_ns());
+}
+
+static void print_stats(void *ctx, FILE *f)
+{
+	tt_pipeline_print_counters(&((struct output *)ctx)->pipe, f, " ");
 }
 
 static void on_flush(void *ctx)
 {
 	struct output *o = ctx;
 
+	tt_pipeline_tick(&o->pipe, realtime_ns());
 	if (!o->failed && tt_wbuf_flush(&o->out)) {
 		if (o->out.err != EPIPE)
 			fprintf(stderr, "tlstap: output: %s\n", strerror(o->out.err));
 		o->failed = true;
 	}
+}
+
+/* Every record is delivered: what is left open ends here. */
+static void on_finish(void *ctx)
+{
+	struct output *o = ctx;
+
+	tt_pipeline_finish(&o->pipe, realtime_ns());
+	on_flush(o);
 }
 
 static bool output_failed(void *ctx)
@@ -332,10 +394,19 @@ static int run(struct trace_args *a)
 		.duration = a->duration,
 		.stats = a->stats,
 		.queue_max = QUEUE_MAX,
-		.sink = { .chunk = on_chunk, .ctx = &o },
+		.sink = { .chunk = on_chunk, .conn_end = on_conn_end, .proc = on_proc, .ctx = &o },
 		.flush = on_flush,
 		.failed = output_failed,
+		.print_stats = print_stats,
+		.finish = on_finish,
 		.ctx = &o,
+	};
+	struct tt_pipeline_opts po = {
+		.format = a->format,
+		.http = a->http,
+		.summary = a->summary,
+		.summary_every_s = a->summary_every_s,
+		.role_from_proc = true,
 	};
 	struct tt_error err = { "" };
 	int fd, ret;
@@ -350,8 +421,14 @@ static int run(struct trace_args *a)
 		close(fd);
 		return TT_EXIT_ERROR;
 	}
-	tt_raw_init(&o.raw, a->format, &o.out);
+	if (tt_pipeline_init(&o.pipe, &po, &o.out, &err) < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_wbuf_free(&o.out);
+		close(fd);
+		return TT_EXIT_ERROR;
+	}
 	ret = tt_session_run(&so, &stop_signal);
+	tt_pipeline_free(&o.pipe);
 	tt_wbuf_free(&o.out);
 	close(fd);
 	return ret;

@@ -197,5 +197,5 @@ void tt_pipeline_print_counters(const struct tt_pipeline *p, FILE *f, const char
 	for (int i = 0; i < TT_HC_COUNT; i++)
 		fprintf(f, " %s=%llu", tt_http_counter_name(i),
 			(unsigned long long)p->http.counters[i]);
-	fprintf(f, " stream_enomem=%llu\n", (unsigned long long)p->enomem);
+	fprintf(f, " stream_enomem=%llu", (unsigned long long)p->enomem);
 }

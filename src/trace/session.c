@@ -385,6 +385,8 @@ out:
 	/* Everything queued reaches the writers before the last counters. */
 	tt_source_stop(s.src, &last);
 	s.src = NULL;
+	if (o->finish)
+		o->finish(o->ctx);
 	if (s.t.skel)
 		print_counters(&s, "tlstap: ", &last);
 	tt_tracer_close(&s.t);

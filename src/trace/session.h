@@ -34,6 +34,8 @@ struct tt_session_opts {
 	 * the exit line. */
 	bool (*failed)(void *ctx);
 	void (*print_stats)(void *ctx, FILE *f);
+	/* Called once every record is delivered, before the last counters. */
+	void (*finish)(void *ctx);
 	void *ctx;
 };
 
