@@ -60,6 +60,8 @@ def main():
     problems = []
     for line in open(a.trace):
         ev = json.loads(line)
+        if "event" in ev:
+            continue  # a connection end or a process exit, no data
         if ev["pid"] != a.pid:
             problems.append("foreign pid %d" % ev["pid"])
             continue

@@ -2,7 +2,7 @@
 """Read tlstap's default text output back into events: each header line, then
 exactly the plaintext it announces (len, or the chunk's size), unescaped
 (\\\\ \\r \\xNN), then the newline tlstap adds when the data does not end with
-one.  Reading by length makes it exact whatever the plaintext holds.
+one.  Lines that end a connection or a process carry no data: skipped.  Reading by length makes it exact whatever the plaintext holds.
 
     rawtext.py FILE PID DIR > bytes     the concatenated plaintext of PID/DIR
 """
@@ -13,6 +13,10 @@ HEADER = re.compile(
     rb"\d\d:\d\d:\d\d\.\d{6} (?P<comm>.*?) pid (?P<pid>\d+) tid \d+ (?P<lib>\w+) (?P<dir>read|write)"
     rb"(?: \(no tuple\)| \S+ (?:->|<-) \S+) len (?P<len>\d+)(?: chunk (?P<off>\d+)\+(?P<n>\d+))?"
     rb"(?: goid \d+)? attr (?P<attr>\S+)(?: truncated)?(?: tuple-mismatch)?(?: multi-fd)?\n")
+
+
+# A connection's end or a process's exit: a line of its own, no data.
+CONTROL = re.compile(rb"\d\d:\d\d:\d\d\.\d{6} pid \d+ (?:connection closed[^\n]*|exited)\n")
 
 
 def unescape(buf, pos, n):
@@ -42,6 +46,10 @@ def unescape(buf, pos, n):
 def events(buf):
     pos = 0
     while pos < len(buf):
+        c = CONTROL.match(buf, pos)
+        if c:
+            pos = c.end()
+            continue
         m = HEADER.match(buf, pos)
         if not m:
             raise ValueError("no header at byte %d: %r" % (pos, buf[pos:pos + 80]))
