@@ -57,6 +57,7 @@ TT_COMMON_MAP TT_MAP_MAP_FULL;
 TT_COMMON_MAP TT_MAP_SCRATCH;
 TT_COMMON_MAP TT_MAP_SOCKS;
 TT_COMMON_MAP TT_MAP_WATCH;
+TT_COMMON_MAP TT_MAP_CGROUP_FILTER;
 
 static __always_inline void count(__u32 idx, __u64 n)
 {
@@ -223,52 +224,68 @@ static __always_inline bool comm_equal(const char *a, const char *b)
 	return true;
 }
 
+/* The executable file of the current process. */
+static __always_inline void current_exe(struct tt_file_key *k)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct inode *ino = BPF_CORE_READ(task, mm, exe_file, f_inode);
+
+	k->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	k->ino = BPF_CORE_READ(ino, i_ino);
+}
+
+static __always_inline bool comm_allowed(void)
+{
+	char comm[16];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (__u32 i = 0; i < TT_FILTER_MAX; i++) {
+		if (i >= settings.n_comms)
+			break;
+		if (comm_equal(comm, (const char *)settings.comms[i]))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool exe_allowed(void)
+{
+	struct tt_file_key k;
+
+	current_exe(&k);
+	for (__u32 i = 0; i < TT_FILTER_MAX; i++) {
+		if (i >= settings.n_exes)
+			break;
+		if (settings.exes[i].dev == k.dev && settings.exes[i].ino == k.ino)
+			return true;
+	}
+	return false;
+}
+
 /*
- * Is the current process one the process filters (--comm, --exe) let
- * through?  Checked at the entry of every TLS call, before anything is
- * saved or copied; tlstap itself is never traced.
+ * Is the current process one the process filters (--comm, --exe,
+ * --cgroup) let through?  Checked at the entry of every TLS call, before
+ * anything is saved or copied; tlstap itself is never traced.
  */
 static __always_inline bool process_allowed(__u32 tgid)
 {
-	struct task_struct *task;
-	char comm[16];
-	bool ok;
+	__u32 why;
 
 	if (tgid == settings.self_tgid)
 		return false;
-	if (!(settings.filters & (TT_FILTER_COMM | TT_FILTER_EXE)))
+	if (!(settings.filters & (TT_FILTER_COMM | TT_FILTER_EXE | TT_FILTER_CGROUP)))
 		return true;
-	if (settings.filters & TT_FILTER_COMM) {
-		bpf_get_current_comm(comm, sizeof(comm));
-		ok = false;
-		for (__u32 i = 0; i < TT_FILTER_MAX && !ok; i++) {
-			if (i >= settings.n_comms)
-				break;
-			ok = comm_equal(comm, (const char *)settings.comms[i]);
-		}
-		if (!ok)
-			goto filtered;
-	}
-	if (settings.filters & TT_FILTER_EXE) {
-		struct inode *ino;
-		__u64 dev, nr;
-
-		task = (struct task_struct *)bpf_get_current_task();
-		ino = BPF_CORE_READ(task, mm, exe_file, f_inode);
-		dev = BPF_CORE_READ(ino, i_sb, s_dev);
-		nr = BPF_CORE_READ(ino, i_ino);
-		ok = false;
-		for (__u32 i = 0; i < TT_FILTER_MAX && !ok; i++) {
-			if (i >= settings.n_exes)
-				break;
-			ok = settings.exes[i].dev == dev && settings.exes[i].ino == nr;
-		}
-		if (!ok)
-			goto filtered;
-	}
-	return true;
-filtered:
+	if ((settings.filters & TT_FILTER_COMM) && !comm_allowed())
+		why = TT_C_FILTERED_COMM;
+	else if ((settings.filters & TT_FILTER_EXE) && !exe_allowed())
+		why = TT_C_FILTERED_EXE;
+	else if ((settings.filters & TT_FILTER_CGROUP) &&
+		 bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		why = TT_C_FILTERED_CGROUP;
+	else
+		return true;
 	count(TT_C_FILTERED, 1);
+	count(why, 1);
 	return false;
 }
 

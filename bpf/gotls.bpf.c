@@ -434,7 +434,7 @@ int go_tls_return(struct pt_regs *ctx)
 	if (st)
 		off = &st->stream_off[func == TT_GO_READ ? 0 : 1];
 	if (!port_allowed(&call.attr.tuple)) {
-		count(TT_C_FILTERED, 1);
+		count(TT_C_FILTERED_PORT, 1);
 		goto lost;
 	}
 	s = scratch_get();

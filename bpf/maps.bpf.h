@@ -59,14 +59,33 @@
 		__type(value, struct tt_sock);                                           \
 	} socks SEC(".maps")
 
-/* Processes to report exec/dlopen/exit of (TT_WATCH_*), key tgid. */
+/* Processes to report exec/dlopen/exit of (TT_WATCH_*), key tgid: every
+ * process of the host with --all. */
 #define TT_MAP_WATCH                                                                     \
 	struct {                                                                         \
 		__uint(type, BPF_MAP_TYPE_HASH);                                         \
-		__uint(max_entries, 4096);                                               \
+		__uint(max_entries, 65536);                                              \
 		__type(key, __u32);                                                      \
 		__type(value, __u8);                                                     \
 	} watch SEC(".maps")
+
+/* Executables seen (--all): key {dev, ino}. */
+#define TT_MAP_KNOWN_EXES                                                                \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_HASH);                                         \
+		__uint(max_entries, 16384);                                              \
+		__type(key, struct tt_file_key);                                         \
+		__type(value, __u8);                                                     \
+	} known_exes SEC(".maps")
+
+/* --cgroup: processes in this cgroup or below (index 0). */
+#define TT_MAP_CGROUP_FILTER                                                             \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);                                 \
+		__uint(max_entries, 1);                                                  \
+		__type(key, __u32);                                                      \
+		__type(value, __u32);                                                    \
+	} cgroup_filter SEC(".maps")
 
 /* Go binaries attached: key = the object index of their probes' cookies. */
 #define TT_MAP_GO_OBJECTS                                                                \

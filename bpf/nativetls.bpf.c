@@ -241,7 +241,7 @@ int native_tls_return(struct pt_regs *ctx)
 	    call.dir == TT_DIR_WRITE)
 		membio_request(tgid);
 	if (!port_allowed(&s->ev.tuple)) {
-		count(TT_C_FILTERED, 1);
+		count(TT_C_FILTERED_PORT, 1);
 		scratch_put(s);
 		goto lost;
 	}

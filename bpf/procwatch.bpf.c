@@ -6,17 +6,29 @@
  * and dlopen also stop it (SIGSTOP, taken before it runs another user
  * instruction) until the tracer has attached to the new code and sent SIGCONT,
  * so no TLS call slips through.
+ *
+ * With --all every process is watched: each exec is reported, and a process
+ * whose executable the tracer has not seen yet is held at its exec and at
+ * its loader's activity until the tracer has attached to its files.
  */
 #include "common.bpf.h"
+
+TT_MAP_KNOWN_EXES;
 
 
 static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
 {
 	struct tt_proc_rec ev = { .hdr = { .type = TT_REC_PROC, .tgid = tgid }, .kind = kind };
 	__u8 *flags = bpf_map_lookup_elem(&watch, &tgid);
+	struct tt_file_key exe;
 
 	if (!flags)
 		return;
+	if (kind == TT_PROC_EXEC) {
+		current_exe(&exe);
+		ev.exe_dev = exe.dev;
+		ev.exe_ino = exe.ino;
+	}
 	ev.hdr.time_ns = bpf_ktime_get_boot_ns();
 	ev.stopped = may_stop && (*flags & TT_WATCH_STOP);
 	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP)) {
@@ -37,10 +49,31 @@ int dl_debug_state(struct pt_regs *ctx)
 	return 0;
 }
 
+/*
+ * --all: every process is watched from its exec; one running a file the
+ * tracer has not seen is held until it is attached (it may do TLS at once).
+ */
+static __always_inline void watch_new_process(__u32 tgid)
+{
+	__u8 flags = TT_WATCH_NOTIFY;
+	struct tt_file_key exe;
+
+	if (tgid == settings.self_tgid)
+		return;
+	current_exe(&exe);
+	if (!bpf_map_lookup_elem(&known_exes, &exe))
+		flags |= TT_WATCH_STOP;
+	update_or_count(&watch, TT_M_WATCH, &tgid, &flags);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_EXEC, true);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (settings.all)
+		watch_new_process(tgid);
+	notify(tgid, TT_PROC_EXEC, true);
 	return 0;
 }
 

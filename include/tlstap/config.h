@@ -31,6 +31,7 @@ struct tt_trace_settings {
 	__u32 probe_only;   /* benchmarks: probes return at once (the cost floor) */
 	__u32 self_tgid;    /* tlstap itself: never traced */
 	__u32 filters;      /* TT_FILTER_*: all given must match */
+	__u32 all;          /* --all: every process, present and future */
 	__u32 n_comms, n_exes, n_ports;
 	__u32 pad;
 	char comms[TT_FILTER_MAX][16];

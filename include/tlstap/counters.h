@@ -21,6 +21,10 @@
 	X(NO_CALL_STATE, "returns_without_entry", "returns of calls begun before attach") \
 	X(SCRATCH_BUSY, "scratch_busy_drops", "records dropped: scratch buffer in use")   \
 	X(FILTERED, "filtered_calls", "TLS calls of processes the filters exclude")      \
+	X(FILTERED_COMM, "filtered_comm", "of them by --comm")                           \
+	X(FILTERED_EXE, "filtered_exe", "of them by --exe")                              \
+	X(FILTERED_CGROUP, "filtered_cgroup", "of them by --cgroup")                     \
+	X(FILTERED_PORT, "filtered_port", "TLS calls on connections --port excludes")    \
 	X(CONN_ENDS, "conn_ends", "attributed TCP connections seen closing")            \
 	X(CIPHER_BINDS, "cipher_binds", "ciphertext matches that named a socket")  \
 	X(CIPHER_COLLISIONS, "cipher_collisions", "record prefixes seen twice: never bind") \
@@ -39,6 +43,8 @@ enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
 	X(NATIVE_CALLS, "native_calls")                                                   \
 	X(NATIVE_CONNS, "native_conns")                                                   \
 	X(SOCKS, "socks")                                                                 \
+	X(WATCH, "watch")                                                                 \
+	X(KNOWN_EXES, "known_exes")                                                       \
 	X(MEMBIO_TGIDS, "membio_tgids")                                                   \
 	X(CIPHER_OUT, "cipher_out")                                                       \
 	X(CIPHER_IN, "cipher_in")                                                         \

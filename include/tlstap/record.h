@@ -122,6 +122,8 @@ struct tt_proc_rec {
 	__u16 kind;    /* enum tt_proc_kind */
 	__u16 stopped; /* SIGSTOP was sent with it: the tracer must send SIGCONT */
 	__u32 pad;
+	__u64 exe_dev; /* TT_PROC_EXEC: the new program's file, as the kernel */
+	__u64 exe_ino; /* names it (s_dev, i_ino): the key of known_exes */
 };
 
 /* A TCP socket that attributed data records has closed: its streams end. */

@@ -27,6 +27,13 @@
  * with it is in bounds for the verifier. */
 #define TT_CIPHER_PFX_BUF 32
 
+/* An executable file (map known_exes): its processes need no hold at exec
+ * in --all mode, the tracer has seen the file already. */
+struct tt_file_key {
+	__u64 dev; /* the kernel's dev_t of the file system (s_dev) */
+	__u64 ino;
+};
+
 /* Values of the watch map (key tgid). */
 #define TT_WATCH_NOTIFY 1 /* send process records for it */
 #define TT_WATCH_STOP 2   /* and stop it (SIGSTOP) at exec and at dlopen until the

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "trace/hostwide.h"
 #include "trace/launch.h"
 #include "trace/proc.h"
 #include "trace/session.h"
@@ -33,6 +34,7 @@
 static const char trace_usage[] =
 	"Usage: tlstap trace [OPTIONS] -p PID [-p PID...]\n"
 	"       tlstap trace [OPTIONS] -- CMD [ARGS...]\n"
+	"       tlstap trace [OPTIONS] --all\n"
 	"\n"
 	"Attach uprobes to the processes and print every TLS read and write as\n"
 	"plaintext with pid, tid, comm, library, direction, local and remote address\n"
@@ -51,8 +53,22 @@ static const char trace_usage[] =
 	"run; a program it execs is followed.  tlstap exits with CMD's exit status.\n"
 	"A -p process that maps no TLS library yet is watched until it does.\n"
 	"\n"
+	"With --all, every process of the host is traced, those running and every\n"
+	"one started later (a new program is held at exec until its probes are\n"
+	"live), containers included: each distinct file (libssl, libgnutls, a Go\n"
+	"binary) is resolved and attached once, for every process that maps it.\n"
+	"The filters below apply in the kernel, before any data is copied, to\n"
+	"--all, -p and -- CMD alike; each may be given up to 8 times (any of its\n"
+	"values matches) and all the filters given must match.\n"
+	"\n"
 	"Options:\n"
 	"  -p, --pid PID          trace this process (repeatable)\n"
+	"      --all              trace every process of the host, present and future\n"
+	"      --comm NAME        only processes with this command name (comm)\n"
+	"      --exe PATH         only processes running this executable file\n"
+	"      --port N           only connections with this port at either end\n"
+	"                         (events without a connection are left out)\n"
+	"      --cgroup PATH      only processes in this cgroup v2 directory or below\n"
 	"  -f, --format FMT       text (default) or json (NDJSON, see README)\n"
 	"  -o, --output FILE      write events to FILE instead of stdout\n"
 	"      --http             one line (text) or NDJSON object (-f json) per HTTP\n"
@@ -89,10 +105,20 @@ enum {
 	OPT_ASSUME_GO,
 	OPT_HTTP,
 	OPT_SUMMARY,
+	OPT_ALL,
+	OPT_COMM,
+	OPT_EXE,
+	OPT_PORT,
+	OPT_CGROUP,
 };
 
 static const struct option trace_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "exe", required_argument, NULL, OPT_EXE },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
@@ -112,6 +138,9 @@ static const struct option trace_options[] = {
 struct trace_args {
 	int *pids; /* -p */
 	size_t n_pids;
+	bool all;
+	struct tt_trace_settings filters; /* --comm, --exe, --port */
+	char cgroup[PATH_MAX]; /* --cgroup, as an absolute path */
 	enum tt_raw_format format;
 	bool http;
 	bool summary;
@@ -201,6 +230,7 @@ static int add_pid(struct trace_args *a, int pid)
 
 static int parse_args(int argc, char **argv, struct trace_args *a)
 {
+	struct tt_error err = { "" };
 	long v;
 	int c;
 
@@ -216,6 +246,26 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 				return usage_error("invalid pid '%s'", optarg);
 			if (add_pid(a, (int)v))
 				return usage_error("more than %d processes", MAX_TARGETS);
+			break;
+		case OPT_ALL:
+			a->all = true;
+			break;
+		case OPT_COMM:
+			if (tt_filter_comm(&a->filters, optarg, &err))
+				return usage_error("%s", err.msg);
+			break;
+		case OPT_EXE:
+			if (tt_filter_exe(&a->filters, optarg, &err))
+				return usage_error("%s", err.msg);
+			break;
+		case OPT_PORT:
+			if (parse_long(optarg, 1, 65535, &v) || tt_filter_port(&a->filters, v, &err))
+				return usage_error("--port: '%s' is not a port (1..65535)", optarg);
+			break;
+		case OPT_CGROUP:
+			if (tt_filter_cgroup_path(&a->filters, optarg, a->cgroup,
+						  sizeof(a->cgroup), &err))
+				return usage_error("%s", err.msg);
 			break;
 		case 'f':
 			if (!strcmp(optarg, "text"))
@@ -286,10 +336,10 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			return usage_error("unexpected argument '%s' (use -- CMD)", argv[optind]);
 		a->cmd = argv + optind;
 	}
-	if (!a->cmd && !a->n_pids)
-		return usage_error("nothing to trace: give -p PID or -- CMD");
-	if (a->cmd && a->n_pids)
-		return usage_error("give -p PID or -- CMD, not both");
+	if (!a->cmd && !a->n_pids && !a->all)
+		return usage_error("nothing to trace: give -p PID, -- CMD or --all");
+	if (!!a->cmd + !!a->n_pids + a->all > 1)
+		return usage_error("give one of -p PID, -- CMD and --all");
 	return 0;
 }
 
@@ -372,6 +422,17 @@ static int check_pid_namespace(void)
 	return -1;
 }
 
+static void copy_filters(struct tt_trace_settings *s, const struct tt_trace_settings *f)
+{
+	s->filters = f->filters;
+	s->n_comms = f->n_comms;
+	s->n_exes = f->n_exes;
+	s->n_ports = f->n_ports;
+	memcpy(s->comms, f->comms, sizeof(s->comms));
+	memcpy(s->exes, f->exes, sizeof(s->exes));
+	memcpy(s->ports, f->ports, sizeof(s->ports));
+}
+
 static int run(struct trace_args *a)
 {
 	struct output o = { 0 };
@@ -383,7 +444,9 @@ static int run(struct trace_args *a)
 				.wakeup_bytes = 256 * 1024,
 				.probe_only = a->probe_only,
 				.self_tgid = (uint32_t)getpid(),
+				.all = a->all,
 			},
+			.all = a->all,
 			.buffer_size = a->buffer_size,
 			.assume_go_version = a->assume_go_version,
 			.verbose = a->verbose,
@@ -391,6 +454,8 @@ static int run(struct trace_args *a)
 		.pids = a->pids,
 		.n_pids = a->n_pids,
 		.cmd = a->cmd,
+		.all = a->all,
+		.cgroup = a->cgroup[0] ? a->cgroup : NULL,
 		.duration = a->duration,
 		.stats = a->stats,
 		.queue_max = QUEUE_MAX,
@@ -411,6 +476,7 @@ static int run(struct trace_args *a)
 	struct tt_error err = { "" };
 	int fd, ret;
 
+	copy_filters(&so.tracer.settings, &a->filters);
 	fd = tt_open_output(a->output ? a->output : "-", &err);
 	if (fd < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);

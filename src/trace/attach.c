@@ -408,7 +408,9 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 
 void tt_attach_put(struct tt_tracer *t, struct tt_attached *a)
 {
-	if (!a || --a->refs)
+	/* A file attached for every process stays attached: the next process
+	 * that maps it (the next curl) costs no attach. */
+	if (!a || --a->refs || a->scope < 0)
 		return;
 	detach(t, a);
 	for (size_t i = 0; i < t->n_objects; i++) {

@@ -53,7 +53,8 @@ int tt_attach_lazy(struct tt_tracer *t, int fd, const char *path, int scope,
 int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 		     struct tt_attached **out, struct tt_error *err);
 
-/* Drop a reference; the last one detaches. */
+/* Drop a reference; the last one detaches an attach for one process (one
+ * for every process stays until tt_attach_release_all). */
 void tt_attach_put(struct tt_tracer *t, struct tt_attached *a);
 /* Detach everything (at exit). */
 void tt_attach_release_all(struct tt_tracer *t);

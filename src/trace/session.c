@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <inttypes.h>
+
+#include "trace/hostwide.h"
 #include "trace/launch.h"
 #include "trace/proc.h"
 #include "trace/session.h"
@@ -28,17 +31,24 @@
 #define CHILD_GRACE_S 2.0
 /* How long the control thread sleeps when nothing happens. */
 #define CONTROL_POLL_MS 100
+/* --all: how often every process's liveness is checked (exit records are
+ * the rule, this is a backstop). */
+#define HOST_SWEEP_S 5.0
 
 struct session {
 	const struct tt_session_opts *o;
 	volatile sig_atomic_t *stop;
 	struct tt_tracer t;
 	struct tt_source *src;
-	struct tt_target *targets;
-	size_t n_targets;
+	struct tt_target **targets; /* each allocated: pointers stay valid */
+	size_t n_targets, cap_targets;
 	pid_t child;
 	int child_status;
 	bool child_exited;
+	/* --all */
+	uint64_t procs_seen;      /* processes traced, present at start or started since */
+	uint64_t procs_held;      /* new executables held at exec until attached */
+	struct tt_latency attach_ns; /* exec to probes live, of those held */
 };
 
 static double now_s(void)
@@ -72,9 +82,69 @@ static void print_counters(struct session *s, const char *prefix,
 			fprintf(stderr, " map_full[%s]=%llu", tt_state_map_name(i),
 				(unsigned long long)m[i]);
 	fprintf(stderr, " queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
+	if (s->o->all)
+		fprintf(stderr,
+			" objects_attached=%zu processes_seen=%" PRIu64 " processes_held=%" PRIu64
+			" attach_latency_p50_us=%" PRIu64 " attach_latency_p99_us=%" PRIu64,
+			s->t.n_objects, s->procs_seen, s->procs_held,
+			tt_latency_pct(&s->attach_ns, 0.5) / 1000,
+			tt_latency_pct(&s->attach_ns, 0.99) / 1000);
 	if (s->o->print_stats)
 		s->o->print_stats(s->o->ctx, stderr);
 	fputc('\n', stderr);
+}
+
+static struct tt_target *add_target(struct session *s, int pid)
+{
+	struct tt_target *tg;
+
+	if (s->n_targets == s->cap_targets) {
+		size_t cap = s->cap_targets ? 2 * s->cap_targets : 64;
+		struct tt_target **t = realloc(s->targets, cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		s->targets = t;
+		s->cap_targets = cap;
+	}
+	tg = calloc(1, sizeof(*tg));
+	if (!tg)
+		return NULL;
+	tg->pid = pid;
+	tg->scope = s->o->all ? -1 : pid;
+	s->targets[s->n_targets++] = tg;
+	return tg;
+}
+
+static struct tt_target *find_target(struct session *s, int pid)
+{
+	for (size_t i = 0; i < s->n_targets; i++)
+		if (s->targets[i]->pid == pid)
+			return s->targets[i];
+	return NULL;
+}
+
+static void free_target(struct tt_target *tg)
+{
+	free(tg->objs);
+	free(tg->seen);
+	free(tg);
+}
+
+/* --all forgets the processes that are gone (-p keeps them: it ends when
+ * all are). */
+static void drop_gone(struct session *s)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n_targets; i++) {
+		if (s->o->all && s->targets[i]->gone) {
+			free_target(s->targets[i]);
+			continue;
+		}
+		s->targets[k++] = s->targets[i];
+	}
+	s->n_targets = k;
 }
 
 /* -v: what is attached to the process now ("probes" is what tests wait for). */
@@ -98,7 +168,7 @@ static void detach_target(struct session *s, struct tt_target *tg)
 static void check_targets(struct session *s)
 {
 	for (size_t i = 0; i < s->n_targets; i++) {
-		struct tt_target *tg = &s->targets[i];
+		struct tt_target *tg = s->targets[i];
 		int status;
 
 		if (tg->gone)
@@ -114,12 +184,15 @@ static void check_targets(struct session *s)
 		/* Its records already sent stay queued; its probes and state go. */
 		detach_target(s, tg);
 	}
+	drop_gone(s);
 }
 
 static bool all_gone(const struct session *s)
 {
+	if (s->o->all)
+		return false; /* new processes come */
 	for (size_t i = 0; i < s->n_targets; i++)
-		if (!s->targets[i].gone)
+		if (!s->targets[i]->gone)
 			return false;
 	return true;
 }
@@ -136,7 +209,8 @@ static void reattach(struct session *s, struct tt_target *tg, unsigned kind)
 				 : tt_tracer_rescan(&s->t, tg, &err);
 	if (n < 0 && tt_proc_alive(tg->pid))
 		fprintf(stderr, "tlstap: %s\n", err.msg);
-	else if (kind == TT_PROC_EXEC || tg->n_go_probes + tg->n_native_probes != before)
+	else if (!s->o->all &&
+		 (kind == TT_PROC_EXEC || tg->n_go_probes + tg->n_native_probes != before))
 		say_probes(s, tg, kind == TT_PROC_EXEC ? " exec'd" : " loaded code");
 }
 
@@ -145,12 +219,20 @@ static int attach_all(struct session *s)
 	int attached = 0;
 
 	for (size_t i = 0; i < s->n_targets; i++) {
-		struct tt_target *tg = &s->targets[i];
+		struct tt_target *tg = s->targets[i];
 		struct tt_error err = { "" };
 
 		if (tt_tracer_attach(&s->t, tg, &err) < 0) {
-			fprintf(stderr, "tlstap: %s\n", err.msg);
+			/* --all: a process gone meanwhile, or one we may not read. */
+			if (!s->o->all)
+				fprintf(stderr, "tlstap: %s\n", err.msg);
 			tg->gone = true;
+			continue;
+		}
+		if (s->o->all) {
+			tt_host_known_exe_of(&s->t, tg->pid);
+			s->procs_seen++;
+			attached++;
 			continue;
 		}
 		attached++;
@@ -168,8 +250,8 @@ static int attach_all(struct session *s)
 static void rescan_all(struct session *s)
 {
 	for (size_t i = 0; i < s->n_targets; i++)
-		if (!s->targets[i].gone && s->targets[i].attached)
-			reattach(s, &s->targets[i], TT_PROC_RESCAN);
+		if (!s->targets[i]->gone && s->targets[i]->attached)
+			reattach(s, s->targets[i], TT_PROC_RESCAN);
 }
 
 /* The process's TLS calls do no socket I/O: its ciphertext probes. */
@@ -188,29 +270,64 @@ static void membio(struct session *s, struct tt_target *tg)
 		say_probes(s, tg, " uses memory BIOs");
 }
 
+static int64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * --all: a process we have not seen (started after us): attach it.  Its
+ * executable becomes known, so that the next process running it is not
+ * held at exec.
+ */
+static void host_new_process(struct session *s, const struct tt_proc_rec *r)
+{
+	struct tt_target *tg = add_target(s, (int)r->hdr.tgid);
+	struct tt_error err = { "" };
+
+	if (!tg)
+		return;
+	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
+		tg->gone = true;
+		return;
+	}
+	s->procs_seen++;
+	tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
+}
+
 /*
  * A process record: the process exec'd (attach to the new program), its
- * loader changed the link map (attach what it loaded), or it exited.  A
- * launched process was stopped for this: release it once attached.
+ * loader changed the link map (attach what it loaded), it uses memory
+ * BIOs, or it exited.  A process held for it (launched by us, or new to
+ * --all) is released once attached.
  */
-static void on_control(void *ctx, int tgid, unsigned kind, bool stopped)
+static void on_control(void *ctx, const struct tt_proc_rec *r)
 {
 	struct session *s = ctx;
+	int tgid = (int)r->hdr.tgid;
+	struct tt_target *tg = find_target(s, tgid);
 
-	for (size_t i = 0; i < s->n_targets; i++) {
-		struct tt_target *tg = &s->targets[i];
-
-		if (tg->pid != tgid)
-			continue;
-		if (!tg->gone && kind == TT_PROC_EXIT)
-			tg->exited = true;
-		else if (!tg->gone && kind == TT_PROC_MEMBIO)
-			membio(s, tg);
-		else if (!tg->gone && (kind == TT_PROC_EXEC ||
-				       (kind == TT_PROC_RESCAN && tg->attached)))
-			reattach(s, tg, kind);
-		if (stopped)
-			kill(tgid, SIGCONT);
+	if (!tg && s->o->all && r->kind != TT_PROC_EXIT)
+		host_new_process(s, r);
+	else if (tg && !tg->gone && r->kind == TT_PROC_EXIT)
+		tg->exited = true;
+	else if (tg && !tg->gone && r->kind == TT_PROC_MEMBIO)
+		membio(s, tg);
+	else if (tg && !tg->gone &&
+		 (r->kind == TT_PROC_EXEC || (r->kind == TT_PROC_RESCAN && tg->attached))) {
+		reattach(s, tg, r->kind);
+		if (s->o->all && r->kind == TT_PROC_EXEC)
+			tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
+	}
+	if (!r->stopped)
+		return;
+	kill(tgid, SIGCONT);
+	if (s->o->all && r->kind == TT_PROC_EXEC) {
+		s->procs_held++;
+		tt_latency_add(&s->attach_ns, (uint64_t)(boot_ns() - (int64_t)r->hdr.time_ns));
 	}
 }
 
@@ -234,14 +351,18 @@ static void loop(struct session *s)
 		control_wait(s, CONTROL_POLL_MS);
 		if (o->failed && o->failed(o->ctx))
 			break;
-		check_targets(s);
+		now = now_s();
+		/* --all learns of exits from their records; a look at /proc
+		 * for every process of the host is only a backstop. */
+		if (!o->all || now - last_rescan >= HOST_SWEEP_S)
+			check_targets(s);
 		if (all_gone(s))
 			break;
-		now = now_s();
 		if (o->duration > 0 && now - start >= o->duration)
 			break;
-		if (now - last_rescan >= RESCAN_INTERVAL_S) {
-			rescan_all(s);
+		if (now - last_rescan >= (o->all ? HOST_SWEEP_S : RESCAN_INTERVAL_S)) {
+			if (!o->all)
+				rescan_all(s);
 			last_rescan = now;
 		}
 		if (o->stats && now - last_stats >= 1.0) {
@@ -305,14 +426,27 @@ static int exit_status_of(int status)
 static int make_targets(struct session *s)
 {
 	const struct tt_session_opts *o = s->o;
+	struct tt_error err = { "" };
+	int *pids = NULL;
+	size_t n = 0;
 
-	s->n_targets = o->cmd ? 1 : o->n_pids;
-	s->targets = calloc(s->n_targets ? s->n_targets : 1, sizeof(*s->targets));
-	if (!s->targets)
+	if (o->cmd)
+		return add_target(s, 0) ? 0 : -ENOMEM;
+	if (o->all && tt_host_pids(&pids, &n, &err) < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
 		return -ENOMEM;
-	for (size_t i = 0; !o->cmd && i < o->n_pids; i++)
-		s->targets[i].pid = o->pids[i];
+	}
+	for (size_t i = 0; i < o->n_pids; i++)
+		if (!add_target(s, o->pids[i]))
+			goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (!find_target(s, pids[i]) && !add_target(s, pids[i]))
+			goto fail;
+	free(pids);
 	return 0;
+fail:
+	free(pids);
+	return -ENOMEM;
 }
 
 /* Start and attach.  Returns an exit status when it must end already. */
@@ -330,12 +464,20 @@ static int start(struct session *s)
 			fprintf(stderr, "tlstap: %s\n", err.msg);
 			return 127;
 		}
-		s->targets[0].pid = s->child;
-		s->targets[0].stop_on_dlopen = true;
+		s->targets[0]->pid = s->child;
+		s->targets[0]->scope = s->o->all ? -1 : s->child;
+		s->targets[0]->stop_on_dlopen = true;
 	}
-	if (!attach_all(s) && !s->o->cmd)
+	if (s->o->cgroup && tt_filter_cgroup(&s->t, s->o->cgroup, &err) < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+		return 2;
+	}
+	if (!attach_all(s) && !s->o->cmd && !s->o->all)
 		return 1;
-	if (s->child > 0 && s->targets[0].gone) {
+	if (s->o->all && s->o->tracer.verbose)
+		fprintf(stderr, "tlstap: --all: %" PRIu64 " processes, %zu objects attached\n",
+			s->procs_seen, s->t.n_objects);
+	if (s->child > 0 && s->targets[0]->gone) {
 		/* Do not run a command we could not trace. */
 		abandon_child(s);
 		return 1;
@@ -373,8 +515,8 @@ int tt_session_run(const struct tt_session_opts *o, volatile sig_atomic_t *stop)
 out:
 	/* Probes off first, then what they sent before, then the counters. */
 	for (size_t i = 0; i < s.n_targets; i++)
-		if (s.targets[i].pid > 0)
-			tt_tracer_detach(&s.t, &s.targets[i]);
+		if (s.targets[i]->pid > 0)
+			tt_tracer_detach(&s.t, s.targets[i]);
 	if (s.child > 0 && !s.child_exited && tt_proc_state(s.child) == 'T')
 		kill(s.child, SIGCONT); /* never leave it held by a watch stop */
 	if (s.src) {
@@ -390,10 +532,9 @@ out:
 	if (s.t.skel)
 		print_counters(&s, "tlstap: ", &last);
 	tt_tracer_close(&s.t);
-	for (size_t i = 0; i < s.n_targets; i++) {
-		free(s.targets[i].objs);
-		free(s.targets[i].seen);
-	}
+	for (size_t i = 0; i < s.n_targets; i++)
+		free_target(s.targets[i]);
 	free(s.targets);
+	tt_latency_free(&s.attach_ns);
 	return ret;
 }

@@ -23,6 +23,8 @@ struct tt_session_opts {
 	const int *pids; /* -p */
 	size_t n_pids;
 	char *const *cmd; /* -- CMD, NULL-terminated; NULL for -p */
+	bool all;         /* --all: every process of the host, present and future */
+	const char *cgroup; /* --cgroup: processes in that cgroup v2 directory or below */
 	double duration;  /* seconds, 0: until the targets are gone */
 	bool stats;       /* counters to stderr every second */
 	size_t queue_max; /* bytes of records queued between reader and writers */

@@ -33,12 +33,6 @@ struct block {
 	uint8_t data[];
 };
 
-struct ctl_rec {
-	int tgid;
-	unsigned kind;
-	bool stopped;
-};
-
 struct tt_source {
 	struct tt_tracer *t;
 	struct tt_sink sink;
@@ -61,7 +55,7 @@ struct tt_source {
 	/* Filled by the reader thread only, then published. */
 	struct block *cur;
 
-	struct ctl_rec *ctl;
+	struct tt_proc_rec *ctl;
 	size_t n_ctl, cap_ctl;
 	int ctl_efd;
 };
@@ -112,7 +106,7 @@ static void push_control(struct tt_source *s, const struct tt_proc_rec *p)
 	pthread_mutex_lock(&s->lock);
 	if (s->n_ctl == s->cap_ctl) {
 		size_t cap = s->cap_ctl ? 2 * s->cap_ctl : 64;
-		struct ctl_rec *c = realloc(s->ctl, cap * sizeof(*c));
+		struct tt_proc_rec *c = realloc(s->ctl, cap * sizeof(*c));
 
 		if (!c) {
 			pthread_mutex_unlock(&s->lock);
@@ -121,7 +115,7 @@ static void push_control(struct tt_source *s, const struct tt_proc_rec *p)
 		s->ctl = c;
 		s->cap_ctl = cap;
 	}
-	s->ctl[s->n_ctl++] = (struct ctl_rec){ (int)p->hdr.tgid, p->kind, p->stopped };
+	s->ctl[s->n_ctl++] = *p;
 	pthread_mutex_unlock(&s->lock);
 	if (write(s->ctl_efd, &one, sizeof(one)) < 0) {
 		/* The counter only saturates: the main thread is awake anyway. */
@@ -313,10 +307,9 @@ int tt_source_control_fd(const struct tt_source *s)
 }
 
 void tt_source_control(struct tt_source *s,
-		       void (*handle)(void *ctx, int tgid, unsigned kind, bool stopped),
-		       void *ctx)
+		       void (*handle)(void *ctx, const struct tt_proc_rec *rec), void *ctx)
 {
-	struct ctl_rec *recs;
+	struct tt_proc_rec *recs;
 	uint64_t v;
 	size_t n;
 
@@ -329,7 +322,7 @@ void tt_source_control(struct tt_source *s,
 	s->n_ctl = s->cap_ctl = 0;
 	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < n; i++)
-		handle(ctx, recs[i].tgid, recs[i].kind, recs[i].stopped);
+		handle(ctx, &recs[i]);
 	free(recs);
 }
 

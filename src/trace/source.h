@@ -41,10 +41,9 @@ int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt
 
 /* An eventfd that becomes readable when control records wait. */
 int tt_source_control_fd(const struct tt_source *s);
-/* Take the waiting control records: for each, handle(ctx, tgid, kind, stopped). */
+/* Take the waiting process records: handle(ctx, rec) for each, in order. */
 void tt_source_control(struct tt_source *s,
-		       void (*handle)(void *ctx, int tgid, unsigned kind, bool stopped),
-		       void *ctx);
+		       void (*handle)(void *ctx, const struct tt_proc_rec *rec), void *ctx);
 
 /* Everything the kernel has sent so far is in the queue (after the probes
  * are gone: all of it). */

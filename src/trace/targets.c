@@ -95,9 +95,9 @@ static int attach_one(struct tt_tracer *t, struct tt_target *tg, const struct tt
 	if (fd < 0)
 		return fd;
 	if (is_dynamic_loader(o->path)) {
-		ret = tg->dl_watched ? 0 : tt_attach_loader(t, fd, o->path, tg->pid, &a, err);
+		ret = tg->dl_watched ? 0 : tt_attach_loader(t, fd, o->path, tg->scope, &a, err);
 	} else {
-		ret = tt_attach_object(t, fd, o->path, tg->pid, &a, why, sizeof(why), err);
+		ret = tt_attach_object(t, fd, o->path, tg->scope, &a, why, sizeof(why), err);
 		/* Known now, so that a memory-BIO process's probes come fast. */
 		seen->lazy = tt_object_has_lazy(t, fd, o->path);
 	}
@@ -110,7 +110,7 @@ static int attach_one(struct tt_tracer *t, struct tt_target *tg, const struct tt
 		tt_attach_put(t, a);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
-	if (t->verbose)
+	if (t->verbose && (!t->all || a->refs == 1))
 		fprintf(stderr, "tlstap: pid %d: %s %s: %s%s\n", tg->pid,
 			a->loader ? "watch" : "attach", o->path, a->reason,
 			a->refs > 1 ? " (attached already)" : "");

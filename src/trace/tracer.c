@@ -13,6 +13,7 @@
 
 #include "tlstap/compiler.h"
 #include "trace/attach.h"
+#include "trace/origin.h"
 #include "trace/tracer.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
@@ -65,6 +66,7 @@ static void on_data(const struct tt_tracer *t, const struct tt_data_rec *r, size
 	c.chunk_off = r->chunk_off;
 	c.stream_off = r->stream_off;
 	c.tuple = r->tuple;
+	tt_origins_lookup(t->origins, r->cgroup_id, &c.origin);
 	c.origin.ns_pid = r->ns_tgid;
 	c.data = (const uint8_t *)(r + 1);
 	c.data_len = r->chunk_len;
@@ -210,11 +212,13 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 
 	libbpf_set_print(libbpf_print);
 	t->verbose = opts->verbose;
+	t->all = opts->all;
 	t->ropts.want_prologue = true;
 	t->ropts.assume_go_version = opts->assume_go_version;
 	t->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	t->cache = tt_obj_cache_new();
-	if (!t->cache)
+	t->origins = tt_origins_new(NULL);
+	if (!t->cache || !t->origins)
 		return tt_error_set(err, ENOMEM, "out of memory");
 	t->sock_tp = kernel_has_tracepoint("sock_send_length") &&
 		     kernel_has_tracepoint("sock_recv_length");
@@ -253,7 +257,9 @@ void tt_tracer_close(struct tt_tracer *t)
 	tlstap_bpf__destroy(t->skel);
 	t->skel = NULL;
 	tt_obj_cache_free(t->cache);
+	tt_origins_free(t->origins);
 	t->cache = NULL;
+	t->origins = NULL;
 }
 
 /* Sum a per-CPU array map of n __u64 counters. */

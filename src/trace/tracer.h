@@ -33,9 +33,10 @@ struct tt_sink {
 	void *ctx;
 };
 
-/* A process traced (-p, -- CMD). */
+/* A process traced (-p, -- CMD, or any with --all). */
 struct tt_target {
 	int pid;
+	int scope;           /* its attaches: its pid, or -1 (--all: every process) */
 	bool attached;
 	bool gone;
 	bool exited;         /* its exit was seen (it may linger as a zombie) */
@@ -61,6 +62,7 @@ struct tt_tracer_opts {
 	struct tt_trace_settings settings;
 	const char *assume_go_version; /* for Go binaries without build info */
 	uint32_t buffer_size; /* ring buffer bytes: a power of two, >= page size */
+	bool all;             /* every process of the host (settings.all too) */
 	bool verbose;
 };
 
@@ -70,12 +72,14 @@ struct tt_tracer {
 	bool sock_tp; /* socket tracepoints; else the raw syscall fallback */
 	struct bpf_link *tp_links[5]; /* exec, exit, socket close, socket I/O */
 	struct tt_obj_cache *cache; /* each object resolved once */
+	struct tt_origins *origins; /* cgroup ids (delivery thread only) */
 	struct tt_resolve_opts ropts;
 	struct tt_attached **objects; /* every attach, each file once per scope */
 	size_t n_objects;
 	uint32_t next_go_obj; /* go_objects keys */
 	int64_t boot_to_real_ns; /* CLOCK_BOOTTIME + this = CLOCK_REALTIME */
 	bool verbose;
+	bool all; /* --all: attaches for every process; -v tells new ones only */
 };
 
 int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struct tt_error *err);

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/* Host-wide tracing: the processes of the host, executables seen, filters. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tlstap/state.h"
+#include "trace/hostwide.h"
+#include "trace/origin.h"
+#include "trace/proc.h"
+/* After tracer.h: the skeleton refers to the shared structures. */
+#include "tlstap.skel.h"
+
+/* A process, not a kernel thread: it has an executable. */
+static bool has_exe(int pid)
+{
+	char path[64], buf[8];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	return readlink(path, buf, sizeof(buf)) > 0;
+}
+
+int tt_host_pids(int **pids, size_t *n, struct tt_error *err)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t cap = 0;
+	int self = getpid();
+
+	*pids = NULL;
+	*n = 0;
+	if (!d)
+		return tt_error_set(err, errno, "/proc: %s", strerror(errno));
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self || !has_exe((int)pid))
+			continue;
+		if (*n == cap) {
+			int *p = realloc(*pids, (cap ? 2 * cap : 256) * sizeof(*p));
+
+			if (!p) {
+				closedir(d);
+				free(*pids);
+				*pids = NULL;
+				return tt_error_set(err, ENOMEM, "out of memory");
+			}
+			*pids = p;
+			cap = cap ? 2 * cap : 256;
+		}
+		(*pids)[(*n)++] = (int)pid;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* The kernel's internal encoding (MINORBITS 20), what s_dev holds. */
+uint64_t tt_kernel_dev(dev_t dev)
+{
+	return (uint64_t)major(dev) << 20 | minor(dev);
+}
+
+int tt_host_known_exe(struct tt_tracer *t, uint64_t kdev, uint64_t ino)
+{
+	struct tt_file_key k = { .dev = kdev, .ino = ino };
+	uint8_t one = 1;
+
+	if (!kdev && !ino)
+		return 0;
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.known_exes), &k, &one, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+int tt_host_known_exe_of(struct tt_tracer *t, int pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st))
+		return -errno;
+	return tt_host_known_exe(t, tt_kernel_dev(st.st_dev), st.st_ino);
+}
+
+int tt_filter_comm(struct tt_trace_settings *s, const char *comm, struct tt_error *err)
+{
+	if (s->n_comms == TT_FILTER_MAX)
+		return tt_error_set(err, E2BIG, "--comm: at most %d names", TT_FILTER_MAX);
+	if (!*comm || strlen(comm) >= sizeof(s->comms[0]))
+		return tt_error_set(err, EINVAL, "--comm: '%s' is not a command name (1 to %zu "
+				    "characters)", comm, sizeof(s->comms[0]) - 1);
+	snprintf(s->comms[s->n_comms++], sizeof(s->comms[0]), "%s", comm);
+	s->filters |= TT_FILTER_COMM;
+	return 0;
+}
+
+int tt_filter_exe(struct tt_trace_settings *s, const char *path, struct tt_error *err)
+{
+	struct stat st;
+
+	if (s->n_exes == TT_FILTER_MAX)
+		return tt_error_set(err, E2BIG, "--exe: at most %d files", TT_FILTER_MAX);
+	if (stat(path, &st))
+		return tt_error_set(err, errno, "--exe: %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return tt_error_set(err, EINVAL, "--exe: %s: not a regular file", path);
+	s->exes[s->n_exes].dev = tt_kernel_dev(st.st_dev);
+	s->exes[s->n_exes].ino = st.st_ino;
+	s->n_exes++;
+	s->filters |= TT_FILTER_EXE;
+	return 0;
+}
+
+int tt_filter_port(struct tt_trace_settings *s, long port, struct tt_error *err)
+{
+	if (s->n_ports == TT_FILTER_MAX)
+		return tt_error_set(err, E2BIG, "--port: at most %d ports", TT_FILTER_MAX);
+	if (port < 1 || port > 65535)
+		return tt_error_set(err, EINVAL, "--port: %ld is not a port", port);
+	s->ports[s->n_ports++] = (uint16_t)port;
+	s->filters |= TT_FILTER_PORT;
+	return 0;
+}
+
+static bool is_cgroup2_dir(const char *path)
+{
+	struct statfs fs;
+	struct stat st;
+
+	return !statfs(path, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC && !stat(path, &st) &&
+	       S_ISDIR(st.st_mode);
+}
+
+int tt_filter_cgroup_path(struct tt_trace_settings *s, const char *path, char *abs,
+			  size_t len, struct tt_error *err)
+{
+	char root[PATH_MAX];
+
+	if (snprintf(abs, len, "%s", path) < (int)len && is_cgroup2_dir(abs))
+		goto ok;
+	if (path[0] == '/' && !tt_cgroup2_root(root, sizeof(root)) &&
+	    snprintf(abs, len, "%s%s", root, path) < (int)len && is_cgroup2_dir(abs))
+		goto ok;
+	abs[0] = '\0';
+	return tt_error_set(err, ENOENT, "--cgroup: %s: not a cgroup v2 directory", path);
+ok:
+	s->filters |= TT_FILTER_CGROUP;
+	return 0;
+}
+
+int tt_filter_cgroup(struct tt_tracer *t, const char *path, struct tt_error *err)
+{
+	uint32_t key = 0;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return tt_error_set(err, errno, "--cgroup: %s: %s", path, strerror(errno));
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.cgroup_filter), &key, &fd, BPF_ANY))
+		ret = tt_error_set(err, errno, "--cgroup: %s: not a cgroup v2 directory (%s)", path,
+				   strerror(errno));
+	close(fd);
+	return ret;
+}
+
+void tt_latency_add(struct tt_latency *l, uint64_t ns)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		uint64_t *p = realloc(l->ns, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		l->ns = p;
+		l->cap = cap;
+	}
+	l->ns[l->n++] = ns;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t tt_latency_pct(struct tt_latency *l, double p)
+{
+	size_t i;
+
+	if (!l->n)
+		return 0;
+	qsort(l->ns, l->n, sizeof(*l->ns), cmp_u64);
+	/* Nearest rank. */
+	i = (size_t)(p * l->n + 0.999999);
+	return l->ns[i ? i - 1 : 0];
+}
+
+void tt_latency_free(struct tt_latency *l)
+{
+	free(l->ns);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_TRACE_HOSTWIDE_H
+#define TLSTAP_TRACE_HOSTWIDE_H
+
+/*
+ * What host-wide tracing (--all) needs besides the attach manager: the
+ * processes of the host, the executables already seen (so that a new
+ * process running one is not held), the in-kernel filters, and the
+ * latency from a process's exec to its probes being live.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tlstap/config.h"
+#include "tlstap/error.h"
+#include "trace/tracer.h"
+
+/* Every process of the host (numeric /proc entries) but the caller and
+ * kernel threads; *pids is malloc'ed. */
+int tt_host_pids(int **pids, size_t *n, struct tt_error *err);
+
+/* The kernel's dev_t (s_dev) of a user-space st_dev. */
+uint64_t tt_kernel_dev(dev_t dev);
+
+/* Mark an executable as seen: its next processes are not held at exec. */
+int tt_host_known_exe(struct tt_tracer *t, uint64_t kdev, uint64_t ino);
+/* The same for the executable of a running process (from /proc/PID/exe). */
+int tt_host_known_exe_of(struct tt_tracer *t, int pid);
+
+/* The in-kernel filters (settings, before the tracer loads). */
+int tt_filter_comm(struct tt_trace_settings *s, const char *comm, struct tt_error *err);
+int tt_filter_exe(struct tt_trace_settings *s, const char *path, struct tt_error *err);
+int tt_filter_port(struct tt_trace_settings *s, long port, struct tt_error *err);
+/* --cgroup PATH (before load): a cgroup v2 directory, absolute or relative
+ * to the cgroup v2 mount ("/kubepods.slice/..."); its absolute path goes
+ * to abs for tt_filter_cgroup. */
+int tt_filter_cgroup_path(struct tt_trace_settings *s, const char *path, char *abs,
+			  size_t len, struct tt_error *err);
+/* --cgroup PATH (after load): processes in that cgroup v2 directory or below. */
+int tt_filter_cgroup(struct tt_tracer *t, const char *path, struct tt_error *err);
+
+/* Latencies, in ns, with their percentiles. */
+struct tt_latency {
+	uint64_t *ns;
+	size_t n, cap;
+};
+
+void tt_latency_add(struct tt_latency *l, uint64_t ns);
+uint64_t tt_latency_pct(struct tt_latency *l, double p); /* 0 if none */
+void tt_latency_free(struct tt_latency *l);
+
+#endif
