@@ -20,7 +20,7 @@
 #define TT_COUNTER_NAME(e, n, d) [TT_C_##e] = n,
 static const char *const counter_names[TT_C_COUNT] = { TT_COUNTERS(TT_COUNTER_NAME) };
 #undef TT_COUNTER_NAME
-#define TT_MAP_NAME(e, n) [TT_M_##e] = n,
+#define TT_MAP_NAME(e, n, k) [TT_M_##e] = n,
 static const char *const state_map_names[TT_M_COUNT] = { TT_STATE_MAPS(TT_MAP_NAME) };
 #undef TT_MAP_NAME
 
