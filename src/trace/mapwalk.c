@@ -135,6 +135,57 @@ done:
 	return ret;
 }
 
+static int collect_visit(const void *key, const void *value, void *ctx)
+{
+	struct tt_map_entries *e = ctx;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 256;
+		uint8_t *k = realloc(e->keys, cap * e->key_size);
+
+		if (!k)
+			return 1;
+		e->keys = k;
+		k = realloc(e->values, cap * e->value_size);
+		if (!k)
+			return 1;
+		e->values = k;
+		e->cap = cap;
+	}
+	memcpy(e->keys + e->n * e->key_size, key, e->key_size);
+	memcpy(e->values + e->n * e->value_size, value, e->value_size);
+	e->n++;
+	return 0;
+}
+
+int tt_map_collect(int map_fd, bool force_iter, struct tt_map_entries *out)
+{
+	struct tt_map_walk_stats st;
+	uint32_t max;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = map_sizes(map_fd, &out->key_size, &out->value_size, &max);
+	if (ret)
+		return ret;
+	ret = tt_map_walk(map_fd, collect_visit, out, force_iter, &st);
+	out->batched = st.batched;
+	/* The visitor stops the walk only when it cannot grow the copy. */
+	if (!ret && out->n != st.entries)
+		ret = -ENOMEM;
+	if (ret)
+		tt_map_entries_free(out);
+	return ret;
+}
+
+void tt_map_entries_free(struct tt_map_entries *e)
+{
+	free(e->keys);
+	free(e->values);
+	e->keys = e->values = NULL;
+	e->n = e->cap = 0;
+}
+
 struct sweep {
 	bool key_side;
 	size_t off;
