@@ -120,6 +120,7 @@ $(BUILD)/testdata/c/%: testdata/c/%.c
 	$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $< $(TESTDATA_LDLIBS_$*)
 
 TESTDATA_LDLIBS_ssl_bench := -lssl -lcrypto -lpthread
+TESTDATA_LDLIBS_ssl_conns := -lssl -lcrypto
 TESTDATA_LDLIBS_gnutls_echo := -lgnutls
 
 # Go programs for every toolchain, rules in testdata/go.mk.
