@@ -97,7 +97,7 @@ static void json_map(struct tt_json *j, const struct tt_doc_tracer *t, const str
 	if (p < 0)
 		tt_json_null(j);
 	else
-		tt_json_double(j, p, 6);
+		tt_json_double(j, p, 9);
 	tt_json_kv_string(j, "read", read_how(m));
 	if (m->state >= 0) {
 		tt_json_kv_uint(j, "live", m->live);
