@@ -13,6 +13,7 @@
 
 #include "tlstap/compiler.h"
 #include "trace/attach.h"
+#include "trace/mapwalk.h"
 #include "trace/tracer.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
@@ -285,4 +286,20 @@ void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT])
 void tt_tracer_map_full(const struct tt_tracer *t, uint64_t out[TT_M_COUNT])
 {
 	sum_percpu(t->skel ? bpf_map__fd(t->skel->maps.map_full) : -1, TT_M_COUNT, out);
+}
+
+void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT],
+			    uint32_t max[TT_M_COUNT])
+{
+	for (int i = 0; i < TT_M_COUNT; i++) {
+		struct bpf_map *m = t->skel ? bpf_object__find_map_by_name(t->skel->obj,
+									   tt_state_map_name(i))
+					    : NULL;
+		struct tt_map_walk_stats st = { 0 };
+
+		entries[i] = 0;
+		max[i] = m ? bpf_map__max_entries(m) : 0;
+		if (m && tt_map_walk(bpf_map__fd(m), NULL, NULL, false, &st) == 0)
+			entries[i] = st.entries;
+	}
 }
