@@ -3,7 +3,8 @@
  * A tracing session: the control thread.  It attaches to the targets,
  * reacts to their process records (exec: attach the new program; dlopen:
  * attach what was loaded; exit: detach), rescans for libraries a record
- * could not announce, watches liveness, and prints the counters.  Records
+ * could not announce, watches liveness and the state maps' pressure (a
+ * full map is said at once, by name), and prints the counters.  Records
  * flow on their own threads (trace/source.c).
  */
 #include <errno.h>
@@ -28,6 +29,20 @@
 #define CHILD_GRACE_S 2.0
 /* How long the control thread sleeps when nothing happens. */
 #define CONTROL_POLL_MS 100
+/* The state maps' entries are counted this often (a walk of each map). */
+#define PRESSURE_INTERVAL_S 1.0
+/* A map said to be full is said so again after falling below this. */
+#define FULL_AGAIN_BELOW 0.9
+
+/* What the control loop knows and has said about the state maps. */
+struct maps_seen {
+	uint64_t failed[TT_M_COUNT];  /* failed updates (map_full) reported */
+	double failed_said[TT_M_COUNT];
+	size_t entries[TT_M_COUNT], peak[TT_M_COUNT];
+	uint32_t max[TT_M_COUNT];
+	bool full[TT_M_COUNT]; /* at max_entries: an LRU map evicts its oldest */
+	bool counted;
+};
 
 struct session {
 	const struct tt_session_opts *o;
@@ -39,6 +54,7 @@ struct session {
 	pid_t child;
 	int child_status;
 	bool child_exited;
+	struct maps_seen maps;
 };
 
 static double now_s(void)
@@ -71,10 +87,58 @@ static void print_counters(struct session *s, const char *prefix,
 		if (m[i])
 			fprintf(stderr, " map_full[%s]=%llu", tt_state_map_name(i),
 				(unsigned long long)m[i]);
+	for (int i = 0; s->maps.counted && i < TT_M_COUNT; i++)
+		fprintf(stderr, " pressure[%s]=%zu/%u", tt_state_map_name(i), s->maps.entries[i],
+			s->maps.max[i]);
+	for (int i = 0; last && s->maps.counted && i < TT_M_COUNT; i++)
+		fprintf(stderr, " peak_pressure[%s]=%zu/%u", tt_state_map_name(i), s->maps.peak[i],
+			s->maps.max[i]);
 	fprintf(stderr, " queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
 	if (s->o->print_stats)
 		s->o->print_stats(s->o->ctx, stderr);
 	fputc('\n', stderr);
+}
+
+/*
+ * A state map whose update failed is said at once, by name, then at most
+ * once a second while it keeps failing: what it failed to hold is lost.
+ */
+static void say_failed_updates(struct session *s, double now)
+{
+	struct maps_seen *ms = &s->maps;
+	uint64_t m[TT_M_COUNT];
+
+	tt_tracer_map_full(&s->t, m);
+	for (int i = 0; i < TT_M_COUNT; i++) {
+		if (m[i] <= ms->failed[i] || now - ms->failed_said[i] < 1.0)
+			continue;
+		fprintf(stderr, "tlstap: map %s is full: %llu updates failed so far\n",
+			tt_state_map_name(i), (unsigned long long)m[i]);
+		ms->failed[i] = m[i];
+		ms->failed_said[i] = now;
+	}
+}
+
+/* Count the state maps' entries; an LRU map that reached max_entries does
+ * not fail its updates but evicts its oldest entries: said once. */
+static void count_maps(struct session *s)
+{
+	struct maps_seen *ms = &s->maps;
+
+	tt_tracer_map_pressure(&s->t, ms->entries, ms->max);
+	ms->counted = true;
+	for (int i = 0; i < TT_M_COUNT; i++) {
+		if (ms->entries[i] > ms->peak[i])
+			ms->peak[i] = ms->entries[i];
+		if (!ms->full[i] && ms->max[i] && ms->entries[i] >= ms->max[i]) {
+			fprintf(stderr, "tlstap: map %s is full (%zu/%u entries): new entries "
+				"evict the oldest\n", tt_state_map_name(i), ms->entries[i],
+				ms->max[i]);
+			ms->full[i] = true;
+		} else if (ms->full[i] && ms->entries[i] < FULL_AGAIN_BELOW * ms->max[i]) {
+			ms->full[i] = false;
+		}
+	}
 }
 
 /* -v: what is attached to the process now ("probes" is what tests wait for). */
@@ -207,7 +271,7 @@ static void control_wait(struct session *s, int timeout_ms)
 
 static void loop(struct session *s)
 {
-	double start = now_s(), last_stats = start, last_rescan = start;
+	double start = now_s(), last_stats = start, last_rescan = start, last_count = 0;
 	const struct tt_session_opts *o = s->o;
 
 	while (!*s->stop) {
@@ -220,6 +284,11 @@ static void loop(struct session *s)
 		if (all_gone(s))
 			break;
 		now = now_s();
+		say_failed_updates(s, now);
+		if (now - last_count >= PRESSURE_INTERVAL_S) {
+			count_maps(s);
+			last_count = now;
+		}
 		if (o->duration > 0 && now - start >= o->duration)
 			break;
 		if (now - last_rescan >= RESCAN_INTERVAL_S) {
@@ -367,8 +436,11 @@ out:
 	/* Everything queued reaches the writers before the last counters. */
 	tt_source_stop(s.src, &last);
 	s.src = NULL;
-	if (s.t.skel)
+	if (s.t.skel) {
+		/* What is left once every target is detached: 0 but leaks. */
+		count_maps(&s);
 		print_counters(&s, "tlstap: ", &last);
+	}
 	tt_tracer_close(&s.t);
 	for (size_t i = 0; i < s.n_targets; i++) {
 		free(s.targets[i].objs);
