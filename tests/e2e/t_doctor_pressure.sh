@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Map pressure (issue 15): a traced Go server's tracer gets its socks map
+# (LRU, 65536 entries) filled to the top with bpftool (entries for the
+# traced process whose connections never existed).  The tracer must say at
+# once that the map is full, by name (within its 1 s count), and show the
+# map's pressure in --stats; doctor must report socks with 65536 entries,
+# pressure 1.0, read in batches, and every one of the 65536 entries leaked
+# (conn-gone); when the tracer stops, its sweep of the process leaves the map
+# empty (exit counters: pressure 0, peak 65536).
+source "$(dirname "$0")/lib.sh"
+T=$E2E_TMP
+go_testdata "${DOCTOR_GO_VERSION:-}" tlsserver-default
+need_cmd bpftool
+N=65536
+
+start_go_server "$GO_BIN/tlsserver-default"
+start_trace "$T/trace.json" --stats -p "$SRV_PID"
+ID=$(tracer_map_id "$TRACE_PID" socks) || fail "no socks map"
+[ "$(bpftool map show id "$ID" | grep -o 'max_entries [0-9]*')" = "max_entries $N" ] ||
+	fail "socks is not $N entries: $(bpftool map show id "$ID")"
+
+# struct tt_sock: tgid, lib, pad[3], conn, netfd, tuple (127.0.0.1:P -> 127.0.0.2:2).
+python3 - "$ID" "$SRV_PID" "$N" >"$T/fill.batch" <<'PY'
+import struct, sys
+map_id, tgid, n = (int(a) for a in sys.argv[1:])
+hexb = lambda b: " ".join("%02x" % x for x in b)
+for i in range(n):
+    key = struct.pack("<Q", 0xffff888100000000 + 64 * i)
+    val = struct.pack("<IB3xQQHHHH16s16s", tgid, 1, 0xc000000000 + i, 0xc100000000 + i,
+                      2, 1 + i % 60000, 2, 0, bytes([127, 0, 0, 1]), bytes([127, 0, 0, 2]))
+    print("map update id %d key hex %s value hex %s" % (map_id, hexb(key), hexb(val)))
+PY
+bpftool batch file "$T/fill.batch" >/dev/null || fail "bpftool batch"
+wait_for "$T/trace.json.err" "^tlstap: map socks is full ($N/$N entries): new entries evict" 1 5
+wait_for "$T/trace.json.err" "pressure\[socks\]=$N/$N " 1 5
+
+start=$(date +%s.%N)
+run_doctor "$TRACE_PID" "$T/doctor.json" --recheck-delay 0.5
+rc=$?
+echo "doctor on $N socks entries: $(echo "$(date +%s.%N) - $start" | bc) s (not asserted)"
+[ $rc -eq 1 ] || fail "doctor exited $rc"
+py_check "$T/doctor.json" "$N" "$SRV_PID" <<'PY' || fail "doctor's report of the full map"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+n, tgid = int(sys.argv[2]), int(sys.argv[3])
+socks = [m for m in doc["maps"] if m["name"] == "socks"][0]
+assert socks["entries"] == n and socks["max_entries"] == n, socks
+assert socks["pressure"] == 1.0 and socks["read"] == "batch", socks
+assert socks["leaked"] == n, socks
+leaks = [l for l in doc["leaks"] if l["map"] == "socks"]
+assert len(leaks) == n and doc["leaked"] == n, (len(leaks), doc["leaked"])
+assert all(l["reason"] == "conn-gone" and l["value"]["tgid"] == tgid for l in leaks)
+PY
+
+stop_trace "$T/trace.json"
+line=$(tail -n1 "$T/trace.json.err")
+grep -q " pressure\[socks\]=0/$N " <<<"$line" || fail "socks not swept at exit: $line"
+grep -q " peak_pressure\[socks\]=$N/$N " <<<"$line" || fail "no peak pressure: $line"
+check_no_probes_left
+echo PASS
