@@ -52,6 +52,8 @@ UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 E2E_C_SRCS    := $(wildcard tests/e2e/test_*.c)
 E2E_C_BINS    := $(patsubst tests/e2e/%.c,$(BUILD)/tests/e2e_%,$(E2E_C_SRCS))
+BENCH_SRCS    := $(wildcard bench/*.c)
+BENCH_BINS    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TESTDATA_C    := $(wildcard testdata/c/*.c)
 TESTDATA_CBIN := $(patsubst testdata/c/%.c,$(BUILD)/testdata/c/%,$(TESTDATA_C))
 
@@ -166,8 +168,13 @@ demo: deps
 		$(BUILD)/testdata/go/$(DEMO_GO)/tlsclient-default
 	@BUILD=$(BUILD) DEMO_GO_VERSION=$(DEMO_GO) scripts/demo.sh
 
+# Benchmark programs that drive the tool's parts (bench/*.c).
+$(BUILD)/bench/%: bench/%.c $(APP_LIB) $(RESOLVER_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(APP_CPPFLAGS) $(CFLAGS) -o $@ $< $(APP_LIB) $(RESOLVER_LIB) $(LDLIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory all testdata
+	@$(MAKE) --no-print-directory all testdata $(BENCH_BINS)
 	@BUILD=$(BUILD) bench/run.sh
 
 format:
