@@ -115,18 +115,7 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tlstap: trace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'tlstap trace --help'.\n", stderr);
-	return TT_EXIT_USAGE;
-}
+#define usage_error(...) tt_cli_usage_error("trace", __VA_ARGS__)
 
 static int parse_long(const char *s, long min, long max, long *out)
 {
