@@ -186,50 +186,25 @@ void tt_map_entries_free(struct tt_map_entries *e)
 	e->n = e->cap = 0;
 }
 
-struct sweep {
-	bool key_side;
-	size_t off;
-	uint32_t tgid;
-	uint32_t key_size;
-	uint8_t *keys;
-	size_t n, cap;
-};
-
-static int sweep_visit(const void *key, const void *value, void *ctx)
-{
-	struct sweep *s = ctx;
-	const uint8_t *p = s->key_side ? key : value;
-	uint32_t tgid;
-
-	memcpy(&tgid, p + s->off, sizeof(tgid));
-	if (tgid != s->tgid)
-		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		uint8_t *k = realloc(s->keys, cap * s->key_size);
-
-		if (!k)
-			return 1;
-		s->keys = k;
-		s->cap = cap;
-	}
-	memcpy(s->keys + s->n++ * s->key_size, key, s->key_size);
-	return 0;
-}
-
 size_t tt_map_sweep_tgid(int map_fd, bool key_side, size_t tgid_off, uint32_t tgid)
 {
-	struct sweep s = { .key_side = key_side, .off = tgid_off, .tgid = tgid };
-	uint32_t vs, max;
+	struct tt_map_entries all;
 	size_t deleted = 0;
 
-	if (map_sizes(map_fd, &s.key_size, &vs, &max) ||
-	    tgid_off + sizeof(tgid) > (key_side ? s.key_size : vs))
-		return 0;
-	/* Collect, then delete: deleting during the walk would restart it. */
-	tt_map_walk(map_fd, sweep_visit, &s, false, NULL);
-	for (size_t i = 0; i < s.n; i++)
-		deleted += bpf_map_delete_elem(map_fd, s.keys + i * s.key_size) == 0;
-	free(s.keys);
+	/* Copy, then delete: deleting during the walk would restart it. */
+	if (tt_map_collect(map_fd, false, &all) ||
+	    tgid_off + sizeof(tgid) > (key_side ? all.key_size : all.value_size))
+		goto out;
+	for (size_t i = 0; i < all.n; i++) {
+		const uint8_t *key = all.keys + i * all.key_size;
+		const uint8_t *p = key_side ? key : all.values + i * all.value_size;
+		uint32_t t;
+
+		memcpy(&t, p + tgid_off, sizeof(t));
+		if (t == tgid)
+			deleted += bpf_map_delete_elem(map_fd, key) == 0;
+	}
+out:
+	tt_map_entries_free(&all);
 	return deleted;
 }
