@@ -135,11 +135,8 @@ static int setup(void **state)
 
 static int cleanup(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return tt_test_remove_tree(root);
 }
 
 /* The entries of one snapshot, built from state.h structures. */

@@ -250,11 +250,8 @@ static int setup(void **state)
 
 static int cleanup(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tt_test_remove_tree(dir);
 }
 
 int main(void)
