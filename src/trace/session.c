@@ -31,7 +31,12 @@
 #define CONTROL_POLL_MS 100
 /* The state maps' entries are counted this often (a walk of each map). */
 #define PRESSURE_INTERVAL_S 1.0
-/* A map said to be full is said so again after falling below this. */
+/*
+ * An LRU map evicts before it holds max_entries (its free entries are
+ * spread over per-CPU lists): from this fill on it is said to be full, and
+ * again after falling below FULL_AGAIN_BELOW.
+ */
+#define FULL_LRU 0.95
 #define FULL_AGAIN_BELOW 0.9
 
 /* What the control loop knows and has said about the state maps. */
@@ -40,7 +45,8 @@ struct maps_seen {
 	double failed_said[TT_M_COUNT];
 	size_t entries[TT_M_COUNT], peak[TT_M_COUNT];
 	uint32_t max[TT_M_COUNT];
-	bool full[TT_M_COUNT]; /* at max_entries: an LRU map evicts its oldest */
+	bool lru[TT_M_COUNT];
+	bool full[TT_M_COUNT]; /* said to be full */
 	bool counted;
 };
 
@@ -119,21 +125,23 @@ static void say_failed_updates(struct session *s, double now)
 	}
 }
 
-/* Count the state maps' entries; an LRU map that reached max_entries does
- * not fail its updates but evicts its oldest entries: said once. */
+/* Count the state maps' entries; a full LRU map does not fail its updates
+ * but evicts its oldest entries: said once, by name. */
 static void count_maps(struct session *s)
 {
 	struct maps_seen *ms = &s->maps;
 
-	tt_tracer_map_pressure(&s->t, ms->entries, ms->max);
+	tt_tracer_map_pressure(&s->t, ms->entries, ms->max, ms->lru);
 	ms->counted = true;
 	for (int i = 0; i < TT_M_COUNT; i++) {
+		double full = ms->lru[i] ? FULL_LRU * ms->max[i] : ms->max[i];
+
 		if (ms->entries[i] > ms->peak[i])
 			ms->peak[i] = ms->entries[i];
-		if (!ms->full[i] && ms->max[i] && ms->entries[i] >= ms->max[i]) {
-			fprintf(stderr, "tlstap: map %s is full (%zu/%u entries): new entries "
-				"evict the oldest\n", tt_state_map_name(i), ms->entries[i],
-				ms->max[i]);
+		if (!ms->full[i] && ms->max[i] && ms->entries[i] >= full) {
+			fprintf(stderr, "tlstap: map %s is full (%zu/%u entries)%s\n",
+				tt_state_map_name(i), ms->entries[i], ms->max[i],
+				ms->lru[i] ? ": new entries evict the oldest (LRU)" : "");
 			ms->full[i] = true;
 		} else if (ms->full[i] && ms->entries[i] < FULL_AGAIN_BELOW * ms->max[i]) {
 			ms->full[i] = false;

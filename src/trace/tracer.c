@@ -289,7 +289,7 @@ void tt_tracer_map_full(const struct tt_tracer *t, uint64_t out[TT_M_COUNT])
 }
 
 void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT],
-			    uint32_t max[TT_M_COUNT])
+			    uint32_t max[TT_M_COUNT], bool lru[TT_M_COUNT])
 {
 	for (int i = 0; i < TT_M_COUNT; i++) {
 		struct bpf_map *m = t->skel ? bpf_object__find_map_by_name(t->skel->obj,
@@ -299,6 +299,8 @@ void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT
 
 		entries[i] = 0;
 		max[i] = m ? bpf_map__max_entries(m) : 0;
+		lru[i] = m && (bpf_map__type(m) == BPF_MAP_TYPE_LRU_HASH ||
+			       bpf_map__type(m) == BPF_MAP_TYPE_LRU_PERCPU_HASH);
 		if (m && tt_map_walk(bpf_map__fd(m), NULL, NULL, false, &st) == 0)
 			entries[i] = st.entries;
 	}

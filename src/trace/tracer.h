@@ -87,9 +87,10 @@ void tt_tracer_decode(const struct tt_tracer *t, const void *rec, size_t len,
 void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT]);
 void tt_tracer_map_full(const struct tt_tracer *t, uint64_t out[TT_M_COUNT]);
 /* Entries and max_entries of each state map, counted (batched walks: about
- * a millisecond for the empty maps, more as they fill). */
+ * a millisecond for the empty maps, more as they fill), and whether it is an
+ * LRU map (it evicts rather than fails when full). */
 void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT],
-			    uint32_t max[TT_M_COUNT]);
+			    uint32_t max[TT_M_COUNT], bool lru[TT_M_COUNT]);
 const char *tt_counter_name(enum tt_counter c);
 const char *tt_state_map_name(enum tt_state_map m);
 

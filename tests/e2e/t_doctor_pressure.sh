@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Map pressure (issue 15): a traced Go server's tracer gets its socks map
 # (LRU, 65536 entries) filled to the top with bpftool (entries for the
-# traced process whose connections never existed).  The tracer must say at
-# once that the map is full, by name (within its 1 s count), and show the
-# map's pressure in --stats; doctor must report socks with 65536 entries,
-# pressure 1.0, read in batches, and every one of the 65536 entries leaked
-# (conn-gone); when the tracer stops, its sweep of the process leaves the map
-# empty (exit counters: pressure 0, peak 65536).
+# traced process whose connections never existed; an LRU map keeps a little
+# less, it evicts from about 99%).  The tracer must say that the map is full,
+# by name (within its 1 s count), and show the map's pressure in --stats;
+# doctor must report socks with every entry it holds, its pressure, read in
+# batches, and every entry leaked (conn-gone); when the tracer stops, its
+# sweep of the process leaves the map empty (exit counters: pressure 0, and
+# the peak).
 source "$(dirname "$0")/lib.sh"
 T=$E2E_TMP
 go_testdata "${DOCTOR_GO_VERSION:-}" tlsserver-default
@@ -31,21 +32,29 @@ for i in range(n):
     print("map update id %d key hex %s value hex %s" % (map_id, hexb(key), hexb(val)))
 PY
 bpftool batch file "$T/fill.batch" >/dev/null || fail "bpftool batch"
-wait_for "$T/trace.json.err" "^tlstap: map socks is full ($N/$N entries): new entries evict" 1 5
-wait_for "$T/trace.json.err" "pressure\[socks\]=$N/$N " 1 5
+# An LRU map evicts a little before max_entries (per-CPU free lists): it is
+# full from 95% on.
+wait_for "$T/trace.json.err" "^tlstap: map socks is full ([0-9]*/$N entries): new entries evict" \
+	1 5
+said=$(sed -n "s|^tlstap: map socks is full (\([0-9]*\)/$N entries).*|\1|p" "$T/trace.json.err")
+[ "$said" -ge $((N * 95 / 100)) ] || fail "socks is said full with $said entries"
+# What it holds once the fill is over (the count may have caught it before).
+FILLED=$(bpftool -j map dump id "$ID" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+echo "socks holds $FILLED of $N entries (said full at $said)"
+wait_for "$T/trace.json.err" "pressure\[socks\]=$FILLED/$N " 1 5
 
 start=$(date +%s.%N)
 run_doctor "$TRACE_PID" "$T/doctor.json" --recheck-delay 0.5
 rc=$?
 echo "doctor on $N socks entries: $(echo "$(date +%s.%N) - $start" | bc) s (not asserted)"
 [ $rc -eq 1 ] || fail "doctor exited $rc"
-py_check "$T/doctor.json" "$N" "$SRV_PID" <<'PY' || fail "doctor's report of the full map"
+py_check "$T/doctor.json" "$N" "$SRV_PID" "$FILLED" <<'PY' || fail "doctor's report of the full map"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-n, tgid = int(sys.argv[2]), int(sys.argv[3])
+max_entries, tgid, n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 socks = [m for m in doc["maps"] if m["name"] == "socks"][0]
-assert socks["entries"] == n and socks["max_entries"] == n, socks
-assert socks["pressure"] == 1.0 and socks["read"] == "batch", socks
+assert socks["entries"] == n and socks["max_entries"] == max_entries, socks
+assert abs(socks["pressure"] - n / max_entries) < 1e-8 and socks["read"] == "batch", socks
 assert socks["leaked"] == n, socks
 leaks = [l for l in doc["leaks"] if l["map"] == "socks"]
 assert len(leaks) == n and doc["leaked"] == n, (len(leaks), doc["leaked"])
@@ -55,6 +64,6 @@ PY
 stop_trace "$T/trace.json"
 line=$(tail -n1 "$T/trace.json.err")
 grep -q " pressure\[socks\]=0/$N " <<<"$line" || fail "socks not swept at exit: $line"
-grep -q " peak_pressure\[socks\]=$N/$N " <<<"$line" || fail "no peak pressure: $line"
+grep -q " peak_pressure\[socks\]=$FILLED/$N " <<<"$line" || fail "no peak pressure: $line"
 check_no_probes_left
 echo PASS
