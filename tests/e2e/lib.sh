@@ -207,6 +207,21 @@ start_gnutls_echo_server() {
 		fail "pid $SRV_PID is $(cat "/proc/$SRV_PID/comm"), not gnutls-serv"
 }
 
+# start_gnutls_client: gnutls-cli connected to start_gnutls_echo_server's server, in its netns, stdin a fifo
+# on fd 8, output $E2E_TMP/c.out (c.err); sets CLI_PID and CLI_PORT (its local port) once it has handshaken.
+start_gnutls_client() {
+	mkfifo "$E2E_TMP/c.in"
+	exec 8<>"$E2E_TMP/c.in"
+	nsenter -t "$SRV_PID" -n gnutls-cli --x509cafile "$E2E_TMP/cert.pem" -p "$SRV_PORT" 127.0.0.1 \
+		<"$E2E_TMP/c.in" >"$E2E_TMP/c.out" 2>"$E2E_TMP/c.err" &
+	CLI_PID=$!
+	kill_at_exit "$CLI_PID"
+	CLI_PORT=$(client_port "$CLI_PID" "$SRV_PORT" "$SRV_PID") ||
+		{ cat "$E2E_TMP/c.err"; fail "gnutls-cli never connected"; }
+	wait_for "$E2E_TMP/c.out" "Handshake was completed"
+	[ "$(cat /proc/$CLI_PID/comm)" = gnutls-cli ] || fail "pid $CLI_PID is not gnutls-cli"
+}
+
 # start_nginx NAME WORKERS(0: one process) tls|plain LOCATION [UPSTREAM_PORT...]: nginx; NGINX_WORKERS pids.
 start_nginx() {
 	local name=$1 workers=$2 scheme=$3 location=$4 d="$E2E_TMP/nginx-$1" listen p upstream=""

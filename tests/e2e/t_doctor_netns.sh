@@ -10,16 +10,9 @@ source "$(dirname "$0")/lib.sh"
 need_cmd gnutls-serv gnutls-cli unshare nsenter ss
 T=$E2E_TMP
 start_gnutls_echo_server
-S=$SRV_PID PORT=$SRV_PORT
-mkfifo "$T/c.in"
-exec {CIN}<>"$T/c.in"
-nsenter -t "$S" -n gnutls-cli --x509cafile "$T/cert.pem" -p "$PORT" 127.0.0.1 \
-	<"$T/c.in" >"$T/c.out" 2>"$T/c.err" &
-C=$!
-kill_at_exit "$C"
-CPORT=$(client_port "$C" "$PORT" "$S") || { cat "$T/c.err"; fail "gnutls-cli never connected"; }
-wait_for "$T/c.out" "Handshake was completed"
-[ "$(cat /proc/$C/comm)" = gnutls-cli ] || fail "pid $C is not gnutls-cli"
+S=$SRV_PID
+start_gnutls_client
+C=$CLI_PID CPORT=$CLI_PORT
 [ -z "$(ss -tnH "( sport = :$CPORT or dport = :$CPORT )")" ] ||
 	fail "the connection's port $CPORT is in this namespace too: the test proves nothing"
 
@@ -28,7 +21,7 @@ start_trace "$T/trace.json" -p "$S" -p "$C"
 # The client's socket is named by its own calls' I/O; the cached socket of
 # each side serves the next call.
 for i in 1 2 3; do
-	send_line "$CIN" "netns line $i" "$T/sent" "$T/c.out"
+	send_line 8 "netns line $i" "$T/sent" "$T/c.out"
 done
 sleep 0.3
 
