@@ -65,14 +65,16 @@ static const char trace_usage[] =
 	"                         Go version of binaries whose build info is gone\n"
 	"                         (\"1.22\"); only needed when no layout source works\n"
 	"  -d, --duration SECS    stop after SECS seconds\n"
-	"      --stats            print counters to stderr every second\n"
+	"      --stats            print counters and map pressure to stderr every second\n"
 	"      --probe-only       attach every probe but let them do nothing (for\n"
 	"                         benchmarks: the cost of the probes themselves)\n"
 	"  -v, --verbose          say what is attached\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Counters (events, ring-buffer drops, truncated bytes, map update failures,\n"
-	"...) are printed to stderr at exit.  SIGINT/SIGTERM detach cleanly.\n";
+	"..., each state map's entries/max_entries) are printed to stderr at exit; a\n"
+	"state map that fills up is said at once, by name.  SIGINT/SIGTERM detach\n"
+	"cleanly.  `tlstap doctor` checks a running tracer's maps from outside.\n";
 
 enum { OPT_MAX_BYTES = 256, OPT_CHUNK, OPT_STATS, OPT_PROBE_ONLY, OPT_BUFFER, OPT_ASSUME_GO };
 
