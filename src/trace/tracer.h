@@ -73,6 +73,7 @@ struct tt_tracer {
 	size_t n_objects;
 	uint32_t next_go_obj; /* go_objects keys */
 	int64_t boot_to_real_ns; /* CLOCK_BOOTTIME + this = CLOCK_REALTIME */
+	uint64_t swept; /* state-map entries of exited or re-executed processes deleted */
 	bool verbose;
 };
 
