@@ -93,6 +93,7 @@ static void print_counters(struct session *s, const char *prefix,
 		if (m[i])
 			fprintf(stderr, " map_full[%s]=%llu", tt_state_map_name(i),
 				(unsigned long long)m[i]);
+	fprintf(stderr, " swept_entries=%llu", (unsigned long long)s->t.swept);
 	for (int i = 0; s->maps.counted && i < TT_M_COUNT; i++)
 		fprintf(stderr, " pressure[%s]=%zu/%u", tt_state_map_name(i), s->maps.entries[i],
 			s->maps.max[i]);

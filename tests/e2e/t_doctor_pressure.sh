@@ -6,8 +6,8 @@
 # by name (within its 1 s count), and show the map's pressure in --stats;
 # doctor must report socks with every entry it holds, its pressure, read in
 # batches, and every entry leaked (conn-gone); when the tracer stops, its
-# sweep of the process leaves the map empty (exit counters: pressure 0, and
-# the peak).
+# sweep of the process leaves the map empty and is counted (exit counters:
+# pressure 0, the peak, swept_entries).
 source "$(dirname "$0")/lib.sh"
 T=$E2E_TMP
 go_testdata "${DOCTOR_GO_VERSION:-}" tlsserver-default
@@ -64,6 +64,7 @@ PY
 stop_trace "$T/trace.json"
 line=$(tail -n1 "$T/trace.json.err")
 grep -q " pressure\[socks\]=0/$N " <<<"$line" || fail "socks not swept at exit: $line"
+grep -q " swept_entries=$FILLED " <<<"$line" || fail "the sweep is not counted: $line"
 grep -q " peak_pressure\[socks\]=$FILLED/$N " <<<"$line" || fail "no peak pressure: $line"
 check_no_probes_left
 echo PASS
