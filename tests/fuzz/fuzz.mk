@@ -1,7 +1,8 @@
 # Fuzzing of the resolver's parsers (ELF, Go buildinfo, pclntab, DWARF
-# layouts, Go type descriptors, disassembly) with libFuzzer + ASan + UBSan,
-# included by the Makefile.  The harnesses are built with clang from the resolver sources
-# directly (libtlstap-resolve.a is gcc-built without sanitizers).
+# layouts, Go type descriptors, disassembly) and doctor's TCP table parser
+# with libFuzzer + ASan + UBSan, included by the Makefile.  The harnesses are
+# built with clang from the sources directly (the libraries are gcc-built
+# without sanitizers).
 #
 #   make fuzz-short   ~40 s over the seed corpus (part of make test); fails on
 #                     any crash, leak or sanitizer report
@@ -13,7 +14,7 @@
 # committed.
 
 FUZZ_DIR      := $(BUILD)/fuzz
-FUZZ_HARNESS  := elf sections native gotypes
+FUZZ_HARNESS  := elf sections native gotypes tcptab
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_HARNESS))
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -fno-omit-frame-pointer \
 		 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -29,6 +30,14 @@ FUZZ_MAXLEN_sections := 2000000
 FUZZ_MAXLEN_native   := 6000000
 # A module's type links and types: ~1.5 MB for the testdata programs.
 FUZZ_MAXLEN_gotypes  := 4000000
+# A busy host's TCP table is megabytes; the parser's work is per line.
+FUZZ_MAXLEN_tcptab   := 65536
+# doctor's parser and what it needs, not the resolver.
+FUZZ_SRCS_tcptab     := src/doctor/tcptab.c src/doctor/index.c resolver/error.c
+
+$(FUZZ_DIR)/fuzz_tcptab: tests/fuzz/fuzz_tcptab.c $(FUZZ_SRCS_tcptab) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) -iquote src $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_tcptab)
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
@@ -65,9 +74,11 @@ fuzz-short: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
 	$(call fuzz_run,sections,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,native,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,gotypes,$(FUZZ_SHORT_SECONDS))
+	$(call fuzz_run,tcptab,$(FUZZ_SHORT_SECONDS))
 
 fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/corpus/.stamp
 	$(call fuzz_run,elf,$(FUZZ_SECONDS))
 	$(call fuzz_run,sections,$(FUZZ_SECONDS))
 	$(call fuzz_run,native,$(FUZZ_SECONDS))
 	$(call fuzz_run,gotypes,$(FUZZ_SECONDS))
+	$(call fuzz_run,tcptab,$(FUZZ_SECONDS))
