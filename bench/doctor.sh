@@ -59,10 +59,12 @@ done
 "$TLSTAP" trace -v -o /dev/null "${targets[@]}" 2>"$tmp/trace.err" &
 tracer=$!
 pids+=("$tracer")
-for i in $(seq 1 100); do
+for i in $(seq 1 300); do
 	[ "$(grep -c 'probes in' "$tmp/trace.err" 2>/dev/null)" -ge "$PROCS" ] && break
 	sleep 0.1
 done
+[ "$(grep -c 'probes in' "$tmp/trace.err")" -ge "$PROCS" ] ||
+	{ echo "the tracer did not attach: $(cat "$tmp/trace.err")"; exit 1; }
 map_id() {
 	local id
 	for id in $(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$tracer"/fdinfo/* | sort -un); do
@@ -72,7 +74,9 @@ map_id() {
 }
 # One native_conns entry {tgid, SSL*} -> {sk, fd} and one socks entry
 # sk -> {tgid, openssl, SSL*, tuple} per socket.
-python3 - "$(map_id native_conns)" "$(map_id socks)" "$tmp" "$PROCS" "${pids[@]}" \
+nc_id=$(map_id native_conns) && so_id=$(map_id socks) ||
+	{ echo "tracer $tracer: no native_conns or socks map"; exit 1; }
+python3 - "$nc_id" "$so_id" "$tmp" "$PROCS" "${pids[@]}" \
 	>"$tmp/fill.batch" <<'PY'
 import socket, struct, sys
 nc, so, tmp, procs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
