@@ -68,7 +68,8 @@ done
 map_id() {
 	local id
 	for id in $(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$tracer"/fdinfo/* | sort -un); do
-		bpftool map show id "$id" | grep -q " name $1 " && { echo "$id"; return 0; }
+		# Not "| grep -q": with pipefail, bpftool's SIGPIPE would fail the match.
+		[[ "$(bpftool map show id "$id")" == *" name $1 "* ]] && { echo "$id"; return 0; }
 	done
 	return 1
 }

@@ -160,27 +160,46 @@ static double age_s(const struct tt_doc_ctx *c, const struct tt_doc_entry *e)
 	return e->start_ns && c->now_ns > e->start_ns ? (c->now_ns - e->start_ns) / 1e9 : 0;
 }
 
-/* The connection by its tuple: open (not yet TCP_CLOSE) in the namespace. */
+/*
+ * The connection by its tuple: still open (not yet TCP_CLOSE) in the
+ * process's own namespace, and its socket still the process's: held by one
+ * of its fds (the entry's, or another it was moved to).  A socket orphaned
+ * while it closes has no file any more and is the tracer's to hold until it
+ * is closed.
+ */
 static enum tt_doc_outcome judge_tuple(struct tt_doc_ctx *c, const struct tt_sys_proc *p,
-				       const struct tt_tuple *t, struct tt_doc_verdict *v)
+				       const struct tt_tuple *t, int fd, struct tt_doc_verdict *v)
 {
 	const struct tt_tcp_table *tcp;
 	const struct tt_tcp_sock *s;
+	unsigned long long ino;
 	const char *why;
 	char tuple[128];
+	int r, held;
 
 	tcp = tt_sysview_tcp(c->sys, p, &why);
 	if (!tcp)
 		return UNJUDGED(v, "cannot read the TCP sockets of pid %d: %s", p->pid, why);
 	tt_doc_tuple_text(t, tuple, sizeof(tuple));
 	s = tt_tcp_find_tuple(tcp, t);
-	if (s && tt_tcp_open(s))
-		return LIVE(v, "%s %s", tuple, tt_tcp_state_name(s->state));
-	if (s)
+	if (!s)
+		return LEAK(CONN_GONE, v, "%s is no TCP connection of pid %d's network namespace",
+			    tuple, p->pid);
+	if (!tt_tcp_open(s))
 		return LEAK(CONN_GONE, v, "%s is in %s in pid %d's network namespace", tuple,
 			    tt_tcp_state_name(s->state), p->pid);
-	return LEAK(CONN_GONE, v, "%s is no TCP connection of pid %d's network namespace", tuple,
-		    p->pid);
+	ino = s->inode;
+	if (!ino)
+		return LIVE(v, "%s %s, closing", tuple, tt_tcp_state_name(s->state));
+	r = tt_sysview_socket_fd(c->sys, p, ino, &held);
+	if (r < 0)
+		return UNJUDGED(v, "fds of pid %d: %s", p->pid, strerror(-r));
+	if (r)
+		return LIVE(v, "%s %s, socket:[%llu] in fd %d%s", tuple,
+			    tt_tcp_state_name(s->state), ino, held,
+			    fd >= 0 && held != fd ? " (moved)" : "");
+	return LEAK(FD_CLOSED, v, "%s is open as socket:[%llu], which no fd of pid %d holds", tuple,
+		    ino, p->pid);
 }
 
 /* The connection by its fd alone: a socket that is an open TCP connection. */
@@ -215,7 +234,8 @@ static enum tt_doc_outcome judge_fd(struct tt_doc_ctx *c, const struct tt_sys_pr
 
 /*
  * A connection: by the tuple the kernel socket had (the socks entry that
- * names it), else the one the entry recorded, else by its fd.
+ * names it), else the one the entry recorded, and the entry's fd; else by
+ * its fd alone.
  */
 static enum tt_doc_outcome judge_conn(struct tt_doc_ctx *c, const struct tt_sys_proc *p,
 				      const struct tt_doc_entry *e, const struct tt_tuple *own,
@@ -224,9 +244,9 @@ static enum tt_doc_outcome judge_conn(struct tt_doc_ctx *c, const struct tt_sys_
 	const struct tt_doc_entry *so = e->sk ? sock_of(c, e) : NULL;
 
 	if (so)
-		return judge_tuple(c, p, &so->tuple, v);
+		return judge_tuple(c, p, &so->tuple, e->fd, v);
 	if (own && own->family)
-		return judge_tuple(c, p, own, v);
+		return judge_tuple(c, p, own, e->fd, v);
 	if (e->fd >= 0)
 		return judge_fd(c, p, e->fd, v);
 	return UNJUDGED(v, "no socket learned yet");

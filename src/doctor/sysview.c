@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Facts about processes from a proc tree, for the doctor's checks. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -115,6 +116,10 @@ out:
 
 void tt_sysview_free(struct tt_sysview *v)
 {
+	for (size_t i = 0; i < v->n_procs; i++) {
+		free(v->procs[i].socks);
+		tt_index_free(&v->procs[i].by_inode);
+	}
 	for (size_t i = 0; i < v->n_netns; i++)
 		tt_tcp_table_free(&v->netns[i].tcp);
 	free(v->netns);
@@ -193,6 +198,83 @@ int tt_sysview_fd(const struct tt_sysview *v, int pid, int fd, uint64_t *inode, 
 		return 0;
 	*inode = ino;
 	return 1;
+}
+
+/* The sockets the process's fds hold, into p->socks, indexed by inode. */
+static int read_sockets(const struct tt_sysview *v, struct tt_sys_proc *p)
+{
+	char path[320], target[64];
+	unsigned long long ino;
+	size_t n = 0, cap = 0;
+	struct dirent *d;
+	int ret = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/%d/fd", v->proc, p->pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		ssize_t len = readlinkat(dirfd(dir), d->d_name, target, sizeof(target) - 1);
+
+		if (len <= 0)
+			continue;
+		target[len] = 0;
+		if (sscanf(target, "socket:[%llu]", &ino) != 1)
+			continue;
+		if (n == cap) {
+			struct tt_sys_fd *x =
+			    realloc(p->socks, (cap = cap ? 2 * cap : 64) * sizeof(*x));
+
+			if (!x) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			p->socks = x;
+		}
+		p->socks[n++] = (struct tt_sys_fd){.fd = atoi(d->d_name), .inode = ino};
+	}
+	if (tt_index_init(&p->by_inode, n)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		tt_index_add(&p->by_inode, p->socks[i].inode, (uint32_t)i);
+out:
+	closedir(dir);
+	return ret;
+}
+
+/* The view's own record of p (one of its processes), its fds read. */
+static struct tt_sys_proc *with_fds(struct tt_sysview *v, const struct tt_sys_proc *p, int *err)
+{
+	struct tt_sys_proc *own = &v->procs[p - v->procs];
+
+	*err = 0;
+	if (!own->fds_read) {
+		*err = read_sockets(v, own);
+		own->fds_read = *err == 0;
+	}
+	return *err ? NULL : own;
+}
+
+int tt_sysview_socket_fd(struct tt_sysview *v, const struct tt_sys_proc *p, uint64_t inode, int *fd)
+{
+	struct tt_sys_proc *own;
+	size_t cur = 0;
+	long pos;
+	int err;
+
+	own = with_fds(v, p, &err);
+	if (!own)
+		return err;
+	while ((pos = tt_index_next(&own->by_inode, inode, &cur)) >= 0) {
+		if (own->socks[pos].inode == inode) {
+			*fd = own->socks[pos].fd;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 bool tt_sysview_thread(const struct tt_sysview *v, int pid, int tid, uint64_t *start_ns)

@@ -22,6 +22,13 @@ struct tt_sys_proc {
 	bool alive;	   /* exists and is not a zombie */
 	uint64_t start_ns; /* its start, CLOCK_BOOTTIME (10 ms resolution); 0 unknown */
 	uint64_t netns;	   /* inode of its network namespace, 0 unknown */
+	/* The sockets its fds hold, read the first time they are asked for. */
+	bool fds_read;
+	struct tt_sys_fd {
+		int fd;
+		uint64_t inode;
+	} * socks;
+	struct tt_index by_inode;
 };
 
 struct tt_sys_netns {
@@ -63,6 +70,13 @@ const struct tt_tcp_table *tt_sysview_tcp(struct tt_sysview *v, const struct tt_
  */
 int tt_sysview_fd(const struct tt_sysview *v, int pid, int fd, uint64_t *inode, char *target,
 		  size_t len);
+
+/*
+ * Which fd of the process holds the socket of this inode (its fds are read
+ * once per view): 1 and *fd, 0 none, -errno when they cannot be read.
+ */
+int tt_sysview_socket_fd(struct tt_sysview *v, const struct tt_sys_proc *p, uint64_t inode,
+			 int *fd);
 
 /* The thread tid of process pid exists (and since when: *start_ns). */
 bool tt_sysview_thread(const struct tt_sysview *v, int pid, int tid, uint64_t *start_ns);

@@ -100,7 +100,9 @@ static const char tcp_a[] = "  sl  local_address rem_address   st\n"
 			    /* :50001, time-wait: closed */
 			    "   2: 0100007F:C351 0100007F:20FB 06 0:0 0:0 0 0 0 0 3 0\n"
 			    /* :50002, FIN_WAIT2 orphan: closing, not closed */
-			    "   3: 0100007F:C352 0100007F:20FB 05 0:0 0:0 0 0 0 0 1 0\n";
+			    "   3: 0100007F:C352 0100007F:20FB 05 0:0 0:0 0 0 0 0 1 0\n"
+			    /* 8443 <- :50004, open, but in no fd of pid 100 */
+			    "   4: 0100007F:20FB 0100007F:C354 01 0:0 0:0 0 0 0 13 1 0\n";
 /* Namespace B has a connection of the same tuple as A's first. */
 static const char tcp_b[] = "   0: 0100007F:20FB 0100007F:C350 01 0:0 0:0 0 0 0 21 1 0\n";
 
@@ -120,6 +122,7 @@ static int setup(void **state)
 	link_to("100/fd/5", "socket:[11]");
 	link_to("100/fd/6", "/dev/null");
 	link_to("100/fd/7", "socket:[999]");
+	link_to("100/fd/9", "socket:[12]");
 	link_to("200/fd/5", "socket:[21]");
 	/* 101: blocked in read(2) deep in its stack; 102: returned to a
 	 * frame above the call; 103: running; 104: started after the call;
@@ -257,14 +260,24 @@ static void test_connections(void **state)
 	gv = (struct tt_go_conn){.sk = 0xff02, .fd = 5, .tuple = lo_tuple(8443, 50000)};
 	add(TT_M_GO_CONNS, &gk, sizeof(gk), &gv, sizeof(gv)); /* 5 open in B */
 	gk.tgid = P_A;
-	gv.tuple = lo_tuple(50000, 8443); /* 6 open in A only... */
+	gv.tuple = lo_tuple(50000, 8443); /* 6 open in A only, in fd 9, not 5... */
 	add(TT_M_GO_CONNS, &gk, sizeof(gk), &gv, sizeof(gv));
 	gk.tgid = P_B;
 	add(TT_M_GO_CONNS, &gk, sizeof(gk), &gv, sizeof(gv)); /* 7 ...not in B */
+	gk.tgid = P_A;
+	gv.tuple = lo_tuple(8443, 50004); /* 8 open, but no fd of A holds it */
+	add(TT_M_GO_CONNS, &gk, sizeof(gk), &gv, sizeof(gv));
 
 	/* native_conns: the tuple of the socks entry that names it, else the fd. */
 	so.tuple = lo_tuple(50001, 8443);
 	add(TT_M_SOCKS, &sk, 8, &so, sizeof(so));
+	so.tuple = lo_tuple(8443, 50000); /* socks 1: held by fd 5 */
+	sk = 0xff11;
+	add(TT_M_SOCKS, &sk, 8, &so, sizeof(so));
+	so.tuple = lo_tuple(8443, 50004); /* socks 2: held by no fd */
+	sk = 0xff12;
+	add(TT_M_SOCKS, &sk, 8, &so, sizeof(so));
+	sk = 0xff10;
 	add(TT_M_NATIVE_CONNS, &nk, sizeof(nk), &nv, sizeof(nv)); /* 0 by tuple: closed */
 	nk.conn = 0x5502;					  /* not named by socks */
 	add(TT_M_NATIVE_CONNS, &nk, sizeof(nk), &nv, sizeof(nv)); /* 1 fd 5: socket:[11] */
@@ -285,7 +298,10 @@ static void test_connections(void **state)
 	expect(TT_M_GO_CONNS, 5, TT_DOC_LIVE, 0);
 	expect(TT_M_GO_CONNS, 6, TT_DOC_LIVE, 0);
 	expect(TT_M_GO_CONNS, 7, TT_DOC_LEAK, TT_DOC_CONN_GONE);
+	expect(TT_M_GO_CONNS, 8, TT_DOC_LEAK, TT_DOC_FD_CLOSED);
 	expect(TT_M_SOCKS, 0, TT_DOC_LEAK, TT_DOC_CONN_GONE);
+	expect(TT_M_SOCKS, 1, TT_DOC_LIVE, 0);
+	expect(TT_M_SOCKS, 2, TT_DOC_LEAK, TT_DOC_FD_CLOSED);
 	expect(TT_M_NATIVE_CONNS, 0, TT_DOC_LEAK, TT_DOC_CONN_GONE);
 	expect(TT_M_NATIVE_CONNS, 1, TT_DOC_LIVE, 0);
 	expect(TT_M_NATIVE_CONNS, 2, TT_DOC_LEAK, TT_DOC_FD_CLOSED);
