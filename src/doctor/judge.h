@@ -12,8 +12,9 @@
  *    map), and is not younger than a call the entry recorded (pid reuse);
  *  - a connection (go_conns, native_conns, socks; a call's own): its tuple
  *    is still a TCP connection of the process's own network namespace that
- *    has not closed (TIME_WAIT is after the close), else its fd still holds
- *    a socket that is one;
+ *    has not closed (TIME_WAIT is after the close), whose socket inode one
+ *    of the process's fds still holds (or that has no file any more, closing);
+ *    without a tuple, its fd still holds a socket that is one;
  *  - a native call: its thread exists and is the same thread; once in
  *    flight longer than the call age, a thread blocked with its stack above
  *    the call's entry has returned from it (the return probe was missed);
