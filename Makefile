@@ -62,6 +62,8 @@ UNIT_SRCS     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 E2E_C_SRCS    := $(wildcard tests/e2e/test_*.c)
 E2E_C_BINS    := $(patsubst tests/e2e/%.c,$(BUILD)/tests/e2e_%,$(E2E_C_SRCS))
+BENCH_SRCS    := $(wildcard bench/*.c)
+BENCH_BINS    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TESTDATA_C    := $(wildcard testdata/c/*.c)
 TESTDATA_CBIN := $(patsubst testdata/c/%.c,$(BUILD)/testdata/c/%,$(TESTDATA_C))
 
@@ -136,6 +138,7 @@ $(BUILD)/testdata/c/%: testdata/c/%.c
 	$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $< $(TESTDATA_LDLIBS_$*)
 
 TESTDATA_LDLIBS_ssl_bench := -lssl -lcrypto -lpthread
+TESTDATA_LDLIBS_ssl_conns := -lssl -lcrypto
 TESTDATA_LDLIBS_gnutls_echo := -lgnutls
 
 # Go programs for every toolchain, rules in testdata/go.mk.
@@ -193,8 +196,6 @@ demo: deps
 $(BUILD)/bench/%: bench/%.c $(APP_LIB) $(RESOLVER_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -o $@ $< $(APP_LIB) $(RESOLVER_LIB) $(LDLIBS)
-
-BENCH_BINS := $(BUILD)/bench/mkcapture $(BUILD)/bench/stagebench
 
 bench: deps
 	@$(MAKE) --no-print-directory all testdata $(BENCH_BINS)

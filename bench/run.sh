@@ -8,6 +8,8 @@ bash "$here/replay.sh"
 echo
 if [ "$(id -u)" -eq 0 ]; then
 	bash "$here/percall.sh"
+	echo
+	bash "$here/doctor.sh"
 else
-	echo "per-call tracing benchmarks need root: skipped"
+	echo "per-call tracing and doctor benchmarks need root: skipped"
 fi

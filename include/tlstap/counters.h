@@ -34,23 +34,31 @@
 enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
 #undef TT_COUNTER_ENUM
 
-/* Maps whose updates are counted by name: X(ENUM, "name"). */
+/*
+ * The maps that hold per-process state, X(ENUM, "name", KEY): the BPF
+ * programs count each one's failed updates by name (map map_full), the
+ * tracer reports their pressure (--stats) and sweeps a process's entries
+ * when it exits or executes, and `tlstap doctor` checks every entry against the
+ * system by what its key holds (KEY names an enum tt_key_kind of
+ * tlstap/state.h: TT_KEY_##KEY).  watch is updated from user space only:
+ * its failure is an attach error, its map_full slot stays 0.
+ */
 #define TT_STATE_MAPS(X)                                                                 \
-	X(GO_CALLS, "go_calls")                                                           \
-	X(GO_CONNS, "go_conns")                                                           \
-	X(GO_GCALLS, "go_gcalls")                                                         \
-	X(GO_TGIDS, "go_tgids")                                                           \
-	X(NATIVE_CALLS, "native_calls")                                                   \
-	X(NATIVE_CONNS, "native_conns")                                                   \
-	X(SOCKS, "socks")                                                                 \
-	X(WATCH, "watch")                                                                 \
-	X(KNOWN_EXES, "known_exes")                                                       \
-	X(MEMBIO_TGIDS, "membio_tgids")                                                   \
-	X(CIPHER_OUT, "cipher_out")                                                       \
-	X(CIPHER_IN, "cipher_in")                                                         \
-	X(FRAMES, "frames")
+	X(GO_CALLS, "go_calls", GO_CALL)                                                  \
+	X(GO_CONNS, "go_conns", GO_CONN)                                                  \
+	X(GO_GCALLS, "go_gcalls", GO_GOROUTINE)                                           \
+	X(GO_TGIDS, "go_tgids", TGID)                                                     \
+	X(NATIVE_CALLS, "native_calls", PID_TGID)                                         \
+	X(NATIVE_CONNS, "native_conns", NATIVE_CONN)                                      \
+	X(SOCKS, "socks", SOCK)                                                           \
+	X(WATCH, "watch", TGID)                                                           \
+	X(KNOWN_EXES, "known_exes", FILE)                                                 \
+	X(MEMBIO_TGIDS, "membio_tgids", TGID)                                             \
+	X(CIPHER_OUT, "cipher_out", CIPHER)                                               \
+	X(CIPHER_IN, "cipher_in", CIPHER)                                                 \
+	X(FRAMES, "frames", FRAME)
 
-#define TT_STATE_MAP_ENUM(e, n) TT_M_##e,
+#define TT_STATE_MAP_ENUM(e, n, k) TT_M_##e,
 enum tt_state_map { TT_STATE_MAPS(TT_STATE_MAP_ENUM) TT_M_COUNT };
 #undef TT_STATE_MAP_ENUM
 

@@ -34,6 +34,26 @@ struct tt_file_key {
 	__u64 ino;
 };
 
+/*
+ * What the key of a state map holds (the KEY of TT_STATE_MAPS,
+ * tlstap/counters.h), so that `doctor` can tell whether an entry still
+ * stands for something that exists: a process, a thread, a goroutine's
+ * call, a connection.
+ */
+enum tt_key_kind {
+	TT_KEY_TGID,         /* __u32 tgid (watch: value __u8; go_tgids: __s64) */
+	TT_KEY_PID_TGID,     /* __u64 tgid << 32 | tid; value struct tt_native_call */
+	TT_KEY_GO_CALL,      /* struct tt_go_call_key; value struct tt_go_call */
+	TT_KEY_GO_CONN,      /* struct tt_go_conn_key; value struct tt_go_conn */
+	TT_KEY_GO_GOROUTINE, /* struct tt_go_gkey; value struct tt_go_gcall */
+	TT_KEY_NATIVE_CONN,  /* struct tt_native_conn_key; value struct tt_native_conn */
+	TT_KEY_SOCK,         /* __u64 struct sock *; value struct tt_sock (its tgid) */
+	TT_KEY_FILE,         /* struct tt_file_key; value __u8 */
+	TT_KEY_CIPHER,       /* struct tt_cipher_key (its tgid); value tt_cipher_out/_in */
+	TT_KEY_FRAME,        /* struct tt_frame_key; value struct tt_frame (its tgid) */
+	TT_KEY_KIND_COUNT,
+};
+
 /* Values of the watch map (key tgid). */
 #define TT_WATCH_NOTIFY 1 /* send process records for it */
 #define TT_WATCH_STOP 2   /* and stop it (SIGSTOP) at exec and at dlopen until the

@@ -58,32 +58,7 @@ struct resolve_args {
 	size_t n_pids;
 };
 
-static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tlstap: resolve: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs("Try 'tlstap resolve --help'.\n", stderr);
-	return TT_EXIT_USAGE;
-}
-
-static int parse_pid(const char *s, int *pid)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v <= 0 || v > INT_MAX)
-		return -EINVAL;
-	*pid = (int)v;
-	return 0;
-}
+#define usage_error(...) tt_cli_usage_error("resolve", __VA_ARGS__)
 
 static int resolve_files(char **paths, int n, const struct resolve_args *a)
 {
@@ -138,7 +113,7 @@ int tt_cmd_resolve(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+p:h", resolve_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_pid(optarg, &pid) < 0)
+			if (tt_cli_parse_pid(optarg, &pid) < 0)
 				return usage_error("invalid pid '%s'", optarg);
 			a.pids = realloc(a.pids, (a.n_pids + 1) * sizeof(*a.pids));
 			if (!a.pids) {

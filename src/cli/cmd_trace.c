@@ -87,14 +87,16 @@ static const char trace_usage[] =
 	"                         Go version of binaries whose build info is gone\n"
 	"                         (\"1.22\"); only needed when no layout source works\n"
 	"  -d, --duration SECS    stop after SECS seconds\n"
-	"      --stats            print counters to stderr every second\n"
+	"      --stats            print counters and map pressure to stderr every second\n"
 	"      --probe-only       attach every probe but let them do nothing (for\n"
 	"                         benchmarks: the cost of the probes themselves)\n"
 	"  -v, --verbose          say what is attached\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Counters (events, ring-buffer drops, truncated bytes, map update failures,\n"
-	"...) are printed to stderr at exit.  SIGINT/SIGTERM detach cleanly.\n";
+	"..., each state map's entries/max_entries) are printed to stderr at exit; a\n"
+	"state map that fills up is said at once, by name.  SIGINT/SIGTERM detach\n"
+	"cleanly.  `tlstap doctor` checks a running tracer's maps from outside.\n";
 
 enum {
 	OPT_MAX_BYTES = 256,
@@ -164,18 +166,7 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tlstap: trace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'tlstap trace --help'.\n", stderr);
-	return TT_EXIT_USAGE;
-}
+#define usage_error(...) tt_cli_usage_error("trace", __VA_ARGS__)
 
 static int parse_long(const char *s, long min, long max, long *out)
 {

@@ -6,10 +6,20 @@
 int tt_cmd_resolve(int argc, char **argv);
 int tt_cmd_trace(int argc, char **argv);
 int tt_cmd_replay(int argc, char **argv);
+int tt_cmd_doctor(int argc, char **argv);
 
 /* Exit statuses. */
 #define TT_EXIT_OK 0
 #define TT_EXIT_ERROR 1
 #define TT_EXIT_USAGE 2
+
+#include "tlstap/compiler.h"
+
+/* "tlstap CMD: <message>" and where to find help, on stderr; TT_EXIT_USAGE. */
+int tt_cli_usage_error(const char *cmd, const char *fmt, ...) TT_PRINTF(2, 3);
+/* A pid (1..INT_MAX); 0 or -EINVAL. */
+int tt_cli_parse_pid(const char *s, int *pid);
+/* Seconds, a decimal number from 0 to max; 0 or -EINVAL. */
+int tt_cli_parse_seconds(const char *s, double max, double *out);
 
 #endif

@@ -18,9 +18,12 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  resolve BINARY|LIBRARY...   static analysis of Go binaries and TLS libraries\n"
 	"  resolve -p PID...           the same for running processes and their libraries\n"
-	"  trace -p PID... | -- CMD    attach to processes and print TLS plaintext (root)\n"
+	"  trace -p PID... | -- CMD | --all\n"
+	"                              attach to processes and print TLS plaintext (root)\n"
 	"  replay FILE.ndjson          a recorded capture through the same streams,\n"
 	"                              HTTP decoders (--http, --summary) and writers\n"
+	"  doctor [-p TRACER_PID]      check running tracers: map pressure, leaked state\n"
+	"                              (root)\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help      show this help (also: tlstap COMMAND --help)\n"
@@ -54,6 +57,8 @@ int main(int argc, char **argv)
 		return tt_cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "replay"))
 		return tt_cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "doctor"))
+		return tt_cmd_doctor(argc - 1, argv + 1);
 
 	if (cmd[0] == '-')
 		fprintf(stderr, "tlstap: unknown option '%s'\n", cmd);

@@ -96,6 +96,16 @@ void tt_json_uint(struct tt_json *j, uint64_t v)
 	fprintf(j->f, "%llu", (unsigned long long)v);
 }
 
+void tt_json_double(struct tt_json *j, double v, int decimals)
+{
+	sep(j);
+	/* JSON has no NaN or infinity. */
+	if (v != v || v > 1e300 || v < -1e300)
+		fputs("null", j->f);
+	else
+		fprintf(j->f, "%.*f", decimals, v);
+}
+
 void tt_json_bool(struct tt_json *j, bool v)
 {
 	sep(j);

@@ -27,6 +27,8 @@ void tt_json_key(struct tt_json *j, const char *key);
 void tt_json_string(struct tt_json *j, const char *s);
 void tt_json_int(struct tt_json *j, int64_t v);
 void tt_json_uint(struct tt_json *j, uint64_t v);
+/* A number with that many decimals (null for NaN and infinities). */
+void tt_json_double(struct tt_json *j, double v, int decimals);
 void tt_json_bool(struct tt_json *j, bool v);
 void tt_json_null(struct tt_json *j);
 

@@ -135,50 +135,76 @@ done:
 	return ret;
 }
 
-struct sweep {
-	bool key_side;
-	size_t off;
-	uint32_t tgid;
-	uint32_t key_size;
-	uint8_t *keys;
-	size_t n, cap;
-};
-
-static int sweep_visit(const void *key, const void *value, void *ctx)
+static int collect_visit(const void *key, const void *value, void *ctx)
 {
-	struct sweep *s = ctx;
-	const uint8_t *p = s->key_side ? key : value;
-	uint32_t tgid;
+	struct tt_map_entries *e = ctx;
 
-	memcpy(&tgid, p + s->off, sizeof(tgid));
-	if (tgid != s->tgid)
-		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		uint8_t *k = realloc(s->keys, cap * s->key_size);
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 256;
+		uint8_t *k = realloc(e->keys, cap * e->key_size);
 
 		if (!k)
 			return 1;
-		s->keys = k;
-		s->cap = cap;
+		e->keys = k;
+		k = realloc(e->values, cap * e->value_size);
+		if (!k)
+			return 1;
+		e->values = k;
+		e->cap = cap;
 	}
-	memcpy(s->keys + s->n++ * s->key_size, key, s->key_size);
+	memcpy(e->keys + e->n * e->key_size, key, e->key_size);
+	memcpy(e->values + e->n * e->value_size, value, e->value_size);
+	e->n++;
 	return 0;
+}
+
+int tt_map_collect(int map_fd, bool force_iter, struct tt_map_entries *out)
+{
+	struct tt_map_walk_stats st;
+	uint32_t max;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = map_sizes(map_fd, &out->key_size, &out->value_size, &max);
+	if (ret)
+		return ret;
+	ret = tt_map_walk(map_fd, collect_visit, out, force_iter, &st);
+	out->batched = st.batched;
+	/* The visitor stops the walk only when it cannot grow the copy. */
+	if (!ret && out->n != st.entries)
+		ret = -ENOMEM;
+	if (ret)
+		tt_map_entries_free(out);
+	return ret;
+}
+
+void tt_map_entries_free(struct tt_map_entries *e)
+{
+	free(e->keys);
+	free(e->values);
+	e->keys = e->values = NULL;
+	e->n = e->cap = 0;
 }
 
 size_t tt_map_sweep_tgid(int map_fd, bool key_side, size_t tgid_off, uint32_t tgid)
 {
-	struct sweep s = { .key_side = key_side, .off = tgid_off, .tgid = tgid };
-	uint32_t vs, max;
+	struct tt_map_entries all;
 	size_t deleted = 0;
 
-	if (map_sizes(map_fd, &s.key_size, &vs, &max) ||
-	    tgid_off + sizeof(tgid) > (key_side ? s.key_size : vs))
-		return 0;
-	/* Collect, then delete: deleting during the walk would restart it. */
-	tt_map_walk(map_fd, sweep_visit, &s, false, NULL);
-	for (size_t i = 0; i < s.n; i++)
-		deleted += bpf_map_delete_elem(map_fd, s.keys + i * s.key_size) == 0;
-	free(s.keys);
+	/* Copy, then delete: deleting during the walk would restart it. */
+	if (tt_map_collect(map_fd, false, &all) ||
+	    tgid_off + sizeof(tgid) > (key_side ? all.key_size : all.value_size))
+		goto out;
+	for (size_t i = 0; i < all.n; i++) {
+		const uint8_t *key = all.keys + i * all.key_size;
+		const uint8_t *p = key_side ? key : all.values + i * all.value_size;
+		uint32_t t;
+
+		memcpy(&t, p + tgid_off, sizeof(t));
+		if (t == tgid)
+			deleted += bpf_map_delete_elem(map_fd, key) == 0;
+	}
+out:
+	tt_map_entries_free(&all);
 	return deleted;
 }

@@ -28,6 +28,19 @@ struct tt_map_walk_stats {
 int tt_map_walk(int map_fd, tt_map_visit_fn fn, void *ctx, bool force_iter,
 		struct tt_map_walk_stats *stats);
 
+/* A copy of a map's entries: key i at keys + i * key_size, its value at
+ * values + i * value_size (every CPU's, for per-CPU maps). */
+struct tt_map_entries {
+	uint8_t *keys, *values;
+	size_t n, cap;
+	uint32_t key_size, value_size;
+	bool batched; /* read with BPF_MAP_LOOKUP_BATCH */
+};
+
+/* Copy every entry of the map (tt_map_walk); 0 or -errno (nothing kept). */
+int tt_map_collect(int map_fd, bool force_iter, struct tt_map_entries *out);
+void tt_map_entries_free(struct tt_map_entries *e);
+
 /*
  * Delete every entry whose __u32 tgid at tgid_off of the key (key_side) or
  * of the value equals tgid; returns how many were deleted.

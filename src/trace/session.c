@@ -3,7 +3,8 @@
  * A tracing session: the control thread.  It attaches to the targets,
  * reacts to their process records (exec: attach the new program; dlopen:
  * attach what was loaded; exit: detach), rescans for libraries a record
- * could not announce, watches liveness, and prints the counters.  Records
+ * could not announce, watches liveness and the state maps' pressure (a
+ * full map is said at once, by name), and prints the counters.  Records
  * flow on their own threads (trace/source.c).
  */
 #include <errno.h>
@@ -34,6 +35,26 @@
 /* --all: how often every process's liveness is checked (exit records are
  * the rule, this is a backstop). */
 #define HOST_SWEEP_S 5.0
+/* The state maps' entries are counted this often (a walk of each map). */
+#define PRESSURE_INTERVAL_S 1.0
+/*
+ * An LRU map evicts before it holds max_entries (its free entries are
+ * spread over per-CPU lists): from this fill on it is said to be full, and
+ * again after falling below FULL_AGAIN_BELOW.
+ */
+#define FULL_LRU 0.95
+#define FULL_AGAIN_BELOW 0.9
+
+/* What the control loop knows and has said about the state maps. */
+struct maps_seen {
+	uint64_t failed[TT_M_COUNT];  /* failed updates (map_full) reported */
+	double failed_said[TT_M_COUNT];
+	size_t entries[TT_M_COUNT], peak[TT_M_COUNT];
+	uint32_t max[TT_M_COUNT];
+	bool lru[TT_M_COUNT];
+	bool full[TT_M_COUNT]; /* said to be full */
+	bool counted;
+};
 
 struct session {
 	const struct tt_session_opts *o;
@@ -49,6 +70,7 @@ struct session {
 	uint64_t procs_seen;      /* processes traced, present at start or started since */
 	uint64_t procs_held;      /* new executables held at exec until attached */
 	struct tt_latency attach_ns; /* exec to probes live, of those held */
+	struct maps_seen maps;
 };
 
 static double now_s(void)
@@ -81,6 +103,13 @@ static void print_counters(struct session *s, const char *prefix,
 		if (m[i])
 			fprintf(stderr, " map_full[%s]=%llu", tt_state_map_name(i),
 				(unsigned long long)m[i]);
+	fprintf(stderr, " swept_entries=%llu", (unsigned long long)s->t.swept);
+	for (int i = 0; s->maps.counted && i < TT_M_COUNT; i++)
+		fprintf(stderr, " pressure[%s]=%zu/%u", tt_state_map_name(i), s->maps.entries[i],
+			s->maps.max[i]);
+	for (int i = 0; last && s->maps.counted && i < TT_M_COUNT; i++)
+		fprintf(stderr, " peak_pressure[%s]=%zu/%u", tt_state_map_name(i), s->maps.peak[i],
+			s->maps.max[i]);
 	fprintf(stderr, " queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
 	if (s->o->all)
 		fprintf(stderr,
@@ -145,6 +174,50 @@ static void drop_gone(struct session *s)
 		s->targets[k++] = s->targets[i];
 	}
 	s->n_targets = k;
+}
+
+/*
+ * A state map whose update failed is said at once, by name, then at most
+ * once a second while it keeps failing: what it failed to hold is lost.
+ */
+static void say_failed_updates(struct session *s, double now)
+{
+	struct maps_seen *ms = &s->maps;
+	uint64_t m[TT_M_COUNT];
+
+	tt_tracer_map_full(&s->t, m);
+	for (int i = 0; i < TT_M_COUNT; i++) {
+		if (m[i] <= ms->failed[i] || now - ms->failed_said[i] < 1.0)
+			continue;
+		fprintf(stderr, "tlstap: map %s is full: %llu updates failed so far\n",
+			tt_state_map_name(i), (unsigned long long)m[i]);
+		ms->failed[i] = m[i];
+		ms->failed_said[i] = now;
+	}
+}
+
+/* Count the state maps' entries; a full LRU map does not fail its updates
+ * but evicts its oldest entries: said once, by name. */
+static void count_maps(struct session *s)
+{
+	struct maps_seen *ms = &s->maps;
+
+	tt_tracer_map_pressure(&s->t, ms->entries, ms->max, ms->lru);
+	ms->counted = true;
+	for (int i = 0; i < TT_M_COUNT; i++) {
+		double full = ms->lru[i] ? FULL_LRU * ms->max[i] : ms->max[i];
+
+		if (ms->entries[i] > ms->peak[i])
+			ms->peak[i] = ms->entries[i];
+		if (!ms->full[i] && ms->max[i] && ms->entries[i] >= full) {
+			fprintf(stderr, "tlstap: map %s is full (%zu/%u entries)%s\n",
+				tt_state_map_name(i), ms->entries[i], ms->max[i],
+				ms->lru[i] ? ": new entries evict the oldest (LRU)" : "");
+			ms->full[i] = true;
+		} else if (ms->full[i] && ms->entries[i] < FULL_AGAIN_BELOW * ms->max[i]) {
+			ms->full[i] = false;
+		}
+	}
 }
 
 /* -v: what is attached to the process now ("probes" is what tests wait for). */
@@ -342,7 +415,7 @@ static void control_wait(struct session *s, int timeout_ms)
 
 static void loop(struct session *s)
 {
-	double start = now_s(), last_stats = start, last_rescan = start;
+	double start = now_s(), last_stats = start, last_rescan = start, last_count = 0;
 	const struct tt_session_opts *o = s->o;
 
 	while (!*s->stop) {
@@ -358,6 +431,11 @@ static void loop(struct session *s)
 			check_targets(s);
 		if (all_gone(s))
 			break;
+		say_failed_updates(s, now);
+		if (now - last_count >= PRESSURE_INTERVAL_S) {
+			count_maps(s);
+			last_count = now;
+		}
 		if (o->duration > 0 && now - start >= o->duration)
 			break;
 		if (now - last_rescan >= (o->all ? HOST_SWEEP_S : RESCAN_INTERVAL_S)) {
@@ -529,8 +607,11 @@ out:
 	s.src = NULL;
 	if (o->finish)
 		o->finish(o->ctx);
-	if (s.t.skel)
+	if (s.t.skel) {
+		/* What is left once every target is detached: 0 but leaks. */
+		count_maps(&s);
 		print_counters(&s, "tlstap: ", &last);
+	}
 	tt_tracer_close(&s.t);
 	for (size_t i = 0; i < s.n_targets; i++)
 		free_target(s.targets[i]);

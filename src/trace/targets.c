@@ -161,39 +161,43 @@ static int attach_new_objects(struct tt_tracer *t, struct tt_target *tg, struct 
 	return ret < 0 ? ret : (int)(tg->n_objs - before);
 }
 
-static void sweep_map(struct bpf_map *m, bool key_side, size_t off, uint32_t tgid,
-		      size_t *deleted)
+/* Sweep the process's entries of one map; how many (also added to *deleted). */
+static size_t sweep_map(struct bpf_map *m, bool key_side, size_t off, uint32_t tgid,
+			size_t *deleted)
 {
 	size_t n = tt_map_sweep_tgid(bpf_map__fd(m), key_side, off, tgid);
 
 	if (deleted)
 		*deleted += n;
+	return n;
 }
 
-/* Every BPF state of a process but its watch: calls, connections, sockets. */
+/* Every BPF state of a process but its watch: calls, connections, sockets,
+ * ciphertext.  What was swept is counted (t->swept). */
 static void forget_state(struct tt_tracer *t, struct tt_target *tg)
 {
 	struct tlstap_bpf *s = t->skel;
 	uint32_t tgid = tg->pid;
-	size_t watchers = 0;
+	size_t watchers = 0, n = 0;
 
 	if (!s)
 		return;
-	bpf_map_delete_elem(bpf_map__fd(s->maps.membio_tgids), &tgid);
+	n += bpf_map_delete_elem(bpf_map__fd(s->maps.membio_tgids), &tgid) == 0;
 	if (tg->membio)
 		__atomic_fetch_sub(&s->bss->membio_active, 1, __ATOMIC_RELAXED);
 	tg->membio = false;
-	sweep_map(s->maps.cipher_out, true, 0, tgid, NULL);
-	sweep_map(s->maps.cipher_in, true, 0, tgid, NULL);
-	sweep_map(s->maps.frames, false, 0, tgid, NULL);
-	sweep_map(s->maps.go_calls, true, 0, tgid, NULL);
-	sweep_map(s->maps.go_conns, true, 0, tgid, NULL);
-	sweep_map(s->maps.go_gcalls, true, 0, tgid, &watchers);
-	bpf_map_delete_elem(bpf_map__fd(s->maps.go_tgids), &tgid);
+	n += sweep_map(s->maps.cipher_out, true, 0, tgid, NULL);
+	n += sweep_map(s->maps.cipher_in, true, 0, tgid, NULL);
+	n += sweep_map(s->maps.frames, false, 0, tgid, NULL);
+	n += sweep_map(s->maps.go_calls, true, 0, tgid, NULL);
+	n += sweep_map(s->maps.go_conns, true, 0, tgid, NULL);
+	n += sweep_map(s->maps.go_gcalls, true, 0, tgid, &watchers);
+	n += bpf_map_delete_elem(bpf_map__fd(s->maps.go_tgids), &tgid) == 0;
 	/* native_calls is keyed by pid_tgid: tgid is the upper half. */
-	sweep_map(s->maps.native_calls, true, 4, tgid, &watchers);
-	sweep_map(s->maps.native_conns, true, 0, tgid, NULL);
-	sweep_map(s->maps.socks, false, 0, tgid, NULL);
+	n += sweep_map(s->maps.native_calls, true, 4, tgid, &watchers);
+	n += sweep_map(s->maps.native_conns, true, 0, tgid, NULL);
+	n += sweep_map(s->maps.socks, false, 0, tgid, NULL);
+	t->swept += n;
 	/* Calls that will never return must not keep the socket hooks busy. */
 	if (watchers)
 		__atomic_fetch_sub(&s->bss->sock_watchers, watchers, __ATOMIC_RELAXED);

@@ -14,6 +14,7 @@
 #include "tlstap/compiler.h"
 #include "trace/attach.h"
 #include "trace/origin.h"
+#include "trace/mapwalk.h"
 #include "trace/tracer.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
@@ -21,7 +22,7 @@
 #define TT_COUNTER_NAME(e, n, d) [TT_C_##e] = n,
 static const char *const counter_names[TT_C_COUNT] = { TT_COUNTERS(TT_COUNTER_NAME) };
 #undef TT_COUNTER_NAME
-#define TT_MAP_NAME(e, n) [TT_M_##e] = n,
+#define TT_MAP_NAME(e, n, k) [TT_M_##e] = n,
 static const char *const state_map_names[TT_M_COUNT] = { TT_STATE_MAPS(TT_MAP_NAME) };
 #undef TT_MAP_NAME
 
@@ -291,4 +292,22 @@ void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT])
 void tt_tracer_map_full(const struct tt_tracer *t, uint64_t out[TT_M_COUNT])
 {
 	sum_percpu(t->skel ? bpf_map__fd(t->skel->maps.map_full) : -1, TT_M_COUNT, out);
+}
+
+void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT],
+			    uint32_t max[TT_M_COUNT], bool lru[TT_M_COUNT])
+{
+	for (int i = 0; i < TT_M_COUNT; i++) {
+		struct bpf_map *m = t->skel ? bpf_object__find_map_by_name(t->skel->obj,
+									   tt_state_map_name(i))
+					    : NULL;
+		struct tt_map_walk_stats st = { 0 };
+
+		entries[i] = 0;
+		max[i] = m ? bpf_map__max_entries(m) : 0;
+		lru[i] = m && (bpf_map__type(m) == BPF_MAP_TYPE_LRU_HASH ||
+			       bpf_map__type(m) == BPF_MAP_TYPE_LRU_PERCPU_HASH);
+		if (m && tt_map_walk(bpf_map__fd(m), NULL, NULL, false, &st) == 0)
+			entries[i] = st.entries;
+	}
 }

@@ -78,6 +78,7 @@ struct tt_tracer {
 	size_t n_objects;
 	uint32_t next_go_obj; /* go_objects keys */
 	int64_t boot_to_real_ns; /* CLOCK_BOOTTIME + this = CLOCK_REALTIME */
+	uint64_t swept; /* state-map entries of exited or re-executed processes deleted */
 	bool verbose;
 	bool all; /* --all: attaches for every process; -v tells new ones only */
 };
@@ -92,6 +93,11 @@ void tt_tracer_decode(const struct tt_tracer *t, const void *rec, size_t len,
  * updates of each state map. */
 void tt_tracer_counters(const struct tt_tracer *t, uint64_t out[TT_C_COUNT]);
 void tt_tracer_map_full(const struct tt_tracer *t, uint64_t out[TT_M_COUNT]);
+/* Entries and max_entries of each state map, counted (batched walks: about
+ * a millisecond for the empty maps, more as they fill), and whether it is an
+ * LRU map (it evicts rather than fails when full). */
+void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT],
+			    uint32_t max[TT_M_COUNT], bool lru[TT_M_COUNT]);
 const char *tt_counter_name(enum tt_counter c);
 const char *tt_state_map_name(enum tt_state_map m);
 

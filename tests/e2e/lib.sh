@@ -207,6 +207,21 @@ start_gnutls_echo_server() {
 		fail "pid $SRV_PID is $(cat "/proc/$SRV_PID/comm"), not gnutls-serv"
 }
 
+# start_gnutls_client: gnutls-cli connected to start_gnutls_echo_server's server, in its netns, stdin a fifo
+# on fd 8, output $E2E_TMP/c.out (c.err); sets CLI_PID and CLI_PORT (its local port) once it has handshaken.
+start_gnutls_client() {
+	mkfifo "$E2E_TMP/c.in"
+	exec 8<>"$E2E_TMP/c.in"
+	nsenter -t "$SRV_PID" -n gnutls-cli --x509cafile "$E2E_TMP/cert.pem" -p "$SRV_PORT" 127.0.0.1 \
+		<"$E2E_TMP/c.in" >"$E2E_TMP/c.out" 2>"$E2E_TMP/c.err" &
+	CLI_PID=$!
+	kill_at_exit "$CLI_PID"
+	CLI_PORT=$(client_port "$CLI_PID" "$SRV_PORT" "$SRV_PID") ||
+		{ cat "$E2E_TMP/c.err"; fail "gnutls-cli never connected"; }
+	wait_for "$E2E_TMP/c.out" "Handshake was completed"
+	[ "$(cat /proc/$CLI_PID/comm)" = gnutls-cli ] || fail "pid $CLI_PID is not gnutls-cli"
+}
+
 # start_nginx NAME WORKERS(0: one process) tls|plain LOCATION [UPSTREAM_PORT...]: nginx; NGINX_WORKERS pids.
 start_nginx() {
 	local name=$1 workers=$2 scheme=$3 location=$4 d="$E2E_TMP/nginx-$1" listen p upstream=""
@@ -630,4 +645,52 @@ NGX
 	NGX_PID=$!
 	kill_at_exit "$NGX_PID"
 	wait_listen "$port"
+}
+
+# --- tlstap doctor ---------------------------------------------------------------
+
+# run_doctor TRACER_PID OUT [ARGS...]: tlstap doctor -p TRACER_PID --json ARGS >OUT, stderr OUT.err; its status.
+run_doctor() {
+	local pid=$1 out=$2
+	shift 2
+	"$TLSTAP" doctor -p "$pid" --json "$@" >"$out" 2>"$out.err"
+}
+
+# tests/e2e/doctorjson.py: checks on doctor's JSON (see its docstring).
+doctorjson() {
+	python3 "$E2E_DIR/doctorjson.py" "$@"
+}
+
+# tracer_map_id TRACER_PID NAME: the id of BPF map NAME held by that tracer (status 1: none).
+tracer_map_id() {
+	local id
+	for id in $(sed -n 's/^map_id:[[:space:]]*//p' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un); do
+		bpftool map show id "$id" 2>/dev/null | grep -q " name $2 " && { echo "$id"; return 0; }
+	done
+	return 1
+}
+
+# start_gated NAME CMD...: CMD in the background, stdin its own fifo (open_gate NAME sends it a line),
+# output $E2E_TMP/NAME.out; sets GATED_PID.  A client that waits for that line can be traced first.
+start_gated() {
+	local name=$1 fd
+	shift
+	mkfifo "$E2E_TMP/$name.gate"
+	# Held open read-write here: the client's open does not wait, and the
+	# fifo never ends while the script runs.
+	exec {fd}<>"$E2E_TMP/$name.gate"
+	"$@" <"$E2E_TMP/$name.gate" >"$E2E_TMP/$name.out" 2>&1 &
+	GATED_PID=$!
+	kill_at_exit "$GATED_PID"
+	# Returns once the child is CMD, no longer this shell's copy.
+	for fd in $(seq 1 100); do
+		[ "$(readlink "/proc/$GATED_PID/exe")" != "$(readlink "/proc/$$/exe")" ] && return 0
+		sleep 0.05
+	done
+	fail "$name: $1 did not start"
+}
+
+# open_gate NAME: let the start_gated client NAME go.
+open_gate() {
+	echo go >"$E2E_TMP/$1.gate"
 }

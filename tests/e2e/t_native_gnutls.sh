@@ -15,15 +15,8 @@ need_cmd gnutls-serv gnutls-cli unshare nsenter
 T=$E2E_TMP
 start_gnutls_echo_server
 S=$SRV_PID PORT=$SRV_PORT
-mkfifo "$T/c.in"
-exec 8<>"$T/c.in"
-nsenter -t "$S" -n gnutls-cli --x509cafile "$T/cert.pem" -p "$PORT" 127.0.0.1 \
-	<"$T/c.in" >"$T/c.out" 2>"$T/c.err" &
-C=$!
-kill_at_exit "$C"
-CPORT=$(client_port "$C" "$PORT" "$S") || { cat "$T/c.err"; fail "gnutls-cli never connected"; }
-wait_for "$T/c.out" "Handshake was completed"
-[ "$(cat /proc/$C/comm)" = gnutls-cli ] || fail "pid $C is not gnutls-cli"
+start_gnutls_client
+C=$CLI_PID CPORT=$CLI_PORT
 
 start_trace "$T/trace.json" -p "$S" -p "$C"
 : >"$T/expected"

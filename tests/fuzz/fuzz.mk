@@ -1,8 +1,9 @@
 # Fuzzing of the resolver's parsers (ELF, Go buildinfo, pclntab, DWARF
-# layouts, Go type descriptors, disassembly) and of the replay path (NDJSON
-# reader, streams, HTTP/1.1, HTTP/2 + HPACK, writers) with libFuzzer + ASan +
-# UBSan, included by the Makefile.  The resolver's harnesses are built with clang from the resolver sources
-# directly (libtlstap-resolve.a is gcc-built without sanitizers).
+# layouts, Go type descriptors, disassembly), of the replay path (NDJSON
+# reader, streams, HTTP/1.1, HTTP/2 + HPACK, writers) and of doctor's TCP
+# table parser with libFuzzer + ASan + UBSan, included by the Makefile.  The
+# harnesses are built with clang from the sources directly (the libraries
+# are gcc-built without sanitizers).
 #
 #   make fuzz-short   ~40 s over the seed corpus (part of make test); fails on
 #                     any crash, leak or sanitizer report
@@ -14,7 +15,7 @@
 # committed.
 
 FUZZ_DIR      := $(BUILD)/fuzz
-FUZZ_HARNESS  := elf sections native gotypes
+FUZZ_HARNESS  := elf sections native gotypes tcptab
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_HARNESS))
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -fno-omit-frame-pointer \
 		 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -30,6 +31,14 @@ FUZZ_MAXLEN_sections := 2000000
 FUZZ_MAXLEN_native   := 6000000
 # A module's type links and types: ~1.5 MB for the testdata programs.
 FUZZ_MAXLEN_gotypes  := 4000000
+# A busy host's TCP table is megabytes; the parser's work is per line.
+FUZZ_MAXLEN_tcptab   := 65536
+# doctor's parser and what it needs, not the resolver.
+FUZZ_SRCS_tcptab     := src/doctor/tcptab.c src/doctor/index.c resolver/error.c
+
+$(FUZZ_DIR)/fuzz_tcptab: tests/fuzz/fuzz_tcptab.c $(FUZZ_SRCS_tcptab) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) -iquote src $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_tcptab)
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
@@ -89,6 +98,7 @@ fuzz-short: $(FUZZ_BINS) $(FUZZ_APP_BINS) $(FUZZ_DIR)/corpus/.stamp $(FUZZ_DIR)/
 	$(call fuzz_run,gotypes,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,replay,$(FUZZ_SHORT_SECONDS))
 	$(call fuzz_run,http,$(FUZZ_SHORT_SECONDS))
+	$(call fuzz_run,tcptab,$(FUZZ_SHORT_SECONDS))
 
 fuzz: $(FUZZ_BINS) $(FUZZ_APP_BINS) $(FUZZ_DIR)/corpus/.stamp $(FUZZ_DIR)/corpus/.stamp-app
 	$(call fuzz_run,elf,$(FUZZ_SECONDS))
@@ -97,3 +107,4 @@ fuzz: $(FUZZ_BINS) $(FUZZ_APP_BINS) $(FUZZ_DIR)/corpus/.stamp $(FUZZ_DIR)/corpus
 	$(call fuzz_run,gotypes,$(FUZZ_SECONDS))
 	$(call fuzz_run,replay,$(FUZZ_SECONDS))
 	$(call fuzz_run,http,$(FUZZ_SECONDS))
+	$(call fuzz_run,tcptab,$(FUZZ_SECONDS))

@@ -7,12 +7,15 @@
 #   gotypes/   a module's type links, itab links and types (gotypes_input.h),
 #              cut by $MKSEED_GOTYPES (fuzz.mk builds it) from every Go
 #              version of the testdata, so every descriptor format is seeded
+#   tcptab/    this machine's /proc/net/tcp and tcp6, and lines of each form
+#              (IPv4, IPv6, IPv4-mapped, time-wait)
 set -eu
 out=$1
 td=$2
 : "${MKSEED_GOTYPES:?mkcorpus: set MKSEED_GOTYPES (make fuzz-short does)}"
 rm -rf "$out.tmp"
-mkdir -p "$out.tmp/elf" "$out.tmp/sections" "$out.tmp/native" "$out.tmp/gotypes"
+mkdir -p "$out.tmp/elf" "$out.tmp/sections" "$out.tmp/native" "$out.tmp/gotypes" \
+	"$out.tmp/tcptab"
 
 # Fixed picks that cover each pclntab/buildinfo generation, PIE and arm64.
 bins="go/1.19/tlsclient-stripped go/1.21/tlsclient-pie go/1.22/tlsclient-default
@@ -84,7 +87,18 @@ for f in "$td"/go/*/tlsclient-stripped "$td"/go/1.27/tlsclient-pie "$td"/go/1.27
 	v=$(basename "$(dirname "$f")")
 	"$MKSEED_GOTYPES" "$f" "$out.tmp/gotypes/$v-$(basename "$f")"
 done
+# The tcptab seeds: the tables as this kernel prints them, and one of each form.
+head -c 65536 /proc/net/tcp >"$out.tmp/tcptab/tcp"
+head -c 65536 /proc/net/tcp6 >"$out.tmp/tcptab/tcp6" 2>/dev/null || true
+cat >"$out.tmp/tcptab/forms" <<'TCP'
+  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 298576 1 00000000b316d754 100 0 0 10 0
+   1: 0100007F:AFA6 0100007F:1F90 06 00000000:00000000 03:00000208 00000000     0        0 0 3 00000000c452d00e
+   2: 0000000000000000FFFF00000100007F:E108 0000000000000000FFFF00000100007F:877D 01 00000000:00000000 00:00000000 00000000     0        0 777868 2 0000000075b24c49 20 0 0 10 -1
+   3: 00000000000000000000000001000000:01BB 00000000000000000000000001000000:C350 08 00000000:00000000 00:00000000 00000000     0        0 777870 1 000000004d990e92 20 0 0 10 -1
+TCP
 rm -rf "$out"
 mv "$out.tmp" "$out"
 echo "mkcorpus: $(ls "$out/elf" | wc -l) ELF seeds, $(ls "$out/sections" | wc -l) section seeds," \
-	"$(ls "$out/native" | wc -l) native seeds, $(ls "$out/gotypes" | wc -l) gotypes seeds in $out"
+	"$(ls "$out/native" | wc -l) native seeds, $(ls "$out/gotypes" | wc -l) gotypes seeds," \
+	"$(ls "$out/tcptab" | wc -l) tcptab seeds in $out"

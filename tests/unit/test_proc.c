@@ -108,11 +108,8 @@ static void test_exe_by_startcode_and_device(void **state)
 
 static int cleanup(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return tt_test_remove_tree(root);
 }
 
 int main(void)

@@ -25,4 +25,13 @@ static inline const char *tt_test_build_dir(void)
 #define TT_BUILD_PATH(buf, fmt, ...) \
 	snprintf((buf), sizeof(buf), "%s/" fmt, tt_test_build_dir(), ##__VA_ARGS__)
 
+/* Remove a directory tree a test made (cmocka group teardowns); 0 or -1. */
+static inline int tt_test_remove_tree(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif

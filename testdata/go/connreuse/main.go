@@ -21,6 +21,12 @@
 // address really was reused.  At exit it prints a summary line on stdout:
 //
 //	connreuse: requests N tls.Conn-reused R tls.Conn+netFD-reused B distinct-tls.Conn D
+//
+// -close closes every connection with tls.Conn.Close instead (a tracer's
+// Close path); -hold then lets the garbage collector close what was dropped,
+// prints "holding" and stays alive until SIGTERM (tlstap doctor checks what
+// a tracer kept of connections gone, while the process still runs);
+// -wait-stdin waits for a line on stdin first (time to attach a tracer).
 package main
 
 import (
@@ -33,10 +39,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"reflect"
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 )
@@ -54,7 +62,7 @@ func netFDOf(c *net.TCPConn) uintptr {
 	return reflect.ValueOf(c).Elem().Field(0).Field(0).Pointer()
 }
 
-func request(addr, path string, cfg *tls.Config) (*record, error) {
+func request(addr, path string, cfg *tls.Config, closeConn bool) (*record, error) {
 	raw, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return nil, err
@@ -79,7 +87,10 @@ func request(addr, path string, cfg *tls.Config) (*record, error) {
 	}
 	rec := &record{path: path, port: raw.LocalAddr().(*net.TCPAddr).Port,
 		tlsConn: uintptr(unsafe.Pointer(conn)), netFD: netFDOf(raw.(*net.TCPConn))}
-	// conn and raw are dropped here, never closed.
+	if closeConn {
+		conn.Close()
+	}
+	// Otherwise conn and raw are dropped here, never closed.
 	return rec, nil
 }
 
@@ -90,6 +101,10 @@ func main() {
 	gcEvery := flag.Int("gc-every", 16, "force a GC after this many requests (per worker)")
 	run := flag.String("run", "x", "run id, part of every path")
 	logPath := flag.String("log", "", "per-request log file (default stdout)")
+	closeConns := flag.Bool("close", false, "Close() every connection instead of dropping it")
+	waitStdin := flag.Bool("wait-stdin", false, "wait for a line on stdin before the first request")
+	hold := flag.Bool("hold", false, "at the end, collect what was dropped (GC, finalizers) "+
+		"and stay alive until SIGTERM/SIGINT")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("connreuse: ")
@@ -102,6 +117,9 @@ func main() {
 		}
 		defer f.Close()
 		out = f
+	}
+	if *waitStdin {
+		bufio.NewReader(os.Stdin).ReadString('\n')
 	}
 	w := bufio.NewWriter(out)
 	cfg := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}
@@ -122,7 +140,8 @@ func main() {
 			defer wg.Done()
 			done := 0
 			for i := range next {
-				rec, err := request(*addr, fmt.Sprintf("/reuse/%s/%06d", *run, i), cfg)
+				rec, err := request(*addr, fmt.Sprintf("/reuse/%s/%06d", *run, i), cfg,
+					*closeConns)
 				mu.Lock()
 				if err != nil {
 					if failed == nil {
@@ -166,4 +185,25 @@ func main() {
 	}
 	fmt.Printf("connreuse: requests %d tls.Conn-reused %d tls.Conn+netFD-reused %d distinct-tls.Conn %d\n",
 		*n, reused, both, len(seen))
+	if *hold {
+		collectAndHold()
+	}
+}
+
+// collectAndHold lets the garbage collector close every connection that was
+// dropped (the netFD finalizers run on their own goroutine after a GC), says
+// "holding" and waits for SIGTERM or SIGINT: a tracer's state for this
+// process is then only what its connections left behind, not swept by its
+// exit.
+func collectAndHold() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+		time.Sleep(100 * time.Millisecond)
+	}
+	debug.FreeOSMemory()
+	fmt.Println("holding")
+	os.Stdout.Sync()
+	<-sig
 }
