@@ -104,12 +104,15 @@ static void print_counters(struct session *s, const char *prefix,
 			fprintf(stderr, " map_full[%s]=%llu", tt_state_map_name(i),
 				(unsigned long long)m[i]);
 	fprintf(stderr, " swept_entries=%llu", (unsigned long long)s->t.swept);
+	/* Empty maps are not named: the line stays readable. */
 	for (int i = 0; s->maps.counted && i < TT_M_COUNT; i++)
-		fprintf(stderr, " pressure[%s]=%zu/%u", tt_state_map_name(i), s->maps.entries[i],
-			s->maps.max[i]);
+		if (s->maps.entries[i])
+			fprintf(stderr, " pressure[%s]=%zu/%u", tt_state_map_name(i),
+				s->maps.entries[i], s->maps.max[i]);
 	for (int i = 0; last && s->maps.counted && i < TT_M_COUNT; i++)
-		fprintf(stderr, " peak_pressure[%s]=%zu/%u", tt_state_map_name(i), s->maps.peak[i],
-			s->maps.max[i]);
+		if (s->maps.peak[i])
+			fprintf(stderr, " peak_pressure[%s]=%zu/%u", tt_state_map_name(i),
+				s->maps.peak[i], s->maps.max[i]);
 	fprintf(stderr, " queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
 	if (s->o->all)
 		fprintf(stderr,

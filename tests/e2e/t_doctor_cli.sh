@@ -76,7 +76,7 @@ for name in ("go_calls", "go_conns", "native_conns", "socks", "watch", "events")
 # --iterate: key by key, and said so.
 assert names["go_calls"]["read"] == "iteration", names["go_calls"]
 assert names["watch"]["entries"] == 1 and names["watch"]["live"] == 1, names["watch"]
-assert abs(names["watch"]["pressure"] - 1 / 4096) < 1e-8, names["watch"]["pressure"]
+assert abs(names["watch"]["pressure"] - 1 / names["watch"]["max_entries"]) < 1e-8, names["watch"]
 assert names["events"]["type"] == "ringbuf", names["events"]
 PY
 stop_trace "$T/trace.json"
