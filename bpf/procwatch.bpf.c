@@ -77,6 +77,24 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	return 0;
 }
 
+/*
+ * --all: a process forked without exec (a server's worker) runs the files
+ * its parent mapped, whose probes already fire for it; it is watched so
+ * that its exit is reported and its state swept.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+	__u8 flags = TT_WATCH_NOTIFY;
+
+	if (!settings.all || tgid != (__u32)BPF_CORE_READ(child, pid) ||
+	    tgid == settings.self_tgid)
+		return 0; /* a thread, or us */
+	update_or_count(&watch, TT_M_WATCH, &tgid, &flags);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(watch_exit, struct task_struct *p)
 {

@@ -106,14 +106,32 @@ static void text_time(struct tt_raw_writer *w, int64_t ns)
 	tt_wbuf_commit(w->out, 7);
 }
 
+/*
+ * Where the process runs, when it is not plain: its pid inside its own pid
+ * namespace when that differs, its container (12 digits, as docker shows
+ * it) or pod, else its cgroup.
+ */
+static void text_origin(struct tt_wbuf *o, const struct tt_origin *g, uint32_t pid)
+{
+	if (g->ns_pid && g->ns_pid != pid)
+		tt_wbuf_printf(o, " ns_pid %u", g->ns_pid);
+	if (g->pod_uid)
+		tt_wbuf_printf(o, " pod %s", g->pod_uid);
+	if (g->container)
+		tt_wbuf_printf(o, " container %.12s", g->container);
+	if (g->cgroup && !g->container && !g->pod_uid)
+		tt_wbuf_printf(o, " cgroup %s", g->cgroup);
+}
+
 static void text_chunk(struct tt_raw_writer *w, const struct tt_chunk *c)
 {
 	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
 	struct tt_wbuf *o = w->out;
 
 	text_time(w, c->time_ns);
-	tt_wbuf_printf(o, " %s pid %u tid %u %s %s", c->comm, c->pid, c->tid,
-		       tt_lib_name(c->lib), tt_dir_name(c->dir));
+	tt_wbuf_printf(o, " %s pid %u tid %u", c->comm, c->pid, c->tid);
+	text_origin(o, &c->origin, c->pid);
+	tt_wbuf_printf(o, " %s %s", tt_lib_name(c->lib), tt_dir_name(c->dir));
 	if (c->tuple.family) {
 		tt_format_addr(&c->tuple, 0, la, sizeof(la));
 		tt_format_addr(&c->tuple, 1, ra, sizeof(ra));
@@ -172,6 +190,16 @@ static void json_str(struct tt_wbuf *o, const char *k, const char *v)
 		tt_wbuf_puts(o, "null");
 }
 
+/* Where the process runs (docs/ndjson.md): null when unknown or none. */
+static void json_origin(struct tt_wbuf *o, const struct tt_origin *g)
+{
+	json_key(o, "ns_pid");
+	g->ns_pid ? tt_wbuf_u64(o, g->ns_pid) : tt_wbuf_puts(o, "null");
+	json_str(o, "cgroup", g->cgroup);
+	json_str(o, "container", g->container);
+	json_str(o, "pod_uid", g->pod_uid);
+}
+
 static void json_chunk(struct tt_raw_writer *w, const struct tt_chunk *c)
 {
 	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
@@ -185,6 +213,7 @@ static void json_chunk(struct tt_raw_writer *w, const struct tt_chunk *c)
 	json_u64(o, "pid", c->pid);
 	json_u64(o, "tid", c->tid);
 	json_str(o, "comm", c->comm);
+	json_origin(o, &c->origin);
 	json_str(o, "lib", tt_lib_name(c->lib));
 	json_str(o, "dir", tt_dir_name(c->dir));
 	json_u64(o, "len", c->call_len);

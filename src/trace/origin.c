@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tlstap/compiler.h"
 #include "trace/origin.h"
 
 /* Prefixes container runtimes give a container's cgroup (systemd driver:
@@ -42,7 +43,7 @@ static bool is_uuid(const char *s)
 {
 	static const int groups[] = { 8, 4, 4, 4, 12 };
 
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
 		if (!is_hex(s, (size_t)groups[g]))
 			return false;
 		s += groups[g];
@@ -71,7 +72,7 @@ static void parse_component(const char *c, size_t n, char *container, char *pod_
 			return;
 		}
 	}
-	for (size_t i = 0; i < sizeof(container_prefixes) / sizeof(container_prefixes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(container_prefixes); i++) {
 		size_t p = strlen(container_prefixes[i]);
 
 		if (n > p && !strncmp(c, container_prefixes[i], p)) {

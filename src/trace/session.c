@@ -283,7 +283,9 @@ static void reattach(struct session *s, struct tt_target *tg, unsigned kind)
 
 	n = kind == TT_PROC_EXEC ? tt_tracer_reexec(&s->t, tg, &err)
 				 : tt_tracer_rescan(&s->t, tg, &err);
-	if (n < 0 && tt_proc_alive(tg->pid))
+	/* --all: a process that cannot be read (a zombie, one exiting) is not
+	 * news unless asked for. */
+	if (n < 0 && tt_proc_alive(tg->pid) && (!s->o->all || s->o->tracer.verbose))
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 	else if (!s->o->all &&
 		 (kind == TT_PROC_EXEC || tg->n_go_probes + tg->n_native_probes != before))
@@ -366,6 +368,10 @@ static void host_new_process(struct session *s, const struct tt_proc_rec *r)
 
 	if (!tg)
 		return;
+	/* The first process of an executable (held at exec) is held at its
+	 * dlopens too: what it loads may be new.  The next ones load the same
+	 * files, already attached. */
+	tg->stop_on_dlopen = r->stopped;
 	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
 		tg->gone = true;
 		return;
@@ -388,6 +394,8 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 
 	if (!tg && s->o->all && r->kind != TT_PROC_EXIT)
 		host_new_process(s, r);
+	else if (!tg && s->o->all)
+		tt_tracer_forget(&s->t, tgid); /* forked, never a target: its state */
 	else if (tg && !tg->gone && r->kind == TT_PROC_EXIT)
 		tg->exited = true;
 	else if (tg && !tg->gone && r->kind == TT_PROC_MEMBIO)

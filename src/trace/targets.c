@@ -261,6 +261,13 @@ void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg)
 	forget_state(t, tg);
 }
 
+void tt_tracer_forget(struct tt_tracer *t, int pid)
+{
+	struct tt_target tg = { .pid = pid, .scope = -1 };
+
+	tt_tracer_detach(t, &tg);
+}
+
 /* Attach the on-demand probes of every object the process maps. */
 static int attach_lazy_objects(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
 {

@@ -194,9 +194,12 @@ static int attach_tracepoints(struct tt_tracer *t, struct tt_error *err)
 		s->progs.sock_state,
 		t->sock_tp ? s->progs.sock_send : s->progs.sock_sys_enter,
 		t->sock_tp ? s->progs.sock_recv : NULL,
+		t->all ? s->progs.watch_fork : NULL, /* forks matter to --all only */
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(progs) && progs[i]; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
+		if (!progs[i])
+			continue;
 		t->tp_links[i] = bpf_program__attach(progs[i]);
 		if (!t->tp_links[i])
 			return tt_error_set(err, errno, "cannot attach %s: %s",

@@ -70,7 +70,7 @@ struct tt_tracer {
 	struct tlstap_bpf *skel;
 	bool multi;   /* uprobe programs attach as uprobe_multi links (>= 6.6) */
 	bool sock_tp; /* socket tracepoints; else the raw syscall fallback */
-	struct bpf_link *tp_links[5]; /* exec, exit, socket close, socket I/O */
+	struct bpf_link *tp_links[6]; /* exec, exit, socket close, socket I/O, fork */
 	struct tt_obj_cache *cache; /* each object resolved once */
 	struct tt_origins *origins; /* cgroup ids (delivery thread only) */
 	struct tt_resolve_opts ropts;
@@ -113,5 +113,8 @@ int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 int tt_tracer_membio(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
 /* Remove the process's probes and state (it exited, or we are done). */
 void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg);
+/* The state and watch of a process that was never a target (--all: one
+ * forked without exec, now gone). */
+void tt_tracer_forget(struct tt_tracer *t, int pid);
 
 #endif

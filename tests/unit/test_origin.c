@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Origins: what a cgroup path says of containers and pods, for the shapes
+ * the runtimes and kubelet's two cgroup drivers give them, and the cgroup
+ * id -> path cache on a directory tree standing in for the cgroup mount.
+ */
+#include "testutil.h"
+
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tlstap/compiler.h"
+#include "trace/origin.h"
+
+#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define UID_DASH "1234abcd-5678-90ab-cdef-1234567890ab"
+#define UID_UNDER "1234abcd_5678_90ab_cdef_1234567890ab"
+
+struct shape {
+	const char *path, *container, *pod;
+};
+
+static const struct shape shapes[] = {
+	/* docker, systemd and cgroupfs drivers */
+	{ "/system.slice/docker-" ID64 ".scope", ID64, "" },
+	{ "/docker/" ID64, ID64, "" },
+	/* podman */
+	{ "/machine.slice/libpod-" ID64 ".scope", ID64, "" },
+	{ "/machine.slice/libpod-" ID64 ".scope/container", ID64, "" },
+	/* containerd (CRI) and CRI-O under kubelet's systemd driver */
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_UNDER
+	  ".slice/cri-containerd-" ID64 ".scope",
+	  ID64, UID_DASH },
+	{ "/kubepods.slice/kubepods-pod" UID_UNDER ".slice/crio-" ID64 ".scope", ID64, UID_DASH },
+	/* kubelet's cgroupfs driver */
+	{ "/kubepods/besteffort/pod" UID_DASH "/" ID64, ID64, UID_DASH },
+	/* the pod's own cgroup: a pod, no container yet */
+	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_UNDER ".slice",
+	  "", UID_DASH },
+	/* nothing: plain services, users, the root, near misses */
+	{ "/system.slice/nginx.service", "", "" },
+	{ "/user.slice/user-0.slice/session-1.scope", "", "" },
+	{ "/", "", "" },
+	{ "", "", "" },
+	{ "/system.slice/docker-" ID64 "0.scope", "", "" },          /* 65 digits */
+	{ "/system.slice/docker-0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+	  "", "" },                                                  /* upper case */
+	{ "/machine.slice/crio-conmon-" ID64 ".scope", "", "" },    /* conmon, not the container */
+	{ "/kubepods/xpod" UID_DASH, "", "" },                       /* not "pod<uid>" */
+	{ "/kubepods/pod1234abcd-5678-90ab-cdef-1234567890a", "", "" }, /* short uid */
+};
+
+static void test_parse_shapes(void **state)
+{
+	char container[TT_CONTAINER_ID_LEN + 1], pod[TT_POD_UID_LEN + 1];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
+		tt_origin_parse(shapes[i].path, container, pod);
+		if (strcmp(container, shapes[i].container) || strcmp(pod, shapes[i].pod))
+			fail_msg("%s: container '%s' pod '%s'", shapes[i].path, container, pod);
+	}
+}
+
+static char root[] = "/tmp/tlstap-origin-XXXXXX";
+
+static uint64_t mkdir_ino(const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/* Without kernfs handles the cache walks the tree: every directory's
+ * inode is its id; an id not in the tree stays unknown. */
+static void test_cache_walk(void **state)
+{
+	struct tt_origin o = { 0 };
+	struct tt_origins *c;
+	uint64_t pod, ctr, svc;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	mkdir_ino("/kubepods");
+	pod = mkdir_ino("/kubepods/pod" UID_DASH);
+	ctr = mkdir_ino("/kubepods/pod" UID_DASH "/" ID64);
+	svc = mkdir_ino("/system.slice");
+	c = tt_origins_new(root);
+	assert_non_null(c);
+
+	tt_origins_lookup(c, ctr, &o);
+	assert_string_equal(o.cgroup, "/kubepods/pod" UID_DASH "/" ID64);
+	assert_string_equal(o.container, ID64);
+	assert_string_equal(o.pod_uid, UID_DASH);
+	tt_origins_lookup(c, pod, &o);
+	assert_string_equal(o.cgroup, "/kubepods/pod" UID_DASH);
+	assert_null(o.container);
+	assert_string_equal(o.pod_uid, UID_DASH);
+	tt_origins_lookup(c, svc, &o);
+	assert_string_equal(o.cgroup, "/system.slice");
+	assert_null(o.container);
+	assert_null(o.pod_uid);
+	/* The last hit again, then an id nobody has. */
+	tt_origins_lookup(c, svc, &o);
+	assert_string_equal(o.cgroup, "/system.slice");
+	tt_origins_lookup(c, 0x7fffffffffull, &o);
+	assert_null(o.cgroup);
+	assert_null(o.container);
+	tt_origins_lookup(c, 0, &o);
+	assert_null(o.cgroup);
+	tt_origins_free(c);
+	assert_int_equal(tt_test_remove_tree(root), 0);
+}
+
+/* Many cgroups: the table grows and keeps every one. */
+static void test_cache_many(void **state)
+{
+	static char many[] = "/tmp/tlstap-origin-many-XXXXXX";
+	uint64_t ino[300];
+	struct tt_origins *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(many));
+	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/svc-%zu.service", many, i);
+		assert_int_equal(mkdir(path, 0755), 0);
+		assert_int_equal(stat(path, &st), 0);
+		ino[i] = st.st_ino;
+	}
+	c = tt_origins_new(many);
+	assert_non_null(c);
+	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
+		struct tt_origin o = { 0 };
+		char want[64];
+
+		tt_origins_lookup(c, ino[i], &o);
+		snprintf(want, sizeof(want), "/svc-%zu.service", i);
+		assert_non_null(o.cgroup);
+		assert_string_equal(o.cgroup, want);
+	}
+	tt_origins_free(c);
+	assert_int_equal(tt_test_remove_tree(many), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_shapes),
+		cmocka_unit_test(test_cache_walk),
+		cmocka_unit_test(test_cache_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
