@@ -263,30 +263,49 @@ static __always_inline bool exe_allowed(void)
 }
 
 /*
- * Is the current process one the process filters (--comm, --exe,
- * --cgroup) let through?  Checked at the entry of every TLS call, before
- * anything is saved or copied; tlstap itself is never traced.
+ * Which process filter (--comm, --exe, --cgroup) excludes the current
+ * process: 0 none, else its counter; TT_C_COUNT for tlstap itself, which is
+ * never traced and not counted.
+ */
+static __always_inline __u32 process_filter(__u32 tgid)
+{
+	if (tgid == settings.self_tgid)
+		return TT_C_COUNT;
+	if (!(settings.filters & (TT_FILTER_COMM | TT_FILTER_EXE | TT_FILTER_CGROUP)))
+		return 0;
+	if ((settings.filters & TT_FILTER_COMM) && !comm_allowed())
+		return TT_C_FILTERED_COMM;
+	if ((settings.filters & TT_FILTER_EXE) && !exe_allowed())
+		return TT_C_FILTERED_EXE;
+	if ((settings.filters & TT_FILTER_CGROUP) &&
+	    bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return TT_C_FILTERED_CGROUP;
+	return 0;
+}
+
+/*
+ * Is the current process one the process filters let through?  Checked at
+ * the entry of every TLS call, before anything is saved or copied.
  */
 static __always_inline bool process_allowed(__u32 tgid)
 {
-	__u32 why;
+	__u32 why = process_filter(tgid);
 
-	if (tgid == settings.self_tgid)
-		return false;
-	if (!(settings.filters & (TT_FILTER_COMM | TT_FILTER_EXE | TT_FILTER_CGROUP)))
+	if (!why)
 		return true;
-	if ((settings.filters & TT_FILTER_COMM) && !comm_allowed())
-		why = TT_C_FILTERED_COMM;
-	else if ((settings.filters & TT_FILTER_EXE) && !exe_allowed())
-		why = TT_C_FILTERED_EXE;
-	else if ((settings.filters & TT_FILTER_CGROUP) &&
-		 bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
-		why = TT_C_FILTERED_CGROUP;
-	else
-		return true;
-	count(TT_C_FILTERED, 1);
-	count(why, 1);
+	if (why < TT_C_COUNT) {
+		count(TT_C_FILTERED, 1);
+		count(why, 1);
+	}
 	return false;
+}
+
+/* A return without its entry's state: a call begun before attach, unless
+ * the filters kept its entry from saving any (counted there). */
+static __always_inline void no_call_state(__u32 tgid)
+{
+	if (!process_filter(tgid))
+		count(TT_C_NO_CALL_STATE, 1);
 }
 
 /* The pid of the current process inside its own pid namespace. */

@@ -407,7 +407,7 @@ int go_tls_return(struct pt_regs *ctx)
 	}
 	saved = bpf_map_lookup_elem(&go_calls, &key);
 	if (!saved) {
-		count(TT_C_NO_CALL_STATE, 1);
+		no_call_state(id >> 32);
 		return 0;
 	}
 	call = *saved;

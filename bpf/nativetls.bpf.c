@@ -207,7 +207,7 @@ int native_tls_return(struct pt_regs *ctx)
 		return 0;
 	saved = bpf_map_lookup_elem(&native_calls, &id);
 	if (!saved) {
-		count(TT_C_NO_CALL_STATE, 1);
+		no_call_state(tgid);
 		return 0;
 	}
 	/* Only the return of the recorded call itself; a nested one is not. */

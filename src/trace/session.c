@@ -372,12 +372,26 @@ static void host_new_process(struct session *s, const struct tt_proc_rec *r)
 	 * dlopens too: what it loads may be new.  The next ones load the same
 	 * files, already attached. */
 	tg->stop_on_dlopen = r->stopped;
+	s->procs_seen++;
 	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
-		tg->gone = true;
+		tg->gone = true; /* gone already, most likely */
 		return;
 	}
-	s->procs_seen++;
 	tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
+}
+
+/* --all: a new executable's process, held at its exec, runs again: the
+ * time from its exec to its probes being live. */
+static void held_at_exec(struct session *s, const struct tt_proc_rec *r)
+{
+	uint64_t ns = (uint64_t)(boot_ns() - (int64_t)r->hdr.time_ns);
+	struct tt_target *tg = find_target(s, (int)r->hdr.tgid);
+
+	s->procs_held++;
+	tt_latency_add(&s->attach_ns, ns);
+	if (s->o->tracer.verbose && tg)
+		fprintf(stderr, "tlstap: pid %d (%s): probes live %.2f ms after its exec\n", tg->pid,
+			tg->exe, ns / 1e6);
 }
 
 /*
@@ -409,10 +423,8 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 	if (!r->stopped)
 		return;
 	kill(tgid, SIGCONT);
-	if (s->o->all && r->kind == TT_PROC_EXEC) {
-		s->procs_held++;
-		tt_latency_add(&s->attach_ns, (uint64_t)(boot_ns() - (int64_t)r->hdr.time_ns));
-	}
+	if (s->o->all && r->kind == TT_PROC_EXEC)
+		held_at_exec(s, r);
 }
 
 /* Wait for control records or the poll interval; handle them. */

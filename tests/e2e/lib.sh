@@ -54,6 +54,12 @@ kill_at_exit() {
 	E2E_PIDS+=("$@")
 }
 
+# at_exit CMD: run CMD (a function name or command, no arguments) at exit, after the kills.
+E2E_AT_EXIT=()
+at_exit() {
+	E2E_AT_EXIT+=("$1")
+}
+
 # At exit: kill and reap the kill_at_exit pids still our children (a reaped pid may be another's now).
 e2e_cleanup() {
 	local p mine=()
@@ -66,6 +72,9 @@ e2e_cleanup() {
 		kill -9 "${mine[@]}" 2>/dev/null
 	fi
 	wait 2>/dev/null
+	for p in "${E2E_AT_EXIT[@]}"; do
+		"$p"
+	done
 	[ -n "${E2E_KEEP:-}" ] || rm -rf "$E2E_TMP"
 }
 trap e2e_cleanup EXIT
@@ -474,7 +483,7 @@ check_no_probes_left() {
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		orphans="" mine=""
 		ids=$(bpftool prog show 2>/dev/null |
-			sed -n 's/^\([0-9]*\): .* name \(go_tls_\|native_tls\|sock_\|dl_debug_state\|watch_ex\).*/\1/p')
+			sed -n 's/^\([0-9]*\): .* name \(go_tls_\|native_tls\|sock_\|dl_debug_state\|watch_\|bio_\).*/\1/p')
 		for id in $ids; do
 			holders=$(grep -l "^prog_id:[[:space:]]*$id\$" /proc/[0-9]*/fdinfo/* 2>/dev/null |
 				cut -d/ -f3 | sort -u)

@@ -25,6 +25,17 @@ expect_exit 2 "buffer-size" "$TLSTAP" trace --buffer-size 3M -p 1
 many=()
 for _ in $(seq 4097); do many+=(-p 1); done
 expect_exit 2 "more than 4096 processes" "$TLSTAP" trace "${many[@]}"
+expect_exit 2 "one of -p PID, -- CMD and --all" "$TLSTAP" trace --all -p 1
+expect_exit 2 "one of -p PID, -- CMD and --all" "$TLSTAP" trace --all -- true
+expect_exit 2 "--comm: .* is not a command name" "$TLSTAP" trace --all --comm 0123456789abcdefg
+expect_exit 2 "--comm: at most 8" "$TLSTAP" trace --all $(printf -- '--comm c%d ' $(seq 9))
+expect_exit 2 "--port: '0' is not a port" "$TLSTAP" trace --all --port 0
+expect_exit 2 "--port: 'http' is not a port" "$TLSTAP" trace --all --port http
+expect_exit 2 "--exe: $T/nothing: No such file" "$TLSTAP" trace --all --exe "$T/nothing"
+expect_exit 2 "--exe: $T: not a regular file" "$TLSTAP" trace --all --exe "$T"
+expect_exit 2 "--cgroup: /no/such/cgroup: not a cgroup v2 directory" \
+	"$TLSTAP" trace --all --cgroup /no/such/cgroup
+expect_exit 2 "--cgroup: $T: not a cgroup v2 directory" "$TLSTAP" trace --all --cgroup "$T"
 
 echo "--- the capture: 0600, no symbolic link, no hard link"
 umask 022
