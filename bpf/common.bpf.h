@@ -25,6 +25,7 @@
 #define SOCK_STREAM 1
 #define TCP_CLOSE 7
 #define SIGSTOP 19
+#define SIGCONT 18
 
 /* A data record under construction, with room for its largest chunk. */
 struct tt_scratch {
@@ -57,6 +58,7 @@ TT_COMMON_MAP TT_MAP_MAP_FULL;
 TT_COMMON_MAP TT_MAP_SCRATCH;
 TT_COMMON_MAP TT_MAP_SOCKS;
 TT_COMMON_MAP TT_MAP_WATCH;
+TT_COMMON_MAP TT_MAP_HELD;
 TT_COMMON_MAP TT_MAP_CGROUP_FILTER;
 
 static __always_inline void count(__u32 idx, __u64 n)
@@ -267,6 +269,35 @@ static __always_inline bool exe_allowed(void)
  * process: 0 none, else its counter; TT_C_COUNT for tlstap itself, which is
  * never traced and not counted.
  */
+/*
+ * Send a process record; with stop, the process is stopped (SIGSTOP) until
+ * the tracer has attached to what it is about to run and sends SIGCONT.
+ * The stop is sent before the record: the tracer's SIGCONT could otherwise
+ * come first and the stop stay for good.  It is taken on the way back to
+ * user space, before another instruction; a SIGCONT that arrives before
+ * discards it, which is as good (the tracer sends it after the attach).
+ * A held process is remembered (map held) so that the tracer's guardian can
+ * release it if the tracer dies; one that cannot be remembered, or whose
+ * record is lost, is not held.
+ */
+static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
+{
+	__u32 tgid = ev->hdr.tgid;
+	__u64 now = bpf_ktime_get_boot_ns();
+
+	ev->hdr.time_ns = now;
+	ev->stopped = stop && !update_or_count(&held, TT_M_HELD, &tgid, &now);
+	if (ev->stopped)
+		bpf_send_signal(SIGSTOP);
+	if (!bpf_ringbuf_output(&events, ev, sizeof(*ev), BPF_RB_FORCE_WAKEUP))
+		return;
+	count(TT_C_RB_DROPS, 1);
+	if (ev->stopped) {
+		bpf_send_signal(SIGCONT); /* flushes the pending stop */
+		bpf_map_delete_elem(&held, &tgid);
+	}
+}
+
 static __always_inline __u32 process_filter(__u32 tgid)
 {
 	if (tgid == settings.self_tgid)

@@ -69,6 +69,17 @@
 		__type(value, __u8);                                                     \
 	} watch SEC(".maps")
 
+/* Processes stopped (SIGSTOP) until the tracer has attached, key tgid,
+ * value the time of the stop: the tracer's guardian process sends them
+ * SIGCONT if the tracer dies before it does. */
+#define TT_MAP_HELD                                                                      \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_HASH);                                         \
+		__uint(max_entries, 4096);                                               \
+		__type(key, __u32);                                                      \
+		__type(value, __u64);                                                    \
+	} held SEC(".maps")
+
 /* Executables seen (--all): key {dev, ino}. */
 #define TT_MAP_KNOWN_EXES                                                                \
 	struct {                                                                         \

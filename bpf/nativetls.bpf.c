@@ -181,16 +181,9 @@ static __always_inline void membio_request(__u32 tgid)
 		return;
 	if (bpf_map_update_elem(&membio_tgids, &tgid, &requested, BPF_NOEXIST))
 		return; /* another thread asked first, or the map is full */
-	rec.hdr.time_ns = bpf_ktime_get_boot_ns();
 	/* A process the tracer launched waits for its probes, as at dlopen. */
 	watch_flags = bpf_map_lookup_elem(&watch, &tgid);
-	rec.stopped = watch_flags && (*watch_flags & TT_WATCH_STOP);
-	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), BPF_RB_FORCE_WAKEUP)) {
-		count(TT_C_RB_DROPS, 1);
-		return;
-	}
-	if (rec.stopped)
-		bpf_send_signal(SIGSTOP);
+	send_proc_rec(&rec, watch_flags && (*watch_flags & TT_WATCH_STOP));
 }
 
 SEC("uretprobe")

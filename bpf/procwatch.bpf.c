@@ -16,9 +16,10 @@
 TT_MAP_KNOWN_EXES;
 
 
-static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
+static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop, __u32 rflags)
 {
-	struct tt_proc_rec ev = { .hdr = { .type = TT_REC_PROC, .tgid = tgid }, .kind = kind };
+	struct tt_proc_rec ev = { .hdr = { .type = TT_REC_PROC, .tgid = tgid }, .kind = kind,
+				  .flags = rflags };
 	__u8 *flags = bpf_map_lookup_elem(&watch, &tgid);
 	struct tt_file_key exe;
 
@@ -29,51 +30,45 @@ static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop)
 		ev.exe_dev = exe.dev;
 		ev.exe_ino = exe.ino;
 	}
-	ev.hdr.time_ns = bpf_ktime_get_boot_ns();
-	ev.stopped = may_stop && (*flags & TT_WATCH_STOP);
-	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP)) {
-		count(TT_C_RB_DROPS, 1);
-		return;
-	}
-	/* Taken on the way back to user space, before another instruction.
-	 * The tracer's SIGCONT may arrive first: it then discards the pending
-	 * stop, which is as good (it is sent after the attach). */
-	if (ev.stopped)
-		bpf_send_signal(SIGSTOP);
+	send_proc_rec(&ev, may_stop && (*flags & TT_WATCH_STOP));
 }
 
 SEC("uprobe")
 int dl_debug_state(struct pt_regs *ctx)
 {
-	notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_RESCAN, true);
+	notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_RESCAN, true, 0);
 	return 0;
 }
 
 /*
- * --all: every process is watched from its exec; one running a file the
- * tracer has not seen is held until it is attached (it may do TLS at once).
+ * --all: every process is watched from its exec.  Whether it runs a file
+ * the tracer has not seen is said in its record; with --hold-new such a
+ * process is held until it is attached (it may do TLS at once), unless the
+ * filters exclude it.  Returns the record's flags.
  */
-static __always_inline void watch_new_process(__u32 tgid)
+static __always_inline __u32 watch_new_process(__u32 tgid)
 {
 	__u8 flags = TT_WATCH_NOTIFY;
 	struct tt_file_key exe;
+	bool new_exe;
 
 	if (tgid == settings.self_tgid)
-		return;
+		return 0;
 	current_exe(&exe);
-	if (!bpf_map_lookup_elem(&known_exes, &exe))
+	new_exe = !bpf_map_lookup_elem(&known_exes, &exe);
+	if (new_exe && settings.hold_new && !process_filter(tgid))
 		flags |= TT_WATCH_STOP;
 	update_or_count(&watch, TT_M_WATCH, &tgid, &flags);
+	return new_exe ? TT_PROCF_NEW_EXE : 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 rflags = settings.all ? watch_new_process(tgid) : 0;
 
-	if (settings.all)
-		watch_new_process(tgid);
-	notify(tgid, TT_PROC_EXEC, true);
+	notify(tgid, TT_PROC_EXEC, true, rflags);
 	return 0;
 }
 
@@ -101,6 +96,6 @@ int BPF_PROG(watch_exit, struct task_struct *p)
 	/* The thread group is gone when its last thread exits (do_exit has
 	 * already counted this one out of signal->live). */
 	if (BPF_CORE_READ(p, signal, live.counter) == 0)
-		notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_EXIT, false);
+		notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_EXIT, false, 0);
 	return 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Entry point of the resolver: open the ELF, dispatch to Go or native. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +141,24 @@ int tt_resolve_fd(int fd, const char *display_path, const struct tt_resolve_opts
 	if (ret < 0)
 		return ret;
 	ret = resolve_elf(elf, display_path, opts, out, err);
+	tt_elf_close(elf);
+	return ret;
+}
+
+int tt_resolve_symbol_offset(int fd, const char *name, uint64_t *offset, struct tt_error *err)
+{
+	struct tt_elf_symbol sym;
+	struct tt_elf *elf;
+	int ret;
+
+	ret = tt_elf_open_fd(fd, name, &elf, err);
+	if (ret)
+		return ret;
+	ret = tt_elf_find_symbol(elf, name, TT_ELF_SYMTAB | TT_ELF_DYNSYM, &sym);
+	if (ret)
+		tt_error_set(err, ENOENT, "no symbol %s", name);
+	else if ((ret = tt_elf_vaddr_to_offset(elf, sym.value, offset)))
+		tt_error_set(err, ret, "%s: address 0x%" PRIx64 " in no segment", name, sym.value);
 	tt_elf_close(elf);
 	return ret;
 }

@@ -16,7 +16,7 @@ MAIN_PKGS=(
 	nginx-light haproxy curl openssl gnutls-bin tshark python3 iproute2
 	libssl3 libgnutls30 hyperfine bpftrace
 	caddy nodejs rclone python3-grpcio
-	man-db groff-base bash-completion
+	man-db groff-base bash-completion python3-yaml util-linux
 	dpkg-dev debhelper fakeroot lintian
 )
 # Packages that only bookworm-backports has.  libbpf >= 1.3 has the

@@ -33,7 +33,7 @@ struct tt_trace_settings {
 	__u32 filters;      /* TT_FILTER_*: all given must match */
 	__u32 all;          /* --all: every process, present and future */
 	__u32 n_comms, n_exes, n_ports;
-	__u32 pad;
+	__u32 hold_new;     /* --all --hold-new: stop a new executable's process at exec */
 	char comms[TT_FILTER_MAX][16];
 	struct {
 		__u64 dev; /* the kernel's dev_t of the file system (s_dev) */

@@ -52,6 +52,7 @@ enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
 	X(NATIVE_CONNS, "native_conns", NATIVE_CONN)                                      \
 	X(SOCKS, "socks", SOCK)                                                           \
 	X(WATCH, "watch", TGID)                                                           \
+	X(HELD, "held", TGID)                                                             \
 	X(KNOWN_EXES, "known_exes", FILE)                                                 \
 	X(MEMBIO_TGIDS, "membio_tgids", TGID)                                             \
 	X(CIPHER_OUT, "cipher_out", CIPHER)                                               \

@@ -117,11 +117,14 @@ enum tt_proc_kind {
 			     * the ciphertext probes */
 };
 
+/* Flags of a process record. */
+#define TT_PROCF_NEW_EXE 1 /* --all: an executable the tracer had not seen */
+
 struct tt_proc_rec {
 	struct tt_rec_hdr hdr;
 	__u16 kind;    /* enum tt_proc_kind */
 	__u16 stopped; /* SIGSTOP was sent with it: the tracer must send SIGCONT */
-	__u32 pad;
+	__u32 flags;   /* TT_PROCF_* */
 	__u64 exe_dev; /* TT_PROC_EXEC: the new program's file, as the kernel */
 	__u64 exe_ino; /* names it (s_dev, i_ino): the key of known_exes */
 };

@@ -221,6 +221,11 @@ int tt_resolve_fd(int fd, const char *display_path, const struct tt_resolve_opts
 
 void tt_resolution_free(struct tt_resolution *r);
 
+/* The file offset of a symbol of an open file (.symtab first, then
+ * .dynsym): for a probe outside the hook table, the dynamic loader's
+ * _dl_debug_state.  0, or a negative errno with err set. */
+int tt_resolve_symbol_offset(int fd, const char *name, uint64_t *offset, struct tt_error *err);
+
 /* Lookup helper: the function of that canonical name, or NULL. */
 const struct tt_function *tt_resolution_function(const struct tt_resolution *r,
 						 const char *name);

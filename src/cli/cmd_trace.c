@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "trace/caps.h"
 #include "trace/hostwide.h"
 #include "trace/launch.h"
 #include "trace/proc.h"
@@ -39,7 +40,8 @@ static const char trace_usage[] =
 	"Attach uprobes to the processes and print every TLS read and write as\n"
 	"plaintext with pid, tid, comm, library, direction, local and remote address\n"
 	"and how the connection was attributed (go-memory, syscall-fd, cache,\n"
-	"ambiguous, none).  Needs root, in the initial pid namespace.\n"
+	"ciphertext, ambiguous, none).  Needs root (or CAP_BPF, CAP_PERFMON,\n"
+	"CAP_SYS_PTRACE, and CAP_KILL for --hold-new), in the initial pid namespace.\n"
 	"\n"
 	"Traced: Go crypto/tls (register ABI: amd64 go1.17+, arm64 go1.18+):\n"
 	"(*Conn).Read when n > 0, (*Conn).Write when err == nil; OpenSSL 1.1/3.x\n"
@@ -54,9 +56,13 @@ static const char trace_usage[] =
 	"A -p process that maps no TLS library yet is watched until it does.\n"
 	"\n"
 	"With --all, every process of the host is traced, those running and every\n"
-	"one started later (a new program is held at exec until its probes are\n"
-	"live), containers included: each distinct file (libssl, libgnutls, a Go\n"
-	"binary) is resolved and attached once, for every process that maps it.\n"
+	"one started later, containers included: each distinct file (libssl,\n"
+	"libgnutls, a Go binary) is resolved and attached once, for every process\n"
+	"that maps it, so a new process that maps files already attached is traced\n"
+	"from its first instruction.  A program never seen before is attached\n"
+	"within milliseconds of its exec; --hold-new stops it (SIGSTOP) until\n"
+	"then, so that even its first TLS call is seen, but its parent sees it stop\n"
+	"and continue (a job-control shell or a supervisor may act on that).\n"
 	"The filters below apply in the kernel, before any data is copied, to\n"
 	"--all, -p and -- CMD alike; each may be given up to 8 times (any of its\n"
 	"values matches) and all the filters given must match.\n"
@@ -64,6 +70,8 @@ static const char trace_usage[] =
 	"Options:\n"
 	"  -p, --pid PID          trace this process (repeatable)\n"
 	"      --all              trace every process of the host, present and future\n"
+	"      --hold-new         with --all: hold a program not seen before at its\n"
+	"                         exec until its probes are live (needs CAP_KILL)\n"
 	"      --comm NAME        only processes with this command name (comm)\n"
 	"      --exe PATH         only processes running this executable file\n"
 	"      --port N           only connections with this port at either end\n"
@@ -112,6 +120,7 @@ enum {
 	OPT_EXE,
 	OPT_PORT,
 	OPT_CGROUP,
+	OPT_HOLD_NEW,
 };
 
 static const struct option trace_options[] = {
@@ -121,6 +130,7 @@ static const struct option trace_options[] = {
 	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "hold-new", no_argument, NULL, OPT_HOLD_NEW },
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
@@ -141,6 +151,7 @@ struct trace_args {
 	int *pids; /* -p */
 	size_t n_pids;
 	bool all;
+	bool hold_new;
 	struct tt_trace_settings filters; /* --comm, --exe, --port */
 	char cgroup[PATH_MAX]; /* --cgroup, as an absolute path */
 	enum tt_raw_format format;
@@ -241,6 +252,9 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		case OPT_ALL:
 			a->all = true;
 			break;
+		case OPT_HOLD_NEW:
+			a->hold_new = true;
+			break;
 		case OPT_COMM:
 			if (tt_filter_comm(&a->filters, optarg, &err))
 				return usage_error("%s", err.msg);
@@ -331,6 +345,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		return usage_error("nothing to trace: give -p PID, -- CMD or --all");
 	if (!!a->cmd + !!a->n_pids + a->all > 1)
 		return usage_error("give one of -p PID, -- CMD and --all");
+	if (a->hold_new && !a->all)
+		return usage_error("--hold-new goes with --all");
 	return 0;
 }
 
@@ -436,6 +452,7 @@ static int run(struct trace_args *a)
 				.probe_only = a->probe_only,
 				.self_tgid = (uint32_t)getpid(),
 				.all = a->all,
+				.hold_new = a->hold_new,
 			},
 			.all = a->all,
 			.buffer_size = a->buffer_size,
@@ -495,6 +512,7 @@ int tt_cmd_trace(int argc, char **argv)
 {
 	struct trace_args a = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	char missing[128];
 	int ret;
 
 	ret = parse_args(argc, argv, &a);
@@ -502,8 +520,11 @@ int tt_cmd_trace(int argc, char **argv)
 		free(a.pids);
 		return ret < 0 ? TT_EXIT_OK : ret;
 	}
-	if (geteuid() != 0) {
-		fprintf(stderr, "tlstap: trace: needs root (loads BPF programs)\n");
+	tt_caps_missing(a.hold_new, missing, sizeof(missing));
+	if (missing[0]) {
+		fprintf(stderr, "tlstap: trace: needs root or the capabilities CAP_BPF, "
+				"CAP_PERFMON, CAP_SYS_PTRACE%s; missing: %s\n",
+			a.hold_new ? " and, for --hold-new, CAP_KILL" : "", missing);
 		free(a.pids);
 		return TT_EXIT_ERROR;
 	}

@@ -393,8 +393,27 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 	a->loader = true;
 	a->reason = strdup("dynamic loader (_dl_debug_state: libraries loaded later)");
 	snprintf(bpath, sizeof(bpath), "/proc/self/fd/%d", fd);
-	link = bpf_program__attach_uprobe_opts(t->skel->progs.dl_debug_state, scope, bpath, 0,
-					       &opts);
+	/* A uprobe_multi link where the kernel has them, as every other probe:
+	 * it needs CAP_BPF and CAP_PERFMON only, a perf-event uprobe for every
+	 * process needs CAP_SYS_ADMIN too. */
+	if (t->multi) {
+		struct tt_error serr = { "" };
+		unsigned long off;
+		uint64_t o;
+		LIBBPF_OPTS(bpf_uprobe_multi_opts, mopts, .offsets = &off, .cnt = 1);
+
+		/* Local to the loader: libbpf resolves only global names for these. */
+		if (tt_resolve_symbol_offset(fd, "_dl_debug_state", &o, &serr)) {
+			attached_free(a);
+			return tt_error_set(err, ENOENT, "%s: %s", path, serr.msg);
+		}
+		off = (unsigned long)o;
+		link = bpf_program__attach_uprobe_multi(t->skel->progs.dl_debug_state, scope,
+							bpath, NULL, &mopts);
+	} else {
+		link = bpf_program__attach_uprobe_opts(t->skel->progs.dl_debug_state, scope,
+						       bpath, 0, &opts);
+	}
 	if (!link || add_link(a, link) || remember(t, a)) {
 		int e = link ? ENOMEM : errno;
 

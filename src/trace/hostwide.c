@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Host-wide tracing: the processes of the host, executables seen, filters. */
 #include <dirent.h>
+#include <glob.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,7 +17,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "tlstap/compiler.h"
 #include "tlstap/state.h"
+#include "trace/attach.h"
 #include "trace/hostwide.h"
 #include "trace/origin.h"
 #include "trace/proc.h"
@@ -214,4 +217,56 @@ void tt_latency_free(struct tt_latency *l)
 {
 	free(l->ns);
 	memset(l, 0, sizeof(*l));
+}
+
+/* Where the host's TLS libraries live (multiarch Debian/Ubuntu, then the
+ * lib64 and plain layouts), and their names: attached before any process
+ * maps them. */
+static const char *const lib_dirs[] = {
+	"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64",
+	"/usr/lib", "/usr/local/lib64", "/usr/local/lib",
+};
+static const char *const lib_names[] = { "libssl.so.*", "libgnutls.so.*" };
+
+static void attach_lib(struct tt_tracer *t, const char *path, size_t *n)
+{
+	struct tt_error err = { "" };
+	struct tt_attached *a = NULL;
+	char why[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (tt_attach_object(t, fd, path, -1, &a, why, sizeof(why), &err) == 0 && a) {
+		if (a->refs == 1) {
+			(*n)++;
+			if (t->verbose)
+				fprintf(stderr, "tlstap: attach %s: %s\n", path, a->reason);
+		} else {
+			tt_attach_put(t, a); /* the same file by another name */
+		}
+	} else if (t->verbose && err.msg[0]) {
+		fprintf(stderr, "tlstap: %s: %s\n", path, err.msg);
+	}
+	close(fd);
+}
+
+int tt_host_attach_libraries(struct tt_tracer *t)
+{
+	size_t n = 0;
+
+	for (size_t d = 0; d < ARRAY_SIZE(lib_dirs); d++) {
+		for (size_t i = 0; i < ARRAY_SIZE(lib_names); i++) {
+			char pattern[PATH_MAX];
+			glob_t g;
+
+			snprintf(pattern, sizeof(pattern), "%s/%s", lib_dirs[d], lib_names[i]);
+			if (glob(pattern, 0, NULL, &g))
+				continue;
+			for (size_t k = 0; k < g.gl_pathc; k++)
+				attach_lib(t, g.gl_pathv[k], &n);
+			globfree(&g);
+		}
+	}
+	return (int)n;
 }

@@ -25,6 +25,15 @@ int tt_host_pids(int **pids, size_t *n, struct tt_error *err);
 /* The kernel's dev_t (s_dev) of a user-space st_dev. */
 uint64_t tt_kernel_dev(dev_t dev);
 
+/*
+ * The host's own TLS libraries (libssl, libgnutls in the usual library
+ * directories), attached for every process before any maps them: a program
+ * started later that links them is traced from its first call, held or
+ * not.  Libraries in containers are attached when a process maps them.
+ * Returns how many files were attached.
+ */
+int tt_host_attach_libraries(struct tt_tracer *t);
+
 /* Mark an executable as seen: its next processes are not held at exec. */
 int tt_host_known_exe(struct tt_tracer *t, uint64_t kdev, uint64_t ino);
 /* The same for the executable of a running process (from /proc/PID/exe). */

@@ -68,7 +68,8 @@ struct session {
 	bool child_exited;
 	/* --all */
 	uint64_t procs_seen;      /* processes traced, present at start or started since */
-	uint64_t procs_held;      /* new executables held at exec until attached */
+	uint64_t new_exes;        /* processes of executables not seen before */
+	uint64_t procs_held;      /* of them, held at exec until attached (--hold-new) */
 	struct tt_latency attach_ns; /* exec to probes live, of those held */
 	struct maps_seen maps;
 };
@@ -116,9 +117,10 @@ static void print_counters(struct session *s, const char *prefix,
 	fprintf(stderr, " queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
 	if (s->o->all)
 		fprintf(stderr,
-			" objects_attached=%zu processes_seen=%" PRIu64 " processes_held=%" PRIu64
+			" objects_attached=%zu processes_seen=%" PRIu64 " new_executables=%" PRIu64
+			" processes_held=%" PRIu64
 			" attach_latency_p50_us=%" PRIu64 " attach_latency_p99_us=%" PRIu64,
-			s->t.n_objects, s->procs_seen, s->procs_held,
+			s->t.n_objects, s->procs_seen, s->new_exes, s->procs_held,
 			tt_latency_pct(&s->attach_ns, 0.5) / 1000,
 			tt_latency_pct(&s->attach_ns, 0.99) / 1000);
 	if (s->o->print_stats)
@@ -380,14 +382,15 @@ static void host_new_process(struct session *s, const struct tt_proc_rec *r)
 	tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
 }
 
-/* --all: a new executable's process, held at its exec, runs again: the
- * time from its exec to its probes being live. */
-static void held_at_exec(struct session *s, const struct tt_proc_rec *r)
+/* --all: a new executable's probes are live (and its process, if held,
+ * runs again): the time from its exec. */
+static void new_exe_attached(struct session *s, const struct tt_proc_rec *r)
 {
 	uint64_t ns = (uint64_t)(boot_ns() - (int64_t)r->hdr.time_ns);
 	struct tt_target *tg = find_target(s, (int)r->hdr.tgid);
 
-	s->procs_held++;
+	s->procs_held += r->stopped;
+	s->new_exes++;
 	tt_latency_add(&s->attach_ns, ns);
 	if (s->o->tracer.verbose && tg)
 		fprintf(stderr, "tlstap: pid %d (%s): probes live %.2f ms after its exec\n", tg->pid,
@@ -420,11 +423,10 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 		if (s->o->all && r->kind == TT_PROC_EXEC)
 			tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
 	}
-	if (!r->stopped)
-		return;
-	kill(tgid, SIGCONT);
-	if (s->o->all && r->kind == TT_PROC_EXEC)
-		held_at_exec(s, r);
+	if (r->stopped)
+		tt_tracer_release(&s->t, tgid);
+	if (s->o->all && r->kind == TT_PROC_EXEC && (r->flags & TT_PROCF_NEW_EXE))
+		new_exe_attached(s, r);
 }
 
 /* Wait for control records or the poll interval; handle them. */
@@ -573,6 +575,8 @@ static int start(struct session *s)
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 		return 2;
 	}
+	if (s->o->all)
+		tt_host_attach_libraries(&s->t);
 	if (!attach_all(s) && !s->o->cmd && !s->o->all)
 		return 1;
 	if (s->o->all && s->o->tracer.verbose)
@@ -619,7 +623,7 @@ out:
 		if (s.targets[i]->pid > 0)
 			tt_tracer_detach(&s.t, s.targets[i]);
 	if (s.child > 0 && !s.child_exited && tt_proc_state(s.child) == 'T')
-		kill(s.child, SIGCONT); /* never leave it held by a watch stop */
+		tt_tracer_release(&s.t, s.child); /* never leave it held */
 	if (s.src) {
 		tt_source_drain(s.src);
 		/* Records of processes still held (a dlopen stop) release them. */

@@ -2,6 +2,7 @@
 /* BPF lifecycle of the tracer: open and load the skeleton, the ring buffer,
  * the counters. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 
 #include "tlstap/compiler.h"
 #include "trace/attach.h"
+#include "trace/guardian.h"
 #include "trace/origin.h"
 #include "trace/mapwalk.h"
 #include "trace/tracer.h"
@@ -171,7 +173,8 @@ static int load_skeleton(struct tt_tracer *t, const struct tt_tracer_opts *opts,
 	if (multi) {
 		struct bpf_program *up[] = { s->progs.go_tls_entry,     s->progs.go_tls_return,
 					     s->progs.native_tls_entry, s->progs.native_tls_return,
-					     s->progs.bio_entry,        s->progs.bio_return };
+					     s->progs.bio_entry,        s->progs.bio_return,
+					     s->progs.dl_debug_state };
 
 		for (size_t i = 0; i < ARRAY_SIZE(up); i++)
 			bpf_program__set_expected_attach_type(up[i], BPF_TRACE_UPROBE_MULTI);
@@ -214,6 +217,7 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 {
 	int ret;
 
+	t->guardian.fd = -1;
 	libbpf_set_print(libbpf_print);
 	t->verbose = opts->verbose;
 	t->all = opts->all;
@@ -242,6 +246,11 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 	ret = attach_tracepoints(t, err);
 	if (ret < 0)
 		return ret;
+	/* Before any thread: the guardian is a fork of a single thread. */
+	ret = tt_guardian_start(&t->guardian, bpf_map__fd(t->skel->maps.held));
+	if (ret < 0)
+		return tt_error_set(err, -ret, "cannot start the guardian of held processes: %s",
+				    strerror(-ret));
 	if (t->verbose)
 		fprintf(stderr, "tlstap: socket attribution through %s; uprobes as %s\n",
 			t->sock_tp ? "the sock_send_length/sock_recv_length tracepoints"
@@ -253,6 +262,7 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 
 void tt_tracer_close(struct tt_tracer *t)
 {
+	tt_guardian_stop(&t->guardian); /* releases what is still held */
 	tt_attach_release_all(t);
 	for (size_t i = 0; i < ARRAY_SIZE(t->tp_links); i++) {
 		bpf_link__destroy(t->tp_links[i]);
@@ -313,4 +323,12 @@ void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT
 		if (m && tt_map_walk(bpf_map__fd(m), NULL, NULL, false, &st) == 0)
 			entries[i] = st.entries;
 	}
+}
+
+void tt_tracer_release(struct tt_tracer *t, int pid)
+{
+	if (t->skel)
+		tt_release_held(bpf_map__fd(t->skel->maps.held), pid);
+	else
+		kill(pid, SIGCONT);
 }

@@ -17,6 +17,7 @@
 #include "tlstap/counters.h"
 #include "tlstap/error.h"
 #include "tlstap/resolve.h"
+#include "trace/guardian.h"
 #include "trace/chunk.h"
 
 struct tlstap_bpf;
@@ -73,6 +74,7 @@ struct tt_tracer {
 	struct bpf_link *tp_links[6]; /* exec, exit, socket close, socket I/O, fork */
 	struct tt_obj_cache *cache; /* each object resolved once */
 	struct tt_origins *origins; /* cgroup ids (delivery thread only) */
+	struct tt_guardian guardian; /* releases held processes if we die */
 	struct tt_resolve_opts ropts;
 	struct tt_attached **objects; /* every attach, each file once per scope */
 	size_t n_objects;
@@ -113,6 +115,8 @@ int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 int tt_tracer_membio(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
 /* Remove the process's probes and state (it exited, or we are done). */
 void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg);
+/* Let a process held at exec, dlopen or its first memory-BIO call run. */
+void tt_tracer_release(struct tt_tracer *t, int pid);
 /* The state and watch of a process that was never a target (--all: one
  * forked without exec, now gone). */
 void tt_tracer_forget(struct tt_tracer *t, int pid);

@@ -12,6 +12,7 @@
 #  - 100 curls at once, each traced from its first request;
 #  - 200 processes that map one libssl: still one attach of it; no file is
 #    attached twice; the Go binary's attach latency is printed.
+# That tracer holds new programs at exec (--hold-new): processes_held > 0.
 # Then the filters, each in its own --all run: --comm, --port, --exe and
 # --cgroup keep exactly what they name, the rest counted by filter.  Every
 # tracer exits 0 and leaves no BPF program behind.
@@ -62,8 +63,8 @@ curl_get() {
 	curl -sk --http1.1 -o /dev/null -w '%{http_code}\n' "https://127.0.0.1:$1$2"
 }
 
-echo "--- one tracer for the host"
-all_trace "$T/all" --stats
+echo "--- one tracer for the host, new programs held until attached"
+all_trace "$T/all" --stats --hold-new
 start_go_server "$T/go-server"
 GO_PORT=$SRV_PORT
 [ "$(curl_get "$GO_PORT" /curl-1)" = 200 ] || fail "curl /curl-1"
@@ -142,12 +143,16 @@ PY
 check_counters_zero "$T/all" ringbuf_drops map_update_failures
 # One attach per file: no path twice, libssl once for the 200 openssl processes
 # and every curl; the attach latency of the new Go binaries.
-dups=$(sed -n 's/^tlstap: pid [0-9]*: attach \([^:]*\): .*/\1/p' "$T/all.err" | sort | uniq -d)
+# ("tlstap: attach F" for the host's libraries at start, "tlstap: pid N: attach F" later)
+attached=$(sed -En 's/^tlstap: (pid [0-9]+: )?attach ([^:]*): .*/\2/p' "$T/all.err")
+dups=$(echo "$attached" | xargs -r -n1 readlink -f | sort | uniq -d)
 [ -z "$dups" ] || fail "attached twice: $dups"
-n=$(grep -c "^tlstap: pid [0-9]*: attach .*/libssl\.so[.0-9]*: " "$T/all.err")
-[ "$n" -le 1 ] || fail "libssl attached $n times"
+n=$(echo "$attached" | grep -c "/libssl\.so[.0-9]*$")
+[ "$n" -eq 1 ] || fail "libssl attached $n times"
 seen=$(trace_counter "$T/all" processes_seen)
 [ "${seen:-0}" -ge 300 ] || fail "processes_seen=${seen:-?}, expected >= 300"
+held=$(trace_counter "$T/all" processes_held)
+[ "${held:-0}" -ge 3 ] || fail "processes_held=${held:-?}: --hold-new held no new program"
 echo "processes_seen=$seen objects_attached=$(trace_counter "$T/all" objects_attached)," \
 	"libssl attached $n time(s)"
 grep -E "^tlstap: pid [0-9]* \(.*/(go-server|go-client|ns-client)\): probes live" "$T/all.err" ||
