@@ -180,25 +180,44 @@ void tt_pcapng_epb_encode(uint8_t *d, const struct tt_pcapng_pkt *p)
 
 /* --- writing whole blocks ------------------------------------------------------ */
 
+/* Bytes of buf[0..n) that are whole blocks (the buffer holds only whole
+ * blocks, each starting with its type and total length). */
+static size_t whole_blocks(const uint8_t *buf, size_t n)
+{
+	size_t off = 0;
+	uint32_t len;
+
+	while (n - off >= 8) {
+		memcpy(&len, buf + off + 4, 4);
+		if (len < 12 || len % 4 || len > n - off)
+			break;
+		off += len;
+	}
+	return off;
+}
+
 /*
- * Every write of the buffer goes through here, between whole blocks: the
- * bytes written by the last flush that completed end at a block boundary,
- * where a failed one is cut back to.
+ * Every write of the buffer goes through here, between whole blocks: a
+ * write that failed part way (a full disk took half of a block) is cut
+ * back to the end of its last whole block, in a regular file.
  */
 int tt_pcapng_flush(struct tt_pcapng *w)
 {
 	struct tt_wbuf *o = w->out;
-	uint64_t whole = o->bytes;
+	uint64_t before = o->bytes, keep;
 	struct stat st;
 	int ret;
 
 	if (o->err)
 		return -o->err;
 	ret = tt_wbuf_flush(o);
-	if (!ret || o->bytes == whole)
+	if (!ret || o->bytes == before)
 		return ret;
-	if (!fstat(o->fd, &st) && S_ISREG(st.st_mode) && !ftruncate(o->fd, (off_t)whole))
-		o->bytes = whole;
+	/* The buffer still holds what was being written. */
+	keep = before + whole_blocks(o->buf, (size_t)(o->bytes - before));
+	if (keep != o->bytes && !fstat(o->fd, &st) && S_ISREG(st.st_mode) &&
+	    !ftruncate(o->fd, (off_t)keep))
+		o->bytes = keep;
 	return ret;
 }
 
@@ -402,12 +421,14 @@ void tt_pcapng_free(struct tt_pcapng *w)
 	w->keys = NULL;
 }
 
+static bool has_tuple(const struct tt_tuple *t);
+
 void tt_pcapng_open(struct tt_pcapng *w, struct tt_conn *c)
 {
 	struct pconn *pc;
 
 	c->slot[TT_SLOT_PCAP] = NULL;
-	if (c->tuple.family != AF_INET && c->tuple.family != AF_INET6)
+	if (!has_tuple(&c->tuple))
 		return; /* no tuple: its chunks are counted as they come */
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
@@ -424,12 +445,17 @@ void tt_pcapng_open(struct tt_pcapng *w, struct tt_conn *c)
 	c->slot[TT_SLOT_PCAP] = pc;
 }
 
-void tt_pcapng_end(struct tt_pcapng *w, struct tt_conn *c)
+static void fin(struct tt_pcapng *w, struct tt_conn *c, struct pconn *pc, enum tt_end_reason why,
+		int64_t t);
+
+void tt_pcapng_end(struct tt_pcapng *w, struct tt_conn *c, enum tt_end_reason why, int64_t t)
 {
 	struct pconn *pc = c->slot[TT_SLOT_PCAP];
 
 	if (!pc)
 		return;
+	if (pc->started && (why == TT_END_CLOSE || why == TT_END_EXIT))
+		fin(w, c, pc, why, t);
 	key_put(w, pc->key);
 	free(pc);
 	c->slot[TT_SLOT_PCAP] = NULL;
@@ -588,9 +614,48 @@ static void handshake(struct tt_pcapng *w, struct tt_conn *c, struct pconn *pc, 
 	}
 }
 
+/*
+ * A FIN from each end when the kernel closed the socket or the process
+ * exited: a body that ends with the connection (HTTP/1.0) then ends in
+ * Wireshark too.  Which end closed first is not known; the local one is
+ * written first.
+ */
+static void fin(struct tt_pcapng *w, struct tt_conn *c, struct pconn *pc, enum tt_end_reason why,
+		int64_t t)
+{
+	struct text cm;
+
+	for (unsigned i = 0; i < 2; i++) {
+		unsigned di = i == 0 ? 1 : 0;
+		struct tt_tcpseg s = {
+		    .from_local = di == 1,
+		    .seq = seq_at(pc, di, c->dir[di].next),
+		    .ack = ack_of(c, pc, di) + i, /* the second acknowledges the first */
+		    .flags = TT_TCP_FIN | TT_TCP_ACK,
+		};
+
+		cm.n = 0;
+		text_printf(&cm,
+			    "synthetic FIN: %s (tlstap sees no FIN; which end closed first is "
+			    "not known); ",
+			    why == TT_END_CLOSE ? "the kernel closed the socket"
+						: "the process exited");
+		text_who(&cm, c->pid, 0, c->comm, c->lib);
+		segment(w, c, pc, &s, di, t, &cm);
+		w->counters[TT_PC_SYNTHETIC]++;
+	}
+}
+
+/* A TCP connection's ends both have a port: a tuple with a zero port (read
+ * from a socket already closed) is no connection's. */
+static bool has_tuple(const struct tt_tuple *t)
+{
+	return (t->family == AF_INET || t->family == AF_INET6) && t->lport && t->rport;
+}
+
 static bool trusted(const struct tt_chunk *ch)
 {
-	return ch->tuple.family && ch->attribution != TT_ATTR_NONE &&
+	return has_tuple(&ch->tuple) && ch->attribution != TT_ATTR_NONE &&
 	       ch->attribution != TT_ATTR_AMBIGUOUS;
 }
 

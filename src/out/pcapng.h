@@ -18,12 +18,14 @@
  * Blocks go into a tt_wbuf whole (reserved, then committed), so a reader of
  * a growing file or pipe never sees a torn block.
  *
- * Nothing is invented: a chunk without a trusted tuple (attribution none or
- * ambiguous) is left out and counted.  The one exception is the handshake:
- * tlstap sees no SYN, but a connection whose role (client or server) is
- * known starts with a synthetic SYN, SYN-ACK, ACK (no payload, each saying
- * "synthetic" in its comment) so that Wireshark tells apart two connections
- * that reuse one address and port pair.  No FIN is made up.
+ * No payload is invented: a chunk without a trusted tuple (attribution none
+ * or ambiguous) is left out and counted.  Packets without payload are made
+ * up where Wireshark needs them, each saying "synthetic" in its comment
+ * (tlstap sees no SYN or FIN): a connection whose role (client or server)
+ * is known starts with a SYN, SYN-ACK, ACK, so that Wireshark tells apart
+ * two connections that reuse one address and port pair; one that the
+ * kernel closed (or whose process exited) ends with a FIN from each end, so
+ * that a body delimited by the close (HTTP/1.0) ends.
  */
 
 #include <stdbool.h>
@@ -96,7 +98,7 @@ void tt_pcapng_data(struct tt_pcapng *w, struct tt_conn *c, const struct tt_chun
 		    const uint8_t *p, uint32_t n);
 void tt_pcapng_gap(struct tt_pcapng *w, struct tt_conn *c, unsigned dir, uint64_t len,
 		   enum tt_gap_why why);
-void tt_pcapng_end(struct tt_pcapng *w, struct tt_conn *c);
+void tt_pcapng_end(struct tt_pcapng *w, struct tt_conn *c, enum tt_end_reason why, int64_t t);
 
 /*
  * Flush the buffer; on an error, a regular file is cut back to its last
