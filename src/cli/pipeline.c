@@ -41,8 +41,11 @@ static void on_data(void *ctx, struct tt_conn *c, const struct tt_chunk *ch, uin
 	struct tt_pipeline *p = ctx;
 
 	/* HTTP first: a request or a status line tells the connection's role,
-	 * which its first pcapng packet needs. */
-	tt_http_data(&p->http, c, ch, off, d, n);
+	 * which its first pcapng packet needs.  For the pcapng alone, once the
+	 * role is known (before that first packet) HTTP has nothing more to
+	 * say: its decoders are the costly part of -w. */
+	if (p->o.http || p->o.summary || c->role == TT_ROLE_UNKNOWN)
+		tt_http_data(&p->http, c, ch, off, d, n);
 	if (p->pcap)
 		tt_pcapng_data(&p->pcapng, c, ch, off, d, n);
 }

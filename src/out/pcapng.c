@@ -485,18 +485,46 @@ static void text_printf(struct text *t, const char *fmt, ...)
 		t->n = sizeof(t->s) - 1;
 }
 
+/* The per-chunk part is made without printf: it is written for every
+ * segment.  Room: pid, tid, an escaped comm, names (< 200 bytes) fit the
+ * 512 bytes with the notes' printf after them. */
+static void text_puts(struct text *t, const char *str)
+{
+	size_t n = strlen(str);
+
+	if (n >= sizeof(t->s) - t->n)
+		n = sizeof(t->s) - 1 - t->n;
+	memcpy(t->s + t->n, str, n);
+	t->n += n;
+}
+
+static void text_u32(struct text *t, const char *key, uint32_t v)
+{
+	text_puts(t, key);
+	if (sizeof(t->s) - t->n > 20)
+		t->n += tt_fmt_u64(t->s + t->n, v);
+}
+
 /* comm as printable ASCII (a comment is UTF-8): other bytes, the space and
  * the backslash as \xNN. */
 static void text_comm(struct text *t, const char *comm)
 {
-	text_printf(t, " comm=");
+	static const char hex[] = "0123456789abcdef";
+
+	text_puts(t, " comm=");
 	for (size_t i = 0; i < 16 && comm[i]; i++) {
 		unsigned char b = (unsigned char)comm[i];
+		char *d = t->s + t->n;
 
-		if (b > 0x20 && b < 0x7f && b != '\\')
-			text_printf(t, "%c", b);
-		else
-			text_printf(t, "\\x%02x", b);
+		if (sizeof(t->s) - t->n < 5)
+			break;
+		if (b > 0x20 && b < 0x7f && b != '\\') {
+			d[0] = (char)b;
+			t->n++;
+			continue;
+		}
+		d[0] = '\\', d[1] = 'x', d[2] = hex[b >> 4], d[3] = hex[b & 15];
+		t->n += 4;
 	}
 }
 
@@ -525,24 +553,29 @@ static void text_note(struct text *t, const struct gap_note *g)
 			    (unsigned long long)g->left_out);
 }
 
+/* "pid=P[ tid=T] comm=C lib=L": the start of every comment (t is short). */
 static void text_who(struct text *t, uint32_t pid, uint32_t tid, const char *comm, unsigned lib)
 {
-	text_printf(t, "pid=%u", pid);
+	text_u32(t, "pid=", pid);
 	if (tid)
-		text_printf(t, " tid=%u", tid);
+		text_u32(t, " tid=", tid);
 	text_comm(t, comm);
-	text_printf(t, " lib=%s", tt_lib_name(lib));
+	text_puts(t, " lib=");
+	text_puts(t, tt_lib_name(lib));
 }
 
 static void chunk_comment(struct text *t, const struct tt_chunk *ch, const struct gap_note *g)
 {
 	t->n = 0;
 	text_who(t, ch->pid, ch->tid, ch->comm, ch->lib);
-	text_printf(t, " dir=%s attribution=%s", tt_dir_name(ch->dir),
-		    tt_attribution_name(ch->attribution));
+	text_puts(t, " dir=");
+	text_puts(t, tt_dir_name(ch->dir));
+	text_puts(t, " attribution=");
+	text_puts(t, tt_attribution_name(ch->attribution));
 	if (ch->flags & TT_EV_TRUNCATED)
-		text_printf(t, " truncated");
-	text_note(t, g);
+		text_puts(t, " truncated");
+	if (g->lost || g->unknown || g->left_out)
+		text_note(t, g);
 }
 
 /* --- segments ---------------------------------------------------------------------- */
