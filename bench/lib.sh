@@ -35,6 +35,19 @@ capture() { # NAME ARGS...: build/bench/captures/NAME.ndjson (+ .meta)
 	"$BUILD/bench/mkcapture" "$@" >"$CAPDIR/$name.ndjson" 2>"$CAPDIR/$name.meta"
 }
 
+# for_captures FN: FN NAME EXCHANGES PLAINTEXT_BYTES for each capture, built
+# if missing.
+for_captures() {
+	local c name nx bytes
+	for c in "${CAPTURES[@]}"; do
+		name=${c%%:*}
+		# shellcheck disable=SC2086
+		capture "$name" ${c#*:}
+		read -r _ nx _ bytes <"$CAPDIR/$name.meta"
+		"$1" "$name" "$nx" "$bytes"
+	done
+}
+
 # stats SAMPLES...: "median min max"
 stats() {
 	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { printf "%s %s %s", a[int((NR + 1) / 2)], a[1], a[NR] }'

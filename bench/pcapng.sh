@@ -17,11 +17,8 @@ source "$(dirname "$0")/lib.sh"
 
 echo "pcapng writer vs NDJSON writer, one core (cpu $CPU), $RUNS runs: median (min..max)"
 printf '%-9s %-8s %-16s %22s %10s\n' capture stage mode "MB/s plaintext" "out/plain"
-for c in "${CAPTURES[@]}"; do
-	name=${c%%:*}
-	# shellcheck disable=SC2086
-	capture "$name" ${c#*:}
-	read -r _ _ _ bytes <"$CAPDIR/$name.meta"
+one_capture() { # NAME EXCHANGES PLAINTEXT_BYTES
+	local name=$1 bytes=$3 out s ob label mode r raw=() pcap=()
 	out=$(taskset -c "$CPU" "$BUILD/bench/stagebench" "$CAPDIR/$name.ndjson" "$RUNS" raw,pcap)
 	for mode in raw pcap; do
 		s=$(stats $(echo "$out" | awk -v m="$mode" '$1 == m { print $2 }'))
@@ -31,7 +28,6 @@ for c in "${CAPTURES[@]}"; do
 		printf '%-9s %-8s %-16s %22s %10s\n' "$name" stage "$label" \
 			"$(rate "$bytes" "$s" 1e6)" "$(ratio "$ob" "$bytes")"
 	done
-	raw=() pcap=()
 	for r in $(seq "$RUNS"); do
 		raw+=("$(time_replay -f json -o /dev/null "$CAPDIR/$name.ndjson")")
 		pcap+=("$(time_replay -w - "$CAPDIR/$name.ndjson")")
@@ -40,4 +36,5 @@ for c in "${CAPTURES[@]}"; do
 		"$(rate "$bytes" "$(stats "${raw[@]}")" 1e6)"
 	printf '%-9s %-8s %-16s %22s\n' "$name" replay "-w -" \
 		"$(rate "$bytes" "$(stats "${pcap[@]}")" 1e6)"
-done
+}
+for_captures one_capture

@@ -18,11 +18,8 @@ source "$(dirname "$0")/lib.sh"
 
 echo "replay throughput, one core (cpu $CPU), $RUNS runs: median (min..max)"
 printf '%-9s %-8s %-16s %22s %24s\n' capture stage mode "MB/s plaintext" "exchanges/s"
-for c in "${CAPTURES[@]}"; do
-	name=${c%%:*}
-	# shellcheck disable=SC2086
-	capture "$name" ${c#*:}
-	read -r _ nx _ bytes <"$CAPDIR/$name.meta"
+one_capture() { # NAME EXCHANGES PLAINTEXT_BYTES
+	local name=$1 nx=$2 bytes=$3 out s label mode r raw=() http=()
 	out=$(taskset -c "$CPU" "$BUILD/bench/stagebench" "$CAPDIR/$name.ndjson" "$RUNS")
 	for mode in raw http sum; do
 		s=$(stats $(echo "$out" | awk -v m="$mode" '$1 == m { print $2 }'))
@@ -37,7 +34,6 @@ for c in "${CAPTURES[@]}"; do
 				"$(rate "$nx" "$s" 1)"
 		fi
 	done
-	raw=() http=()
 	for r in $(seq "$RUNS"); do
 		raw+=("$(time_replay -f json -o /dev/null "$CAPDIR/$name.ndjson")")
 		http+=("$(time_replay --http -f json -o /dev/null "$CAPDIR/$name.ndjson")")
@@ -47,4 +43,5 @@ for c in "${CAPTURES[@]}"; do
 	s=$(stats "${http[@]}")
 	printf '%-9s %-8s %-16s %22s %24s\n' "$name" replay "--http -f json" "$(rate "$bytes" "$s" 1e6)" \
 		"$(rate "$nx" "$s" 1)"
-done
+}
+for_captures one_capture

@@ -10,13 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 need_cmd nginx curl tshark
 T=$E2E_TMP
-PORT=$(free_port)
-mkdir -p "$T/www"
-python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(100000)))' \
-	>"$T/www/big.bin"
-printf 'hello\n' >"$T/www/hello.txt"
-nginx_tls web "$PORT" "$T/www"
-U=https://127.0.0.1:$PORT
+pcapng_site 100000
 run_trace "$T/c.json" --max-bytes 1000 -w "$T/c.pcapng" -- curl --http1.1 \
 	--cacert "$T/cert.pem" -s -o /dev/null -o /dev/null "$U/big.bin" "$U/hello.txt" ||
 	{ cat "$T/c.json.err"; fail "traced curl failed"; }
@@ -36,9 +30,9 @@ PY
 )
 echo "lost segments: $lost, cut reads followed by a read: $cut"
 [ "$cut" -gt 0 ] && [ "$lost" = "$cut" ] || fail "$lost lost segments for $cut cut reads"
-python3 "$E2E_DIR/pcapcheck.py" segments --synthetic "$T/c.pcapng" "$T/c.json" --pid "$P" ||
+pcapcheck segments --synthetic "$T/c.pcapng" "$T/c.json" --pid "$P" ||
 	fail "segments"
-python3 "$E2E_DIR/pcapcheck.py" follow "$T/c.pcapng" "$T/c.json" --pid "$P" || fail "follow"
+pcapcheck follow "$T/c.pcapng" "$T/c.json" --pid "$P" || fail "follow"
 tshark -r "$T/c.pcapng" -q -z "follow,tcp,ascii,0" 2>/dev/null | grep -q 'bytes missing in capture' ||
 	fail "follow,tcp shows no missing bytes"
 tshark -r "$T/c.pcapng" -Y http.request -T fields -e http.request.uri 2>/dev/null >"$T/uris"
@@ -65,10 +59,10 @@ PY
 cat "$T/u.err"
 n=$(sed -n 's/.* pcapng_untrusted_chunks=\([0-9]*\).*/\1/p' "$T/u.err")
 [ "$n" = 2 ] || fail "pcapng_untrusted_chunks=$n, expected 2"
-python3 "$E2E_DIR/pcapcheck.py" untrusted "$T/u.json" "$n" || fail "untrusted count"
+pcapcheck untrusted "$T/u.json" "$n" || fail "untrusted count"
 tshark -r "$T/u.pcapng" -Y http.request -T fields -e http.request.uri 2>/dev/null >"$T/uris"
 [ "$(cat "$T/uris")" = /hello.txt ] || fail "requests in the pcapng: $(cat "$T/uris")"
-python3 "$E2E_DIR/pcapcheck.py" segments "$T/u.pcapng" "$T/u.json" --pid "$P" ||
+pcapcheck segments "$T/u.pcapng" "$T/u.json" --pid "$P" ||
 	fail "segments of u"
-python3 "$E2E_DIR/pcapcheck.py" follow "$T/u.pcapng" "$T/u.json" --pid "$P" || fail "follow u"
+pcapcheck follow "$T/u.pcapng" "$T/u.json" --pid "$P" || fail "follow u"
 echo "PASS"

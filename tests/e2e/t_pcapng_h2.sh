@@ -8,19 +8,15 @@
 source "$(dirname "$0")/lib.sh"
 need_cmd nginx curl tshark
 T=$E2E_TMP
-PORT=$(free_port)
-mkdir -p "$T/www"
-printf 'hello\n' >"$T/www/hello.txt"
-nginx_tls web "$PORT" "$T/www"
+pcapng_site
 start_trace "$T/s.json" -w "$T/s.pcapng" -p "$NGX_PID"
-U=https://127.0.0.1:$PORT
 curl --http2 --cacert "$T/cert.pem" -s -o /dev/null -o /dev/null "$U/hello.txt" "$U/api/h2" \
 	--next --http2 --cacert "$T/cert.pem" -s -o /dev/null -d 'k=v' "$U/api/post" ||
 	fail "curl --http2"
 sleep 0.5
 stop_trace "$T/s.json"
 check_no_probes_left
-python3 "$E2E_DIR/pcapcheck.py" untrusted "$T/s.json" \
+pcapcheck untrusted "$T/s.json" \
 	"$(trace_counter "$T/s.json" pcapng_untrusted_chunks)" || fail "untrusted count"
 
 echo "--- HTTP/2 decoded with -d tcp.port==$PORT,http2"
@@ -50,8 +46,8 @@ echo "--- the handshake comes from the client, the server's packets are outbound
 first=$(tshark -r "$T/s.pcapng" -c 1 -T fields -e tcp.flags.syn -e tcp.dstport \
 	-e frame.packet_flags_direction 2>/dev/null)
 [ "$first" = "$(printf '1\t%s\t0x00000001' "$PORT")" ] || fail "first packet: $first"
-python3 "$E2E_DIR/pcapcheck.py" segments --synthetic "$T/s.pcapng" "$T/s.json" \
+pcapcheck segments --synthetic "$T/s.pcapng" "$T/s.json" \
 	--pid "$NGX_PID" || fail "segments"
-python3 "$E2E_DIR/pcapcheck.py" follow "$T/s.pcapng" "$T/s.json" --pid "$NGX_PID" ||
+pcapcheck follow "$T/s.pcapng" "$T/s.json" --pid "$NGX_PID" ||
 	fail "follow"
 echo "PASS"

@@ -11,17 +11,11 @@
 source "$(dirname "$0")/lib.sh"
 need_cmd nginx curl tshark openssl
 T=$E2E_TMP
-PORT=$(free_port)
-mkdir -p "$T/www"
-printf 'hello\n' >"$T/www/hello.txt"
-python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(50000)))' \
-	>"$T/www/mid.bin"
-nginx_tls web "$PORT" "$T/www"
-U=https://127.0.0.1:$PORT
+pcapng_site 50000
 
 umask 022
 run_trace "$T/c.json" -w "$T/c.pcapng" -- curl --http1.1 --cacert "$T/cert.pem" -s \
-	-o /dev/null -o /dev/null -o /dev/null "$U/hello.txt" "$U/mid.bin" "$U/api/x?q=1" \
+	-o /dev/null -o /dev/null -o /dev/null "$U/hello.txt" "$U/big.bin" "$U/api/x?q=1" \
 	--next --http1.1 --cacert "$T/cert.pem" -s -o /dev/null -d 'k=v' "$U/api/post" ||
 	{ cat "$T/c.json.err"; fail "traced curl failed"; }
 P=$(traced_pid "$T/c.json")
@@ -29,14 +23,14 @@ P=$(traced_pid "$T/c.json")
 check_no_probes_left
 cat "$T/c.json.err"
 [ "$(stat -c %a "$T/c.pcapng")" = 600 ] || fail "pcapng created with mode $(stat -c %a "$T/c.pcapng")"
-python3 "$E2E_DIR/pcapcheck.py" untrusted "$T/c.json" \
+pcapcheck untrusted "$T/c.json" \
 	"$(trace_counter "$T/c.json" pcapng_untrusted_chunks)" || fail "untrusted count"
 [ "$(trace_counter "$T/c.json" pcapng_packets)" -gt 0 ] || fail "no pcapng_packets counted"
 
 echo "--- HTTP/1.1 on port $PORT, dissected by tshark with no hint"
 tshark -r "$T/c.pcapng" -Y http.request -T fields -e tcp.dstport -e http.request.method \
 	-e http.request.uri 2>/dev/null >"$T/req"
-printf '%s\tGET\t/hello.txt\n%s\tGET\t/mid.bin\n%s\tGET\t/api/x?q=1\n%s\tPOST\t/api/post\n' \
+printf '%s\tGET\t/hello.txt\n%s\tGET\t/big.bin\n%s\tGET\t/api/x?q=1\n%s\tPOST\t/api/post\n' \
 	"$PORT" "$PORT" "$PORT" "$PORT" >"$T/req.want"
 diff "$T/req.want" "$T/req" || fail "tshark's HTTP requests differ"
 tshark -r "$T/c.pcapng" -Y http.response -T fields -e tcp.srcport -e http.response.code \
@@ -54,15 +48,15 @@ bad = [c for c in out if "pid=%s" % pid not in c or "comm=curl" not in c or "lib
 print("%d packets, %d comments without pid=%s comm=curl lib=openssl" % (len(out), len(bad), pid))
 sys.exit(1 if bad or not out else 0)
 PY
-python3 "$E2E_DIR/pcapcheck.py" segments --synthetic "$T/c.pcapng" "$T/c.json" --pid "$P" ||
+pcapcheck segments --synthetic "$T/c.pcapng" "$T/c.json" --pid "$P" ||
 	fail "segments"
-python3 "$E2E_DIR/pcapcheck.py" follow "$T/c.pcapng" "$T/c.json" --pid "$P" || fail "follow"
+pcapcheck follow "$T/c.pcapng" "$T/c.json" --pid "$P" || fail "follow"
 
 echo "--- replay c.json -w: the same packets"
 "$TLSTAP" replay "$T/c.json" -w "$T/r.pcapng" -o /dev/null 2>"$T/r.err" ||
 	{ cat "$T/r.err"; fail "replay -w"; }
 [ "$(stat -c %a "$T/r.pcapng")" = 600 ] || fail "replayed pcapng mode $(stat -c %a "$T/r.pcapng")"
-python3 "$E2E_DIR/pcapcheck.py" same "$T/c.pcapng" "$T/r.pcapng" || fail "replay differs"
+pcapcheck same "$T/c.pcapng" "$T/r.pcapng" || fail "replay differs"
 
 echo "--- IPv6: curl -6 to openssl s_server -www on [::1]"
 make_cert
@@ -81,7 +75,7 @@ tshark -r "$T/v6.pcapng" -Y "ipv6.dst == ::1 && tcp.srcport == $P6 && http.respo
 	-T fields -e http.response.code 2>/dev/null >"$T/v6.resp"
 [ "$(cat "$T/v6.resp")" = 200 ] || fail "IPv6 response: '$(cat "$T/v6.resp")'"
 [ "$(tshark -r "$T/v6.pcapng" -Y ip 2>/dev/null | wc -l)" = 0 ] || fail "IPv4 packets in v6"
-python3 "$E2E_DIR/pcapcheck.py" segments --synthetic "$T/v6.pcapng" "$T/v6.json" --pid "$P" ||
+pcapcheck segments --synthetic "$T/v6.pcapng" "$T/v6.json" --pid "$P" ||
 	fail "v6 segments"
-python3 "$E2E_DIR/pcapcheck.py" follow "$T/v6.pcapng" "$T/v6.json" --pid "$P" || fail "v6 follow"
+pcapcheck follow "$T/v6.pcapng" "$T/v6.json" --pid "$P" || fail "v6 follow"
 echo "PASS"

@@ -11,11 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 need_cmd nginx curl tshark unshare
 T=$E2E_TMP
-PORT=$(free_port)
-mkdir -p "$T/www"
-printf 'hello\n' >"$T/www/hello.txt"
-nginx_tls web "$PORT" "$T/www"
-U=https://127.0.0.1:$PORT
+pcapng_site
 
 # one_error_line ERRFILE PATTERN: exactly one line of ERRFILE is not the counters, and it matches.
 one_error_line() {
