@@ -168,7 +168,8 @@ void tt_pcapng_epb_encode(uint8_t *d, const struct tt_pcapng_pkt *p)
 	d = put32(d, cap);
 	d = put32(d, cap);
 	memcpy(d, p->hdr, p->hdr_len);
-	memcpy(d + p->hdr_len, p->payload, p->payload_len);
+	if (p->payload_len) /* synthetic packets have none */
+		memcpy(d + p->hdr_len, p->payload, p->payload_len);
 	memset(d + cap, 0, pad4(cap) - cap);
 	d += pad4(cap);
 	d = put_opt(d, EPB_FLAGS, &p->epb_flags, 4);
