@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pcapng of HTTP/2, server side: nginx (-p, its role known from its
 # listening socket) serving curl --http2 on a free port.  tshark decodes the
-# HEADERS with "-d tcp.port==PORT,http2" (the README's recipe): every :path,
+# HEADERS with "-d tcp.port==PORT,http2" (the README's recipe; ",http" too,
+# through the connection preface): every :path,
 # :method and :status; the segments carry the NDJSON's bytes, start with
 # the synthetic handshake from the client, and follow,tcp gives the NDJSON's
 # byte streams exactly.
@@ -19,11 +20,14 @@ check_no_probes_left
 pcapcheck untrusted "$T/s.json" \
 	"$(trace_counter "$T/s.json" pcapng_untrusted_chunks)" || fail "untrusted count"
 
-echo "--- HTTP/2 decoded with -d tcp.port==$PORT,http2"
-tshark -r "$T/s.pcapng" -d "tcp.port==$PORT,http2" -Y http2.headers.path -T fields \
-	-e http2.headers.method -e http2.headers.path 2>/dev/null >"$T/req"
 printf 'GET\t/hello.txt\nGET\t/api/h2\nPOST\t/api/post\n' >"$T/req.want"
-diff "$T/req.want" "$T/req" || fail "HTTP/2 requests differ"
+# http2 (the README's recipe); http finds the HTTP/2 preface and hands over.
+for as in http2 http; do
+	echo "--- HTTP/2 decoded with -d tcp.port==$PORT,$as"
+	tshark -r "$T/s.pcapng" -d "tcp.port==$PORT,$as" -Y http2.headers.path -T fields \
+		-e http2.headers.method -e http2.headers.path 2>/dev/null >"$T/req"
+	diff "$T/req.want" "$T/req" || fail "HTTP/2 requests differ (-d ...,$as)"
+done
 tshark -r "$T/s.pcapng" -d "tcp.port==$PORT,http2" -Y http2.headers.status -T fields \
 	-e http2.headers.status 2>/dev/null >"$T/resp"
 printf '200\n200\n200\n' >"$T/resp.want"
