@@ -135,8 +135,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		return usage_error("one capture at a time ('%s' is one too many)",
 				   argv[optind + 1]);
 	a->input = argv[optind];
-	why = tt_outputs_check(a->pcapng, a->output,
-			       a->format_set || a->po.http || a->po.summary);
+	why = tt_outputs_check(a->pcapng, a->output, a->format_set || a->po.http || a->po.summary);
 	return why ? usage_error("%s", why) : 0;
 }
 
