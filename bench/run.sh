@@ -6,6 +6,8 @@ bash "$here/resolve.sh"
 echo
 bash "$here/replay.sh"
 echo
+bash "$here/pcapng.sh"
+echo
 if [ "$(id -u)" -eq 0 ]; then
 	bash "$here/percall.sh"
 	echo

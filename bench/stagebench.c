@@ -5,9 +5,12 @@
  *   raw   the raw NDJSON writer (what `trace -f json` does per chunk)
  *   http  the pipeline with --http -f json (streams, decoders, exchange writer)
  *   sum   the pipeline with --summary only (streams, decoders, summary)
- * each writing to /dev/null.  Prints one line per run: "MODE SECONDS".
+ *   pcap  the pipeline with -w alone (streams, decoders for the roles, the
+ *         pcapng writer)
+ * each writing to /dev/null.  Prints one line per run: "MODE SECONDS
+ * EXCHANGES OUTPUT_BYTES".
  *
- *   stagebench CAPTURE RUNS
+ *   stagebench CAPTURE RUNS [MODE,...]   (default raw,http,sum)
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,17 +34,25 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double run(struct ev *evs, size_t n, int mode, int fd, uint64_t *exchanges)
+enum { RAW, HTTP, SUM, PCAP, MODES };
+static const char *const modes[MODES] = {"raw", "http", "sum", "pcap"};
+
+static double run(struct ev *evs, size_t n, int mode, int fd, uint64_t *exchanges,
+		  uint64_t *out_bytes)
 {
 	struct tt_pipeline_opts o = {
-	    .format = TT_RAW_JSON, .http = mode == 1, .summary = mode == 2};
+	    .format = TT_RAW_JSON, .http = mode == HTTP, .summary = mode == SUM};
 	struct tt_error err;
 	struct tt_pipeline p;
 	struct tt_wbuf w;
 	double t0;
 
 	tt_wbuf_init(&w, fd, 1 << 20);
-	if (tt_pipeline_init(&p, &o, &w, &err))
+	if (mode == PCAP) {
+		o.pcapng = &w;
+		o.no_out = true;
+	}
+	if (tt_pipeline_init(&p, &o, o.no_out ? NULL : &w, &err))
 		exit(1);
 	t0 = now_s();
 	for (size_t i = 0; i < n; i++) {
@@ -53,23 +64,45 @@ static double run(struct ev *evs, size_t n, int mode, int fd, uint64_t *exchange
 	tt_wbuf_flush(&w);
 	t0 = now_s() - t0;
 	*exchanges = p.http.counters[TT_HC_EXCHANGES];
+	*out_bytes = w.bytes;
 	tt_pipeline_free(&p);
 	tt_wbuf_free(&w);
 	return t0;
 }
 
+/* "raw,pcap" -> which modes run; 0 if a name is unknown. */
+static int parse_modes(const char *s, bool on[MODES])
+{
+	char buf[64], *tok, *save;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int m;
+
+		for (m = 0; m < MODES && strcmp(tok, modes[m]); m++)
+			;
+		if (m == MODES)
+			return 0;
+		on[m] = true;
+		n++;
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
-	static const char *const modes[] = {"raw", "http", "sum"};
+	bool on[MODES] = {false};
 	struct tt_ndjson_reader r;
 	struct tt_ndjson_event e;
 	struct tt_error err;
 	struct ev *evs = NULL;
 	size_t n = 0, cap = 0;
-	uint64_t bytes = 0, x = 0;
+	uint64_t bytes = 0, x = 0, ob = 0;
 	int runs, fd = open("/dev/null", O_WRONLY);
 
-	if (argc != 3 || (runs = atoi(argv[2])) < 1)
+	if (argc < 3 || argc > 4 || (runs = atoi(argv[2])) < 1 ||
+	    !parse_modes(argc == 4 ? argv[3] : "raw,http,sum", on))
 		return 2;
 	if (tt_ndjson_open(&r, argv[1], &err)) {
 		fprintf(stderr, "%s\n", err.msg);
@@ -95,10 +128,14 @@ int main(int argc, char **argv)
 	printf("chunks %zu plaintext_bytes %llu\n", n, (unsigned long long)bytes);
 	/* Interleaved, so that a noisy machine biases no mode. */
 	for (int i = 0; i < runs; i++)
-		for (int m = 0; m < 3; m++) {
-			double t = run(evs, n, m, fd, &x);
+		for (int m = 0; m < MODES; m++) {
+			double t;
 
-			printf("%s %.6f %llu\n", modes[m], t, (unsigned long long)x);
+			if (!on[m])
+				continue;
+			t = run(evs, n, m, fd, &x, &ob);
+			printf("%s %.6f %llu %llu\n", modes[m], t, (unsigned long long)x,
+			       (unsigned long long)ob);
 		}
 	return 0;
 }

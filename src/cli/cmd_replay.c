@@ -10,11 +10,9 @@
 
 #include "cli/cliutil.h"
 #include "cli/commands.h"
+#include "cli/outputs.h"
 #include "cli/pipeline.h"
-#include "out/file.h"
 #include "trace/ndjson.h"
-
-#define OUTPUT_BUFFER (1u << 20)
 
 static const char replay_usage[] =
     "Usage: tlstap replay [OPTIONS] FILE.ndjson\n"
@@ -32,8 +30,12 @@ static const char replay_usage[] =
     "                         method and path: count, errors, p50/p99 latency\n"
     "  -f, --format FMT       text (default) or json\n"
     "  -o, --output FILE      write to FILE (mode 0600) instead of stdout\n"
+    "  -w, --pcapng FILE      also write the plaintext as TCP segments in pcapng\n"
+    "                         for Wireshark/tshark (0600; - for stdout: then the\n"
+    "                         events go to -o FILE only): converts a capture\n"
     "      --stats            print the streams and HTTP counters to stderr at\n"
-    "                         the end (printed anyway with --http/--summary)\n"
+    "                         the end (printed anyway with --http, --summary\n"
+    "                         and -w)\n"
     "      --idle SECS        a connection silent this long (capture time) ends\n"
     "                         (default 300)\n"
     "      --max-conns N      connections followed at once (default 65536; the\n"
@@ -49,6 +51,7 @@ static const struct option replay_options[] = {
     {"summary", optional_argument, NULL, OPT_SUMMARY},
     {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
+    {"pcapng", required_argument, NULL, 'w'},
     {"stats", no_argument, NULL, OPT_STATS},
     {"idle", required_argument, NULL, OPT_IDLE},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
@@ -60,6 +63,8 @@ struct replay_args {
 	struct tt_pipeline_opts po;
 	const char *input;
 	const char *output;
+	const char *pcapng; /* -w */
+	bool format_set;
 	bool stats;
 };
 
@@ -67,12 +72,13 @@ struct replay_args {
 
 static int parse_args(int argc, char **argv, struct replay_args *a)
 {
+	const char *why;
 	long v;
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:o:h", replay_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:w:h", replay_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_HTTP:
 			a->po.http = true;
@@ -89,9 +95,13 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 				a->po.format = TT_RAW_JSON;
 			else
 				return usage_error("unknown format '%s' (text, json)", optarg);
+			a->format_set = true;
 			break;
 		case 'o':
 			a->output = optarg;
+			break;
+		case 'w':
+			a->pcapng = optarg;
 			break;
 		case OPT_STATS:
 			a->stats = true;
@@ -112,7 +122,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			fputs(replay_usage, stdout);
 			return -1;
 		default:
-			if (optopt >= 256 || (optopt && strchr("fo", optopt)))
+			if (optopt >= 256 || (optopt && strchr("fow", optopt)))
 				return usage_error("option '%s' needs a value", argv[optind - 1]);
 			if (optopt)
 				return usage_error("unknown option '-%c'", optopt);
@@ -125,11 +135,13 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		return usage_error("one capture at a time ('%s' is one too many)",
 				   argv[optind + 1]);
 	a->input = argv[optind];
-	return 0;
+	why = tt_outputs_check(a->pcapng, a->output, a->format_set || a->po.http || a->po.summary);
+	return why ? usage_error("%s", why) : 0;
 }
 
-/* Feed every event; 0 at the end of input, or the reader's error. */
-static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct tt_wbuf *out,
+/* Feed every event; 0 at the end of input, the reader's error, or 1 when
+ * an output failed (reported). */
+static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct tt_outputs *out,
 		      struct tt_error *err)
 {
 	struct tt_ndjson_event ev;
@@ -147,8 +159,10 @@ static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct 
 			tt_pipeline_proc_exit(p, ev.pid, ev.time_ns);
 			break;
 		}
-		if (out->err)
-			return tt_error_set(err, out->err, "output: %s", strerror(out->err));
+		/* A buffer that filled up has been written: an error shows. */
+		if ((out->out.err || out->pcap.err) &&
+		    tt_outputs_flush(out, &p->pcapng, "tlstap: replay: "))
+			return 1;
 	}
 	return ret;
 }
@@ -157,21 +171,22 @@ static int run(struct replay_args *a)
 {
 	struct tt_ndjson_reader r = {.fd = -1};
 	struct tt_error err = {""};
-	struct tt_wbuf out = {.fd = -1};
+	struct tt_outputs out;
 	struct tt_pipeline p;
-	int ret = TT_EXIT_ERROR, fd, rr;
+	int ret = TT_EXIT_ERROR, rr;
 
 	if (tt_ndjson_open(&r, a->input, &err) < 0) {
 		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
 		return TT_EXIT_ERROR;
 	}
-	fd = tt_open_output(a->output ? a->output : "-", &err);
-	if (fd < 0) {
+	if (tt_outputs_open(&out, a->output, a->pcapng, &err) < 0) {
 		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
 		tt_ndjson_close(&r);
 		return TT_EXIT_ERROR;
 	}
-	if (tt_wbuf_init(&out, fd, OUTPUT_BUFFER) || tt_pipeline_init(&p, &a->po, &out, &err) < 0) {
+	a->po.no_out = out.out.fd < 0;
+	a->po.pcapng = a->pcapng ? &out.pcap : NULL;
+	if (tt_pipeline_init(&p, &a->po, a->po.no_out ? NULL : &out.out, &err) < 0) {
 		fprintf(stderr, "tlstap: replay: out of memory\n");
 		goto out_close;
 	}
@@ -180,18 +195,17 @@ static int run(struct replay_args *a)
 	tt_pipeline_finish(&p, p.now_ns);
 	if (rr < 0)
 		fprintf(stderr, "tlstap: replay: %s: %s\n", a->input, err.msg);
-	if (tt_wbuf_flush(&out) && out.err != EPIPE)
-		fprintf(stderr, "tlstap: replay: output: %s\n", strerror(out.err));
-	else if (rr >= 0)
+	if (!tt_outputs_flush(&out, &p.pcapng, "tlstap: replay: ") && rr == 0)
 		ret = TT_EXIT_OK;
+	else if (rr >= 0)
+		ret = tt_outputs_status(&out);
 	if (a->stats || p.streams) {
 		tt_pipeline_print_counters(&p, stderr, "tlstap: ");
 		fputc('\n', stderr);
 	}
 	tt_pipeline_free(&p);
 out_close:
-	tt_wbuf_free(&out);
-	close(fd);
+	tt_outputs_close(&out);
 	tt_ndjson_close(&r);
 	return ret;
 }

@@ -15,17 +15,15 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/outputs.h"
 #include "trace/caps.h"
 #include "trace/hostwide.h"
 #include "trace/launch.h"
 #include "trace/proc.h"
 #include "trace/session.h"
-#include "out/file.h"
 #include "cli/pipeline.h"
 #include "out/raw.h"
 
-/* Bytes formatted before each write() of the output. */
-#define OUTPUT_BUFFER (1u << 20)
 /* Records queued in memory between the ring buffer and the writers: a
  * writer stalled on a slow disk costs memory up to this, not records. */
 #define QUEUE_MAX ((size_t)1 << 30)
@@ -79,6 +77,11 @@ static const char trace_usage[] =
 	"      --cgroup PATH      only processes in this cgroup v2 directory or below\n"
 	"  -f, --format FMT       text (default) or json (NDJSON, see README)\n"
 	"  -o, --output FILE      write events to FILE instead of stdout\n"
+	"  -w, --pcapng FILE      also write the plaintext as TCP segments on each\n"
+	"                         connection's real addresses and ports, in pcapng\n"
+	"                         for Wireshark/tshark (0600; - for stdout: then\n"
+	"                         events go to -o FILE only); events without a\n"
+	"                         trusted tuple are left out and counted\n"
 	"      --http             one line (text) or NDJSON object (-f json) per HTTP\n"
 	"                         exchange (HTTP/1.1, HTTP/2, gRPC) instead of raw events\n"
 	"      --summary[=N]      an endpoint table at exit (and every N seconds):\n"
@@ -133,6 +136,7 @@ static const struct option trace_options[] = {
 	{ "hold-new", no_argument, NULL, OPT_HOLD_NEW },
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "pcapng", required_argument, NULL, 'w' },
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
@@ -155,10 +159,12 @@ struct trace_args {
 	struct tt_trace_settings filters; /* --comm, --exe, --port */
 	char cgroup[PATH_MAX]; /* --cgroup, as an absolute path */
 	enum tt_raw_format format;
+	bool format_set;
 	bool http;
 	bool summary;
 	unsigned summary_every_s;
 	const char *output;
+	const char *pcapng; /* -w */
 	long max_bytes;
 	long chunk_size;
 	uint32_t buffer_size;
@@ -233,6 +239,7 @@ static int add_pid(struct trace_args *a, int pid)
 static int parse_args(int argc, char **argv, struct trace_args *a)
 {
 	struct tt_error err = { "" };
+	const char *why;
 	long v;
 	int c;
 
@@ -241,7 +248,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 	a->buffer_size = DEFAULT_BUFFER;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:f:o:d:vh", trace_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:f:o:w:d:vh", trace_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_long(optarg, 1, INT_MAX, &v))
@@ -279,9 +286,13 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 				a->format = TT_RAW_JSON;
 			else
 				return usage_error("unknown format '%s' (text, json)", optarg);
+			a->format_set = true;
 			break;
 		case 'o':
 			a->output = optarg;
+			break;
+		case 'w':
+			a->pcapng = optarg;
 			break;
 		case OPT_MAX_BYTES:
 			if (parse_long(optarg, 1, TT_MAX_BYTES, &a->max_bytes))
@@ -347,13 +358,16 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		return usage_error("give one of -p PID, -- CMD and --all");
 	if (a->hold_new && !a->all)
 		return usage_error("--hold-new goes with --all");
+	why = tt_outputs_check(a->pcapng, a->output, a->format_set || a->http || a->summary);
+	if (why)
+		return usage_error("%s", why);
 	return 0;
 }
 
 /* The writers, on the source's delivery thread. */
 struct output {
-	struct tt_wbuf out;
-	struct tt_pipeline pipe; /* raw events, or streams -> HTTP -> exchanges */
+	struct tt_outputs files;  /* -o (or stdout), -w */
+	struct tt_pipeline pipe; /* raw events, or streams -> HTTP -> exchanges, pcapng */
 	volatile bool failed; /* set by the delivery thread, read by the control one */
 };
 
@@ -393,11 +407,10 @@ static void on_flush(void *ctx)
 	struct output *o = ctx;
 
 	tt_pipeline_tick(&o->pipe, realtime_ns());
-	if (!o->failed && tt_wbuf_flush(&o->out)) {
-		if (o->out.err != EPIPE)
-			fprintf(stderr, "tlstap: output: %s\n", strerror(o->out.err));
+	/* Each output is flushed until it fails itself: what the other
+	 * holds still reaches its file when one fails. */
+	if (tt_outputs_flush(&o->files, &o->pipe.pcapng, "tlstap: "))
 		o->failed = true;
-	}
 }
 
 /* Every record is delivered: what is left open ends here. */
@@ -480,31 +493,28 @@ static int run(struct trace_args *a)
 		.summary = a->summary,
 		.summary_every_s = a->summary_every_s,
 		.role_from_proc = true,
+		.no_out = !tt_outputs_events(a->pcapng, a->output),
 	};
 	struct tt_error err = { "" };
-	int fd, ret;
+	int ret;
 
 	copy_filters(&so.tracer.settings, &a->filters);
-	fd = tt_open_output(a->output ? a->output : "-", &err);
-	if (fd < 0) {
+	if (tt_outputs_open(&o.files, a->output, a->pcapng, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 		return TT_EXIT_ERROR;
 	}
-	if (tt_wbuf_init(&o.out, fd, OUTPUT_BUFFER)) {
-		fprintf(stderr, "tlstap: out of memory\n");
-		close(fd);
-		return TT_EXIT_ERROR;
-	}
-	if (tt_pipeline_init(&o.pipe, &po, &o.out, &err) < 0) {
+	if (a->pcapng)
+		po.pcapng = &o.files.pcap;
+	if (tt_pipeline_init(&o.pipe, &po, po.no_out ? NULL : &o.files.out, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
-		tt_wbuf_free(&o.out);
-		close(fd);
+		tt_outputs_close(&o.files);
 		return TT_EXIT_ERROR;
 	}
 	ret = tt_session_run(&so, &stop_signal);
 	tt_pipeline_free(&o.pipe);
-	tt_wbuf_free(&o.out);
-	close(fd);
+	if (tt_outputs_status(&o.files) != TT_EXIT_OK)
+		ret = TT_EXIT_ERROR;
+	tt_outputs_close(&o.files);
 	return ret;
 }
 

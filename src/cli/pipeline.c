@@ -28,7 +28,11 @@ int tt_pipeline_parse_summary(const char *arg, unsigned *every_s)
 
 static void on_open(void *ctx, struct tt_conn *c, const struct tt_chunk *first)
 {
-	(void)ctx, (void)c, (void)first;
+	struct tt_pipeline *p = ctx;
+
+	(void)first;
+	if (p->pcap)
+		tt_pcapng_open(&p->pcapng, c);
 }
 
 static void on_data(void *ctx, struct tt_conn *c, const struct tt_chunk *ch, uint64_t off,
@@ -36,7 +40,14 @@ static void on_data(void *ctx, struct tt_conn *c, const struct tt_chunk *ch, uin
 {
 	struct tt_pipeline *p = ctx;
 
-	tt_http_data(&p->http, c, ch, off, d, n);
+	/* HTTP first: a request or a status line tells the connection's role,
+	 * which its first pcapng packet needs.  For the pcapng alone, once the
+	 * role is known (before that first packet) HTTP has nothing more to
+	 * say: its decoders are the costly part of -w. */
+	if (p->o.http || p->o.summary || c->role == TT_ROLE_UNKNOWN)
+		tt_http_data(&p->http, c, ch, off, d, n);
+	if (p->pcap)
+		tt_pcapng_data(&p->pcapng, c, ch, off, d, n);
 }
 
 static void on_gap(void *ctx, struct tt_conn *c, unsigned dir, uint64_t off, uint64_t len,
@@ -46,6 +57,8 @@ static void on_gap(void *ctx, struct tt_conn *c, unsigned dir, uint64_t off, uin
 
 	(void)off;
 	tt_http_gap(&p->http, c, dir, len, why, t);
+	if (p->pcap)
+		tt_pcapng_gap(&p->pcapng, c, dir, len, why);
 }
 
 static void on_end(void *ctx, struct tt_conn *c, enum tt_end_reason why, int64_t t)
@@ -53,6 +66,8 @@ static void on_end(void *ctx, struct tt_conn *c, enum tt_end_reason why, int64_t
 	struct tt_pipeline *p = ctx;
 
 	tt_http_end(&p->http, c, why, t);
+	if (p->pcap)
+		tt_pcapng_end(&p->pcapng, c, why, t);
 }
 
 static void on_exchange(void *ctx, const struct tt_exchange *x)
@@ -82,15 +97,17 @@ int tt_pipeline_init(struct tt_pipeline *p, const struct tt_pipeline_opts *o, st
 	memset(p, 0, sizeof(*p));
 	p->o = *o;
 	p->out = out;
-	p->raw = !o->http && !o->summary;
-	p->streams = !p->raw;
+	p->raw = !o->no_out && !o->http && !o->summary;
+	p->pcap = o->pcapng != NULL;
+	p->streams = o->http || o->summary || p->pcap;
 	tt_raw_init(&p->raww, o->format, out);
 	tt_exchange_writer_init(&p->xw, o->format, out);
 	tt_http_init(&p->http, on_exchange, p);
 	tt_listen_init(&p->listen, NULL);
 	if (!p->streams)
 		return 0;
-	if (tt_streams_init(&p->st, &ops, &o->limits) || tt_summary_init(&p->sum)) {
+	if (tt_streams_init(&p->st, &ops, &o->limits) || tt_summary_init(&p->sum) ||
+	    (p->pcap && tt_pcapng_init(&p->pcapng, o->pcapng))) {
 		tt_pipeline_free(p);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
@@ -132,10 +149,10 @@ static void advance(struct tt_pipeline *p, int64_t t)
 void tt_pipeline_chunk(struct tt_pipeline *p, const struct tt_chunk *c)
 {
 	p->chunks++;
-	if (p->raw) {
+	if (p->raw)
 		tt_raw_chunk(&p->raww, c);
+	if (!p->streams)
 		return;
-	}
 	if (tt_streams_chunk(&p->st, c))
 		p->enomem++;
 	advance(p, c->time_ns);
@@ -143,33 +160,33 @@ void tt_pipeline_chunk(struct tt_pipeline *p, const struct tt_chunk *c)
 
 void tt_pipeline_conn_end(struct tt_pipeline *p, const struct tt_conn_end *e)
 {
-	if (p->raw) {
+	if (p->raw)
 		tt_raw_conn_end(&p->raww, e);
+	if (!p->streams)
 		return;
-	}
 	tt_streams_conn_end(&p->st, e);
 	advance(p, e->time_ns);
 }
 
 void tt_pipeline_proc_exit(struct tt_pipeline *p, uint32_t pid, int64_t time_ns)
 {
-	if (p->raw) {
+	if (p->raw)
 		tt_raw_proc_exit(&p->raww, pid, time_ns);
+	if (!p->streams)
 		return;
-	}
 	tt_streams_proc_exit(&p->st, pid, time_ns);
 	advance(p, time_ns);
 }
 
 void tt_pipeline_tick(struct tt_pipeline *p, int64_t now_ns)
 {
-	if (!p->raw)
+	if (p->streams)
 		advance(p, now_ns);
 }
 
 void tt_pipeline_finish(struct tt_pipeline *p, int64_t now_ns)
 {
-	if (p->raw)
+	if (!p->streams)
 		return;
 	if (now_ns > p->now_ns)
 		p->now_ns = now_ns;
@@ -184,6 +201,7 @@ void tt_pipeline_free(struct tt_pipeline *p)
 		tt_streams_free(&p->st, p->now_ns);
 	tt_summary_free(&p->sum);
 	tt_listen_free(&p->listen);
+	tt_pcapng_free(&p->pcapng);
 }
 
 void tt_pipeline_print_counters(const struct tt_pipeline *p, FILE *f, const char *prefix)
@@ -198,4 +216,7 @@ void tt_pipeline_print_counters(const struct tt_pipeline *p, FILE *f, const char
 		fprintf(f, " %s=%llu", tt_http_counter_name(i),
 			(unsigned long long)p->http.counters[i]);
 	fprintf(f, " stream_enomem=%llu", (unsigned long long)p->enomem);
+	for (int i = 0; p->pcap && i < TT_PC_COUNT; i++)
+		fprintf(f, " %s=%llu", tt_pcapng_counter_name(i),
+			(unsigned long long)p->pcapng.counters[i]);
 }

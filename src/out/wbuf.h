@@ -27,7 +27,9 @@ struct tt_wbuf {
 /* cap bytes of buffer (>= 64 KiB is sensible); 0 or -ENOMEM. */
 int tt_wbuf_init(struct tt_wbuf *w, int fd, size_t cap);
 void tt_wbuf_free(struct tt_wbuf *w);
-/* Write out what is buffered; 0 or -errno (sticky). */
+/* Write out what is buffered; 0 or -errno (sticky).  The buffer is emptied
+ * but its bytes stay in place until the next write into it: after a failed
+ * flush a writer can see what had been written (w->bytes counts it). */
 int tt_wbuf_flush(struct tt_wbuf *w);
 /* Slow path of tt_wbuf_reserve: flush, grow if n > cap. */
 uint8_t *tt_wbuf_reserve_slow(struct tt_wbuf *w, size_t n);

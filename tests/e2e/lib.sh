@@ -703,3 +703,26 @@ start_gated() {
 open_gate() {
 	echo go >"$E2E_TMP/$1.gate"
 }
+
+# --- the pcapng tests (t_pcapng_*.sh) -------------------------------------------
+# Added by the pcapng branch; nothing above is changed.
+
+# pcapng_site [BYTES]: nginx_tls "web" on a free port (sets PORT, NGX_PID and
+# U=https://127.0.0.1:PORT) serving $E2E_TMP/www: hello.txt ("hello\n") and,
+# given BYTES, big.bin (BYTES bytes, byte i = i % 251).
+pcapng_site() {
+	PORT=$(free_port)
+	mkdir -p "$E2E_TMP/www"
+	printf 'hello\n' >"$E2E_TMP/www/hello.txt"
+	[ -z "${1:-}" ] || python3 -c 'import sys
+sys.stdout.buffer.write(bytes(i % 251 for i in range(int(sys.argv[1]))))' "$1" \
+		>"$E2E_TMP/www/big.bin"
+	nginx_tls web "$PORT" "$E2E_TMP/www"
+	U=https://127.0.0.1:$PORT
+}
+
+# pcapcheck segments|follow|untrusted|same ARGS...: tests/e2e/pcapcheck.py, a
+# pcapng read by tshark against the NDJSON of the same run (see its docstring).
+pcapcheck() {
+	PYTHONPATH="$E2E_DIR" python3 "$E2E_DIR/pcapcheck.py" "$@"
+}

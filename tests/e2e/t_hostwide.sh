@@ -8,7 +8,7 @@
 #    from a tmpfs only that mount namespace has: its pid inside the namespace
 #    is reported, its binary resolved through its own root;
 #  - curl in a cgroup shaped like a Kubernetes pod's container: the pod UID
-#    and container id are on its events;
+#    and container id are on its events and in its pcapng packets' comments;
 #  - 100 curls at once, each traced from its first request;
 #  - 200 processes that map one libssl: still one attach of it; no file is
 #    attached twice; the Go binary's attach latency is printed.
@@ -17,7 +17,7 @@
 # --cgroup keep exactly what they name, the rest counted by filter.  Every
 # tracer exits 0 and leaves no BPF program behind.
 source "$(dirname "$0")/lib.sh"
-need_cmd curl openssl unshare
+need_cmd curl openssl unshare tshark
 T=$E2E_TMP
 go_testdata "" tlsserver-stripped tlsclient-stripped
 cp "$GO_BIN/tlsserver-stripped" "$T/go-server"
@@ -64,7 +64,7 @@ curl_get() {
 }
 
 echo "--- one tracer for the host, new programs held until attached"
-all_trace "$T/all" --stats --hold-new
+all_trace "$T/all" --stats --hold-new -w "$T/all.pcapng"
 start_go_server "$T/go-server"
 GO_PORT=$SRV_PORT
 [ "$(curl_get "$GO_PORT" /curl-1)" = 200 ] || fail "curl /curl-1"
@@ -141,6 +141,13 @@ print("burst: 100 curls, 100 pids, each request and response on its connection")
 PY
 [ $? -eq 0 ] || fail "the --all trace"
 check_counters_zero "$T/all" ringbuf_drops map_update_failures
+# The pcapng's comments carry the origin too.
+c=$(tshark -r "$T/all.pcapng" -Y "frame.comment contains \"pod=$POD_UID\"" -T fields \
+	-e frame.comment 2>/dev/null | head -n1)
+case $c in
+*"comm=curl"*"pod=$POD_UID container=$CTR_ID cgroup=$CG"*) echo "pcapng comment: ${c:0:60}..." ;;
+*) fail "pcapng: no packet of the pod's curl with its origin (${c:-none})" ;;
+esac
 # One attach per file: no path twice, libssl once for the 200 openssl processes
 # and every curl; the attach latency of the new Go binaries.
 # ("tlstap: attach F" for the host's libraries at start, "tlstap: pid N: attach F" later)

@@ -3,7 +3,7 @@
  * libFuzzer harness for the replay path: the input is an NDJSON capture;
  * every line goes through the reader (trace/ndjson.c), and the events it
  * accepts through the whole pipeline (streams, HTTP/1.1, HTTP/2 + HPACK,
- * exchange writer, summary) into /dev/null.  A malformed line must give an
+ * exchange writer, summary, pcapng writer) into /dev/null.  A malformed line must give an
  * error, never a crash, a leak or undefined behaviour.
  * Seeds: the recorded captures of tests/data.
  */
@@ -23,15 +23,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tt_ndjson_event ev;
 	struct tt_error err;
 	struct tt_pipeline p;
-	struct tt_wbuf w;
+	struct tt_wbuf w, pw;
 	size_t pos = 0;
 
 	if (null_fd < 0)
 		null_fd = open("/dev/null", O_WRONLY);
 	if (tt_wbuf_init(&w, null_fd, 1 << 16))
 		return 0;
+	if (tt_wbuf_init(&pw, null_fd, 1 << 16)) {
+		tt_wbuf_free(&w);
+		return 0;
+	}
+	o.pcapng = &pw;
 	if (tt_pipeline_init(&p, &o, &w, &err)) {
 		tt_wbuf_free(&w);
+		tt_wbuf_free(&pw);
 		return 0;
 	}
 	while (pos < size) {
@@ -50,9 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += n + 1;
 	}
 	tt_pipeline_finish(&p, p.now_ns);
+	tt_pcapng_flush(&p.pcapng);
 	tt_pipeline_free(&p);
 	tt_wbuf_flush(&w);
 	tt_wbuf_free(&w);
+	tt_wbuf_free(&pw);
 	tt_ndjson_close(&r);
 	return 0;
 }

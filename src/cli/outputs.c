@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/* The events' and the pcapng's output files of trace and replay. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/outputs.h"
+#include "out/file.h"
+
+/* Bytes formatted before each write() of an output. */
+#define OUTPUT_BUFFER (1u << 20)
+
+static bool is_stdout(const char *path)
+{
+	return path && !strcmp(path, "-");
+}
+
+/* Two names of one existing file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, b))
+		return true;
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
+	       S_ISREG(sa.st_mode);
+}
+
+static bool same_fd(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+const char *tt_outputs_check(const char *pcap, const char *out, bool events)
+{
+	if (!pcap)
+		return NULL;
+	if (is_stdout(pcap)) {
+		if (is_stdout(out))
+			return "-w - and -o - would both write to stdout";
+		if (!out && events)
+			return "-w - writes the pcapng to stdout: give -o FILE for the other "
+			       "output";
+		if (isatty(STDOUT_FILENO))
+			return "-w -: refusing to write pcapng to a terminal";
+		return NULL;
+	}
+	if (out && !is_stdout(out) && same_file(pcap, out))
+		return "-w and -o name the same file";
+	return NULL;
+}
+
+bool tt_outputs_events(const char *pcap, const char *out)
+{
+	return out || !is_stdout(pcap);
+}
+
+static int open_one(struct tt_wbuf *w, const char *path, struct tt_error *err)
+{
+	int fd = tt_open_output(path, err);
+
+	if (fd < 0)
+		return fd;
+	if (tt_wbuf_init(w, fd, OUTPUT_BUFFER)) {
+		close(fd);
+		return tt_error_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, struct tt_error *err)
+{
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	o->out.fd = o->pcap.fd = -1;
+	o->pcap_name = pcap;
+	o->out_name = out ? out : "-";
+	if (tt_outputs_events(pcap, out)) {
+		ret = open_one(&o->out, o->out_name, err);
+		if (ret < 0) {
+			o->out.fd = -1;
+			return ret;
+		}
+	}
+	if (!pcap)
+		return 0;
+	ret = open_one(&o->pcap, pcap, err);
+	if (ret < 0) {
+		o->pcap.fd = -1;
+		goto fail;
+	}
+	/* Two names of one new file (x and ./x): not seen before opening. */
+	if (o->out.fd >= 0 && same_fd(o->out.fd, o->pcap.fd)) {
+		ret = tt_error_set(err, EINVAL, "-w %s and -o %s are the same file", pcap, out);
+		goto fail;
+	}
+	return 0;
+fail:
+	tt_outputs_close(o);
+	return ret;
+}
+
+static void report(const char *prefix, const char *what, const char *name, int e)
+{
+	if (e == EPIPE)
+		fprintf(stderr, "%s%s %s: the reader closed the pipe; stopping\n", prefix, what,
+			name);
+	else
+		fprintf(stderr, "%s%s %s: %s; stopping (what was written before is whole)\n",
+			prefix, what, name, strerror(e));
+}
+
+bool tt_outputs_flush(struct tt_outputs *o, struct tt_pcapng *pcapng, const char *prefix)
+{
+	if (o->out.fd >= 0 && !o->out_failed && tt_wbuf_flush(&o->out)) {
+		o->out_failed = true;
+		if (o->out.err != EPIPE)
+			fprintf(stderr, "%soutput %s: %s\n", prefix, o->out_name,
+				strerror(o->out.err));
+	}
+	if (o->pcap.fd >= 0 && !o->pcap_failed && tt_pcapng_flush(pcapng)) {
+		o->pcap_failed = true;
+		report(prefix, "pcapng", o->pcap_name, o->pcap.err);
+	}
+	return o->out_failed || o->pcap_failed;
+}
+
+int tt_outputs_status(const struct tt_outputs *o)
+{
+	if (o->pcap_failed && o->pcap.err != EPIPE)
+		return TT_EXIT_ERROR;
+	if (o->out_failed && o->out.err != EPIPE)
+		return TT_EXIT_ERROR;
+	return TT_EXIT_OK;
+}
+
+void tt_outputs_close(struct tt_outputs *o)
+{
+	if (o->out.fd >= 0) {
+		tt_wbuf_free(&o->out);
+		close(o->out.fd);
+		o->out.fd = -1;
+	}
+	if (o->pcap.fd >= 0) {
+		tt_wbuf_free(&o->pcap);
+		close(o->pcap.fd);
+		o->pcap.fd = -1;
+	}
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TLSTAP_CLI_OUTPUTS_H
+#define TLSTAP_CLI_OUTPUTS_H
+
+/*
+ * The files `trace` and `replay` write: the events (-o, stdout by default:
+ * raw events, exchanges, summaries) and the pcapng (-w), each a buffer over
+ * a file opened by tt_open_output() (0600, no link).  "-w -" takes stdout;
+ * the other output then needs a file of its own, or is not written at all
+ * when nothing asked for it.
+ */
+
+#include <stdbool.h>
+
+#include "out/pcapng.h"
+#include "out/wbuf.h"
+#include "tlstap/error.h"
+
+struct tt_outputs {
+	struct tt_wbuf out;  /* events; fd -1 when not written */
+	struct tt_wbuf pcap; /* pcapng; fd -1 without -w */
+	const char *out_name, *pcap_name;
+	bool out_failed, pcap_failed;
+};
+
+/* The usage error of -w PCAP with -o OUT (NULL if none); events: -f,
+ * --http or --summary was given, so the events must go somewhere. */
+const char *tt_outputs_check(const char *pcap, const char *out, bool events);
+/* Whether the events are written (not with "-w -" alone). */
+bool tt_outputs_events(const char *pcap, const char *out);
+
+/* Open what is asked; on error the reason in err, nothing left open. */
+int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, struct tt_error *err);
+/*
+ * Write out what is buffered.  A failure is reported once, as one line on
+ * stderr after prefix ("tlstap: "): the events' output quietly when it is a
+ * closed pipe (| head), the pcapng's always.  Returns true when an output
+ * has failed (the session then stops).  pcapng: the writer, which cuts a
+ * regular file back to its last whole block on an error.
+ */
+bool tt_outputs_flush(struct tt_outputs *o, struct tt_pcapng *pcapng, const char *prefix);
+/* Exit status for an output failure: 1 unless it was a closed pipe. */
+int tt_outputs_status(const struct tt_outputs *o);
+void tt_outputs_close(struct tt_outputs *o);
+
+#endif
