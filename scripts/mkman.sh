@@ -233,7 +233,7 @@ BEGIN {
 			split(substr(l, RSTART, RLENGTH), f, "\"")
 			cname[++nc] = f[2]
 			cdesc[nc] = f[4]
-		} else if (block == "maps" && match(l, /X\([A-Z_]+, "[^"]*"\)/)) {
+		} else if (block == "maps" && match(l, /X\([A-Z_]+, "[^"]*", [A-Z_]+\)/)) {
 			split(substr(l, RSTART, RLENGTH), f, "\"")
 			maps = maps (maps == "" ? "" : ", ") f[2]
 		}

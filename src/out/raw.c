@@ -119,7 +119,8 @@ static void text_origin(struct tt_wbuf *o, const struct tt_origin *g, uint32_t p
 		tt_wbuf_printf(o, " pod %s", g->pod_uid);
 	if (g->container)
 		tt_wbuf_printf(o, " container %.12s", g->container);
-	if (g->cgroup && !g->container && !g->pod_uid)
+	/* The root cgroup says nothing. */
+	if (g->cgroup && !g->container && !g->pod_uid && strcmp(g->cgroup, "/"))
 		tt_wbuf_printf(o, " cgroup %s", g->cgroup);
 }
 
