@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cliutil.h"
 #include "cli/commands.h"
 #include "cli/outputs.h"
 #include "cli/pipeline.h"
@@ -44,14 +43,10 @@ static const char replay_usage[] =
     "\n"
     "A malformed line stops the replay with its line number (exit 1).\n";
 
-enum { OPT_HTTP = 256, OPT_SUMMARY, OPT_STATS, OPT_IDLE, OPT_MAX_CONNS };
+enum { OPT_STATS = 256, OPT_IDLE, OPT_MAX_CONNS };
 
 static const struct option replay_options[] = {
-    {"http", no_argument, NULL, OPT_HTTP},
-    {"summary", optional_argument, NULL, OPT_SUMMARY},
-    {"format", required_argument, NULL, 'f'},
-    {"output", required_argument, NULL, 'o'},
-    {"pcapng", required_argument, NULL, 'w'},
+    TT_OUTPUT_OPTIONS,
     {"stats", no_argument, NULL, OPT_STATS},
     {"idle", required_argument, NULL, OPT_IDLE},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
@@ -60,15 +55,12 @@ static const struct option replay_options[] = {
 };
 
 struct replay_args {
-	struct tt_pipeline_opts po;
+	struct tt_output_args out; /* -f, -o, -w, --http, --summary */
 	const char *input;
-	const char *output;
-	const char *pcapng; /* -w */
-	bool format_set;
 	bool stats;
 };
 
-#define usage_error(...) tt_usage_error("replay", __VA_ARGS__)
+#define usage_error(...) tt_cli_usage_error("replay", __VA_ARGS__)
 
 static int parse_args(int argc, char **argv, struct replay_args *a)
 {
@@ -79,44 +71,27 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "f:o:w:h", replay_options, NULL)) != -1) {
+		switch (tt_output_option(c, optarg, &a->out, &why)) {
+		case 1:
+			continue;
+		case -1:
+			return usage_error(why, optarg);
+		}
 		switch (c) {
-		case OPT_HTTP:
-			a->po.http = true;
-			break;
-		case OPT_SUMMARY:
-			a->po.summary = true;
-			if (tt_pipeline_parse_summary(optarg, &a->po.summary_every_s))
-				return usage_error("--summary=N: '%s' is not in 1..86400", optarg);
-			break;
-		case 'f':
-			if (!strcmp(optarg, "text"))
-				a->po.format = TT_RAW_TEXT;
-			else if (!strcmp(optarg, "json"))
-				a->po.format = TT_RAW_JSON;
-			else
-				return usage_error("unknown format '%s' (text, json)", optarg);
-			a->format_set = true;
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'w':
-			a->pcapng = optarg;
-			break;
 		case OPT_STATS:
 			a->stats = true;
 			break;
 		case OPT_IDLE:
-			if (tt_parse_long(optarg, 1, 86400 * 365, &v))
+			if (tt_cli_parse_long(optarg, 1, 86400 * 365, &v))
 				return usage_error("--idle: '%s' is not a number of seconds",
 						   optarg);
-			a->po.limits.idle_ns = v * 1000000000LL;
+			a->out.po.limits.idle_ns = v * 1000000000LL;
 			break;
 		case OPT_MAX_CONNS:
-			if (tt_parse_long(optarg, 1, 1 << 24, &v))
+			if (tt_cli_parse_long(optarg, 1, 1 << 24, &v))
 				return usage_error("--max-conns: '%s' is not in 1..%d", optarg,
 						   1 << 24);
-			a->po.limits.max_conns = (uint32_t)v;
+			a->out.po.limits.max_conns = (uint32_t)v;
 			break;
 		case 'h':
 			fputs(replay_usage, stdout);
@@ -135,7 +110,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		return usage_error("one capture at a time ('%s' is one too many)",
 				   argv[optind + 1]);
 	a->input = argv[optind];
-	why = tt_outputs_check(a->pcapng, a->output, a->format_set || a->po.http || a->po.summary);
+	why = tt_output_args_check(&a->out);
 	return why ? usage_error("%s", why) : 0;
 }
 
@@ -179,14 +154,14 @@ static int run(struct replay_args *a)
 		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
 		return TT_EXIT_ERROR;
 	}
-	if (tt_outputs_open(&out, a->output, a->pcapng, &err) < 0) {
+	if (tt_outputs_open(&out, a->out.output, a->out.pcapng, &err) < 0) {
 		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
 		tt_ndjson_close(&r);
 		return TT_EXIT_ERROR;
 	}
-	a->po.no_out = out.out.fd < 0;
-	a->po.pcapng = a->pcapng ? &out.pcap : NULL;
-	if (tt_pipeline_init(&p, &a->po, a->po.no_out ? NULL : &out.out, &err) < 0) {
+	a->out.po.no_out = out.out.fd < 0;
+	a->out.po.pcapng = a->out.pcapng ? &out.pcap : NULL;
+	if (tt_pipeline_init(&p, &a->out.po, a->out.po.no_out ? NULL : &out.out, &err) < 0) {
 		fprintf(stderr, "tlstap: replay: out of memory\n");
 		goto out_close;
 	}

@@ -119,8 +119,6 @@ enum {
 	OPT_PROBE_ONLY,
 	OPT_BUFFER,
 	OPT_ASSUME_GO,
-	OPT_HTTP,
-	OPT_SUMMARY,
 	OPT_ALL,
 	OPT_COMM,
 	OPT_EXE,
@@ -137,15 +135,11 @@ static const struct option trace_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "hold-new", no_argument, NULL, OPT_HOLD_NEW },
-	{ "format", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "pcapng", required_argument, NULL, 'w' },
+	TT_OUTPUT_OPTIONS,
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 	{ "assume-go-version", required_argument, NULL, OPT_ASSUME_GO },
-	{ "http", no_argument, NULL, OPT_HTTP },
-	{ "summary", optional_argument, NULL, OPT_SUMMARY },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "probe-only", no_argument, NULL, OPT_PROBE_ONLY },
@@ -161,13 +155,7 @@ struct trace_args {
 	bool hold_new;
 	struct tt_trace_settings filters; /* --comm, --exe, --port */
 	char cgroup[PATH_MAX]; /* --cgroup, as an absolute path */
-	enum tt_raw_format format;
-	bool format_set;
-	bool http;
-	bool summary;
-	unsigned summary_every_s;
-	const char *output;
-	const char *pcapng; /* -w */
+	struct tt_output_args out; /* -f, -o, -w, --http, --summary */
 	long max_bytes;
 	long chunk_size;
 	uint32_t buffer_size;
@@ -188,18 +176,6 @@ static void on_signal(int sig)
 
 #define usage_error(...) tt_cli_usage_error("trace", __VA_ARGS__)
 
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 /* "32M", "65536", "1G": a power of two from 64 KiB to 1 GiB. */
 static int parse_size(const char *s, uint32_t *out)
@@ -252,9 +228,15 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:f:o:w:d:vh", trace_options, NULL)) != -1) {
+		switch (tt_output_option(c, optarg, &a->out, &why)) {
+		case 1:
+			continue;
+		case -1:
+			return usage_error(why, optarg);
+		}
 		switch (c) {
 		case 'p':
-			if (parse_long(optarg, 1, INT_MAX, &v))
+			if (tt_cli_parse_long(optarg, 1, INT_MAX, &v))
 				return usage_error("invalid pid '%s'", optarg);
 			if (add_pid(a, (int)v))
 				return usage_error("more than %d processes", MAX_TARGETS);
@@ -274,7 +256,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 				return usage_error("%s", err.msg);
 			break;
 		case OPT_PORT:
-			if (parse_long(optarg, 1, 65535, &v) || tt_filter_port(&a->filters, v, &err))
+			if (tt_cli_parse_long(optarg, 1, 65535, &v) || tt_filter_port(&a->filters, v, &err))
 				return usage_error("--port: '%s' is not a port (1..65535)", optarg);
 			break;
 		case OPT_CGROUP:
@@ -282,23 +264,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 						  sizeof(a->cgroup), &err))
 				return usage_error("%s", err.msg);
 			break;
-		case 'f':
-			if (!strcmp(optarg, "text"))
-				a->format = TT_RAW_TEXT;
-			else if (!strcmp(optarg, "json"))
-				a->format = TT_RAW_JSON;
-			else
-				return usage_error("unknown format '%s' (text, json)", optarg);
-			a->format_set = true;
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'w':
-			a->pcapng = optarg;
-			break;
 		case OPT_MAX_BYTES:
-			if (parse_long(optarg, 1, TT_MAX_BYTES, &a->max_bytes))
+			if (tt_cli_parse_long(optarg, 1, TT_MAX_BYTES, &a->max_bytes))
 				return usage_error("--max-bytes: '%s' is not in 1..%u", optarg,
 						   TT_MAX_BYTES);
 			break;
@@ -311,7 +278,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			a->assume_go_version = optarg;
 			break;
 		case OPT_CHUNK:
-			if (parse_long(optarg, 64, TT_CHUNK_MAX, &a->chunk_size))
+			if (tt_cli_parse_long(optarg, 64, TT_CHUNK_MAX, &a->chunk_size))
 				return usage_error("--chunk-size: '%s' is not in 64..%d", optarg,
 						   TT_CHUNK_MAX);
 			break;
@@ -326,14 +293,6 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		}
 		case OPT_STATS:
 			a->stats = true;
-			break;
-		case OPT_HTTP:
-			a->http = true;
-			break;
-		case OPT_SUMMARY:
-			a->summary = true;
-			if (tt_pipeline_parse_summary(optarg, &a->summary_every_s))
-				return usage_error("--summary=N: '%s' is not in 1..86400", optarg);
 			break;
 		case OPT_PROBE_ONLY:
 			a->probe_only = true;
@@ -361,7 +320,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		return usage_error("give one of -p PID, -- CMD and --all");
 	if (a->hold_new && !a->all)
 		return usage_error("--hold-new goes with --all");
-	why = tt_outputs_check(a->pcapng, a->output, a->format_set || a->http || a->summary);
+	why = tt_output_args_check(&a->out);
 	if (why)
 		return usage_error("%s", why);
 	return 0;
@@ -490,23 +449,18 @@ static int run(struct trace_args *a)
 		.finish = on_finish,
 		.ctx = &o,
 	};
-	struct tt_pipeline_opts po = {
-		.format = a->format,
-		.http = a->http,
-		.summary = a->summary,
-		.summary_every_s = a->summary_every_s,
-		.role_from_proc = true,
-		.no_out = !tt_outputs_events(a->pcapng, a->output),
-	};
+	struct tt_pipeline_opts po = a->out.po;
 	struct tt_error err = { "" };
 	int ret;
 
+	po.role_from_proc = true;
+	po.no_out = !tt_outputs_events(a->out.pcapng, a->out.output);
 	copy_filters(&so.tracer.settings, &a->filters);
-	if (tt_outputs_open(&o.files, a->output, a->pcapng, &err) < 0) {
+	if (tt_outputs_open(&o.files, a->out.output, a->out.pcapng, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 		return TT_EXIT_ERROR;
 	}
-	if (a->pcapng)
+	if (a->out.pcapng)
 		po.pcapng = &o.files.pcap;
 	if (tt_pipeline_init(&o.pipe, &po, po.no_out ? NULL : &o.files.out, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);

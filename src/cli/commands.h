@@ -19,6 +19,8 @@ int tt_cmd_doctor(int argc, char **argv);
 int tt_cli_usage_error(const char *cmd, const char *fmt, ...) TT_PRINTF(2, 3);
 /* A pid (1..INT_MAX); 0 or -EINVAL. */
 int tt_cli_parse_pid(const char *s, int *pid);
+/* A whole decimal number in min..max; 0 or -EINVAL. */
+int tt_cli_parse_long(const char *s, long min, long max, long *out);
 /* Seconds, a decimal number from 0 to max; 0 or -EINVAL. */
 int tt_cli_parse_seconds(const char *s, double max, double *out);
 

@@ -154,3 +154,39 @@ void tt_outputs_close(struct tt_outputs *o)
 		o->pcap.fd = -1;
 	}
 }
+
+int tt_output_option(int c, const char *arg, struct tt_output_args *a, const char **why)
+{
+	switch (c) {
+	case 'f':
+		if (!strcmp(arg, "text"))
+			a->po.format = TT_RAW_TEXT;
+		else if (!strcmp(arg, "json"))
+			a->po.format = TT_RAW_JSON;
+		else
+			return *why = "unknown format '%s' (text, json)", -1;
+		a->format_set = true;
+		return 1;
+	case 'o':
+		a->output = arg;
+		return 1;
+	case 'w':
+		a->pcapng = arg;
+		return 1;
+	case TT_OPT_HTTP:
+		a->po.http = true;
+		return 1;
+	case TT_OPT_SUMMARY:
+		a->po.summary = true;
+		if (tt_pipeline_parse_summary(arg, &a->po.summary_every_s))
+			return *why = "--summary=N: '%s' is not in 1..86400", -1;
+		return 1;
+	}
+	return 0;
+}
+
+const char *tt_output_args_check(const struct tt_output_args *a)
+{
+	return tt_outputs_check(a->pcapng, a->output,
+				a->format_set || a->po.http || a->po.summary);
+}

@@ -10,11 +10,40 @@
  * when nothing asked for it.
  */
 
+#include <getopt.h>
 #include <stdbool.h>
 
+#include "cli/pipeline.h"
 #include "out/pcapng.h"
 #include "out/wbuf.h"
 #include "tlstap/error.h"
+
+/*
+ * What to write and where, the options trace and replay share: -f, -o, -w,
+ * --http, --summary[=N].  Their long options are TT_OUTPUT_OPTIONS (the two
+ * long-only ones take codes no command uses otherwise).
+ */
+struct tt_output_args {
+	struct tt_pipeline_opts po; /* format, http, summary */
+	const char *output;         /* -o, NULL: stdout */
+	const char *pcapng;         /* -w */
+	bool format_set;            /* -f was given */
+};
+
+enum { TT_OPT_HTTP = 0x1000, TT_OPT_SUMMARY };
+
+#define TT_OUTPUT_OPTIONS                                                                \
+	{ "format", required_argument, NULL, 'f' },                                       \
+	{ "output", required_argument, NULL, 'o' },                                       \
+	{ "pcapng", required_argument, NULL, 'w' },                                       \
+	{ "http", no_argument, NULL, TT_OPT_HTTP },                                       \
+	{ "summary", optional_argument, NULL, TT_OPT_SUMMARY }
+
+/* Option c (getopt's return) with its argument: 1 taken, 0 not one of these,
+ * -1 a usage error: *why is its message, a format with one %s, the argument. */
+int tt_output_option(int c, const char *arg, struct tt_output_args *a, const char **why);
+/* The usage error of the whole set (NULL if none), after the options. */
+const char *tt_output_args_check(const struct tt_output_args *a);
 
 struct tt_outputs {
 	struct tt_wbuf out;  /* events; fd -1 when not written */

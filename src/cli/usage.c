@@ -21,14 +21,24 @@ int tt_cli_usage_error(const char *cmd, const char *fmt, ...)
 	return TT_EXIT_USAGE;
 }
 
-int tt_cli_parse_pid(const char *s, int *pid)
+int tt_cli_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v <= 0 || v > INT_MAX)
+	if (errno || *s == '\0' || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int tt_cli_parse_pid(const char *s, int *pid)
+{
+	long v;
+
+	if (tt_cli_parse_long(s, 1, INT_MAX, &v))
 		return -EINVAL;
 	*pid = (int)v;
 	return 0;

@@ -47,24 +47,36 @@ static int proc_errno(int pid, int e, const char *what, struct tt_error *err)
 	return tt_error_set(err, e, "reading /proc/%d/%s: %s", pid, what, strerror(e));
 }
 
+/*
+ * The fields of a /proc/PID/stat after "pid (comm) ", from field 3 (the
+ * state) on, in buf; NULL when it cannot be read.  comm may hold ')': the
+ * last one ends it.
+ */
+static char *stat_fields(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	char *p;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
 char tt_proc_state(int pid)
 {
 	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	/* "pid (comm) S ...": comm may hold ')' so take the last one. */
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	p = stat_fields(path, buf, sizeof(buf));
+	return p ? p[0] : 0;
 }
 
 bool tt_proc_alive(int pid)
@@ -222,27 +234,15 @@ static uint64_t read_startcode(const char *dir)
 {
 	char path[PROC_FILE], buf[1024], *p;
 	unsigned long long v = 0;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/stat", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	/* "pid (comm) S ppid ...": comm may hold ')' so start after the last. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* Field 3 (state) is the first after ") "; startcode is field 26. */
-	p++;
-	for (int field = 2; field < 26 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &v) != 1)
+	p = stat_fields(path, buf, sizeof(buf));
+	/* p is field 3 (the state); startcode is field 26. */
+	for (int field = 3; field < 26 && p; field++) {
+		p = strchr(p, ' ');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p || sscanf(p, "%llu", &v) != 1)
 		return 0;
 	return v;
 }
