@@ -27,6 +27,14 @@
 #define SIGSTOP 19
 #define SIGCONT 18
 
+/* The stack pointer right after a function returned, relative to the one
+ * at its entry: x86-64 pops the return address, arm64 returns through LR. */
+#if defined(__TARGET_ARCH_x86)
+#define RET_SP_DELTA 8
+#else
+#define RET_SP_DELTA 0
+#endif
+
 /* A data record under construction, with room for its largest chunk. */
 struct tt_scratch {
 	struct tt_data_rec ev;

@@ -23,12 +23,6 @@
 
 extern TT_MAP_NATIVE_CALLS;
 
-#if defined(__TARGET_ARCH_x86)
-#define RET_SP_DELTA 8
-#else
-#define RET_SP_DELTA 0
-#endif
-
 SEC("uprobe")
 int bio_entry(struct pt_regs *ctx)
 {

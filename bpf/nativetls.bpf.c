@@ -37,14 +37,6 @@ static __always_inline void forget_conn(__u32 tgid, __u64 conn)
 	bpf_map_delete_elem(&native_conns, &key);
 }
 
-/* The stack pointer right after the function returned, relative to the one
- * at its entry: x86-64 pops the return address, arm64 returns through LR. */
-#if defined(__TARGET_ARCH_x86)
-#define RET_SP_DELTA 8
-#else
-#define RET_SP_DELTA 0
-#endif
-
 SEC("uprobe")
 int native_tls_entry(struct pt_regs *ctx)
 {
