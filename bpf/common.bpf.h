@@ -53,6 +53,9 @@ extern __u64 sock_watchers;
 /* Processes whose ciphertext is matched (memory BIO): while any, the socket
  * tracepoints look at the data their sockets move. */
 extern __u64 membio_active;
+/* The tracer is shutting down: no process is held any more (nothing would
+ * release it). */
+extern __u64 stopping;
 
 /* The maps every object uses: instantiated by common.bpf.c. */
 #ifdef TT_COMMON_DEFINITIONS
@@ -294,9 +297,11 @@ static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
 	__u64 now = bpf_ktime_get_boot_ns();
 
 	ev->hdr.time_ns = now;
-	ev->stopped = stop && !update_or_count(&held, TT_M_HELD, &tgid, &now);
-	if (ev->stopped)
-		bpf_send_signal(SIGSTOP);
+	ev->stopped = stop && !stopping && !update_or_count(&held, TT_M_HELD, &tgid, &now);
+	if (ev->stopped && bpf_send_signal(SIGSTOP)) {
+		bpf_map_delete_elem(&held, &tgid);
+		ev->stopped = 0;
+	}
 	if (!bpf_ringbuf_output(&events, ev, sizeof(*ev), BPF_RB_FORCE_WAKEUP))
 		return;
 	count(TT_C_RB_DROPS, 1);

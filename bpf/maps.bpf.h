@@ -80,10 +80,12 @@
 		__type(value, __u64);                                                    \
 	} held SEC(".maps")
 
-/* Executables seen (--all): key {dev, ino}. */
+/* Executables seen (--all): key {dev, ino}.  LRU: on a host that runs
+ * more programs than it holds, the oldest are forgotten (counted as new
+ * again), never the newest refused. */
 #define TT_MAP_KNOWN_EXES                                                                \
 	struct {                                                                         \
-		__uint(type, BPF_MAP_TYPE_HASH);                                         \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
 		__uint(max_entries, 16384);                                              \
 		__type(key, struct tt_file_key);                                         \
 		__type(value, __u8);                                                     \

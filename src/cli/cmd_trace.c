@@ -256,8 +256,10 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 				return usage_error("%s", err.msg);
 			break;
 		case OPT_PORT:
-			if (tt_cli_parse_long(optarg, 1, 65535, &v) || tt_filter_port(&a->filters, v, &err))
+			if (tt_cli_parse_long(optarg, 1, 65535, &v))
 				return usage_error("--port: '%s' is not a port (1..65535)", optarg);
+			if (tt_filter_port(&a->filters, v, &err))
+				return usage_error("%s", err.msg);
 			break;
 		case OPT_CGROUP:
 			if (tt_filter_cgroup_path(&a->filters, optarg, a->cgroup,
@@ -389,15 +391,19 @@ static bool output_failed(void *ctx)
 	return ((struct output *)ctx)->failed;
 }
 
-/* tlstap's BPF keys are the kernel's (init namespace) pids; /proc and -p
- * here must mean the same numbers. */
+/* The inode number of the initial pid namespace (PROC_PID_INIT_INO): fixed
+ * by the kernel, so no /proc of another namespace can fake it. */
+#define PID_NS_INIT_INO 0xEFFFFFFCu
+
+/* tlstap's BPF keys are the kernel's (init namespace) pids; /proc, -p and
+ * the signals it sends must mean the same numbers. */
 static int check_pid_namespace(void)
 {
-	struct stat self, init;
+	struct stat self;
 
-	if (stat("/proc/self/ns/pid", &self) || stat("/proc/1/ns/pid", &init))
+	if (stat("/proc/self/ns/pid", &self))
 		return 0; /* cannot tell: proceed */
-	if (self.st_ino == init.st_ino && self.st_dev == init.st_dev)
+	if (self.st_ino == PID_NS_INIT_INO)
 		return 0;
 	fprintf(stderr, "tlstap: trace: runs only in the initial pid namespace "
 			"(its BPF programs see host pids)\n");

@@ -22,6 +22,7 @@ struct tt_attached {
 	unsigned refs;
 	bool loader;  /* the dynamic loader's _dl_debug_state probe */
 	bool lazy;    /* the plan's on-demand sites (memory BIO), not its main ones */
+	bool said;    /* -v has told of it (an attach for every process is told once) */
 	char *path;   /* as the process that first mapped it names it */
 	char *reason; /* what the plan attached ("openssl entry points: ...") */
 	struct bpf_link **links;

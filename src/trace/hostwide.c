@@ -238,10 +238,11 @@ static void attach_lib(struct tt_tracer *t, const char *path, size_t *n)
 	if (fd < 0)
 		return;
 	if (tt_attach_object(t, fd, path, -1, &a, why, sizeof(why), &err) == 0 && a) {
-		if (a->refs == 1) {
+		if (!a->said) {
 			(*n)++;
 			if (t->verbose)
 				fprintf(stderr, "tlstap: attach %s: %s\n", path, a->reason);
+			a->said = true;
 		} else {
 			tt_attach_put(t, a); /* the same file by another name */
 		}

@@ -150,10 +150,12 @@ static struct tt_target *add_target(struct session *s, int pid)
 	return tg;
 }
 
+/* The live target of pid: one that is gone or has exited is not the
+ * process that may now have its pid. */
 static struct tt_target *find_target(struct session *s, int pid)
 {
 	for (size_t i = 0; i < s->n_targets; i++)
-		if (s->targets[i]->pid == pid)
+		if (s->targets[i]->pid == pid && !s->targets[i]->gone && !s->targets[i]->exited)
 			return s->targets[i];
 	return NULL;
 }
@@ -363,23 +365,27 @@ static int64_t boot_ns(void)
  * executable becomes known, so that the next process running it is not
  * held at exec.
  */
-static void host_new_process(struct session *s, const struct tt_proc_rec *r)
+static struct tt_target *host_new_process(struct session *s, const struct tt_proc_rec *r)
 {
 	struct tt_target *tg = add_target(s, (int)r->hdr.tgid);
 	struct tt_error err = { "" };
 
 	if (!tg)
-		return;
+		return NULL;
 	/* The first process of an executable (held at exec) is held at its
 	 * dlopens too: what it loads may be new.  The next ones load the same
 	 * files, already attached. */
 	tg->stop_on_dlopen = r->stopped;
 	s->procs_seen++;
+	/* Known even if this process is gone before we look: its files were
+	 * resolved, or will be by the next one. */
+	if (r->kind == TT_PROC_EXEC)
+		tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
 	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
 		tg->gone = true; /* gone already, most likely */
-		return;
+		return NULL;
 	}
-	tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
+	return tg;
 }
 
 /* --all: a new executable's probes are live (and its process, if held,
@@ -409,16 +415,22 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 	int tgid = (int)r->hdr.tgid;
 	struct tt_target *tg = find_target(s, tgid);
 
-	if (!tg && s->o->all && r->kind != TT_PROC_EXIT)
-		host_new_process(s, r);
-	else if (!tg && s->o->all)
+	if (!tg && s->o->all && r->kind == TT_PROC_EXIT) {
 		tt_tracer_forget(&s->t, tgid); /* forked, never a target: its state */
-	else if (tg && !tg->gone && r->kind == TT_PROC_EXIT)
+	} else if (!tg && s->o->all) {
+		/* New to us; a memory-BIO request is its first record when it
+		 * forked from a target without exec (a server's worker). */
+		tg = host_new_process(s, r);
+		if (tg && r->kind == TT_PROC_MEMBIO)
+			membio(s, tg);
+	} else if (tg && r->kind == TT_PROC_EXIT) {
 		tg->exited = true;
-	else if (tg && !tg->gone && r->kind == TT_PROC_MEMBIO)
+		/* --all: at once, before its pid can be reused. */
+		if (s->o->all)
+			detach_target(s, tg);
+	} else if (tg && r->kind == TT_PROC_MEMBIO)
 		membio(s, tg);
-	else if (tg && !tg->gone &&
-		 (r->kind == TT_PROC_EXEC || (r->kind == TT_PROC_RESCAN && tg->attached))) {
+	else if (tg && (r->kind == TT_PROC_EXEC || (r->kind == TT_PROC_RESCAN && tg->attached))) {
 		reattach(s, tg, r->kind);
 		if (s->o->all && r->kind == TT_PROC_EXEC)
 			tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
@@ -552,6 +564,34 @@ fail:
 	return -ENOMEM;
 }
 
+/*
+ * --all: the processes started between the first look at /proc and the
+ * exec hook's attach (the BPF load takes a while) are in neither: look
+ * again, now that every later one is reported.
+ */
+static void host_catch_up(struct session *s)
+{
+	struct tt_error err = { "" };
+	int *pids = NULL;
+	size_t n = 0;
+
+	if (tt_host_pids(&pids, &n, &err) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct tt_target *tg;
+
+		if (find_target(s, pids[i]) || !(tg = add_target(s, pids[i])))
+			continue;
+		if (tt_tracer_attach(&s->t, tg, &err) < 0) {
+			tg->gone = true;
+			continue;
+		}
+		tt_host_known_exe_of(&s->t, tg->pid);
+		s->procs_seen++;
+	}
+	free(pids);
+}
+
 /* Start and attach.  Returns an exit status when it must end already. */
 static int start(struct session *s)
 {
@@ -579,6 +619,8 @@ static int start(struct session *s)
 		tt_host_attach_libraries(&s->t);
 	if (!attach_all(s) && !s->o->cmd && !s->o->all)
 		return 1;
+	if (s->o->all)
+		host_catch_up(s);
 	if (s->o->all && s->o->tracer.verbose)
 		fprintf(stderr, "tlstap: --all: %" PRIu64 " processes, %zu objects attached\n",
 			s->procs_seen, s->t.n_objects);
@@ -618,6 +660,8 @@ int tt_session_run(const struct tt_session_opts *o, volatile sig_atomic_t *stop)
 	finish_child(&s);
 	ret = s.child > 0 ? exit_status_of(s.child_status) : 0;
 out:
+	/* No new hold: the records of the last ones may not be handled. */
+	tt_tracer_stop_holding(&s.t);
 	/* Probes off first, then what they sent before, then the counters. */
 	for (size_t i = 0; i < s.n_targets; i++)
 		if (s.targets[i]->pid > 0)

@@ -110,10 +110,11 @@ static int attach_one(struct tt_tracer *t, struct tt_target *tg, const struct tt
 		tt_attach_put(t, a);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
-	if (t->verbose && (!t->all || a->refs == 1))
+	if (t->verbose && (!t->all || !a->said))
 		fprintf(stderr, "tlstap: pid %d: %s %s: %s%s\n", tg->pid,
 			a->loader ? "watch" : "attach", o->path, a->reason,
 			a->refs > 1 ? " (attached already)" : "");
+	a->said = true;
 	return 0;
 }
 
@@ -143,6 +144,11 @@ static int attach_new_objects(struct tt_tracer *t, struct tt_target *tg, struct 
 		if (s->done)
 			continue;
 		ret = attach_one(t, tg, &p, o, s, &oerr);
+		/* The process is gone: nothing more to look at, nothing to say. */
+		if (ret < 0 && !tt_proc_alive(tg->pid)) {
+			ret = tt_error_set(err, ESRCH, "pid %d: exited", tg->pid);
+			break;
+		}
 		if (ret == -ENOMEM || (ret < 0 && o->is_exe)) {
 			/* The executable is what was asked for: its failure is fatal. */
 			tt_error_set(err, -ret, "pid %d: %s", tg->pid, oerr.msg);

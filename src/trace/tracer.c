@@ -260,14 +260,23 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 	return 0;
 }
 
+void tt_tracer_stop_holding(struct tt_tracer *t)
+{
+	if (t->skel)
+		__atomic_store_n(&t->skel->bss->stopping, 1, __ATOMIC_RELAXED);
+}
+
 void tt_tracer_close(struct tt_tracer *t)
 {
-	tt_guardian_stop(&t->guardian); /* releases what is still held */
-	tt_attach_release_all(t);
+	/* Nothing may stop a process once the guardian has released the held
+	 * ones: no new hold, then every hook off, then the release. */
+	tt_tracer_stop_holding(t);
 	for (size_t i = 0; i < ARRAY_SIZE(t->tp_links); i++) {
 		bpf_link__destroy(t->tp_links[i]);
 		t->tp_links[i] = NULL;
 	}
+	tt_attach_release_all(t);
+	tt_guardian_stop(&t->guardian); /* releases what is still held */
 	tlstap_bpf__destroy(t->skel);
 	t->skel = NULL;
 	tt_obj_cache_free(t->cache);
@@ -325,8 +334,22 @@ void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT
 	}
 }
 
+/*
+ * Test-only fault injection: TLSTAP_FAULT_RELEASE_MS=N delays every release
+ * of a held process by N ms, so that a test can kill the tracer while it
+ * holds one (the guardian must then release it).
+ */
+static void fault_release_delay(void)
+{
+	const char *ms = getenv("TLSTAP_FAULT_RELEASE_MS");
+
+	if (ms && *ms)
+		usleep((useconds_t)strtoul(ms, NULL, 10) * 1000);
+}
+
 void tt_tracer_release(struct tt_tracer *t, int pid)
 {
+	fault_release_delay();
 	if (t->skel)
 		tt_release_held(bpf_map__fd(t->skel->maps.held), pid);
 	else

@@ -115,6 +115,8 @@ int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 int tt_tracer_membio(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
 /* Remove the process's probes and state (it exited, or we are done). */
 void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg);
+/* From now on no process is held (the session is ending). */
+void tt_tracer_stop_holding(struct tt_tracer *t);
 /* Let a process held at exec, dlopen or its first memory-BIO call run. */
 void tt_tracer_release(struct tt_tracer *t, int pid);
 /* The state and watch of a process that was never a target (--all: one

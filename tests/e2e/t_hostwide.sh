@@ -12,7 +12,9 @@
 #  - 100 curls at once, each traced from its first request;
 #  - 200 processes that map one libssl: still one attach of it; no file is
 #    attached twice; the Go binary's attach latency is printed.
-# That tracer holds new programs at exec (--hold-new): processes_held > 0.
+# That tracer holds new programs at exec (--hold-new): processes_held > 0,
+# and none is left stopped.  A tracer killed (SIGKILL) while it holds a
+# process leaves its guardian to release it.
 # Then the filters, each in its own --all run: --comm, --port, --exe and
 # --cgroup keep exactly what they name, the rest counted by filter.  Every
 # tracer exits 0 and leaves no BPF program behind.
@@ -88,6 +90,8 @@ done
 wait_for_jobs
 sleep 1
 stop_trace "$T/all"
+stopped=$(ps -eo pid=,stat=,comm= | awk '$2 ~ /^T/')
+[ -z "$stopped" ] || fail "processes left stopped: $stopped"
 
 py_check "$T/all" "$GO_PORT" "$POD_UID" "$CTR_ID" "$CG" <<'PY'
 import collections, sys, events
@@ -116,7 +120,9 @@ for path, comm in (("/curl-1", "curl"), ("/go-1", "go-client"), ("/ns-go", "ns-c
     print("%-9s %-9s pid %-7d %5d -> %d, mirrored by the server" % (path, comm, cp, cl, cr))
     if path.startswith("/ns-"):
         ns = {e["ns_pid"] for e in c}
-        if None in ns or any(n == e["pid"] for n in ns for e in c):
+        # curl is exec'd by the namespace's pid 1 (sh); the Go client is its child.
+        want = {1} if path == "/ns-curl" else set(range(2, 10))
+        if len(ns) != 1 or not ns <= want or cp in ns:
             sys.exit("%s: ns_pid %s, pid %d" % (path, ns, cp))
         print("          in its own pid namespace: ns_pid %s" % sorted(ns))
     if path == "/pod-curl":
@@ -224,6 +230,30 @@ all_trace "$T/cgroup" --cgroup "$POD_DIR"
 traffic
 stop_trace "$T/cgroup"
 filtered "$T/cgroup" pod_uid "$POD_UID" filtered_cgroup
+
+echo "--- SIGKILL while a process is held: the guardian releases it"
+cp /bin/true "$T/held-true"
+TLSTAP_FAULT_RELEASE_MS=4000 "$TLSTAP" trace --all --hold-new -v -o /dev/null 2>"$T/kill.err" &
+KILLED=$!
+kill_at_exit "$KILLED"
+wait_for "$T/kill.err" "^tlstap: --all: " 1 60
+"$T/held-true" &
+HELD=$!
+for _ in $(seq 50); do
+	[ "$(ps -o stat= -p "$HELD" | cut -c1)" = T ] && break
+	sleep 0.05
+done
+[ "$(ps -o stat= -p "$HELD" | cut -c1)" = T ] || fail "held-true was not held at its exec"
+kill -KILL "$KILLED"
+wait "$KILLED" 2>/dev/null
+for _ in $(seq 50); do
+	[ "$(ps -o stat= -p "$HELD" | cut -c1)" = T ] || break
+	sleep 0.1
+done
+[ "$(ps -o stat= -p "$HELD" | cut -c1)" != T ] ||
+	fail "held-true still stopped 5 s after its tracer was killed"
+wait "$HELD" || fail "held-true exited $?"
+echo "held-true released by the guardian and exited 0"
 
 check_no_probes_left
 echo PASS

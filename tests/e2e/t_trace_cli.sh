@@ -18,6 +18,9 @@ expect_exit() {
 	grep -qE -- "$pattern" "$T/err" || { cat "$T/err" >&2; fail "$*: stderr lacks '$pattern'"; }
 }
 
+echo "--- not in the initial pid namespace: exit 1, said"
+expect_exit 1 "runs only in the initial pid namespace" unshare -p -f --mount-proc "$TLSTAP" trace -- true
+
 echo "--- usage errors: exit 2"
 expect_exit 2 "nothing to trace" "$TLSTAP" trace
 expect_exit 2 "unknown format" "$TLSTAP" trace -f xml -p 1
