@@ -247,11 +247,15 @@ static __always_inline void current_exe(struct tt_file_key *k)
 	k->ino = BPF_CORE_READ(ino, i_ino);
 }
 
+/* --comm names the process (its main thread's comm), not one of its
+ * threads, which a program may rename ("worker-3"). */
 static __always_inline bool comm_allowed(void)
 {
-	char comm[16];
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	char comm[16] = {};
 
-	bpf_get_current_comm(comm, sizeof(comm));
+	bpf_probe_read_kernel_str(comm, sizeof(comm), &leader->comm);
 	for (__u32 i = 0; i < TT_FILTER_MAX; i++) {
 		if (i >= settings.n_comms)
 			break;

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -249,20 +251,40 @@ static int remember(struct tt_tracer *t, struct tt_attached *a)
 	return 0;
 }
 
-static struct tt_attached *attached_new(int fd, const char *path, int scope, const char *build_id)
+/*
+ * Which file an attach is on.  A uprobe goes to the real file under an
+ * overlay mount, which every container of an image shares, while each
+ * overlay mount shows its own device: there the inode and the build-id
+ * (compared by the caller) tell the file, the device does not (0).
+ */
+static int file_identity(int fd, uint64_t *dev, uint64_t *ino)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	if (!fstatfs(fd, &fs) && fs.f_type == OVERLAYFS_SUPER_MAGIC)
+		*dev = 0;
+	return 0;
+}
+
+static struct tt_attached *attached_new(uint64_t dev, uint64_t ino, const char *path, int scope,
+					const char *build_id)
 {
 	struct tt_attached *a = calloc(1, sizeof(*a));
-	struct stat st;
 
 	if (!a)
 		return NULL;
 	a->path = strdup(path);
-	if (!a->path || fstat(fd, &st)) {
+	if (!a->path) {
 		attached_free(a);
 		return NULL;
 	}
-	a->dev = st.st_dev;
-	a->ino = st.st_ino;
+	a->dev = dev;
+	a->ino = ino;
 	a->scope = scope;
 	a->refs = 1;
 	snprintf(a->build_id, sizeof(a->build_id), "%s", build_id);
@@ -288,7 +310,7 @@ static int attach_object(struct tt_tracer *t, int fd, const char *path, int scop
 	const struct tt_resolution *r;
 	struct tt_attached *a;
 	struct tt_plan plan;
-	struct stat st;
+	uint64_t dev = 0, ino = 0;
 	char bpath[64];
 	int ret;
 
@@ -296,9 +318,17 @@ static int attach_object(struct tt_tracer *t, int fd, const char *path, int scop
 	ret = tt_obj_cache_resolve(t->cache, fd, path, &t->ropts, &r, err);
 	if (ret < 0)
 		return ret;
-	if (fstat(fd, &st))
-		return tt_error_set(err, errno, "%s: %s", path, strerror(errno));
-	a = find(t, st.st_dev, st.st_ino, r->build_id, scope, false, lazy);
+	ret = file_identity(fd, &dev, &ino);
+	if (ret < 0)
+		return tt_error_set(err, -ret, "%s: %s", path, strerror(-ret));
+	/* Without a build-id an overlay file is told by its device after all. */
+	if (!dev && !r->build_id[0]) {
+		struct stat st;
+
+		if (!fstat(fd, &st))
+			dev = st.st_dev;
+	}
+	a = find(t, dev, ino, r->build_id, scope, false, lazy);
 	if (a) {
 		a->refs++;
 		*out = a;
@@ -314,7 +344,7 @@ static int attach_object(struct tt_tracer *t, int fd, const char *path, int scop
 		 * for us. */
 		return !lazy && plan.tls ? tt_error_set(err, ENOTSUP, "%s: %s", path, why) : 0;
 	}
-	a = attached_new(fd, path, scope, r->build_id);
+	a = attached_new(dev, ino, path, scope, r->build_id);
 	if (a)
 		a->reason = strdup(lazy ? "memory BIO: ciphertext probes" : plan.reason);
 	if (!a || !a->reason) {
@@ -387,7 +417,7 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 		*out = a;
 		return 0;
 	}
-	a = attached_new(fd, path, scope, "");
+	a = attached_new(st.st_dev, st.st_ino, path, scope, "");
 	if (!a)
 		return tt_error_set(err, ENOMEM, "out of memory");
 	a->loader = true;
