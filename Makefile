@@ -140,6 +140,7 @@ $(BUILD)/testdata/c/%: testdata/c/%.c
 TESTDATA_LDLIBS_ssl_bench := -lssl -lcrypto -lpthread
 TESTDATA_LDLIBS_ssl_conns := -lssl -lcrypto
 TESTDATA_LDLIBS_gnutls_echo := -lgnutls
+TESTDATA_LDLIBS_sock_hammer := -lpthread
 
 # Go programs for every toolchain, rules in testdata/go.mk.
 -include testdata/go.mk
@@ -198,7 +199,7 @@ $(BUILD)/bench/%: bench/%.c $(APP_LIB) $(RESOLVER_LIB)
 	$(CC) $(TEST_CPPFLAGS) $(CFLAGS) -o $@ $< $(APP_LIB) $(RESOLVER_LIB) $(LDLIBS)
 
 bench: deps
-	@$(MAKE) --no-print-directory all testdata $(BENCH_BINS)
+	@$(MAKE) --no-print-directory all testdata $(BENCH_BINS) $(GO_BENCH)
 	@BUILD=$(BUILD) bench/run.sh
 
 # --- install ----------------------------------------------------------------

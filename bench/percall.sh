@@ -2,16 +2,25 @@
 # Per-call cost of a TLS Write (and of a Write+Read ping-pong) in one process
 # over loopback, side by side: untraced; with tlstap's probes attached but
 # doing nothing (--probe-only: the cost floor of uprobes at the same sites);
-# traced by tlstap; and under a bpftrace one-liner that prints the buffer
-# (a peer).  Go crypto/tls (testdata tlsbench) and OpenSSL (testdata
-# ssl_bench).  Run as root: make bench.
+# traced by tlstap; traced by an older tlstap (BASELINE_TLSTAP, when given:
+# the binary before a change, same options); and under a bpftrace one-liner
+# that prints the buffer (a peer: for Go it probes Write only, a Read's
+# buffer being known at its RET sites only, which bpftrace cannot probe
+# without uretprobes, which break Go stacks; for OpenSSL SSL_write at entry
+# and SSL_read at return).  Go crypto/tls (testdata tlsbench) and OpenSSL
+# (testdata ssl_bench).  Runs interleaved (each mode once per round,
+# BENCH_RUNS rounds, default 7): median (min..max) per call, the ratio of
+# medians to untraced and to probe-only, and tlstap's added cost (ns over
+# untraced) against probe-only's.  Run as root: make bench.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+RUNS=${BENCH_RUNS:-7}
 CALLS=${BENCH_CALLS:-20000}
 GOV=${BENCH_GO:-1.22}
 GOBENCH=$BUILD/testdata/go/$GOV/tlsbench-default
 SSLBENCH=$BUILD/testdata/c/ssl_bench
 LIBSSL=$(ldconfig -p | awk '/libssl.so.3 .*x86-64/ { print $NF; exit }')
+BASELINE=${BASELINE_TLSTAP:-}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,42 +35,73 @@ run() {
 	untraced) out=$("$@") ;;
 	probe-only) out=$("$TLSTAP" trace --probe-only -o /dev/null -- "$@" 2>/dev/null) ;;
 	tlstap) out=$("$TLSTAP" trace -o /dev/null -- "$@" 2>/dev/null) ;;
+	baseline) out=$("$BASELINE" trace -o /dev/null -- "$@" 2>/dev/null) ;;
 	bpftrace-go)
 		out=$(BPFTRACE_STRLEN=200 bpftrace -q -e "uprobe:$1:\"crypto/tls.(*Conn).Write\" { printf(\"%s\\n\", str(reg(\"bx\"), reg(\"cx\"))); }" \
 			-c "$*" 2>/dev/null | grep -a write_ns) ;;
 	bpftrace-ssl)
-		out=$(BPFTRACE_STRLEN=200 bpftrace -q -e "uprobe:$LIBSSL:SSL_write { printf(\"%s\\n\", str(arg1, arg2)); }" \
-			-c "$*" 2>/dev/null | grep -a write_ns) ;;
+		out=$(BPFTRACE_STRLEN=200 bpftrace -q -e "
+			uprobe:$LIBSSL:SSL_write { printf(\"%s\\n\", str(arg1, arg2)); }
+			uprobe:$LIBSSL:SSL_read { @buf[tid] = arg1; }
+			uretprobe:$LIBSSL:SSL_read /retval > 0 && retval < 0x80000000/ {
+				printf(\"%s\\n\", str(@buf[tid], retval));
+			}" -c "$*" 2>/dev/null | grep -a write_ns) ;;
 	esac
 	echo "$out" | sed -n 's/.*write_ns=\([0-9]*\) pingpong_ns=\([0-9]*\).*/\1 \2/p'
 }
 
-# measure NAME PEER CMD...: interleaved runs, medians, ratios.
+# col FILE N: column N of FILE, one sample a line.
+col() {
+	awk -v n="$2" '{ print $n }' "$1"
+}
+
+# added MODE BASE UNTRACED: (MODE - UNTRACED) / (BASE - UNTRACED), medians.
+added() {
+	awk -v m="$1" -v b="$2" -v u="$3" 'BEGIN { if (b > u) printf "%.2f", (m - u) / (b - u); else print "nan" }'
+}
+
+# measure NAME PEER CMD...: interleaved runs, medians and spread, ratios.
 measure() {
-	local name=$1 peer=$2 m r key
+	local name=$1 peer=$2 m r key c
 	shift 2
 	key=$(printf '%s' "$name" | tr -c 'A-Za-z0-9.' '_')
 	local modes=(untraced probe-only tlstap)
+	[ -z "$BASELINE" ] || modes+=(baseline)
 	command -v bpftrace >/dev/null && modes+=("$peer")
 	for r in $(seq "$RUNS"); do
 		for m in "${modes[@]}"; do
 			run "$m" "$@" >>"$tmp/$key.$m" || true
 		done
 	done
-	local base_w base_p w p
-	base_w=$(awk '{ print $1 }' "$tmp/$key.untraced" | median)
-	base_p=$(awk '{ print $2 }' "$tmp/$key.untraced" | median)
-	printf '\n%s, %d calls of 100 bytes, median of %d runs\n' "$name" "$CALLS" "$RUNS"
-	printf '  %-14s %12s %8s %14s %8s\n' mode "write ns" ratio "pingpong ns" ratio
+	local -A med
 	for m in "${modes[@]}"; do
-		w=$(awk '{ print $1 }' "$tmp/$key.$m" | median)
-		p=$(awk '{ print $2 }' "$tmp/$key.$m" | median)
-		printf '  %-14s %12s %8s %14s %8s\n' "$m" "$w" "$(ratio "$w" "$base_w")" "$p" \
-			"$(ratio "$p" "$base_p")"
+		for c in 1 2; do
+			med[$m.$c]=$(col "$tmp/$key.$m" "$c" | median)
+		done
 	done
+	printf '\n%s, %d calls of 100 bytes, %d rounds interleaved: median (min..max)\n' \
+		"$name" "$CALLS" "$RUNS"
+	printf '  %-13s %24s %7s %7s   %26s %7s %7s\n' mode "write ns" "/untr" "/probe" \
+		"pingpong ns" "/untr" "/probe"
+	for m in "${modes[@]}"; do
+		printf '  %-13s %24s %7s %7s   %26s %7s %7s\n' "$m" \
+			"$(spread $(col "$tmp/$key.$m" 1))" "$(ratio "${med[$m.1]}" "${med[untraced.1]}")" \
+			"$(ratio "${med[$m.1]}" "${med[probe-only.1]}")" \
+			"$(spread $(col "$tmp/$key.$m" 2))" "$(ratio "${med[$m.2]}" "${med[untraced.2]}")" \
+			"$(ratio "${med[$m.2]}" "${med[probe-only.2]}")"
+	done
+	printf '  added cost over untraced, relative to probe-only'"'"'s: tlstap write %s, pingpong %s' \
+		"$(added "${med[tlstap.1]}" "${med[probe-only.1]}" "${med[untraced.1]}")" \
+		"$(added "${med[tlstap.2]}" "${med[probe-only.2]}" "${med[untraced.2]}")"
+	[ -z "$BASELINE" ] || printf '; baseline write %s, pingpong %s' \
+		"$(added "${med[baseline.1]}" "${med[probe-only.1]}" "${med[untraced.1]}")" \
+		"$(added "${med[baseline.2]}" "${med[probe-only.2]}" "${med[untraced.2]}")"
+	echo
 }
 
-echo "Per-call cost of TLS calls: $(uname -r), $(nproc) cores"
+load=$(wait_quiet)
+echo "Per-call cost of TLS calls: $(uname -r), $(nproc) cores, load $load"
 echo "(probe-only = tlstap's uprobes at the same sites doing nothing: the floor)"
+[ -z "$BASELINE" ] || echo "(baseline = $BASELINE)"
 measure "Go $GOV crypto/tls" bpftrace-go "$GOBENCH" -n "$CALLS"
 measure "OpenSSL $(openssl version | awk '{print $2}')" bpftrace-ssl "$SSLBENCH" "$tmp/cert.pem" "$tmp/key.pem" "$CALLS"

@@ -11,7 +11,13 @@ echo
 if [ "$(id -u)" -eq 0 ]; then
 	bash "$here/percall.sh"
 	echo
+	bash "$here/tax.sh"
+	echo
+	bash "$here/membio.sh"
+	echo
+	bash "$here/throughput.sh"
+	echo
 	bash "$here/doctor.sh"
 else
-	echo "per-call tracing and doctor benchmarks need root: skipped"
+	echo "per-call, host tax, memory-BIO, throughput and doctor benchmarks need root: skipped"
 fi

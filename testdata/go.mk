@@ -145,3 +145,26 @@ layouts: $(GEN_LAYOUT) $(GO_LAYOUT_INPUTS) $(foreach v,$(GO_VERSIONS),$(GO_TD)/$
 	@$(GEN_LAYOUT) $(foreach v,$(GO_VERSIONS),$(foreach b,$(filter $(GO_TD)/$v/%,$(GO_LAYOUT_INPUTS)),\
 		$$(cat $(GO_TD)/$v/goversion.txt)=$b)) >resolver/golayout_table_data.c.tmp
 	@mv resolver/golayout_table_data.c.tmp resolver/golayout_table_data.c
+
+# --- benchmark-only programs -------------------------------------------------
+# Built by one toolchain in the default variant only, and not in the
+# manifest: no test reads them (make bench builds them).
+
+GO_BENCH_VERSION ?= 1.22
+GO_BENCH_PROGS := bulkserver
+GO_BENCH := $(foreach p,$(GO_BENCH_PROGS),$(GO_TD)/$(GO_BENCH_VERSION)/$p-default)
+
+# go_bench_rules PROG
+define go_bench_rules
+$(GO_TD)/$(GO_BENCH_VERSION)/$1-default: $(call go_srcs,$1) $(call go_dep,$(GO_BENCH_VERSION))
+	@mkdir -p $$(@D)
+	@echo "  GO      $$@"
+	@cd testdata/go && $(call go_env,$(GO_BENCH_VERSION)) $(GO_VENV_default) \
+		$(call go_tool,$(GO_BENCH_VERSION)) build -o $$(abspath $$@).tmp ./$1
+	@mv $$@.tmp $$@
+endef
+
+$(foreach p,$(GO_BENCH_PROGS),$(eval $(call go_bench_rules,$p)))
+
+.PHONY: go-bench
+go-bench: $(GO_BENCH)

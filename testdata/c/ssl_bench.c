@@ -4,7 +4,9 @@
  * inside one process (a server thread echoes), so a benchmark can run it
  * untraced, with empty probes and traced, side by side.  Prints one line:
  *   write_ns=N pingpong_ns=N
- * Usage: ssl_bench CERT KEY [CALLS] [SIZE]
+ * Usage: ssl_bench CERT KEY [CALLS] [SIZE] [wait]
+ * "wait": once connected, print "ready" and wait for a line on stdin before
+ * measuring (time to attach a tracer to the running process).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -93,7 +95,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 3)
-		die("usage: ssl_bench CERT KEY [CALLS] [SIZE]");
+		die("usage: ssl_bench CERT KEY [CALLS] [SIZE] [wait]");
 	if (argc > 3)
 		s.calls = atol(argv[3]);
 	if (argc > 4)
@@ -118,6 +120,14 @@ int main(int argc, char **argv)
 	if (SSL_connect(ssl) != 1)
 		die("SSL_connect");
 	buf = calloc(1, s.size);
+	if (argc > 5 && !strcmp(argv[5], "wait")) {
+		int c;
+
+		printf("ready\n");
+		fflush(stdout);
+		while ((c = getchar()) != EOF && c != '\n')
+			;
+	}
 	t0 = now_ns();
 	for (long i = 0; i < s.calls; i++)
 		if (SSL_write(ssl, buf, s.size) != s.size)

@@ -9,15 +9,18 @@
 // between two phases (--before N --after M is --phases N,M; --wait-stdin
 // reads the line, else phases follow at once); the connections of the first
 // phase stay open throughout.
+// --timing prints "phase <k> requests <n> ns <t>" once phase k is over (for
+// benchmarks).
 // Usage: node https_pair.js --cert C --key K [--conns N]
-//        [--phases N1,N2,... | --before N --after N] [--wait-stdin]
+//        [--phases N1,N2,... | --before N --after N] [--wait-stdin] [--timing]
 'use strict';
 const fs = require('fs');
 const https = require('https');
 const readline = require('readline');
 
 function args() {
-  const a = { conns: 8, before: 0, after: 100, phases: null, waitStdin: false, cert: '', key: '' };
+  const a = { conns: 8, before: 0, after: 100, phases: null, waitStdin: false, timing: false,
+    cert: '', key: '' };
   const v = process.argv.slice(2);
   for (let i = 0; i < v.length; i++) {
     switch (v[i]) {
@@ -28,6 +31,7 @@ function args() {
       case '--after': a.after = Number(v[++i]); break;
       case '--phases': a.phases = v[++i].split(',').map(Number); break;
       case '--wait-stdin': a.waitStdin = true; break;
+      case '--timing': a.timing = true; break;
       default: throw new Error(`unknown argument ${v[i]}`);
     }
   }
@@ -90,7 +94,11 @@ server.listen(0, '127.0.0.1', async () => {
         console.log(`waiting ${k}`);
         await line();
       }
+      const t0 = process.hrtime.bigint();
       await phase(port, first, o.phases[k]);
+      if (o.timing) {
+        console.log(`phase ${k} requests ${o.phases[k]} ns ${process.hrtime.bigint() - t0}`);
+      }
       first += o.phases[k];
     }
     fs.writeSync(1, out.join('\n') + '\ndone\n');

@@ -9,7 +9,8 @@ both sides print the truth of the connection that carried request i:
     server <i> lport <L> rport <R>
 Phases: --phases N1,N2,... requests each, with a line read from stdin
 between two phases when --wait-stdin (--before N --after M is --phases
-N,M); the connections opened first stay open throughout.
+N,M); the connections opened first stay open throughout.  --timing prints
+"phase <k> requests <n> ns <t>" once phase k is over (for benchmarks).
 
 --same-payload: every connection sends the same 40-byte line and gets the
 same answer, with a NULL cipher (TLS 1.2 NULL-SHA256: records carry the
@@ -21,6 +22,7 @@ import asyncio
 import os
 import ssl
 import sys
+import time
 
 
 # Longer than a record prefix, so that the prefix is all plaintext.
@@ -52,6 +54,7 @@ async def main():
     ap.add_argument("--phases", help="N1,N2,...: requests per phase")
     ap.add_argument("--wait-stdin", action="store_true")
     ap.add_argument("--same-payload", action="store_true")
+    ap.add_argument("--timing", action="store_true")
     args = ap.parse_args()
     srv_ctx, cli_ctx = contexts(args)
     lines = []
@@ -100,7 +103,10 @@ async def main():
         if k and args.wait_stdin:
             print("waiting %d" % k, flush=True)
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        t0 = time.monotonic_ns()
         await phase(n)
+        if args.timing:
+            print("phase %d requests %d ns %d" % (k, n, time.monotonic_ns() - t0), flush=True)
     for _, w in conns:
         w.close()
     server.close()
