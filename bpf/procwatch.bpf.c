@@ -25,6 +25,8 @@ static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop, __u32 
 
 	if (!flags)
 		return;
+	if ((*flags & TT_WATCH_QUIET) && process_filter(tgid))
+		return;
 	if (kind == TT_PROC_EXEC) {
 		current_exe(&exe);
 		ev.exe_dev = exe.dev;
@@ -41,6 +43,16 @@ int dl_debug_state(struct pt_regs *ctx)
 }
 
 /*
+ * --all: how to watch a process that the filters (--comm, --exe, --cgroup)
+ * exclude: quietly, so that it costs no record.  Its executable is attached
+ * when a process they let through runs it.
+ */
+static __always_inline __u8 watch_flags(__u32 tgid)
+{
+	return TT_WATCH_NOTIFY | (process_filter(tgid) ? TT_WATCH_QUIET : 0);
+}
+
+/*
  * --all: every process is watched from its exec.  Whether it runs a file
  * the tracer has not seen is said in its record; with --hold-new such a
  * process is held until it is attached (it may do TLS at once), unless the
@@ -48,7 +60,7 @@ int dl_debug_state(struct pt_regs *ctx)
  */
 static __always_inline __u32 watch_new_process(__u32 tgid)
 {
-	__u8 flags = TT_WATCH_NOTIFY;
+	__u8 flags = watch_flags(tgid);
 	struct tt_file_key exe;
 	bool new_exe;
 
@@ -56,7 +68,7 @@ static __always_inline __u32 watch_new_process(__u32 tgid)
 		return 0;
 	current_exe(&exe);
 	new_exe = !bpf_map_lookup_elem(&known_exes, &exe);
-	if (new_exe && settings.hold_new && !process_filter(tgid))
+	if (new_exe && settings.hold_new && !(flags & TT_WATCH_QUIET))
 		flags |= TT_WATCH_STOP;
 	update_or_count(&watch, TT_M_WATCH, &tgid, &flags);
 	return new_exe ? TT_PROCF_NEW_EXE : 0;
@@ -81,11 +93,12 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 tgid = BPF_CORE_READ(child, tgid);
-	__u8 flags = TT_WATCH_NOTIFY;
+	__u8 flags;
 
 	if (!settings.all || tgid != (__u32)BPF_CORE_READ(child, pid) ||
 	    tgid == settings.self_tgid)
 		return 0; /* a thread, or us */
+	flags = watch_flags(tgid); /* the parent's name, file and cgroup are the child's */
 	update_or_count(&watch, TT_M_WATCH, &tgid, &flags);
 	return 0;
 }

@@ -59,6 +59,9 @@ enum tt_key_kind {
 #define TT_WATCH_STOP 2   /* and stop it (SIGSTOP) at exec and at dlopen until the
 			   * tracer has attached and sent SIGCONT: for processes the
 			   * tracer launched itself */
+#define TT_WATCH_QUIET 4  /* --all: the process filters excluded it at its exec or
+			   * fork: no records for it while they still do (its
+			   * calls make no state, its exit has nothing to sweep) */
 
 /*
  * A Go Read/Write in flight: key {tgid, func, goroutine, frame}.  The frame

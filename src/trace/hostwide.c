@@ -180,43 +180,54 @@ int tt_filter_cgroup(struct tt_tracer *t, const char *path, struct tt_error *err
 	return ret;
 }
 
+/*
+ * Bucket of a latency: values below 16 ns exactly, then 16 buckets per
+ * power of two, so that a bucket is at most 1/16 of its values wide.
+ */
+static size_t latency_bucket(uint64_t ns)
+{
+	unsigned int msb;
+
+	if (ns < TT_LATENCY_SUB)
+		return (size_t)ns;
+	msb = 63 - (unsigned int)__builtin_clzll(ns);
+	return ((size_t)(msb - TT_LATENCY_SUB_BITS + 1) << TT_LATENCY_SUB_BITS) +
+	       ((ns >> (msb - TT_LATENCY_SUB_BITS)) & (TT_LATENCY_SUB - 1));
+}
+
+/* The largest value bucket i holds. */
+static uint64_t latency_bucket_max(size_t i)
+{
+	unsigned int shift;
+
+	if (i < TT_LATENCY_SUB)
+		return i;
+	shift = (unsigned int)(i >> TT_LATENCY_SUB_BITS) - 1;
+	return ((uint64_t)(TT_LATENCY_SUB + (i & (TT_LATENCY_SUB - 1)) + 1) << shift) - 1;
+}
+
 void tt_latency_add(struct tt_latency *l, uint64_t ns)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 256;
-		uint64_t *p = realloc(l->ns, cap * sizeof(*p));
-
-		if (!p)
-			return;
-		l->ns = p;
-		l->cap = cap;
-	}
-	l->ns[l->n++] = ns;
+	l->count[latency_bucket(ns)]++;
+	l->n++;
 }
 
-static int cmp_u64(const void *a, const void *b)
+uint64_t tt_latency_pct(const struct tt_latency *l, double p)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-uint64_t tt_latency_pct(struct tt_latency *l, double p)
-{
-	size_t i;
+	uint64_t rank, seen = 0;
 
 	if (!l->n)
 		return 0;
-	qsort(l->ns, l->n, sizeof(*l->ns), cmp_u64);
-	/* Nearest rank. */
-	i = (size_t)(p * l->n + 0.999999);
-	return l->ns[i ? i - 1 : 0];
-}
-
-void tt_latency_free(struct tt_latency *l)
-{
-	free(l->ns);
-	memset(l, 0, sizeof(*l));
+	/* Nearest rank, at least the first. */
+	rank = (uint64_t)(p * (double)l->n + 0.999999);
+	if (!rank)
+		rank = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(l->count); i++) {
+		seen += l->count[i];
+		if (seen >= rank)
+			return latency_bucket_max(i);
+	}
+	return latency_bucket_max(ARRAY_SIZE(l->count) - 1);
 }
 
 /* Where the host's TLS libraries live (multiarch Debian/Ubuntu, then the

@@ -51,14 +51,19 @@ int tt_filter_cgroup_path(struct tt_trace_settings *s, const char *path, char *a
 /* --cgroup PATH (after load): processes in that cgroup v2 directory or below. */
 int tt_filter_cgroup(struct tt_tracer *t, const char *path, struct tt_error *err);
 
-/* Latencies, in ns, with their percentiles. */
+/*
+ * Latencies, in ns, and their percentiles: a log-linear histogram (16
+ * buckets per power of two, a percentile within 1/16 above the truth) of
+ * fixed size, however long the tracer runs.
+ */
+#define TT_LATENCY_SUB_BITS 4
+#define TT_LATENCY_SUB (1u << TT_LATENCY_SUB_BITS)
 struct tt_latency {
-	uint64_t *ns;
-	size_t n, cap;
+	uint64_t count[(64 - TT_LATENCY_SUB_BITS + 1) << TT_LATENCY_SUB_BITS];
+	uint64_t n;
 };
 
 void tt_latency_add(struct tt_latency *l, uint64_t ns);
-uint64_t tt_latency_pct(struct tt_latency *l, double p); /* 0 if none */
-void tt_latency_free(struct tt_latency *l);
+uint64_t tt_latency_pct(const struct tt_latency *l, double p); /* 0 if none */
 
 #endif

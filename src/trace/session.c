@@ -687,6 +687,5 @@ out:
 	for (size_t i = 0; i < s.n_targets; i++)
 		free_target(s.targets[i]);
 	free(s.targets);
-	tt_latency_free(&s.attach_ns);
 	return ret;
 }

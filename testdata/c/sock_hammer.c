@@ -4,7 +4,9 @@
  * untraced process that connects, sends, receives and closes as fast as it
  * can on several threads at once, while a traced process does TLS next to
  * it.  Each thread has its own listener; per connection it makes ROUNDS
- * round trips of 64 bytes (send/recv and write/read in turn), then closes
+ * round trips of 64 bytes (send/recv, write/read, and sendfile from a
+ * memfd/splice into a pipe in turn: the socket layer's other ways in and
+ * out, the last of which passes no sock_recv_length tracepoint), then closes
  * both ends, the client with an RST (SO_LINGER 0: no TIME_WAIT, so that
  * the ephemeral ports last).
  *
@@ -21,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,16 +45,41 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Move exactly n bytes, with send/recv or write/read. */
-static void xfer(int fd, char *buf, size_t n, int out, int plain)
+enum xfer_way { WAY_SEND, WAY_WRITE, WAY_SPLICE, WAY_COUNT };
+
+struct lane {
+	int memfd;	/* the 64 bytes that sendfile sends */
+	int pipe[2];	/* where splice puts what it takes from a socket */
+};
+
+static ssize_t xfer_once(int fd, char *buf, size_t n, int out, enum xfer_way way,
+			 const struct lane *lane)
+{
+	off_t off = 0;
+	ssize_t r;
+
+	switch (way) {
+	case WAY_SEND:
+		return out ? send(fd, buf, n, MSG_NOSIGNAL) : recv(fd, buf, n, 0);
+	case WAY_WRITE:
+		return out ? write(fd, buf, n) : read(fd, buf, n);
+	default:
+		if (out)
+			return sendfile(fd, lane->memfd, &off, n);
+		r = splice(fd, NULL, lane->pipe[1], NULL, n, 0);
+		if (r > 0 && read(lane->pipe[0], buf, (size_t)r) != r)
+			return -1;
+		return r;
+	}
+}
+
+/* Move exactly n bytes the given way. */
+static void xfer(int fd, char *buf, size_t n, int out, enum xfer_way way,
+		 const struct lane *lane)
 {
 	while (n > 0) {
-		ssize_t r;
+		ssize_t r = xfer_once(fd, buf, n, out, way, lane);
 
-		if (out)
-			r = plain ? write(fd, buf, n) : send(fd, buf, n, MSG_NOSIGNAL);
-		else
-			r = plain ? read(fd, buf, n) : recv(fd, buf, n, 0);
 		if (r <= 0)
 			die(out ? "send" : "recv");
 		buf += r;
@@ -58,12 +88,24 @@ static void xfer(int fd, char *buf, size_t n, int out, int plain)
 	atomic_fetch_add(&ops, 1);
 }
 
+static void lane_open(struct lane *lane, const char *buf, size_t n)
+{
+	lane->memfd = memfd_create("sock_hammer", 0);
+	if (lane->memfd < 0 || write(lane->memfd, buf, n) != (ssize_t)n)
+		die("memfd");
+	if (pipe(lane->pipe))
+		die("pipe");
+}
+
 static void *hammer(void *arg)
 {
 	struct worker *w = arg;
 	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
 	char buf[64] = "hammer";
+	struct lane lane;
 	int one = 1;
+
+	lane_open(&lane, buf, sizeof(buf));
 
 	for (;;) {
 		int c = socket(AF_INET, SOCK_STREAM, 0), s;
@@ -76,12 +118,12 @@ static void *hammer(void *arg)
 		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		for (int i = 0; i < rounds; i++) {
-			int plain = i & 1;
+			enum xfer_way way = (enum xfer_way)(i % WAY_COUNT);
 
-			xfer(c, buf, sizeof(buf), 1, plain);
-			xfer(s, buf, sizeof(buf), 0, plain);
-			xfer(s, buf, sizeof(buf), 1, plain);
-			xfer(c, buf, sizeof(buf), 0, plain);
+			xfer(c, buf, sizeof(buf), 1, way, &lane);
+			xfer(s, buf, sizeof(buf), 0, way, &lane);
+			xfer(s, buf, sizeof(buf), 1, way, &lane);
+			xfer(c, buf, sizeof(buf), 0, way, &lane);
 		}
 		setsockopt(c, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
 		close(c);

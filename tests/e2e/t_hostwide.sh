@@ -196,11 +196,14 @@ grep -E "^tlstap: pid [0-9]* \(.*/(go-server|go-client|ns-client)\): probes live
 echo "attach latency p50 $(trace_counter "$T/all" attach_latency_p50_us) us," \
 	"p99 $(trace_counter "$T/all" attach_latency_p99_us) us"
 
-# filtered TRACE KEY VALUE COUNTER: every event has KEY == VALUE, and COUNTER > 0.
+# filtered TRACE KEY VALUE COUNTER PATH...: every event of TRACE has KEY=VALUE,
+# each PATH's exchange is among them (the filter kept what it names), and
+# COUNTER says the rest was dropped.
 filtered() {
 	py_check "$@" <<'PY'
 import sys, events
 trace, key, value = sys.argv[1:4]
+paths = sys.argv[5:]
 evs = events.load_events(trace)
 if not evs:
     sys.exit("no events")
@@ -211,7 +214,12 @@ else:
 if bad:
     sys.exit("%d of %d events outside %s=%s, e.g. %s" % (len(bad), len(evs), key, value,
              {k: bad[0][k] for k in ("comm", "pid", "lport", "rport", key) if k in bad[0]}))
-print("%s=%s: %d events, all of it" % (key, value, len(evs)))
+data = b"".join(e["data"] for e in evs)
+# The Go server answers "echo PATH" (HTTP/1.1 or HTTP/2: a DATA frame's bytes).
+missing = [p for p in paths if b"echo %s\n" % p.encode() not in data]
+if missing:
+    sys.exit("%s=%s kept no answer for %s" % (key, value, " ".join(missing)))
+print("%s=%s: %d events, all of it, with %s" % (key, value, len(evs), " ".join(paths)))
 PY
 	[ $? -eq 0 ] || fail "filter $2"
 	n=$(trace_counter "$1" "$4")
@@ -234,25 +242,32 @@ echo "--- --comm curl"
 all_trace "$T/comm" --comm curl
 traffic
 stop_trace "$T/comm"
-filtered "$T/comm" comm curl filtered_comm
+filtered "$T/comm" comm curl filtered_comm /f-curl /f-pod /f-other
+# A process the filters exclude costs no record: the Go client's new
+# executable is not even attached.
+! grep -q "attach $T/go-client" "$T/comm.err" ||
+	fail "--comm curl: the filtered go-client was attached"
 
 echo "--- --port $PORT2"
 all_trace "$T/port" --port "$PORT2"
 traffic
 stop_trace "$T/port"
-filtered "$T/port" port "$PORT2" filtered_port
+filtered "$T/port" port "$PORT2" filtered_port /f-other /f-go-other
 
 echo "--- --exe go-client"
-all_trace "$T/exe" --exe "$T/go-client"
+# Held at its first exec (it is new) so that its first requests are seen;
+# nothing else is held: the filter excludes it.
+all_trace "$T/exe" --exe "$T/go-client" --hold-new
 traffic
 stop_trace "$T/exe"
-filtered "$T/exe" comm go-client filtered_exe
+filtered "$T/exe" comm go-client filtered_exe /f-go /f-go-other
+grep -q "attach $T/go-client" "$T/exe.err" || fail "--exe go-client: go-client not attached"
 
 echo "--- --cgroup (the pod)"
 all_trace "$T/cgroup" --cgroup "$POD_DIR"
 traffic
 stop_trace "$T/cgroup"
-filtered "$T/cgroup" pod_uid "$POD_UID" filtered_cgroup
+filtered "$T/cgroup" pod_uid "$POD_UID" filtered_cgroup /f-pod
 
 echo "--- SIGKILL while a process is held: the guardian releases it"
 cp /bin/true "$T/held-true"

@@ -2,7 +2,8 @@
 # Attribution holds while an unrelated process hammers sockets.  The socket
 # tracepoints tlstap attributes native (and wrapped Go) calls with fire for
 # every socket I/O of the host; an untraced process (testdata sock_hammer:
-# 3 threads, each connecting, sending, receiving and closing on loopback
+# 3 threads, each connecting, sending, receiving (send/recv, write/read,
+# sendfile/splice in turn) and closing on loopback
 # as fast as it can, ~10^5 socket operations a second) runs the whole time
 # while traced clients do TLS next to it:
 #  - python3 (OpenSSL) keep-alive clients, 4 threads, to nginx echoing the
