@@ -15,6 +15,7 @@
  * after SECONDS.
  * Usage: sock_hammer THREADS SECONDS [ROUNDS]
  */
+#define _GNU_SOURCE /* splice, memfd_create */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
