@@ -27,17 +27,21 @@ trap 'rm -rf "$tmp"' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
 	-days 1 -subj /CN=bench >/dev/null 2>&1
 
-# run MODE CMD...: prints "write_ns pingpong_ns" of one run.
+# run MODE CMD...: prints "write_ns pingpong_ns" of one run.  The program
+# runs pinned to one CPU (BENCH_CPU): its ping-pong threads hand over on
+# one core instead of waking each other across two, which made a round
+# trip bimodal; tlstap and bpftrace themselves are not pinned.
 run() {
 	local mode=$1 out
 	shift
+	set -- taskset -c "$CPU" "$@"
 	case $mode in
 	untraced) out=$("$@") ;;
 	probe-only) out=$("$TLSTAP" trace --probe-only -o /dev/null -- "$@" 2>/dev/null) ;;
 	tlstap) out=$("$TLSTAP" trace -o /dev/null -- "$@" 2>/dev/null) ;;
 	baseline) out=$("$BASELINE" trace -o /dev/null -- "$@" 2>/dev/null) ;;
 	bpftrace-go)
-		out=$(BPFTRACE_STRLEN=200 bpftrace -q -e "uprobe:$1:\"crypto/tls.(*Conn).Write\" { printf(\"%s\\n\", str(reg(\"bx\"), reg(\"cx\"))); }" \
+		out=$(BPFTRACE_STRLEN=200 bpftrace -q -e "uprobe:$4:\"crypto/tls.(*Conn).Write\" { printf(\"%s\\n\", str(reg(\"bx\"), reg(\"cx\"))); }" \
 			-c "$*" 2>/dev/null | grep -a write_ns) ;;
 	bpftrace-ssl)
 		out=$(BPFTRACE_STRLEN=200 bpftrace -q -e "

@@ -315,11 +315,14 @@ static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
 	}
 }
 
+/* The filters that judge a process, not a connection. */
+#define TT_PROCESS_FILTERS (TT_FILTER_COMM | TT_FILTER_EXE | TT_FILTER_CGROUP)
+
 static __always_inline __u32 process_filter(__u32 tgid)
 {
 	if (tgid == settings.self_tgid)
 		return TT_C_COUNT;
-	if (!(settings.filters & (TT_FILTER_COMM | TT_FILTER_EXE | TT_FILTER_CGROUP)))
+	if (!(settings.filters & TT_PROCESS_FILTERS))
 		return 0;
 	if ((settings.filters & TT_FILTER_COMM) && !comm_allowed())
 		return TT_C_FILTERED_COMM;
@@ -332,6 +335,19 @@ static __always_inline __u32 process_filter(__u32 tgid)
 }
 
 /*
+ * --all: a process watched quietly (its exec excluded by the filters) that
+ * they let through now (renamed, moved into the cgroup) may make state:
+ * from now on its records go out, its exit above all.
+ */
+static __always_inline void unquiet(__u32 tgid)
+{
+	__u8 *flags = bpf_map_lookup_elem(&watch, &tgid);
+
+	if (flags && (*flags & TT_WATCH_QUIET))
+		*flags &= ~TT_WATCH_QUIET;
+}
+
+/*
  * Is the current process one the process filters let through?  Checked at
  * the entry of every TLS call, before anything is saved or copied.
  */
@@ -339,8 +355,11 @@ static __always_inline bool process_allowed(__u32 tgid)
 {
 	__u32 why = process_filter(tgid);
 
-	if (!why)
+	if (!why) {
+		if (settings.all && (settings.filters & TT_PROCESS_FILTERS))
+			unquiet(tgid);
 		return true;
+	}
 	if (why < TT_C_COUNT) {
 		count(TT_C_FILTERED, 1);
 		count(why, 1);

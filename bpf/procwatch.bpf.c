@@ -25,8 +25,11 @@ static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop, __u32 
 
 	if (!flags)
 		return;
-	if ((*flags & TT_WATCH_QUIET) && process_filter(tgid))
-		return;
+	if (*flags & TT_WATCH_QUIET) {
+		if (process_filter(tgid))
+			return;
+		*flags &= ~TT_WATCH_QUIET; /* let through now: told from here on */
+	}
 	if (kind == TT_PROC_EXEC) {
 		current_exe(&exe);
 		ev.exe_dev = exe.dev;
@@ -98,7 +101,10 @@ int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 	if (!settings.all || tgid != (__u32)BPF_CORE_READ(child, pid) ||
 	    tgid == settings.self_tgid)
 		return 0; /* a thread, or us */
-	flags = watch_flags(tgid); /* the parent's name, file and cgroup are the child's */
+	/* The child starts with the forking thread's name, file and cgroup
+	 * (but for CLONE_INTO_CGROUP): judged by them; a quiet process is
+	 * judged again at each record anyway. */
+	flags = watch_flags(tgid);
 	update_or_count(&watch, TT_M_WATCH, &tgid, &flags);
 	return 0;
 }
@@ -106,9 +112,20 @@ int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(watch_exit, struct task_struct *p)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 *flags;
+
 	/* The thread group is gone when its last thread exits (do_exit has
 	 * already counted this one out of signal->live). */
-	if (BPF_CORE_READ(p, signal, live.counter) == 0)
-		notify(bpf_get_current_pid_tgid() >> 32, TT_PROC_EXIT, false, 0);
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	/* A quiet process the filters never let through made no state: its
+	 * entry goes here, without a record. */
+	flags = bpf_map_lookup_elem(&watch, &tgid);
+	if (flags && (*flags & TT_WATCH_QUIET)) {
+		bpf_map_delete_elem(&watch, &tgid);
+		return 0;
+	}
+	notify(tgid, TT_PROC_EXIT, false, 0);
 	return 0;
 }

@@ -60,8 +60,9 @@ enum tt_key_kind {
 			   * tracer has attached and sent SIGCONT: for processes the
 			   * tracer launched itself */
 #define TT_WATCH_QUIET 4  /* --all: the process filters excluded it at its exec or
-			   * fork: no records for it while they still do (its
-			   * calls make no state, its exit has nothing to sweep) */
+			   * fork: no records for it until they let it through
+			   * (at a record or a TLS call's entry); its entry is
+			   * deleted at its exit, which has nothing to sweep */
 
 /*
  * A Go Read/Write in flight: key {tgid, func, goroutine, frame}.  The frame
