@@ -34,7 +34,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert
 run() {
 	local mode=$1 out
 	shift
-	set -- taskset -c "$CPU" "$@"
+	set -- "$(command -v taskset)" -c "$CPU" "$@" # a path: bpftrace -c wants one
 	case $mode in
 	untraced) out=$("$@") ;;
 	probe-only) out=$("$TLSTAP" trace --probe-only -o /dev/null -- "$@" 2>/dev/null) ;;
