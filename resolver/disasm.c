@@ -54,6 +54,17 @@ static const uint8_t *func_bytes(const struct tt_elf *elf, const struct tt_funct
 	return p;
 }
 
+/* The function's bytes and a capstone handle to decode them (closed by
+ * the caller). */
+static int disasm_begin(const struct tt_elf *elf, enum tt_arch arch, const struct tt_function *f,
+			const uint8_t **code, csh *h, struct tt_error *err)
+{
+	*code = func_bytes(elf, f, err);
+	if (!*code)
+		return -EINVAL;
+	return open_cs(arch, h, err);
+}
+
 static bool is_ret(enum tt_arch arch, const cs_insn *in)
 {
 	if (arch == TT_ARCH_X86_64)
@@ -71,10 +82,7 @@ int tt_disasm_returns(const struct tt_elf *elf, enum tt_arch arch, struct tt_fun
 	csh h;
 	int ret;
 
-	code = func_bytes(elf, f, err);
-	if (!code)
-		return -EINVAL;
-	ret = open_cs(arch, &h, err);
+	ret = disasm_begin(elf, arch, f, &code, &h, err);
 	if (ret)
 		return ret;
 	in = cs_malloc(h);
@@ -365,10 +373,7 @@ int tt_disasm_prologue(const struct tt_elf *elf, enum tt_arch arch, struct tt_fu
 	csh h;
 	int ret;
 
-	code = func_bytes(elf, f, err);
-	if (!code)
-		return -EINVAL;
-	ret = open_cs(arch, &h, err);
+	ret = disasm_begin(elf, arch, f, &code, &h, err);
 	if (ret)
 		return ret;
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);

@@ -382,6 +382,8 @@ static struct tt_target *host_new_process(struct session *s, const struct tt_pro
 	if (r->kind == TT_PROC_EXEC)
 		tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
 	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
+		if (s->o->tracer.verbose && err.msg[0])
+			fprintf(stderr, "tlstap: %s\n", err.msg); /* names the pid */
 		tg->gone = true; /* gone already, most likely */
 		return NULL;
 	}
