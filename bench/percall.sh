@@ -19,7 +19,7 @@ CALLS=${BENCH_CALLS:-20000}
 GOV=${BENCH_GO:-1.22}
 GOBENCH=$BUILD/testdata/go/$GOV/tlsbench-default
 SSLBENCH=$BUILD/testdata/c/ssl_bench
-LIBSSL=$(ldconfig -p | awk '/libssl.so.3 .*x86-64/ { print $NF; exit }')
+LIBSSL=$(ldconfig -p | awk '/libssl.so.3 .*x86-64/ && !found { print $NF; found = 1 }') # no early exit: SIGPIPE under pipefail
 BASELINE=${BASELINE_TLSTAP:-}
 
 tmp=$(mktemp -d)

@@ -144,16 +144,36 @@ static __always_inline void normalize_tuple(struct tt_tuple *t)
 	__builtin_memset(t->raddr + 4, 0, 12);
 }
 
+/*
+ * The head of struct sock_common, read at once: both IPv4 addresses, both
+ * ports and the family are its first 18 bytes in every kernel since 4.x.
+ */
+#define SK_HEAD_LEN 24
+
 /* The TCP tuple of a kernel socket; 0 on success. */
 static __always_inline int sock_tuple(const struct sock *sk, struct tt_tuple *t)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	const __u32 o_daddr = bpf_core_field_offset(struct sock_common, skc_daddr);
+	const __u32 o_saddr = bpf_core_field_offset(struct sock_common, skc_rcv_saddr);
+	const __u32 o_dport = bpf_core_field_offset(struct sock_common, skc_dport);
+	const __u32 o_num = bpf_core_field_offset(struct sock_common, skc_num);
+	const __u32 o_family = bpf_core_field_offset(struct sock_common, skc_family);
+	__u8 head[SK_HEAD_LEN];
+	__u16 family, dport, num;
 
 	__builtin_memset(t, 0, sizeof(*t));
+	if (o_daddr > SK_HEAD_LEN - 4 || o_saddr > SK_HEAD_LEN - 4 || o_dport > SK_HEAD_LEN - 2 ||
+	    o_num > SK_HEAD_LEN - 2 || o_family > SK_HEAD_LEN - 2)
+		return -1; /* a layout this reader does not know */
+	if (bpf_probe_read_kernel(head, sizeof(head), sk))
+		return -1;
+	__builtin_memcpy(&family, head + o_family, 2);
+	__builtin_memcpy(&dport, head + o_dport, 2);
+	__builtin_memcpy(&num, head + o_num, 2);
 	/* Explicit sizes: the destinations are byte arrays. */
 	if (family == AF_INET) {
-		bpf_core_read(t->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(t->raddr, 4, &sk->__sk_common.skc_daddr);
+		__builtin_memcpy(t->laddr, head + o_saddr, 4);
+		__builtin_memcpy(t->raddr, head + o_daddr, 4);
 	} else if (family == AF_INET6) {
 		bpf_core_read(t->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 		bpf_core_read(t->raddr, 16, &sk->__sk_common.skc_v6_daddr);
@@ -161,8 +181,8 @@ static __always_inline int sock_tuple(const struct sock *sk, struct tt_tuple *t)
 		return -1;
 	}
 	t->family = family;
-	t->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	t->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	t->lport = num;
+	t->rport = bpf_ntohs(dport);
 	normalize_tuple(t);
 	return 0;
 }
@@ -177,39 +197,54 @@ static __always_inline bool sock_is_tcp(const struct sock *sk)
 	       BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
 }
 
-/*
- * The TCP socket behind fd in the current task, or NULL when fd is not an
- * open TCP/IP stream socket.  Walks task->files->fdt->fd[fd].
- */
-static __always_inline struct sock *fd_to_sock(int fd)
+/* The file at fd in the current task's table, NULL when none. */
+static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt;
-	struct file **fds, *file = NULL;
-	struct socket *sock;
-	struct sock *sk;
-	unsigned int max;
-	umode_t mode;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds;
+	struct file *file = NULL;
 
-	if (fd < 0)
+	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
+	fds = fdt->fd;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	return file;
+}
+
+/* The sock of a socket file, whatever the file is: for a socket already
+ * known, compared with what it was. */
+static __always_inline struct sock *file_sock_unchecked(struct file *file)
+{
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/*
+ * The TCP socket of a file (fd_to_sock: of the file at fd in the current
+ * task), or NULL when it is not an open TCP/IP stream socket.
+ */
+static __always_inline struct sock *file_tcp_sock(struct file *file)
+{
+	umode_t mode;
+	struct sock *sk;
+
+	if (!file)
 		return NULL;
 	mode = BPF_CORE_READ(file, f_inode, i_mode);
 	if ((mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	if (!sock)
-		return NULL;
-	sk = BPF_CORE_READ(sock, sk);
+	sk = file_sock_unchecked(file);
 	if (!sk || !sock_is_tcp(sk))
 		return NULL;
 	return sk;
+}
+
+static __always_inline struct sock *fd_to_sock(int fd)
+{
+	return file_tcp_sock(fd_file(fd));
 }
 
 /* Is the port filter (--port) passed by this tuple?  No filter: yes. */
@@ -378,9 +413,8 @@ static __always_inline void no_call_state(__u32 tgid)
 /* The pid of the current process inside its own pid namespace. */
 static __always_inline __u32 ns_tgid(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
+	struct pid *pid = bpf_get_current_task_btf()->group_leader->thread_pid;
+	unsigned int level = pid->level;
 	struct upid up = {};
 
 	if (level > 32)
@@ -487,7 +521,11 @@ static __always_inline void emit_data(struct tt_scratch *s, __u64 buf, __u32 len
 	s->ev.len = len;
 	s->ev.hdr.time_ns = bpf_ktime_get_boot_ns();
 	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
-	bpf_loop((e.cap + e.chunk - 1) / e.chunk, emit_chunk, &e, 0);
+	/* Most calls are one chunk: no loop for them. */
+	if (e.cap <= e.chunk)
+		emit_chunk(0, &e);
+	else
+		bpf_loop((e.cap + e.chunk - 1) / e.chunk, emit_chunk, &e, 0);
 }
 
 /* Remember which TLS object a socket carries, so that its close ends it. */

@@ -136,10 +136,17 @@ static __always_inline bool tuple_equal(const struct tt_tuple *a, const struct t
 static __always_inline __u64 go_netfd(const struct tt_go_config *cfg, __u64 bias, __u64 conn,
 				      bool *wrapped)
 {
-	__u64 tab = read_u64(conn + cfg->off[TT_F_TLS_CONN_CONN]);
-	__u64 data = read_u64(conn + cfg->off[TT_F_TLS_CONN_CONN] + 8);
+	__u64 iface[2] = {}; /* the interface value c.conn: itab, data */
+	__u64 tab, data;
 
 	*wrapped = false;
+	if (bpf_probe_read_user(iface, sizeof(iface),
+				(const void *)(conn + cfg->off[TT_F_TLS_CONN_CONN]))) {
+		count(TT_C_READ_FAULTS, 1);
+		return 0;
+	}
+	tab = iface[0];
+	data = iface[1];
 	if (!tab || !data)
 		return 0;
 	if (cfg->itab_tcpconn && tab != cfg->itab_tcpconn + bias) {
@@ -174,14 +181,24 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg,
 {
 	struct tt_go_conn *st;
 	struct tt_tuple ktuple, mem;
+	struct file *file;
 	struct sock *sk;
 	__u64 sysfd;
 
 	sysfd = read_u64(key->netfd + cfg->off[TT_F_NETFD_PFD] + cfg->off[TT_F_POLLFD_SYSFD]);
-	sk = fd_to_sock((int)sysfd);
+	file = fd_file((int)sysfd);
+	if (!file)
+		return;
+	/* The socket this connection had at this fd is a TCP socket already
+	 * checked: its tuple, compared below, is the check that is left. */
+	sk = file_sock_unchecked(file);
+	st = bpf_map_lookup_elem(&go_conns, key);
+	if (!sk || !st || st->sk != (__u64)sk || st->fd != (int)sysfd)
+		sk = file_tcp_sock(file);
 	if (!sk || sock_tuple(sk, &ktuple))
 		return;
-	st = go_conn_state(key);
+	if (!st)
+		st = go_conn_state(key);
 	/* The tuple read earlier serves while the socket is the same and says
 	 * the same: a tls.Conn, netFD, fd and socket all reused at the same
 	 * addresses must not keep the old connection's tuple. */
