@@ -146,7 +146,8 @@ static __always_inline void normalize_tuple(struct tt_tuple *t)
 
 /*
  * The head of struct sock_common, read at once: both IPv4 addresses, both
- * ports and the family are its first 18 bytes in every kernel since 4.x.
+ * ports and the family are its first 18 bytes in every kernel since 4.x
+ * (read as 24).
  */
 #define SK_HEAD_LEN 24
 

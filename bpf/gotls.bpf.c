@@ -183,19 +183,24 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg,
 	struct tt_tuple ktuple, mem;
 	struct file *file;
 	struct sock *sk;
+	bool cached;
 	__u64 sysfd;
 
 	sysfd = read_u64(key->netfd + cfg->off[TT_F_NETFD_PFD] + cfg->off[TT_F_POLLFD_SYSFD]);
 	file = fd_file((int)sysfd);
 	if (!file)
 		return;
-	/* The socket this connection had at this fd is a TCP socket already
-	 * checked: its tuple, compared below, is the check that is left. */
+	/* The socket this connection had at this fd, with the tuple it had, is
+	 * the TCP socket checked when it was learned; anything else is
+	 * checked as a new one. */
 	sk = file_sock_unchecked(file);
 	st = bpf_map_lookup_elem(&go_conns, key);
-	if (!sk || !st || st->sk != (__u64)sk || st->fd != (int)sysfd)
+	cached = sk && st && st->sk == (__u64)sk && st->fd == (int)sysfd;
+	if (!cached)
 		sk = file_tcp_sock(file);
 	if (!sk || sock_tuple(sk, &ktuple))
+		return;
+	if (cached && !tuple_equal(&st->tuple, &ktuple) && file_tcp_sock(file) != sk)
 		return;
 	if (!st)
 		st = go_conn_state(key);
