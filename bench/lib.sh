@@ -2,6 +2,7 @@
 # side by side in one run; runs of the modes are interleaved so that a noisy
 # machine biases none of them.  Nothing here is a test: nothing is asserted.
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e/nginx_conf.sh"
 BUILD=${BUILD:-build}
 TLSTAP=${TLSTAP:-$BUILD/tlstap}
 RUNS=${BENCH_RUNS:-5}
@@ -158,33 +159,12 @@ wait_file() {
 # SSL_write); LOCATIONS are more location blocks.  NGINX_PID.
 bench_nginx() {
 	local port=$1 root=$2 d=$LIVE_TMP/nginx-$1
-	mkdir -p "$d/logs"
-	cat >"$d/nginx.conf" <<NGX
-daemon off;
-master_process off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $d/body;
-	proxy_temp_path $d/proxy;
-	fastcgi_temp_path $d/fastcgi;
-	uwsgi_temp_path $d/uwsgi;
-	scgi_temp_path $d/scgi;
-	keepalive_requests 1000000;
-	keepalive_timeout 3600s;
-	server {
-		listen 127.0.0.1:$port ssl;
+	nginx_conf "$d" off 1 "keepalive_timeout 3600s;" "listen 127.0.0.1:$port ssl;
 		ssl_certificate $LIVE_TMP/cert.pem;
 		ssl_certificate_key $LIVE_TMP/key.pem;
 		root $root;
 		default_type application/octet-stream;
-		${3:-}
-	}
-}
-NGX
+		${3:-}"
 	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" </dev/null >"$d/out" 2>&1 &
 	NGINX_PID=$!
 	LIVE_PIDS+=("$NGINX_PID")

@@ -7,6 +7,7 @@ set -u
 BUILD=${BUILD:-build}
 TLSTAP=${TLSTAP:-$BUILD/tlstap}
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$E2E_DIR/nginx_conf.sh"
 E2E_REPO=$(cd "$E2E_DIR/../.." && pwd)
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tlstap-e2e.XXXXXX")
 GO_TD=${GO_TD:-$BUILD/testdata/go}
@@ -249,31 +250,8 @@ start_nginx() {
 		listen="listen 127.0.0.1:$SRV_PORT ssl; ssl_certificate $E2E_TMP/cert.pem;"
 		listen="$listen ssl_certificate_key $E2E_TMP/key.pem;"
 	fi
-	mkdir -p "$d/logs"
-	cat >"$d/nginx.conf" <<NGX
-daemon off;
-master_process $master;
-worker_processes $processes;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $d/body;
-	proxy_temp_path $d/proxy;
-	fastcgi_temp_path $d/fastcgi;
-	uwsgi_temp_path $d/uwsgi;
-	scgi_temp_path $d/scgi;
-	keepalive_requests 1000000;
-	keepalive_timeout 300s;
-	$upstream
-	server {
-		$listen
-		default_type text/plain;
-		location / { $location }
-	}
-}
-NGX
+	nginx_conf "$d" "$master" "$processes" "keepalive_timeout 300s; $upstream" \
+		"$listen default_type text/plain; location / { $location }"
 	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" </dev/null >"$d/out" 2>&1 &
 	SRV_PID=$!
 	kill_at_exit "$SRV_PID"
@@ -624,32 +602,12 @@ http_replay() {
 nginx_tls() {
 	local name=$1 port=$2 root=$3 d="$E2E_TMP/nginx-$1"
 	make_cert
-	mkdir -p "$d/logs"
-	cat >"$d/nginx.conf" <<NGX
-daemon off;
-master_process off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $d/body;
-	proxy_temp_path $d/proxy;
-	fastcgi_temp_path $d/fastcgi;
-	uwsgi_temp_path $d/uwsgi;
-	scgi_temp_path $d/scgi;
-	keepalive_requests 1000000;
-	server {
-		listen 127.0.0.1:$port ssl http2;
+	nginx_conf "$d" off 1 "" "listen 127.0.0.1:$port ssl http2;
 		ssl_certificate $E2E_TMP/cert.pem;
 		ssl_certificate_key $E2E_TMP/key.pem;
 		root $root;
 		default_type text/plain;
-		location /api/ { return 200 "api \$uri\n"; }
-	}
-}
-NGX
+		location /api/ { return 200 \"api \$uri\\n\"; }"
 	nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" >"$d/out" 2>&1 &
 	NGX_PID=$!
 	kill_at_exit "$NGX_PID"
