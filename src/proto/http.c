@@ -120,6 +120,11 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 		if (!rq->complete && !rq->ended && !(rs && rs->complete) &&
 		    !(rq->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
 			x.partial |= TT_PARTIAL_GAP;
+		/* Answered or reset before its end: its body size is what the
+		 * traced side read, not what was sent (nginx's "return" answers a
+		 * POST and resets the stream without reading the body). */
+		else if (!rq->complete && (rq->ended || (rs && rs->complete)))
+			x.partial |= TT_PARTIAL_UNFINISHED;
 	} else {
 		x.partial |= TT_PARTIAL_MID_STREAM;
 		x.tid = 0;
@@ -144,6 +149,8 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 		if (!rs->complete && !rs->ended &&
 		    !(rs->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
 			x.partial |= TT_PARTIAL_GAP;
+		else if (!rs->complete && rs->ended)
+			x.partial |= TT_PARTIAL_UNFINISHED;
 	} else {
 		h->counters[TT_HC_NO_RESPONSE]++;
 	}

@@ -31,7 +31,10 @@ enum tt_http_proto {
 	X(GAP, 1, "gap")	       /* bytes of it were lost (ring buffer, hole) */             \
 	X(TRUNCATED, 2, "truncated")   /* bytes of it were cut at --max-bytes */                   \
 	X(MID_STREAM, 3, "mid-stream") /* its start came before tlstap saw the connection,         \
-					  or it was found by resynchronising */
+					  or it was found by resynchronising */                    \
+	X(UNFINISHED, 4, "unfinished") /* a side of it never ended: the stream was reset, or the   \
+					  server answered before the request's body came and no   \
+					  more of it was read; its byte count is what came */
 
 #define TT_PARTIAL_ENUM(e, b, n) TT_PARTIAL_##e = 1u << (b),
 enum { TT_PARTIALS(TT_PARTIAL_ENUM) };

@@ -9,7 +9,8 @@ ROWS has one expected exchange per line (# comments allowed):
     METHOD PATH STATUS REQ_BYTES RESP_BYTES PROTO ROLE PARTIAL [AUTHORITY]
 
 "?" stands for null (METHOD, PATH, STATUS, AUTHORITY), PARTIAL is "-" for
-none or a comma list ("truncated", "hpack,mid-stream").  The exchanges of
+none or a comma list ("truncated", "hpack,mid-stream").  A row may give
+alternatives separated by " | " where the peers race (either one matches).  The exchanges of
 pid P must be exactly these, in this order (or in any order with
 --unordered); with --server-port every one must be on a connection to or
 from that port (the server's end of the tuple).  Exit 0 = all hold, 1 = not,
@@ -39,21 +40,25 @@ def null(v):
     return None if v == "?" else v
 
 
+def parse_row(text):
+    f = text.split()
+    if len(f) not in (8, 9):
+        sys.exit("exchanges.py: bad row: %r" % text)
+    return dict(
+        method=null(f[0]), path=null(f[1]),
+        status=None if f[2] == "?" else int(f[2]),
+        req_bytes=int(f[3]), resp_bytes=int(f[4]), proto=f[5], role=f[6],
+        partial=[] if f[7] == "-" else f[7].split(","),
+        authority=null(f[8]) if len(f) == 9 else "ANY")
+
+
 def parse_rows(path):
+    """Each row: the list of its alternatives."""
     rows = []
     for line in open(path):
         line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        f = line.split()
-        if len(f) not in (8, 9):
-            sys.exit("exchanges.py: bad row: %r" % line)
-        rows.append(dict(
-            method=null(f[0]), path=null(f[1]),
-            status=None if f[2] == "?" else int(f[2]),
-            req_bytes=int(f[3]), resp_bytes=int(f[4]), proto=f[5], role=f[6],
-            partial=[] if f[7] == "-" else f[7].split(","),
-            authority=null(f[8]) if len(f) == 9 else "ANY"))
+        if line:
+            rows.append([parse_row(alt) for alt in line.split(" | ")])
     return rows
 
 
@@ -77,6 +82,12 @@ def differences(x, want, port):
     return bad
 
 
+def row_differences(x, alts, port):
+    """Nothing when one alternative matches, else the first one's differences."""
+    diffs = [differences(x, w, port) for w in alts]
+    return [] if any(not d for d in diffs) else diffs[0]
+
+
 def cmd_expect(a):
     xs = [x for x in load(a.file) if x["pid"] == a.pid]
     rows = parse_rows(a.rows)
@@ -86,7 +97,7 @@ def cmd_expect(a):
     if a.unordered:
         left = list(xs)
         for w in rows:
-            match = [x for x in left if not differences(x, w, a.server_port)]
+            match = [x for x in left if not row_differences(x, w, a.server_port)]
             if match:
                 left.remove(match[0])
             else:
@@ -95,7 +106,7 @@ def cmd_expect(a):
             problems.append("unexpected: " + describe(x))
     else:
         for i, (x, w) in enumerate(zip(xs, rows)):
-            d = differences(x, w, a.server_port)
+            d = row_differences(x, w, a.server_port)
             if d:
                 problems.append("#%d %s: %s" % (i, describe(x), ", ".join(d)))
     for x in xs:

@@ -3,7 +3,8 @@
 # (TLS, h2), both sides traced (curl with "-- curl", nginx with -p), then
 # "tlstap replay --http -f json" checked exactly: method, path, authority,
 # status, body sizes (a body larger than --max-bytes: its size from the
-# headers, flagged truncated), proto, role, and the server port.
+# headers, flagged truncated), proto, role, and the server port.  Also the
+# h2 POST nginx answers before reading its body, reported as it happened.
 source "$(dirname "$0")/lib.sh"
 need_cmd nginx curl
 T=$E2E_TMP
@@ -48,7 +49,13 @@ exchanges expect "$T/c1.x" --pid "$P1" --rows "$T/h1.rows" --server-port "$PORT"
 echo "--- curl --http2"
 exchanges expect "$T/c2.x" --pid "$P2" --rows "$T/h2.rows" --server-port "$PORT" || fail "curl h2"
 echo "--- nginx"
-cat "$T/h1.rows" "$T/h2.rows" | sed 's/ client / server /' >"$T/srv.rows"
+# nginx's "return" answers the h2 POST and resets its stream without reading
+# the body: nginx reads it later, or never when curl has closed first.  Both
+# are true; a body size of 0 that does not say so would not be.
+cat "$T/h1.rows" "$T/h2.rows" | sed 's/ client / server /' |
+	sed "s|^POST /api/post 200 3 14 h2 server - $A\$|& \| POST /api/post 200 0 14 h2 server unfinished $A|" \
+		>"$T/srv.rows"
+grep -q "unfinished" "$T/srv.rows" || fail "srv.rows: no alternative for the h2 POST"
 exchanges expect "$T/srv.x" --pid "$NGX_PID" --rows "$T/srv.rows" --server-port "$PORT" ||
 	fail "nginx side"
 echo "PASS"

@@ -376,13 +376,71 @@ static void test_h2_rst(void **state)
 	peers_free(&p);
 }
 
+/*
+ * The server's view of nginx's "return" to a POST: it answers and resets
+ * the stream before the request's body came.  The body read after (the
+ * client had sent it) still counts; when the connection ends first, the
+ * request is reported with what came and marked unfinished.
+ */
+static void answered_before_body(struct ht *h, struct peers *p)
+{
+	nghttp2_nv rq[] = {NV(":method", "POST"), NV(":scheme", "https"),
+			   NV(":authority", "api.test"), NV(":path", "/api/post"),
+			   NV("content-length", "3")};
+	nghttp2_nv rs[] = {NV(":status", "200"), NV("content-length", "14")};
+	static const uint8_t no_error[4] = {0, 0, 0, 0};
+	struct h2b o = {.n = 0};
+
+	ht_init(h);
+	peers_init(p);
+	memcpy(o.b, PREFACE, 24);
+	o.n = 24;
+	settings(&o);
+	send_out(h, TT_DIR_READ, &o);
+	settings(&o);
+	send_out(h, TT_DIR_WRITE, &o);
+	headers(&o, p->cli, 1, false, rq, ARRAY_SIZE(rq));
+	send_out(h, TT_DIR_READ, &o);
+	headers(&o, p->srv, 1, false, rs, ARRAY_SIZE(rs));
+	frame(&o, 0, 1, 1, "api /api/post\n", 14);
+	send_out(h, TT_DIR_WRITE, &o);
+	frame(&o, 3, 0, 1, no_error, 4);
+	send_out(h, TT_DIR_WRITE, &o);
+	assert_int_equal(h->n, 0);
+}
+
+static void test_h2_answered_before_body(void **state)
+{
+	struct h2b o = {.n = 0};
+	struct ht h;
+	struct peers p;
+
+	(void)state;
+	answered_before_body(&h, &p);
+	frame(&o, 0, 1, 1, "k=v", 3);
+	send_out(&h, TT_DIR_READ, &o);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.xs[0].x.role, TT_ROLE_SERVER);
+	ht_expect(&h.xs[0], "POST", "api.test", "/api/post", 200, 3, 14, 0);
+	ht_free(&h);
+	peers_free(&p);
+
+	/* The client closed before the server read the body. */
+	answered_before_body(&h, &p);
+	ht_close(&h);
+	assert_int_equal(h.n, 1);
+	ht_expect(&h.xs[0], "POST", "api.test", "/api/post", 200, 0, 14, TT_PARTIAL_UNFINISHED);
+	ht_free(&h);
+	peers_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_h2_basic), cmocka_unit_test(test_h2_interleaved),
 	    cmocka_unit_test(test_grpc),     cmocka_unit_test(test_h2_unseen_table),
 	    cmocka_unit_test(test_h2_gaps),  cmocka_unit_test(test_h2_response_first),
-	    cmocka_unit_test(test_h2_rst),
+	    cmocka_unit_test(test_h2_rst),   cmocka_unit_test(test_h2_answered_before_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
