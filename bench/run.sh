@@ -11,6 +11,8 @@ echo
 if [ "$(id -u)" -eq 0 ]; then
 	bash "$here/percall.sh"
 	echo
+	bash "$here/probecost.sh"
+	echo
 	bash "$here/tax.sh"
 	echo
 	bash "$here/membio.sh"
@@ -19,5 +21,5 @@ if [ "$(id -u)" -eq 0 ]; then
 	echo
 	bash "$here/doctor.sh"
 else
-	echo "per-call, host tax, memory-BIO, throughput and doctor benchmarks need root: skipped"
+	echo "per-call, probe cost, host tax, memory-BIO, throughput and doctor benchmarks need root: skipped"
 fi
