@@ -18,6 +18,12 @@ ratio() {
 # --- replayed captures (replay.sh, pcapng.sh) -----------------------------------
 
 CPU=${BENCH_CPU:-1}
+# The per-call benchmarks: calls per run, the Go version of the testdata
+# programs, tlsbench of that version and ssl_bench.
+CALLS=${BENCH_CALLS:-20000}
+GOV=${BENCH_GO:-1.22}
+GOBENCH=$BUILD/testdata/go/$GOV/tlsbench-default
+SSLBENCH=$BUILD/testdata/c/ssl_bench
 CAPDIR=$BUILD/bench/captures
 mkdir -p "$CAPDIR"
 

@@ -20,8 +20,6 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-7}
 REQUESTS=${BENCH_MEMBIO_REQUESTS:-3000}
-CALLS=${BENCH_CALLS:-20000}
-SSLBENCH=$BUILD/testdata/c/ssl_bench
 PYTHON3=/usr/bin/python3
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 

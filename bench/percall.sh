@@ -15,10 +15,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-7}
-CALLS=${BENCH_CALLS:-20000}
-GOV=${BENCH_GO:-1.22}
-GOBENCH=$BUILD/testdata/go/$GOV/tlsbench-default
-SSLBENCH=$BUILD/testdata/c/ssl_bench
 LIBSSL=$(ldconfig -p | awk '/libssl.so.3 .*x86-64/ && !found { print $NF; found = 1 }') # no early exit: SIGPIPE under pipefail
 BASELINE=${BASELINE_TLSTAP:-}
 

@@ -11,9 +11,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-7}
-CALLS=${BENCH_CALLS:-20000}
-GOV=${BENCH_GO:-1.22}
-GOBENCH=$BUILD/testdata/go/$GOV/tlsbench-default
 PROBECOST=$BUILD/bench/probecost
 FUNC='crypto/tls.(*Conn).Write'
 

@@ -25,7 +25,6 @@ source "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-7}
 ROUNDS=${BENCH_ROUNDS:-200000}
 DD_COUNT=${BENCH_DD_COUNT:-3000000}
-GOV=${BENCH_GO:-1.22}
 GOCLIENT=$BUILD/testdata/go/$GOV/tlsclient-default
 PINGPONG=$BUILD/bench/pingpong
 PYTHON3=/usr/bin/python3

@@ -104,7 +104,9 @@ static void get(struct ht *h, struct peers *p, uint32_t sid, const char *path, c
 	get_at(h, p, sid, "api.test", path, body);
 }
 
-static void start(struct ht *h, struct peers *p)
+/* The connection's start seen from the client (client_dir TT_DIR_WRITE: the
+ * traced side writes the preface) or from the server (TT_DIR_READ). */
+static void start_as(struct ht *h, struct peers *p, unsigned client_dir)
 {
 	struct h2b o = {.n = 0};
 
@@ -112,9 +114,14 @@ static void start(struct ht *h, struct peers *p)
 	memcpy(o.b, PREFACE, 24);
 	o.n = 24;
 	settings(&o);
-	send_out(h, TT_DIR_WRITE, &o);
+	send_out(h, client_dir, &o);
 	settings(&o);
-	send_out(h, TT_DIR_READ, &o);
+	send_out(h, client_dir == TT_DIR_WRITE ? TT_DIR_READ : TT_DIR_WRITE, &o);
+}
+
+static void start(struct ht *h, struct peers *p)
+{
+	start_as(h, p, TT_DIR_WRITE);
 }
 
 static void test_h2_basic(void **state)
@@ -392,13 +399,7 @@ static void answered_before_body(struct ht *h, struct peers *p)
 	struct h2b o = {.n = 0};
 
 	ht_init(h);
-	peers_init(p);
-	memcpy(o.b, PREFACE, 24);
-	o.n = 24;
-	settings(&o);
-	send_out(h, TT_DIR_READ, &o);
-	settings(&o);
-	send_out(h, TT_DIR_WRITE, &o);
+	start_as(h, p, TT_DIR_READ);
 	headers(&o, p->cli, 1, false, rq, ARRAY_SIZE(rq));
 	send_out(h, TT_DIR_READ, &o);
 	headers(&o, p->srv, 1, false, rs, ARRAY_SIZE(rs));
