@@ -32,7 +32,7 @@ GO_EXTRACTED := 1.24 1.26 1.27
 GO_TD := $(BUILD)/testdata/go
 GO_ABS_BUILD := $(abspath $(BUILD))
 # go_srcs PROG: what a program's binaries depend on.
-go_srcs = testdata/go/go.mod $(wildcard testdata/go/$1/*.go testdata/go/$1/*.s)
+go_srcs = testdata/go/go.mod $(wildcard testdata/go/$1/*.go testdata/go/$1/*.s testdata/go/internal/*/*.go)
 
 # go_root/go_tool VERSION: the toolchain of that version.
 go_root = $(if $(filter $1,$(GO_EXTRACTED)),$(BUILD)/toolchains/go$1/usr/lib/go-$1,/usr/lib/go-$1)

@@ -9,40 +9,17 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"os"
 	"time"
-)
 
-func selfSigned() tls.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		log.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "tlsbench"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		log.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
+	"tlstap.test/testdata/internal/selfsigned"
+)
 
 // pair returns the two ends of a loopback TLS connection.
 func pair() (client, server *tls.Conn) {
@@ -51,7 +28,11 @@ func pair() (client, server *tls.Conn) {
 		log.Fatal(err)
 	}
 	defer ln.Close()
-	cfg := &tls.Config{Certificates: []tls.Certificate{selfSigned()}}
+	cert, err := selfsigned.Cert("tlsbench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
 	done := make(chan *tls.Conn)
 	go func() {
 		c, err := ln.Accept()
