@@ -18,5 +18,6 @@ const volatile struct tt_trace_settings settings = {
 };
 
 __u64 sock_watchers;
+__u64 go_sock_watchers;
 __u64 membio_active;
 __u64 stopping;

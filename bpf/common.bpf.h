@@ -50,6 +50,8 @@ extern const volatile struct tt_trace_settings settings;
  * flight: the socket tracepoints, which fire for the whole host, return at
  * once while it is zero. */
 extern __u64 sock_watchers;
+/* Of those, the wrapped Go calls: only they need the goroutine looked up. */
+extern __u64 go_sock_watchers;
 /* Processes whose ciphertext is matched (memory BIO): while any, the socket
  * tracepoints look at the data their sockets move. */
 extern __u64 membio_active;
@@ -186,6 +188,16 @@ static __always_inline int sock_tuple(const struct sock *sk, struct tt_tuple *t)
 	t->rport = bpf_ntohs(dport);
 	normalize_tuple(t);
 	return 0;
+}
+
+/* The same for a socket the kernel hands over (a tracepoint's argument):
+ * its fields are plain loads, not helper calls. */
+static __always_inline bool sock_is_tcp_btf(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	return (family == AF_INET || family == AF_INET6) && sk->sk_type == SOCK_STREAM &&
+	       sk->sk_protocol == IPPROTO_TCP;
 }
 
 /* A TCP socket over IPv4 or IPv6: the only transport a TLS tuple names. */

@@ -299,6 +299,7 @@ static __always_inline void go_watch_goroutine(const struct tt_go_config *cfg, _
 	    update_or_count(&go_gcalls, TT_M_GO_GCALLS, &gk, &fresh))
 		return;
 	__sync_fetch_and_add(&sock_watchers, 1);
+	__sync_fetch_and_add(&go_sock_watchers, 1);
 }
 
 SEC("uprobe")
@@ -383,6 +384,7 @@ static __always_inline void go_wrapped_attribute(__u32 tgid, __u64 g, struct tt_
 			gc->depth--;
 		} else if (bpf_map_delete_elem(&go_gcalls, &gk) == 0) {
 			__sync_fetch_and_sub(&sock_watchers, 1);
+			__sync_fetch_and_sub(&go_sock_watchers, 1);
 		}
 		if (a->attribution == TT_ATTR_AMBIGUOUS)
 			return;

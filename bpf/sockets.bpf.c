@@ -38,10 +38,11 @@ extern TT_MAP_GO_TGIDS;
 #define NR_recvmsg 47
 #define NR_recvmmsg 299
 #define NR_sendmmsg 307
-#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
-#define SYSCALL_ARG0(regs) BPF_CORE_READ(regs, di)
-#define SYSCALL_ARG1(regs) BPF_CORE_READ(regs, si)
-#define SYSCALL_ARG2(regs) BPF_CORE_READ(regs, dx)
+/* regs is the kernel's (sys_enter's argument, bpf_task_pt_regs): plain loads. */
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
+#define SYSCALL_ARG0(regs) ((regs)->di)
+#define SYSCALL_ARG1(regs) ((regs)->si)
+#define SYSCALL_ARG2(regs) ((regs)->dx)
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_read 63
 #define NR_write 64
@@ -370,21 +371,17 @@ __noinline int membio_sock_io(__u64 id, __u64 sk, __u32 dir, __s64 ret)
 	return 0;
 }
 
+/* A TCP socket moved ret bytes (dir: 0 for neither). */
 static __always_inline void sock_io(struct sock *sk, __s32 fd, bool fd_known, __u32 dir,
 				    long ret)
 {
 	__u64 id;
 
-	/* The host-wide hot path: nothing to do unless a call watches or a
-	 * memory-BIO process is traced. */
-	if (!sock_watchers && !membio_active)
-		return;
-	if (!sk || !sock_is_tcp(sk))
-		return;
 	id = bpf_get_current_pid_tgid();
 	if (sock_watchers) {
 		native_sock_io(id, sk, fd, fd_known);
-		go_sock_io(id, sk, fd, fd_known);
+		if (go_sock_watchers)
+			go_sock_io(id, sk, fd, fd_known);
 	}
 	if (membio_active && dir) {
 		/* A global function takes scalars: pass the address as one. */
@@ -395,9 +392,18 @@ static __always_inline void sock_io(struct sock *sk, __s32 fd, bool fd_known, __
 	}
 }
 
+/* The host-wide hot path: nothing to do unless a call watches or a
+ * memory-BIO process is traced. */
+static __always_inline bool sock_hooks_idle(void)
+{
+	return !sock_watchers && !membio_active;
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)
 {
+	if (sock_hooks_idle() || !sk || !sock_is_tcp_btf(sk))
+		return 0;
 	sock_io(sk, -1, false, TT_DIR_WRITE, ret);
 	return 0;
 }
@@ -405,6 +411,8 @@ int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 {
+	if (sock_hooks_idle() || !sk || !sock_is_tcp_btf(sk))
+		return 0;
 	sock_io(sk, -1, false, flags & MSG_PEEK ? 0 : TT_DIR_READ, ret);
 	return 0;
 }
@@ -419,7 +427,7 @@ int BPF_PROG(sock_sys_enter, struct pt_regs *regs, long nr)
 	if (!sock_watchers || !is_socket_io(nr))
 		return 0;
 	fd = (int)SYSCALL_ARG0(regs);
-	sk = fd_to_sock(fd);
+	sk = fd_to_sock(fd); /* a TCP socket, or NULL */
 	/* Only the socket a call uses: matching ciphertext needs the bytes a
 	 * receive returned, which the socket tracepoints have. */
 	if (sk)

@@ -184,7 +184,7 @@ static void forget_state(struct tt_tracer *t, struct tt_target *tg)
 {
 	struct tlstap_bpf *s = t->skel;
 	uint32_t tgid = tg->pid;
-	size_t watchers = 0, n = 0;
+	size_t watchers = 0, go_watchers = 0, n = 0;
 
 	if (!s)
 		return;
@@ -197,7 +197,7 @@ static void forget_state(struct tt_tracer *t, struct tt_target *tg)
 	n += sweep_map(s->maps.frames, false, 0, tgid, NULL);
 	n += sweep_map(s->maps.go_calls, true, 0, tgid, NULL);
 	n += sweep_map(s->maps.go_conns, true, 0, tgid, NULL);
-	n += sweep_map(s->maps.go_gcalls, true, 0, tgid, &watchers);
+	n += sweep_map(s->maps.go_gcalls, true, 0, tgid, &go_watchers);
 	n += bpf_map_delete_elem(bpf_map__fd(s->maps.go_tgids), &tgid) == 0;
 	/* native_calls is keyed by pid_tgid: tgid is the upper half. */
 	n += sweep_map(s->maps.native_calls, true, 4, tgid, &watchers);
@@ -205,8 +205,11 @@ static void forget_state(struct tt_tracer *t, struct tt_target *tg)
 	n += sweep_map(s->maps.socks, false, 0, tgid, NULL);
 	t->swept += n;
 	/* Calls that will never return must not keep the socket hooks busy. */
-	if (watchers)
-		__atomic_fetch_sub(&s->bss->sock_watchers, watchers, __ATOMIC_RELAXED);
+	if (watchers || go_watchers)
+		__atomic_fetch_sub(&s->bss->sock_watchers, watchers + go_watchers,
+				   __ATOMIC_RELAXED);
+	if (go_watchers)
+		__atomic_fetch_sub(&s->bss->go_sock_watchers, go_watchers, __ATOMIC_RELAXED);
 }
 
 static void drop_objects(struct tt_tracer *t, struct tt_target *tg)
