@@ -336,6 +336,9 @@ int go_tls_entry(struct pt_regs *ctx)
 	call.len = GO_R2(ctx);
 	call.obj = obj;
 	call.start_ns = bpf_ktime_get_boot_ns();
+	/* Read here, where the binary's layout is at hand: the RET needs none. */
+	if (cfg->off[TT_F_G_GOID] >= 0)
+		call.goid = read_u64(key.g + cfg->off[TT_F_G_GOID]);
 	call.attr.fd = -1;
 	/* A buffer on the goroutine stack moves if the stack grows during the
 	 * call (the handshake runs deep): keep its offset from the top, which
@@ -413,10 +416,9 @@ SEC("uprobe")
 int go_tls_return(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), cookie = bpf_get_attach_cookie(ctx), lo, hi;
-	__u32 obj = TT_GO_COOKIE_OBJ(cookie), func = TT_GO_COOKIE_FUNC(cookie);
+	__u32 func = TT_GO_COOKIE_FUNC(cookie);
 	struct tt_go_conn_key ckey = {};
 	struct tt_go_call_key key = {};
-	const struct tt_go_config *cfg;
 	struct tt_go_call *saved, call;
 	struct tt_go_conn *st;
 	struct tt_scratch *s;
@@ -468,9 +470,7 @@ int go_tls_return(struct pt_regs *ctx)
 	s->ev.lib = TT_LIB_GO;
 	s->ev.dir = func == TT_GO_READ ? TT_DIR_READ : TT_DIR_WRITE;
 	s->ev.conn_ptr = call.conn;
-	cfg = bpf_map_lookup_elem(&go_objects, &obj);
-	if (cfg && cfg->off[TT_F_G_GOID] >= 0)
-		s->ev.goid = read_u64(key.g + cfg->off[TT_F_G_GOID]);
+	s->ev.goid = call.goid;
 	s->ev.tuple = call.attr.tuple;
 	s->ev.fd = call.attr.fd;
 	s->ev.attribution = call.attr.attribution;

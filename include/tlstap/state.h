@@ -98,6 +98,7 @@ struct tt_go_call {
 	__u64 start_ns; /* CLOCK_BOOTTIME at entry (doctor: calls in flight too long) */
 	__u32 obj;      /* go_objects index */
 	__u32 flags;    /* TT_GO_* */
+	__u64 goid;     /* the goroutine's id, 0 when its offset is unknown */
 	/* Attributed at the entry, while the call's socket is certainly open:
 	 * by the RET another goroutine may have closed it. */
 	struct tt_go_attr attr;

@@ -8,7 +8,7 @@
 # all but the last, the number of chunks, truncated iff the call exceeds
 # --max-bytes; truncated_bytes at exit == the sum of (len - captured) of all
 # events.  The server (traced with -p in the first run) read exactly the
-# request.
+# request.  The writes carry the main goroutine's id.
 source "$(dirname "$0")/lib.sh"
 T=$E2E_TMP
 go_testdata "${GO_PAYLOADS_VERSION:-}" tlsserver-default tlsclient-default
@@ -49,6 +49,14 @@ case_() {
 		--chunk "$chunk" --max-bytes "$max" --truncated-total "${tb:-0}" ||
 		fail "run $run: chunks of the write"
 	check_counters_zero "$T/c$run.json" ringbuf_drops
+	# -raw writes from the main goroutine, whose id is 1 in every Go.
+	py_check "$T/c$run.json" "$cpid" <<'PY' || fail "run $run: goid of the writes"
+import json, sys
+ids = {json.loads(l).get("goid") for l in open(sys.argv[1])
+       if '"dir":"write"' in l and json.loads(l)["pid"] == int(sys.argv[2])}
+if ids != {1}:
+    sys.exit("goid of the client's writes: %r, want {1}" % sorted(ids, key=str))
+PY
 }
 
 case_ 100000 262144 16384 --max-bytes 262144
