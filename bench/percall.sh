@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Per-call cost of a TLS Write (and of a Write+Read ping-pong) in one process
-# over loopback, side by side: untraced; with tlstap's probes attached but
-# doing nothing (--probe-only: the cost floor of uprobes at the same sites);
-# traced by tlstap; traced by an older tlstap (BASELINE_TLSTAP, when given:
-# the binary before a change, same options); and under a bpftrace one-liner
-# that prints the buffer (a peer: for Go it probes Write only, a Read's
-# buffer being known at its RET sites only, which bpftrace cannot probe
-# without uretprobes, which break Go stacks; for OpenSSL SSL_write at entry
-# and SSL_read at return).  Go crypto/tls (testdata tlsbench) and OpenSSL
-# (testdata ssl_bench).  Runs interleaved (each mode once per round,
-# BENCH_RUNS rounds, default 7): median (min..max) per call, the ratio of
-# medians to untraced and to probe-only, and tlstap's added cost (ns over
-# untraced) against probe-only's.  Run as root: make bench.
+# Per-call cost of a TLS Write (and of a Write+Read ping-pong) over loopback,
+# side by side: untraced; with tlstap's probes attached but doing nothing
+# (--probe-only: the cost floor of uprobes at the same sites); traced by
+# tlstap; traced by an older tlstap (BASELINE_TLSTAP, when given: the binary
+# before a change, same options); and under a bpftrace one-liner that
+# prints the buffer (a peer: for Go it probes Write only, a Read's buffer
+# being known at its RET sites only, which bpftrace cannot probe without
+# uretprobes, which break Go stacks; for OpenSSL SSL_write at entry and
+# SSL_read at return).  Go crypto/tls (testdata tlsbench) and OpenSSL
+# (testdata ssl_bench).  Go's peer is another process (tlsbench -serve, a
+# copy of the binary, untraced), so that every tool sees only the measuring
+# side's calls: the Writes, and in the ping-pong the Writes and Reads (the
+# one-liner only the Writes).  ssl_bench's two ends are threads of one
+# process, traced alike by all.  Runs interleaved (each mode once per
+# round, BENCH_RUNS rounds, default 7): median (min..max) per call, the
+# ratio of medians to untraced and to probe-only, and tlstap's added cost
+# (ns over untraced) against probe-only's.  Run as root: make bench.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-7}
@@ -23,13 +27,35 @@ trap 'rm -rf "$tmp"' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
 	-days 1 -subj /CN=bench >/dev/null 2>&1
 
-# run MODE CMD...: prints "write_ns pingpong_ns" of one run.  The program
-# runs pinned to one CPU (BENCH_CPU): its ping-pong threads hand over on
-# one core instead of waking each other across two, which made a round
-# trip bimodal; tlstap and bpftrace themselves are not pinned.
+# The Go peer: a copy of tlsbench, so that probes on the measured binary
+# (the one-liner's are on the file, whoever runs it) do not fire in it.
+cp "$GOBENCH" "$tmp/tlsbench-peer"
+
+# peer_start: a tlsbench peer for one run, pinned like the program; prints
+# its address.
+peer_start() {
+	local i
+	: >"$tmp/peer.out"
+	timeout 300 taskset -c "$CPU" "$tmp/tlsbench-peer" -serve 127.0.0.1:0 -n "$CALLS" >"$tmp/peer.out" &
+	for i in $(seq 100); do
+		grep -q "^listening on " "$tmp/peer.out" && break
+		sleep 0.05
+	done
+	sed -n 's/^listening on //p' "$tmp/peer.out"
+}
+
+# run MODE CMD...: prints "write_ns pingpong_ns" of one run; an argument
+# @PEER@ is replaced by the address of a peer started for the run.  The
+# program runs pinned to one CPU (BENCH_CPU), with its peer: the two hand
+# over on one core instead of waking each other across two, which made a
+# round trip bimodal; tlstap and bpftrace themselves are not pinned.
 run() {
-	local mode=$1 out
+	local mode=$1 out a addr=
 	shift
+	for a; do
+		[ "$a" = @PEER@ ] && addr=$(peer_start)
+	done
+	[ -z "$addr" ] || set -- "${@/#@PEER@/$addr}"
 	set -- "$(command -v taskset)" -c "$CPU" "$@" # a path: bpftrace -c wants one
 	case $mode in
 	untraced) out=$("$@") ;;
@@ -47,6 +73,7 @@ run() {
 				printf(\"%s\\n\", str(@buf[tid], retval));
 			}" -c "$*" 2>/dev/null | grep -a write_ns) ;;
 	esac
+	[ -z "$addr" ] || wait
 	echo "$out" | sed -n 's/.*write_ns=\([0-9]*\) pingpong_ns=\([0-9]*\).*/\1 \2/p'
 }
 
@@ -103,5 +130,5 @@ load=$(wait_quiet)
 echo "Per-call cost of TLS calls: $(uname -r), $(nproc) cores, load $load"
 echo "(probe-only = tlstap's uprobes at the same sites doing nothing: the floor)"
 [ -z "$BASELINE" ] || echo "(baseline = $BASELINE)"
-measure "Go $GOV crypto/tls" bpftrace-go "$GOBENCH" -n "$CALLS"
+measure "Go $GOV crypto/tls" bpftrace-go "$GOBENCH" -connect @PEER@ -n "$CALLS"
 measure "OpenSSL $(openssl version | awk '{print $2}')" bpftrace-ssl "$SSLBENCH" "$tmp/cert.pem" "$tmp/key.pem" "$CALLS"

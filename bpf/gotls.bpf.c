@@ -179,29 +179,30 @@ static __always_inline struct tt_go_conn *go_conn_state(const struct tt_go_conn_
 static __always_inline void go_attribute(const struct tt_go_config *cfg,
 					 const struct tt_go_conn_key *key, struct tt_go_attr *a)
 {
-	struct tt_go_conn *st;
+	struct tt_go_conn *st = bpf_map_lookup_elem(&go_conns, key);
 	struct tt_tuple ktuple, mem;
 	struct file *file;
-	struct sock *sk;
-	bool cached;
+	struct sock *sk = NULL;
 	__u64 sysfd;
 
-	sysfd = read_u64(key->netfd + cfg->off[TT_F_NETFD_PFD] + cfg->off[TT_F_POLLFD_SYSFD]);
-	file = fd_file((int)sysfd);
-	if (!file)
-		return;
-	/* The socket this connection had at this fd, with the tuple it had, is
-	 * the TCP socket checked when it was learned; anything else is
-	 * checked as a new one. */
-	sk = file_sock_unchecked(file);
-	st = bpf_map_lookup_elem(&go_conns, key);
-	cached = sk && st && st->sk == (__u64)sk && st->fd == (int)sysfd;
-	if (!cached)
-		sk = file_tcp_sock(file);
-	if (!sk || sock_tuple(sk, &ktuple))
-		return;
-	if (cached && !tuple_equal(&st->tuple, &ktuple) && file_tcp_sock(file) != sk)
-		return;
+	/* The fd learned for this netFD, still holding the socket learned with
+	 * the tuple it had, is the TCP socket checked then (the netFD's Sysfd
+	 * is not read again); anything else is checked as a new one. */
+	if (st && st->sk && st->fd >= 0) {
+		file = fd_file(st->fd);
+		sk = file ? file_sock_unchecked(file) : NULL;
+		if (sk != (struct sock *)st->sk || sock_tuple(sk, &ktuple) ||
+		    !tuple_equal(&st->tuple, &ktuple))
+			sk = NULL;
+		sysfd = st->fd;
+	}
+	if (!sk) {
+		sysfd = read_u64(key->netfd + cfg->off[TT_F_NETFD_PFD] +
+				 cfg->off[TT_F_POLLFD_SYSFD]);
+		sk = file_tcp_sock(fd_file((int)sysfd));
+		if (!sk || sock_tuple(sk, &ktuple))
+			return;
+	}
 	if (!st)
 		st = go_conn_state(key);
 	/* The tuple read earlier serves while the socket is the same and says
