@@ -138,7 +138,7 @@ $(BUILD)/testdata/c/%: testdata/c/%.c
 	$(CC) -O1 -g -Wall -Wextra -Werror -o $@ $< $(TESTDATA_LDLIBS_$*)
 
 TESTDATA_LDLIBS_ssl_bench := -lssl -lcrypto -lpthread
-TESTDATA_LDLIBS_ssl_conns := -lssl -lcrypto
+TESTDATA_LDLIBS_ssl_conns := -lssl -lcrypto -lpthread
 TESTDATA_LDLIBS_gnutls_echo := -lgnutls
 TESTDATA_LDLIBS_sock_hammer := -lpthread
 

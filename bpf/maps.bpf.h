@@ -146,9 +146,12 @@
 		__type(value, __s64);                                                    \
 	} go_tgids SEC(".maps")
 
+/* One per thread inside a native TLS call: it goes at the call's return, or
+ * when the thread exits inside the call (procwatch's exit hook), so a plain
+ * hash (cheaper than an LRU at every call) cannot fill with the dead. */
 #define TT_MAP_NATIVE_CALLS                                                              \
 	struct {                                                                         \
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \
+		__uint(type, BPF_MAP_TYPE_HASH);                                         \
 		__uint(max_entries, 16384);                                              \
 		__type(key, __u64); /* pid_tgid of the calling thread */                 \
 		__type(value, struct tt_native_call);                                    \

@@ -14,6 +14,7 @@
 #include "common.bpf.h"
 
 TT_MAP_KNOWN_EXES;
+extern TT_MAP_NATIVE_CALLS;
 
 
 static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop, __u32 rflags)
@@ -112,8 +113,14 @@ int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(watch_exit, struct task_struct *p)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
 	__u8 *flags;
+
+	/* A thread that exits inside a native TLS call never returns from it:
+	 * its state goes now, and keeps the socket hooks busy no more. */
+	if (sock_watchers && bpf_map_delete_elem(&native_calls, &id) == 0)
+		__sync_fetch_and_sub(&sock_watchers, 1);
 
 	/* The thread group is gone when its last thread exits (do_exit has
 	 * already counted this one out of signal->live). */

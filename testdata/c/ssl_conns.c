@@ -13,8 +13,12 @@
  * --hold it then prints "holding" and stays alive until a signal ends it
  * (tlstap doctor looks at what a tracer kept, before the exit sweeps it).
  * --wait-stdin: wait for a line on stdin first (time to attach a tracer).
+ * --cancel-reader: before holding, a thread makes one more request and then
+ * waits in SSL_read for more; it is cancelled there (it exits inside the
+ * call, which never returns) and its connection is closed.
  *
- * Usage: ssl_conns PORT N [--wait-stdin] [--hold]     (server 127.0.0.1:PORT)
+ * Usage: ssl_conns PORT N [--wait-stdin] [--cancel-reader] [--hold]
+ *        (server 127.0.0.1:PORT)
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
@@ -26,6 +30,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <pthread.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -108,16 +114,89 @@ static void finish(SSL *ssl, int fd, long i)
 	}
 }
 
+/* Connection i: connected, its request sent (asking the server to close
+ * after it with close_after) and its response read. */
+static SSL *request(SSL_CTX *ctx, int port, long i, bool close_after, int *fdp)
+{
+	int fd = dial(port), len, one = 1;
+	char req[256];
+	SSL *ssl;
+
+	if (fd < 0)
+		die("connect", i);
+	ssl = SSL_new(ctx);
+	if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1)
+		die("SSL_connect", i);
+	len = snprintf(req, sizeof(req), "GET /conns/%ld HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n",
+		       i, close_after ? "Connection: close\r\n" : "");
+	if (SSL_write(ssl, req, len) != len)
+		die("SSL_write", i);
+	/* A server without TCP_NODELAY (python's) holds the response until its
+	 * session tickets are acknowledged: acknowledge them at once rather
+	 * than after the delayed-ACK timer (40 ms). */
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	if (read_response(ssl))
+		die("bad response", i);
+	*fdp = fd;
+	return ssl;
+}
+
+struct reader {
+	SSL_CTX *ctx;
+	int port;
+	long i;
+	int fd;
+	pthread_mutex_t lock;
+	pthread_cond_t ready;
+	bool waiting;
+};
+
+/* The cancelled reader: a keep-alive connection's next SSL_read, which
+ * waits for a request the client never sends. */
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	SSL *ssl = request(r->ctx, r->port, r->i, false, &r->fd);
+	char c;
+
+	pthread_mutex_lock(&r->lock);
+	r->waiting = true;
+	pthread_cond_signal(&r->ready);
+	pthread_mutex_unlock(&r->lock);
+	SSL_read(ssl, &c, 1);
+	die("SSL_read returned", r->i);
+	return NULL;
+}
+
+static void cancel_reader(SSL_CTX *ctx, int port, long i)
+{
+	struct reader r = {.ctx = ctx, .port = port, .i = i, .fd = -1,
+			   .lock = PTHREAD_MUTEX_INITIALIZER, .ready = PTHREAD_COND_INITIALIZER};
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, reader_main, &r))
+		die("pthread_create", i);
+	pthread_mutex_lock(&r.lock);
+	while (!r.waiting)
+		pthread_cond_wait(&r.ready, &r.lock);
+	pthread_mutex_unlock(&r.lock);
+	usleep(200 * 1000); /* into SSL_read and blocked in read() */
+	if (pthread_cancel(t) || pthread_join(t, NULL))
+		die("pthread_cancel", i);
+	close(r.fd); /* the SSL object leaks with the thread */
+	printf("cancelled a reader\n");
+}
+
 int main(int argc, char **argv)
 {
-	bool hold = false, wait_stdin = false;
+	bool hold = false, wait_stdin = false, cancel = false;
 	char req[256];
 	SSL_CTX *ctx;
 	long n;
 	int port;
 
 	if (argc < 3)
-		die("usage: ssl_conns PORT N [--wait-stdin] [--hold]", -1);
+		die("usage: ssl_conns PORT N [--wait-stdin] [--cancel-reader] [--hold]", -1);
 	port = atoi(argv[1]);
 	n = atol(argv[2]);
 	for (int a = 3; a < argc; a++) {
@@ -125,6 +204,8 @@ int main(int argc, char **argv)
 			hold = true;
 		else if (!strcmp(argv[a], "--wait-stdin"))
 			wait_stdin = true;
+		else if (!strcmp(argv[a], "--cancel-reader"))
+			cancel = true;
 		else
 			die("unknown option", -1);
 	}
@@ -134,28 +215,14 @@ int main(int argc, char **argv)
 	if (!ctx)
 		die("SSL_CTX_new", -1);
 	for (long i = 0; i < n; i++) {
-		int fd = dial(port), len, one = 1;
-		SSL *ssl;
+		int fd;
+		SSL *ssl = request(ctx, port, i, i % 4 == 3, &fd);
 
-		if (fd < 0)
-			die("connect", i);
-		ssl = SSL_new(ctx);
-		if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1)
-			die("SSL_connect", i);
-		len = snprintf(req, sizeof(req),
-			       "GET /conns/%ld HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", i,
-			       i % 4 == 3 ? "Connection: close\r\n" : "");
-		if (SSL_write(ssl, req, len) != len)
-			die("SSL_write", i);
-		/* A server without TCP_NODELAY (python's) holds the response
-		 * until its session tickets are acknowledged: acknowledge them
-		 * at once rather than after the delayed-ACK timer (40 ms). */
-		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-		if (read_response(ssl))
-			die("bad response", i);
 		finish(ssl, fd, i);
 	}
 	printf("done %ld\n", n);
+	if (cancel)
+		cancel_reader(ctx, port, n);
 	if (hold) {
 		printf("holding\n");
 		fflush(stdout);

@@ -4,7 +4,9 @@
 # clients, from their first call: testdata/c/ssl_conns opens DOCTOR_NATIVE_N
 # (10000) connections, half to each native server, ending them in turn with
 # SSL_shutdown+SSL_free, close then SSL_free, close with the SSL object
-# leaked, and a server-side close; testdata/go/connreuse opens DOCTOR_GO_N
+# leaked, and a server-side close, then one more whose reading thread is
+# cancelled inside SSL_read (it exits in the call, which never returns);
+# testdata/go/connreuse opens DOCTOR_GO_N
 # (2000), half closed with tls.Conn.Close, half dropped and closed by the
 # garbage collector.  The clients then stay alive (their exit would sweep
 # their state), and `tlstap doctor` on the still-running tracer must find:
@@ -33,9 +35,10 @@ GO_PORT=$SRV_PORT
 TARGETS+=(-p "$SRV_PID")
 
 CLIENTS=(nginx python goclose godrop)
-start_gated nginx "$SSL_CONNS" "$NGX_PORT" $((N_NATIVE / 2)) --wait-stdin --hold
+start_gated nginx "$SSL_CONNS" "$NGX_PORT" $((N_NATIVE / 2)) --wait-stdin --cancel-reader --hold
 TARGETS+=(-p "$GATED_PID")
-start_gated python "$SSL_CONNS" "$PY_PORT" $((N_NATIVE - N_NATIVE / 2)) --wait-stdin --hold
+start_gated python "$SSL_CONNS" "$PY_PORT" $((N_NATIVE - N_NATIVE / 2)) --wait-stdin \
+	--cancel-reader --hold
 TARGETS+=(-p "$GATED_PID")
 start_gated goclose "$GO_BIN/connreuse-default" -addr "127.0.0.1:$GO_PORT" -n $((N_GO / 2)) \
 	-close -wait-stdin -hold -run close -log "$T/goclose.log"
@@ -51,6 +54,9 @@ for c in "${CLIENTS[@]}"; do open_gate "$c"; done
 for c in "${CLIENTS[@]}"; do
 	wait_for "$T/$c.out" "^holding" 1 600
 	echo "$c: $(head -n1 "$T/$c.out") in $(($(date +%s) - start)) s"
+done
+for c in nginx python; do
+	grep -q "^cancelled a reader" "$T/$c.out" || fail "$c: no reader cancelled: $(cat "$T/$c.out")"
 done
 # The last closes complete (FIN exchange, time-wait) before the check.
 sleep 1
