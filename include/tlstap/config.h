@@ -27,7 +27,8 @@
 struct tt_trace_settings {
 	__u32 max_bytes;    /* plaintext captured per TLS call */
 	__u32 chunk_size;   /* per data record, <= TT_CHUNK_MAX */
-	__u32 wakeup_bytes; /* ring buffer fill below which no wakeup is forced */
+	__u32 wakeup_bytes; /* ring buffer fill below which no wakeup is forced
+			     * (the tracer sets it from the buffer's size) */
 	__u32 probe_only;   /* benchmarks: probes return at once (the cost floor) */
 	__u32 self_tgid;    /* tlstap itself: never traced */
 	__u32 filters;      /* TT_FILTER_*: all given must match */

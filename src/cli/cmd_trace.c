@@ -429,7 +429,6 @@ static int run(struct trace_args *a)
 			.settings = {
 				.max_bytes = (uint32_t)a->max_bytes,
 				.chunk_size = (uint32_t)a->chunk_size,
-				.wakeup_bytes = 256 * 1024,
 				.probe_only = a->probe_only,
 				.self_tgid = (uint32_t)getpid(),
 				.all = a->all,

@@ -27,6 +27,16 @@
 #define READER_POLL_MS 50
 #define READER_NICE (-10)
 
+/* The kernel submits records without waking the reader until this much
+ * waits: 256 KiB, or an eighth of a smaller buffer, which would fill before
+ * a wakeup came (the reader would then drain it every READER_POLL_MS only). */
+#define WAKEUP_BYTES_MAX (256u << 10)
+
+uint32_t tt_source_wakeup_bytes(uint32_t buffer_size)
+{
+	return buffer_size / 8 < WAKEUP_BYTES_MAX ? buffer_size / 8 : WAKEUP_BYTES_MAX;
+}
+
 struct block {
 	struct block *next;
 	size_t len, cap;

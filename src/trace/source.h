@@ -26,6 +26,10 @@
 
 struct tt_source;
 
+/* How many bytes wait in a ring buffer of buffer_size bytes before the
+ * reader is woken (set in the BPF settings by the tracer). */
+uint32_t tt_source_wakeup_bytes(uint32_t buffer_size);
+
 struct tt_source_stats {
 	uint64_t records;     /* delivered to the sink */
 	uint64_t bytes;       /* queued and delivered */

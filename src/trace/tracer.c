@@ -17,6 +17,7 @@
 #include "trace/guardian.h"
 #include "trace/origin.h"
 #include "trace/mapwalk.h"
+#include "trace/source.h"
 #include "trace/tracer.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
@@ -161,6 +162,7 @@ static int load_skeleton(struct tt_tracer *t, const struct tt_tracer_opts *opts,
 	t->skel = s;
 	t->multi = multi;
 	s->rodata->settings = opts->settings;
+	s->rodata->settings.wakeup_bytes = tt_source_wakeup_bytes(opts->buffer_size);
 	ret = bpf_map__set_max_entries(s->maps.events, opts->buffer_size);
 	if (ret)
 		return tt_error_set(err, -ret, "ring buffer of %u bytes: %s", opts->buffer_size,
