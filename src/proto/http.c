@@ -89,6 +89,22 @@ static uint64_t body_size(uint64_t counted, int64_t clen, uint32_t partial)
 	return counted;
 }
 
+/*
+ * Why a side of an exchange did not end, if it did not (complete: its end
+ * was decoded) and nothing says so yet (a side whose bytes were lost or cut
+ * may well have ended unseen).  Stopped without a loss (reset, or for a
+ * request answered first: an answer may come before the end of a request,
+ * and nginx's "return" answers a POST and resets the stream without
+ * reading the body), its byte count is what came before: unfinished.
+ * Otherwise the connection ended inside it: a gap.
+ */
+static uint32_t end_reason(bool complete, bool stopped, uint32_t partial)
+{
+	if (complete || (partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
+		return 0;
+	return stopped ? TT_PARTIAL_UNFINISHED : TT_PARTIAL_GAP;
+}
+
 void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uint32_t stream_id,
 		  const struct tt_xreq *rq, const struct tt_xresp *rs)
 {
@@ -115,16 +131,8 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 		x.partial |= rq->partial;
 		if (rq->path.cut || rq->authority.cut || rq->method.cut)
 			x.partial |= TT_PARTIAL_TRUNCATED;
-		/* The connection ended inside it (an answer may come before the
-		 * end of a request: that is no loss). */
-		if (!rq->complete && !rq->ended && !(rs && rs->complete) &&
-		    !(rq->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
-			x.partial |= TT_PARTIAL_GAP;
-		/* Answered or reset before its end: its body size is what the
-		 * traced side read, not what was sent (nginx's "return" answers a
-		 * POST and resets the stream without reading the body). */
-		else if (!rq->complete && (rq->ended || (rs && rs->complete)))
-			x.partial |= TT_PARTIAL_UNFINISHED;
+		x.partial |= end_reason(rq->complete, rq->ended || (rs && rs->complete),
+					rq->partial);
 	} else {
 		x.partial |= TT_PARTIAL_MID_STREAM;
 		x.tid = 0;
@@ -146,11 +154,7 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 		 * return after the Read of its answer; no latency then. */
 		if (rs->complete && rq && rq->seen && rs->end_ns >= rq->start_ns)
 			x.latency_ns = rs->end_ns - rq->start_ns;
-		if (!rs->complete && !rs->ended &&
-		    !(rs->partial & (TT_PARTIAL_GAP | TT_PARTIAL_TRUNCATED)))
-			x.partial |= TT_PARTIAL_GAP;
-		else if (!rs->complete && rs->ended)
-			x.partial |= TT_PARTIAL_UNFINISHED;
+		x.partial |= end_reason(rs->complete, rs->ended, rs->partial);
 	} else {
 		h->counters[TT_HC_NO_RESPONSE]++;
 	}

@@ -32,9 +32,9 @@ enum tt_http_proto {
 	X(TRUNCATED, 2, "truncated")   /* bytes of it were cut at --max-bytes */                   \
 	X(MID_STREAM, 3, "mid-stream") /* its start came before tlstap saw the connection,         \
 					  or it was found by resynchronising */                    \
-	X(UNFINISHED, 4, "unfinished") /* a side of it never ended: the stream was reset, or the   \
-					  server answered before the request's body came and no   \
-					  more of it was read; its byte count is what came */
+	X(UNFINISHED, 4, "unfinished") /* a side of it had not ended when it did: the stream was   \
+					  reset, or the server answered before the request's end;  \
+					  its byte count is what came until then */
 
 #define TT_PARTIAL_ENUM(e, b, n) TT_PARTIAL_##e = 1u << (b),
 enum { TT_PARTIALS(TT_PARTIAL_ENUM) };

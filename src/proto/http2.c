@@ -138,7 +138,7 @@ static void frame_done(struct tt_h2 *s, unsigned di)
 		 * comes, and counts, until the client moves on. */
 		if (x->rs.complete && x->have_req && !x->rq.complete && s->client_di >= 0 &&
 		    (int)di != s->client_di) {
-			x->reset_wait = true;
+			x->body_wait = true;
 			break;
 		}
 		tt_h2_stream_emit(s, x);

@@ -38,8 +38,9 @@ enum {
 struct h2_stream {
 	uint32_t id;
 	bool have_req, have_resp;
-	bool reset_wait; /* answered and reset by the server; the request's
-			    last DATA may still be on its way */
+	bool body_wait;	 /* answered (and maybe reset by the server) before
+			    its request ended: the request's last DATA may
+			    still be on its way */
 	bool req_wait;	 /* answered, its request not seen yet: a TLS call's
 			    event comes at its return, so a request Write may
 			    come after the Read of its answer */

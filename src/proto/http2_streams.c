@@ -229,13 +229,13 @@ void tt_h2_side_done(struct tt_h2 *s, struct h2_stream *x, bool req, int64_t t)
 }
 
 /* The client opened stream id: streams still waiting for their request (or
- * for the rest of a reset one) below it wait no more. */
+ * for the rest of an answered one) below it wait no more. */
 static void opened(struct tt_h2 *s, uint32_t id)
 {
 	for (uint32_t i = 0; i < s->n_st;) {
 		struct h2_stream *x = &s->st[i];
 
-		if ((x->req_wait || x->reset_wait) && x->id < id) {
+		if ((x->req_wait || x->body_wait) && x->id < id) {
 			tt_h2_stream_emit(s, x);
 			continue;
 		}
@@ -286,12 +286,14 @@ void tt_h2_end_block(struct tt_h2 *s, unsigned di)
 
 		apply_request(x, &hc, d->ch, partial);
 		if (x->req_wait) {
-			/* Its answer came first: now it is whole. */
+			/* Its answer came first: now it is whole, or its body
+			 * is still to come, and counts until the client moves
+			 * on. */
 			x->req_wait = false;
 			if (d->block_end_stream)
 				tt_h2_side_done(s, x, true, d->ch->time_ns);
 			else
-				x->rq.ended = true, tt_h2_stream_emit(s, x);
+				x->body_wait = true;
 			opened(s, id);
 			return;
 		}

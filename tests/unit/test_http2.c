@@ -383,6 +383,64 @@ static void test_h2_rst(void **state)
 	peers_free(&p);
 }
 
+/* A request whose end was cut at --max-bytes is truncated, not unfinished:
+ * it ended, unseen; its size comes from content-length. */
+static void test_h2_truncated_request(void **state)
+{
+	nghttp2_nv rq[] = {NV(":method", "POST"), NV(":scheme", "https"),
+			   NV(":authority", "api.test"), NV(":path", "/up"),
+			   NV("content-length", "30000")};
+	nghttp2_nv rs[] = {NV(":status", "200")};
+	static const uint8_t body[10000];
+	struct h2b o = {.n = 0};
+	struct ht h;
+	struct peers p;
+
+	(void)state;
+	ht_init(&h);
+	start(&h, &p);
+	headers(&o, p.cli, 1, false, rq, ARRAY_SIZE(rq));
+	frame(&o, 0, 0, 1, body, sizeof(body));
+	frame(&o, 0, 0, 1, body, sizeof(body));
+	frame(&o, 0, 1, 1, body, sizeof(body));
+	ht_call_trunc(&h, TT_DIR_WRITE, o.b, o.n, 1000);
+	o.n = 0;
+	headers(&o, p.srv, 1, true, rs, ARRAY_SIZE(rs));
+	send_out(&h, TT_DIR_READ, &o);
+	ht_close(&h);
+	assert_int_equal(h.n, 1);
+	ht_expect(&h.xs[0], "POST", "api.test", "/up", 200, 30000, 0, TT_PARTIAL_TRUNCATED);
+	ht_free(&h);
+	peers_free(&p);
+}
+
+/* The answer's Read before the Write of its request (events come at a
+ * call's return), the request's head and body in that one Write: the body
+ * counts, and the exchange is whole. */
+static void test_h2_response_first_with_body(void **state)
+{
+	nghttp2_nv rq[] = {NV(":method", "POST"), NV(":scheme", "https"),
+			   NV(":authority", "api.test"), NV(":path", "/late")};
+	nghttp2_nv rs[] = {NV(":status", "204")};
+	struct h2b o = {.n = 0};
+	struct ht h;
+	struct peers p;
+
+	(void)state;
+	ht_init(&h);
+	start(&h, &p);
+	headers(&o, p.srv, 1, true, rs, ARRAY_SIZE(rs));
+	send_out(&h, TT_DIR_READ, &o);
+	assert_int_equal(h.n, 0);
+	headers(&o, p.cli, 1, false, rq, ARRAY_SIZE(rq));
+	frame(&o, 0, 1, 1, "k=v", 3);
+	send_out(&h, TT_DIR_WRITE, &o);
+	assert_int_equal(h.n, 1);
+	ht_expect(&h.xs[0], "POST", "api.test", "/late", 204, 3, 0, 0);
+	ht_free(&h);
+	peers_free(&p);
+}
+
 /*
  * The server's view of nginx's "return" to a POST: it answers and resets
  * the stream before the request's body came.  The body read after (the
@@ -442,6 +500,8 @@ int main(void)
 	    cmocka_unit_test(test_grpc),     cmocka_unit_test(test_h2_unseen_table),
 	    cmocka_unit_test(test_h2_gaps),  cmocka_unit_test(test_h2_response_first),
 	    cmocka_unit_test(test_h2_rst),   cmocka_unit_test(test_h2_answered_before_body),
+	    cmocka_unit_test(test_h2_truncated_request),
+	    cmocka_unit_test(test_h2_response_first_with_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
