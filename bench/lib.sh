@@ -186,7 +186,7 @@ bench_nginx() {
 # tracer ERRFILE ARGS...: "tlstap trace -v ARGS" in the background, its
 # stderr in ERRFILE; returns once it is attached (each -p target's probes,
 # or --all's first scan).  TRACER_PID.
-tracer() {
+tracer() { # ERR ARGS...: a tracer (TRACER_BIN, default TLSTAP) that has attached
 	local err=$1 want="probes in" n=0 a i
 	shift
 	for a; do
@@ -194,7 +194,7 @@ tracer() {
 		[ "$a" = --all ] && want="^tlstap: --all: "
 	done
 	[ "$n" -gt 0 ] || n=1
-	"$TLSTAP" trace -v "$@" 2>"$err" &
+	"${TRACER_BIN:-$TLSTAP}" trace -v "$@" 2>"$err" &
 	TRACER_PID=$!
 	LIVE_TRACERS+=("$TRACER_PID")
 	for i in $(seq 300); do

@@ -31,17 +31,19 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert
 # (the one-liner's are on the file, whoever runs it) do not fire in it.
 cp "$GOBENCH" "$tmp/tlsbench-peer"
 
-# peer_start: a tlsbench peer for one run, pinned like the program; prints
-# its address.
+# peer_start: a tlsbench peer for one run, pinned like the program; sets
+# PEER_PID and PEER_ADDR.  (Not in a command substitution: the peer must be
+# this shell's child, to be waited for.)
 peer_start() {
 	local i
 	: >"$tmp/peer.out"
 	timeout 300 taskset -c "$CPU" "$tmp/tlsbench-peer" -serve 127.0.0.1:0 -n "$CALLS" >"$tmp/peer.out" &
+	PEER_PID=$!
 	for i in $(seq 100); do
 		grep -q "^listening on " "$tmp/peer.out" && break
 		sleep 0.05
 	done
-	sed -n 's/^listening on //p' "$tmp/peer.out"
+	PEER_ADDR=$(sed -n 's/^listening on //p' "$tmp/peer.out")
 }
 
 # run MODE CMD...: prints "write_ns pingpong_ns" of one run; an argument
@@ -50,12 +52,15 @@ peer_start() {
 # over on one core instead of waking each other across two, which made a
 # round trip bimodal; tlstap and bpftrace themselves are not pinned.
 run() {
-	local mode=$1 out a addr=
+	local mode=$1 out a peer=
 	shift
 	for a; do
-		[ "$a" = @PEER@ ] && addr=$(peer_start)
+		[ "$a" = @PEER@ ] && peer=1
 	done
-	[ -z "$addr" ] || set -- "${@/#@PEER@/$addr}"
+	if [ -n "$peer" ]; then
+		peer_start
+		set -- "${@/#@PEER@/$PEER_ADDR}"
+	fi
 	set -- "$(command -v taskset)" -c "$CPU" "$@" # a path: bpftrace -c wants one
 	case $mode in
 	untraced) out=$("$@") ;;
@@ -73,7 +78,10 @@ run() {
 				printf(\"%s\\n\", str(@buf[tid], retval));
 			}" -c "$*" 2>/dev/null | grep -a write_ns) ;;
 	esac
-	[ -z "$addr" ] || wait
+	if [ -n "$peer" ]; then # done, unless the measuring side failed
+		kill "$PEER_PID" 2>/dev/null
+		wait "$PEER_PID" 2>/dev/null
+	fi
 	echo "$out" | sed -n 's/.*write_ns=\([0-9]*\) pingpong_ns=\([0-9]*\).*/\1 \2/p'
 }
 

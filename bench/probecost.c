@@ -54,6 +54,9 @@ static int attach(int type, const char *file, unsigned long long off, int prog)
 
 	a.config1 = (unsigned long long)(unsigned long)file;
 	a.config2 = off;
+	/* Any process, "CPU 0": a perf event needs a pid or a CPU, but the
+	 * breakpoint it plants is in the file, hit on every CPU (the program
+	 * measured is pinned elsewhere): its trap is what is measured. */
 	fd = (int)syscall(__NR_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -1;

@@ -17,7 +17,9 @@
 #   bench/pingpong: plaintext TCP round trips over loopback between two
 #   processes, two sends and two receives each, every one of which fires
 #   the socket tracepoints (target: <= 5%).
-# Both pinned to one CPU (BENCH_CPU, default 1).  Runs interleaved (every
+# With BASELINE_TLSTAP (an older tlstap binary), its -p python and --all
+# modes run too, side by side.  Both workloads pinned to one CPU (BENCH_CPU,
+# default 1).  Runs interleaved (every
 # mode once per round, BENCH_RUNS rounds, default 7); median and spread
 # (min..max), ratio of medians to untraced.  Nothing is asserted.
 set -euo pipefail
@@ -72,7 +74,10 @@ declare -A LABEL=(
 	[pid-python]="-p python (SSL_read parked)"
 	[pid-go]="-p Go client (Read parked)"
 	[all]="--all"
+	[base-pid-python]="baseline -p python"
+	[base-all]="baseline --all"
 )
+[ -z "${BASELINE_TLSTAP:-}" ] || MODES+=(base-pid-python base-all)
 
 # one MODE: start MODE's tracer, run both workloads, stop it; appends the
 # dd milliseconds and the round trip's ns to $LIVE_TMP/MODE.{dd,rtt}.
@@ -83,6 +88,9 @@ one() {
 	pid-python) tracer "$LIVE_TMP/tracer.err" -o /dev/null -p "$PYPID" ;;
 	pid-go) tracer "$LIVE_TMP/tracer.err" -o /dev/null -p "$GOPID" ;;
 	all) tracer "$LIVE_TMP/tracer.err" -o /dev/null --all ;;
+	base-pid-python)
+		TRACER_BIN=$BASELINE_TLSTAP tracer "$LIVE_TMP/tracer.err" -o /dev/null -p "$PYPID" ;;
+	base-all) TRACER_BIN=$BASELINE_TLSTAP tracer "$LIVE_TMP/tracer.err" -o /dev/null --all ;;
 	esac
 	[ "$mode" = untraced ] || sleep "$SETTLE"
 	out=$(taskset -c "$CPU" dd if=/dev/zero of=/dev/null bs=1 count="$DD_COUNT" 2>&1)
