@@ -57,6 +57,12 @@ struct tt_h1 {
 	struct tt_xresp rs; /* the response being parsed */
 	bool rs_open;
 	bool rs_paired; /* q[q_head] is its request */
+	/* The head request's answer, come before the request's end (an early
+	 * answer, or the Read of the answer returned before the Write of the
+	 * body): the rest of the request still counts, until it ends, is lost,
+	 * or the server answers again. */
+	struct tt_xresp answered;
+	bool answered_wait;
 	bool stopped;	/* upgraded: no more HTTP/1 on this connection */
 	/*
 	 * Aligned: the k-th response answers the k-th request seen.  True once
@@ -97,8 +103,14 @@ static struct tt_xreq *q_tail(struct tt_h1 *s)
 	return s->q_tail_open ? q_at(s, s->q_len - 1) : NULL;
 }
 
+/* Report the oldest pending request with rs, or with its answer if that
+ * came first. */
 static void emit_head(struct tt_h1 *s, const struct tt_xresp *rs)
 {
+	if (s->answered_wait) {
+		rs = &s->answered;
+		s->answered_wait = false;
+	}
 	tt_http_emit(s->h, s->c, TT_PROTO_HTTP1, 0, q_at(s, 0), rs);
 	s->q_head = (s->q_head + 1) % QUEUE_MAX;
 	s->q_len--;
@@ -176,6 +188,9 @@ static int on_message_begin(llhttp_t *p)
 		r->partial = flags;
 		return 0;
 	}
+	/* Another answer: the one that came before its request's end is final. */
+	if (s->answered_wait && s->q_len)
+		emit_head(s, NULL);
 	memset(&s->rs, 0, offsetof(struct tt_xresp, grpc_message_buf));
 	s->rs.status = -1;
 	s->rs.grpc_status = -1;
@@ -323,6 +338,10 @@ static int on_message_complete(llhttp_t *p)
 			r->end_ns = t;
 		}
 		s->q_tail_open = false;
+		if (s->answered_wait && s->q_len == 1) {
+			emit_head(s, NULL);
+			return 0;
+		}
 		if (s->n_early && s->q_len == 1) {
 			emit_head(s, &s->early[0]);
 			memmove(s->early, s->early + 1, --s->n_early * sizeof(s->early[0]));
@@ -335,8 +354,12 @@ static int on_message_complete(llhttp_t *p)
 	}
 	s->rs.complete = true;
 	s->rs.end_ns = t;
-	if (s->rs_paired && s->q_len)
+	if (s->rs_paired && s->q_len == 1 && s->q_tail_open) {
+		s->answered = s->rs; /* its request is still coming */
+		s->answered_wait = true;
+	} else if (s->rs_paired && s->q_len) {
 		emit_head(s, &s->rs);
+	}
 	else if (s->aligned && !s->q_len && s->n_early < EARLY_MAX)
 		s->early[s->n_early++] = s->rs; /* its request's event is late */
 	else
@@ -472,6 +495,8 @@ static void abandon(struct tt_h1 *s, unsigned di, uint32_t why)
 		if (r)
 			r->partial |= why;
 		s->q_tail_open = false;
+		if (s->answered_wait && s->q_len == 1)
+			emit_head(s, NULL); /* what came of it is all there is */
 	} else {
 		resp_lost(s, why);
 	}

@@ -301,6 +301,38 @@ static void test_not_http(void **state)
 	assert_int_equal(h.n, 0);
 }
 
+/*
+ * An answer before the end of its request: the server's early answer (the
+ * body read after it), or the Read of the answer returned before the Write
+ * of the body.  The rest of the request counts; a request that never ends
+ * is reported with what came, unfinished.
+ */
+static void test_answer_before_body(void **state)
+{
+	struct ht h;
+
+	(void)state;
+	ht_init(&h);
+	ht_write(&h, "POST /up HTTP/1.1" R "Host: h" R "Content-Length: 3" R R);
+	ht_read(&h, "HTTP/1.1 413 Too Large" R "Content-Length: 0" R R);
+	assert_int_equal(h.n, 0);
+	ht_write(&h, "k=v");
+	assert_int_equal(h.n, 1);
+	ht_expect(&h.xs[0], "POST", "h", "/up", 413, 3, 0, 0);
+	/* The next exchange pairs as usual. */
+	ht_write(&h, "GET /next HTTP/1.1" R "Host: h" R R);
+	ht_read(&h, "HTTP/1.1 200 OK" R "Content-Length: 2" R R "ok");
+	assert_int_equal(h.n, 2);
+	ht_expect(&h.xs[1], "GET", "h", "/next", 200, 0, 2, 0);
+	/* Answered, and the connection closes before the body. */
+	ht_write(&h, "POST /up HTTP/1.1" R "Host: h" R "Content-Length: 3" R R "k");
+	ht_read(&h, "HTTP/1.1 401 No" R "Content-Length: 0" R R);
+	ht_close(&h);
+	assert_int_equal(h.n, 3);
+	ht_expect(&h.xs[2], "POST", "h", "/up", 401, 1, 0, TT_PARTIAL_UNFINISHED);
+	ht_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,7 +343,7 @@ int main(void)
 	    cmocka_unit_test(test_connect_tunnel),   cmocka_unit_test(test_truncated_body),
 	    cmocka_unit_test(test_mid_stream),	     cmocka_unit_test(test_response_gap),
 	    cmocka_unit_test(test_request_gap),	     cmocka_unit_test(test_response_event_first),
-	    cmocka_unit_test(test_not_http),
+	    cmocka_unit_test(test_not_http),	     cmocka_unit_test(test_answer_before_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
