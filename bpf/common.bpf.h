@@ -235,21 +235,27 @@ static __always_inline struct sock *file_sock_unchecked(struct file *file)
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
-/*
- * The TCP socket of a file (fd_to_sock: of the file at fd in the current
- * task), or NULL when it is not an open TCP/IP stream socket.
- */
-static __always_inline struct sock *file_tcp_sock(struct file *file)
+/* The sock of a socket file, NULL when the file is none (or no socket). */
+static __always_inline struct sock *file_sock(struct file *file)
 {
 	umode_t mode;
-	struct sock *sk;
 
 	if (!file)
 		return NULL;
 	mode = BPF_CORE_READ(file, f_inode, i_mode);
 	if ((mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	sk = file_sock_unchecked(file);
+	return file_sock_unchecked(file);
+}
+
+/*
+ * The TCP socket of a file (fd_to_sock: of the file at fd in the current
+ * task), or NULL when it is not an open TCP/IP stream socket.
+ */
+static __always_inline struct sock *file_tcp_sock(struct file *file)
+{
+	struct sock *sk = file_sock(file);
+
 	if (!sk || !sock_is_tcp(sk))
 		return NULL;
 	return sk;

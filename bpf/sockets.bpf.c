@@ -86,20 +86,12 @@ static __always_inline __s32 syscall_fd(struct sock *sk)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	long nr = SYSCALL_NR(regs);
-	struct file *file;
-	umode_t mode;
 	int fd;
 
 	if (!is_socket_io(nr))
 		return -1;
 	fd = (int)SYSCALL_ARG0(regs);
-	file = fd_file(fd);
-	if (!file)
-		return -1;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return -1;
-	return file_sock_unchecked(file) == sk ? fd : -1;
+	return file_sock(fd_file(fd)) == sk ? fd : -1;
 }
 
 /* A native TLS call on this thread uses sk. */
