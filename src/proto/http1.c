@@ -359,11 +359,11 @@ static int on_message_complete(llhttp_t *p)
 		s->answered_wait = true;
 	} else if (s->rs_paired && s->q_len) {
 		emit_head(s, &s->rs);
-	}
-	else if (s->aligned && !s->q_len && s->n_early < EARLY_MAX)
+	} else if (s->aligned && !s->q_len && s->n_early < EARLY_MAX) {
 		s->early[s->n_early++] = s->rs; /* its request's event is late */
-	else
+	} else {
 		tt_http_emit(s->h, s->c, TT_PROTO_HTTP1, 0, NULL, &s->rs);
+	}
 	s->rs_open = s->rs_paired = false;
 	return 0;
 }
