@@ -35,14 +35,10 @@ cp "$GOBENCH" "$tmp/tlsbench-peer"
 # PEER_PID and PEER_ADDR.  (Not in a command substitution: the peer must be
 # this shell's child, to be waited for.)
 peer_start() {
-	local i
 	: >"$tmp/peer.out"
 	timeout 300 taskset -c "$CPU" "$tmp/tlsbench-peer" -serve 127.0.0.1:0 -n "$CALLS" >"$tmp/peer.out" &
 	PEER_PID=$!
-	for i in $(seq 100); do
-		grep -q "^listening on " "$tmp/peer.out" && break
-		sleep 0.05
-	done
+	wait_file "$tmp/peer.out" "^listening on " 5 || true # the run then fails, and says so
 	PEER_ADDR=$(sed -n 's/^listening on //p' "$tmp/peer.out")
 }
 
