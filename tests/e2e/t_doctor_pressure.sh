@@ -64,7 +64,6 @@ PY
 stop_trace "$T/trace.json"
 line=$(tail -n1 "$T/trace.json.err")
 # At exit only the maps that still hold entries are named: socks is not.
-grep -q " peak_pressure\[socks\]=$N/$N " <<<"$line" || fail "socks' peak not said: $line"
 ! grep -q " pressure\[socks\]=" <<<"$line" || fail "socks not swept at exit: $line"
 grep -q " swept_entries=$FILLED " <<<"$line" || fail "the sweep is not counted: $line"
 grep -q " peak_pressure\[socks\]=$FILLED/$N " <<<"$line" || fail "no peak pressure: $line"
