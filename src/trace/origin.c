@@ -117,6 +117,7 @@ struct tt_origins {
 	bool handles; /* open_by_handle_at works (CAP_DAC_READ_SEARCH) */
 	struct entry *slots;
 	size_t cap, used; /* cap a power of two */
+	size_t max;       /* used at most, but for a walk's directories */
 	struct entry *last;
 	double last_walk;
 };
@@ -154,12 +155,13 @@ int tt_cgroup2_root(char *buf, size_t len)
 	return ret;
 }
 
-struct tt_origins *tt_origins_new(const char *root)
+struct tt_origins *tt_origins_new(const char *root, size_t max)
 {
 	struct tt_origins *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
+	c->max = max ? max : TT_ORIGINS_MAX;
 	c->cap = 256;
 	c->slots = calloc(c->cap, sizeof(*c->slots));
 	if (!c->slots) {
@@ -196,6 +198,22 @@ void tt_origins_free(struct tt_origins *c)
 	if (c->root_fd >= 0)
 		close(c->root_fd);
 	free(c);
+}
+
+/* Forget every id: the cache starts over (cgroups that still exist are
+ * found again, one lookup each). */
+static void clear(struct tt_origins *c)
+{
+	for (size_t i = 0; i < c->cap; i++)
+		free_entry(&c->slots[i]);
+	memset(c->slots, 0, c->cap * sizeof(*c->slots));
+	c->used = 0;
+	c->last = NULL;
+}
+
+size_t tt_origins_held(const struct tt_origins *c)
+{
+	return c ? c->used : 0;
 }
 
 static size_t slot_of(const struct tt_origins *c, uint64_t id)
@@ -329,6 +347,14 @@ static void walk(struct tt_origins *c, char *abs, size_t len, int depth)
 	closedir(dir);
 }
 
+/* A new id, known or not, once there is room for it. */
+static struct entry *store_new(struct tt_origins *c, uint64_t id, const char *path)
+{
+	if (c->used >= c->max)
+		clear(c);
+	return store(c, id, path);
+}
+
 static struct entry *resolve(struct tt_origins *c, uint64_t id)
 {
 	char path[PATH_MAX];
@@ -336,21 +362,28 @@ static struct entry *resolve(struct tt_origins *c, uint64_t id)
 	double now;
 
 	if (!c->root_len)
-		return store(c, id, NULL);
+		return store_new(c, id, NULL);
 	if (c->handles && !by_handle(c, id, path, sizeof(path)))
-		return store(c, id, path);
+		return store_new(c, id, path);
 	now = mono_s();
 	if (now - c->last_walk >= WALK_INTERVAL_S) {
 		struct stat st;
 
 		c->last_walk = now;
+		/* A walk stores every cgroup there is, however many: what it
+		 * finds is what a full cache starts over with. */
+		if (c->used >= c->max)
+			clear(c);
 		snprintf(path, sizeof(path), "%s", c->root);
 		if (!stat(path, &st))
 			store(c, st.st_ino, "/");
 		walk(c, path, sizeof(path), 0);
 	}
 	e = find(c, id);
-	return e ? e : store(c, id, NULL);
+	if (e)
+		return e;
+	/* Unknown, and no room: not remembered (it is looked up again). */
+	return c->used < c->max ? store(c, id, NULL) : NULL;
 }
 
 void tt_origins_lookup(struct tt_origins *c, uint64_t cgroup_id, struct tt_origin *o)

@@ -32,12 +32,21 @@ int tt_cgroup2_root(char *buf, size_t len);
 /* cgroup id -> origin, cached (one per tracer, used by one thread). */
 struct tt_origins;
 
-/* root: the cgroup v2 mount point, NULL to find it in /proc/self/mountinfo. */
-struct tt_origins *tt_origins_new(const char *root);
+/* The cache's default bound: more ids than this (cgroups come and go on a
+ * busy host, and a tracer runs for weeks) and it starts over. */
+#define TT_ORIGINS_MAX 16384
+
+/* root: the cgroup v2 mount point, NULL to find it in /proc/self/mountinfo;
+ * max: ids held at most (0: TT_ORIGINS_MAX). */
+struct tt_origins *tt_origins_new(const char *root, size_t max);
 void tt_origins_free(struct tt_origins *c);
 
-/* The origin of a record's cgroup (ns_pid is left alone); strings stay
- * valid as long as the cache.  Unknown ids leave the fields NULL. */
+/* The origin of a record's cgroup (ns_pid is left alone).  Unknown ids
+ * leave the fields NULL.  The strings stay valid until the next lookup,
+ * which may drop them: a user that keeps them copies them. */
 void tt_origins_lookup(struct tt_origins *c, uint64_t cgroup_id, struct tt_origin *o);
+
+/* Ids the cache holds (known or not). */
+size_t tt_origins_held(const struct tt_origins *c);
 
 #endif

@@ -227,7 +227,7 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 	t->ropts.assume_go_version = opts->assume_go_version;
 	t->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	t->cache = tt_obj_cache_new();
-	t->origins = tt_origins_new(NULL);
+	t->origins = tt_origins_new(NULL, 0);
 	if (!t->cache || !t->origins)
 		return tt_error_set(err, ENOMEM, "out of memory");
 	t->sock_tp = kernel_has_tracepoint("sock_send_length") &&

@@ -90,7 +90,7 @@ static void test_cache_walk(void **state)
 	pod = mkdir_ino("/kubepods/pod" UID_DASH);
 	ctr = mkdir_ino("/kubepods/pod" UID_DASH "/" ID64);
 	svc = mkdir_ino("/system.slice");
-	c = tt_origins_new(root);
+	c = tt_origins_new(root, 0);
 	assert_non_null(c);
 
 	tt_origins_lookup(c, ctr, &o);
@@ -135,7 +135,7 @@ static void test_cache_many(void **state)
 		assert_int_equal(stat(path, &st), 0);
 		ino[i] = st.st_ino;
 	}
-	c = tt_origins_new(many);
+	c = tt_origins_new(many, 0);
 	assert_non_null(c);
 	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
 		struct tt_origin o = { 0 };
@@ -150,12 +150,108 @@ static void test_cache_many(void **state)
 	assert_int_equal(tt_test_remove_tree(many), 0);
 }
 
+/* A small bound, ids found through the tree (no handles here): a walk may
+ * store more than the bound (it stores what exists), and every id is still
+ * found; past the bound an unknown id is not remembered. */
+static void test_cache_bound_walk(void **state)
+{
+	static char tree[] = "/tmp/tlstap-origin-bound-XXXXXX";
+	const size_t max = 64;
+	uint64_t ino[200];
+	struct tt_origins *c;
+	struct tt_origin o;
+	size_t held;
+
+	(void)state;
+	assert_non_null(mkdtemp(tree));
+	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/s%zu", tree, i);
+		assert_int_equal(mkdir(path, 0755), 0);
+		assert_int_equal(stat(path, &st), 0);
+		ino[i] = st.st_ino;
+	}
+	c = tt_origins_new(tree, max);
+	assert_non_null(c);
+	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
+		char want[32];
+
+		tt_origins_lookup(c, ino[i], &o);
+		snprintf(want, sizeof(want), "/s%zu", i);
+		assert_non_null(o.cgroup);
+		assert_string_equal(o.cgroup, want);
+	}
+	held = tt_origins_held(c);
+	assert_true(held > max); /* the walk's, all of them */
+	tt_origins_lookup(c, 0x7fffffffffull, &o);
+	assert_null(o.cgroup);
+	assert_int_equal(tt_origins_held(c), held);
+	tt_origins_free(c);
+	assert_int_equal(tt_test_remove_tree(tree), 0);
+}
+
+/* The bound on the real cgroup tree, ids resolved one by one through
+ * kernfs handles (root only): never more than the bound held, and every
+ * id right, again after the cache started over. */
+static void test_cache_bound_cgroupfs(void **state)
+{
+	char root2[256], top[320];
+	const size_t max = 32;
+	uint64_t ids[100];
+	struct tt_origins *c;
+	size_t made = 0, want_made = ARRAY_SIZE(ids);
+
+	(void)state;
+	if (geteuid() != 0 || tt_cgroup2_root(root2, sizeof(root2)) < 0)
+		skip();
+	snprintf(top, sizeof(top), "%s/tlstap-origin-test-%d", root2, (int)getpid());
+	if (mkdir(top, 0755) < 0)
+		skip(); /* a read-only or delegated tree */
+	for (; made < ARRAY_SIZE(ids); made++) {
+		char path[400];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/c%zu", top, made);
+		if (mkdir(path, 0755) < 0 || stat(path, &st) < 0)
+			break;
+		ids[made] = st.st_ino; /* a cgroup's id is its kernfs inode */
+	}
+	if (made < want_made)
+		fail_msg("made %zu of %zu cgroups under %s", made, want_made, top);
+	c = tt_origins_new(root2, max);
+	assert_non_null(c);
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < made; i++) {
+			struct tt_origin o;
+			char want[PATH_MAX];
+
+			tt_origins_lookup(c, ids[i], &o);
+			snprintf(want, sizeof(want), "/tlstap-origin-test-%d/c%zu", (int)getpid(), i);
+			assert_non_null(o.cgroup);
+			assert_string_equal(o.cgroup, want);
+			assert_true(tt_origins_held(c) <= max);
+		}
+	}
+	tt_origins_free(c);
+	while (made-- > 0) {
+		char path[400];
+
+		snprintf(path, sizeof(path), "%s/c%zu", top, made);
+		rmdir(path);
+	}
+	assert_int_equal(rmdir(top), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_shapes),
 		cmocka_unit_test(test_cache_walk),
 		cmocka_unit_test(test_cache_many),
+		cmocka_unit_test(test_cache_bound_walk),
+		cmocka_unit_test(test_cache_bound_cgroupfs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
