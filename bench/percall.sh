@@ -4,18 +4,23 @@
 # (--probe-only: the cost floor of uprobes at the same sites); traced by
 # tlstap; traced by an older tlstap (BASELINE_TLSTAP, when given: the binary
 # before a change, same options); and under a bpftrace one-liner that
-# prints the buffer (a peer: for Go it probes Write only, a Read's buffer
-# being known at its RET sites only, which bpftrace cannot probe without
-# uretprobes, which break Go stacks; for OpenSSL SSL_write at entry and
-# SSL_read at return).  Go crypto/tls (testdata tlsbench) and OpenSSL
-# (testdata ssl_bench).  Go's peer is another process (tlsbench -serve, a
-# copy of the binary, untraced), so that every tool sees only the measuring
-# side's calls: the Writes, and in the ping-pong the Writes and Reads (the
-# one-liner only the Writes).  ssl_bench's two ends are threads of one
-# process, traced alike by all.  Runs interleaved (each mode once per
-# round, BENCH_RUNS rounds, default 7): median (min..max) per call, the
-# ratio of medians to untraced and to probe-only, and tlstap's added cost
-# (ns over untraced) against probe-only's.  Run as root: make bench.
+# prints the buffer of both directions (buf(), %r: the payload is zeros,
+# which str() would stop at).  For Go, Write's buffer at its entry and
+# Read's at its RET sites (never a uretprobe: it breaks Go stacks), the
+# buffer saved at Read's entry under the goroutine (r14); Debian's bpftrace
+# places a probe inside a function only in a binary without symbols (it has
+# no instruction decoder to check the site with), so the one-liner runs a
+# stripped copy, probed at the file offsets `tlstap resolve` gives (the same
+# code).  For OpenSSL, SSL_write at entry and SSL_read at return.  Go
+# crypto/tls (testdata tlsbench) and OpenSSL (testdata ssl_bench).  Go's
+# peer is another process (tlsbench -serve, a copy of the binary,
+# untraced), so that every tool sees only the measuring side's calls: the
+# Writes, and in the ping-pong the Writes and Reads.  ssl_bench's two ends
+# are threads of one process, traced alike by all.  Runs interleaved (each
+# mode once per round, BENCH_RUNS rounds, default 7): median (min..max) per
+# call, the ratio of medians to untraced and to probe-only, and tlstap's
+# added cost (ns over untraced) against probe-only's.  Run as root: make
+# bench.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-7}
@@ -30,6 +35,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert
 # The Go peer: a copy of tlsbench, so that probes on the measured binary
 # (the one-liner's are on the file, whoever runs it) do not fire in it.
 cp "$GOBENCH" "$tmp/tlsbench-peer"
+# The one-liner's copy, without symbols (see above), and its probes.
+strip -o "$tmp/tlsbench-stripped" "$GOBENCH"
+GO_ONELINER=$("$TLSTAP" resolve --json "$GOBENCH" | python3 -c '
+import json, sys
+fn = {f["name"]: f for f in json.load(sys.stdin)["functions"]}
+w, r = fn["crypto/tls.(*Conn).Write"], fn["crypto/tls.(*Conn).Read"]
+at = lambda off: "uprobe:%s:0x%x" % (sys.argv[1], off)
+print(at(w["file_offset"]) + " { printf(\"%r\\n\", buf(reg(\"bx\"), reg(\"cx\"))); }")
+print(at(r["file_offset"]) + " { @b[reg(\"r14\")] = reg(\"bx\"); }")
+print(",".join(at(o) for o in r["returns"]) +
+      " /(int64)reg(\"ax\") > 0/ { printf(\"%r\\n\", buf(@b[reg(\"r14\")], reg(\"ax\"))); }")
+' "$tmp/tlsbench-stripped")
 
 # peer_start: a tlsbench peer for one run, pinned like the program; sets
 # PEER_PID and PEER_ADDR.  (Not in a command substitution: the peer must be
@@ -63,15 +80,16 @@ run() {
 	probe-only) out=$("$TLSTAP" trace --probe-only -o /dev/null -- "$@" 2>/dev/null) ;;
 	tlstap) out=$("$TLSTAP" trace -o /dev/null -- "$@" 2>/dev/null) ;;
 	baseline) out=$("$BASELINE" trace -o /dev/null -- "$@" 2>/dev/null) ;;
-	bpftrace-go)
-		out=$(BPFTRACE_STRLEN=200 bpftrace -q -e "uprobe:$4:\"crypto/tls.(*Conn).Write\" { printf(\"%s\\n\", str(reg(\"bx\"), reg(\"cx\"))); }" \
-			-c "$*" 2>/dev/null | grep -a write_ns) ;;
+	bpftrace-go) # the stripped copy in place of the program ($4)
+		set -- "${@:1:3}" "$tmp/tlsbench-stripped" "${@:5}"
+		out=$(BPFTRACE_STRLEN=200 bpftrace --unsafe -q -e "$GO_ONELINER" -c "$*" 2>/dev/null |
+			grep -a write_ns) ;;
 	bpftrace-ssl)
 		out=$(BPFTRACE_STRLEN=200 bpftrace -q -e "
-			uprobe:$LIBSSL:SSL_write { printf(\"%s\\n\", str(arg1, arg2)); }
+			uprobe:$LIBSSL:SSL_write { printf(\"%r\\n\", buf(arg1, arg2)); }
 			uprobe:$LIBSSL:SSL_read { @buf[tid] = arg1; }
 			uretprobe:$LIBSSL:SSL_read /retval > 0 && retval < 0x80000000/ {
-				printf(\"%s\\n\", str(@buf[tid], retval));
+				printf(\"%r\\n\", buf(@buf[tid], retval));
 			}" -c "$*" 2>/dev/null | grep -a write_ns) ;;
 	esac
 	if [ -n "$peer" ]; then # done, unless the measuring side failed
@@ -81,9 +99,9 @@ run() {
 	echo "$out" | sed -n 's/.*write_ns=\([0-9]*\) pingpong_ns=\([0-9]*\).*/\1 \2/p'
 }
 
-# col FILE N: column N of FILE, one sample a line.
+# col FILE N: column N of FILE, one sample a line ("-": the run failed).
 col() {
-	awk -v n="$2" '{ print $n }' "$1"
+	awk -v n="$2" '$n != "-" { print $n }' "$1"
 }
 
 # added MODE BASE UNTRACED: (MODE - UNTRACED) / (BASE - UNTRACED), medians.
@@ -91,9 +109,21 @@ added() {
 	awk -v m="$1" -v b="$2" -v u="$3" 'BEGIN { if (b > u) printf "%.2f", (m - u) / (b - u); else print "nan" }'
 }
 
+# added_rounds KEY MODE N: the same ratio within each round (column N of
+# the rounds' lines, rounds where all three ran): "median (min..max)".  A
+# slow stretch of the machine moves all modes of its round alike, so this
+# spread is the ratio's own.
+added_rounds() {
+	paste -d' ' "$tmp/$1.untraced" "$tmp/$1.probe-only" "$tmp/$1.$2" | awk -v n="$3" '
+		{ u = $n; b = $(n + 2); m = $(n + 4) }
+		u != "-" && b != "-" && m != "-" && b > u { print (m - u) / (b - u) }' |
+		sort -g | awk '{ a[NR] = $1 } END {
+			if (NR) printf "%.2f (%.2f..%.2f)", a[int((NR + 1) / 2)], a[1], a[NR]; else print "nan" }'
+}
+
 # measure NAME PEER CMD...: interleaved runs, medians and spread, ratios.
 measure() {
-	local name=$1 peer=$2 m r key c
+	local name=$1 peer=$2 m r key c v
 	shift 2
 	key=$(printf '%s' "$name" | tr -c 'A-Za-z0-9.' '_')
 	local modes=(untraced probe-only tlstap)
@@ -101,7 +131,8 @@ measure() {
 	command -v bpftrace >/dev/null && modes+=("$peer")
 	for r in $(seq "$RUNS"); do
 		for m in "${modes[@]}"; do
-			run "$m" "$@" >>"$tmp/$key.$m" || true
+			v=$(run "$m" "$@") || true
+			echo "${v:--} -" | cut -d' ' -f1,2 >>"$tmp/$key.$m" # one line a round
 		done
 	done
 	local -A med
@@ -128,6 +159,10 @@ measure() {
 		"$(added "${med[baseline.1]}" "${med[probe-only.1]}" "${med[untraced.1]}")" \
 		"$(added "${med[baseline.2]}" "${med[probe-only.2]}" "${med[untraced.2]}")"
 	echo
+	printf '  the same within each round, median (min..max): tlstap write %s, pingpong %s\n' \
+		"$(added_rounds "$key" tlstap 1)" "$(added_rounds "$key" tlstap 2)"
+	[ -z "$BASELINE" ] || printf '  baseline write %s, pingpong %s\n' \
+		"$(added_rounds "$key" baseline 1)" "$(added_rounds "$key" baseline 2)"
 }
 
 load=$(wait_quiet)
