@@ -29,6 +29,9 @@
 #define QUEUE_MAX ((size_t)1 << 30)
 /* The ring buffer: a 100 ms burst at 200 MB/s (20 MB) fits. */
 #define DEFAULT_BUFFER (32u << 20)
+/* --all: a file unused this long is detached; a program run every minute
+ * (cron, a probe) keeps its attach. */
+#define DEFAULT_DETACH_IDLE_S 300.0
 
 static const char trace_usage[] =
 	"Usage: tlstap trace [OPTIONS] -p PID [-p PID...]\n"
@@ -73,6 +76,9 @@ static const char trace_usage[] =
 	"      --all              trace every process of the host, present and future\n"
 	"      --hold-new         with --all: hold a program not seen before at its\n"
 	"                         exec until its probes are live (needs CAP_KILL)\n"
+	"      --detach-idle SECS with --all: detach a file (a program, a library) no\n"
+	"                         process has mapped for SECS seconds (default 300;\n"
+	"                         0 never); its next process is new again\n"
 	"      --comm NAME        only processes with this command name (comm)\n"
 	"      --exe PATH         only processes running this executable file\n"
 	"      --port N           only connections with this port at either end\n"
@@ -125,6 +131,7 @@ enum {
 	OPT_PORT,
 	OPT_CGROUP,
 	OPT_HOLD_NEW,
+	OPT_DETACH_IDLE,
 };
 
 static const struct option trace_options[] = {
@@ -135,6 +142,7 @@ static const struct option trace_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "hold-new", no_argument, NULL, OPT_HOLD_NEW },
+	{ "detach-idle", required_argument, NULL, OPT_DETACH_IDLE },
 	TT_OUTPUT_OPTIONS,
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK },
@@ -153,6 +161,8 @@ struct trace_args {
 	size_t n_pids;
 	bool all;
 	bool hold_new;
+	double detach_idle; /* --detach-idle */
+	bool detach_idle_set;
 	struct tt_trace_settings filters; /* --comm, --exe, --port */
 	char cgroup[PATH_MAX]; /* --cgroup, as an absolute path */
 	struct tt_output_args out; /* -f, -o, -w, --http, --summary */
@@ -225,6 +235,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 	a->max_bytes = 16384;
 	a->chunk_size = TT_CHUNK_MAX;
 	a->buffer_size = DEFAULT_BUFFER;
+	a->detach_idle = DEFAULT_DETACH_IDLE_S;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:f:o:w:d:vh", trace_options, NULL)) != -1) {
@@ -247,6 +258,18 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		case OPT_HOLD_NEW:
 			a->hold_new = true;
 			break;
+		case OPT_DETACH_IDLE: {
+			char *end;
+
+			errno = 0;
+			a->detach_idle = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(a->detach_idle >= 0) ||
+			    a->detach_idle > 31536000)
+				return usage_error("--detach-idle: '%s' is not a number of seconds "
+						   "(0 to 31536000)", optarg);
+			a->detach_idle_set = true;
+			break;
+		}
 		case OPT_COMM:
 			if (tt_filter_comm(&a->filters, optarg, &err))
 				return usage_error("%s", err.msg);
@@ -322,6 +345,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		return usage_error("give one of -p PID, -- CMD and --all");
 	if (a->hold_new && !a->all)
 		return usage_error("--hold-new goes with --all");
+	if (a->detach_idle_set && !a->all)
+		return usage_error("--detach-idle goes with --all");
 	why = tt_output_args_check(&a->out);
 	if (why)
 		return usage_error("%s", why);
@@ -443,6 +468,7 @@ static int run(struct trace_args *a)
 		.n_pids = a->n_pids,
 		.cmd = a->cmd,
 		.all = a->all,
+		.detach_idle = a->detach_idle,
 		.cgroup = a->cgroup[0] ? a->cgroup : NULL,
 		.duration = a->duration,
 		.stats = a->stats,

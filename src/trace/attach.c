@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <unistd.h>
@@ -240,6 +241,13 @@ static struct tt_attached *find(struct tt_tracer *t, uint64_t dev, uint64_t ino,
 	return NULL;
 }
 
+/* One more reference on an attach found. */
+static void take(struct tt_attached *a)
+{
+	a->refs++;
+	a->unused_since = 0;
+}
+
 static int remember(struct tt_tracer *t, struct tt_attached *a)
 {
 	struct tt_attached **o = realloc(t->objects, (t->n_objects + 1) * sizeof(*o));
@@ -330,7 +338,7 @@ static int attach_object(struct tt_tracer *t, int fd, const char *path, int scop
 	}
 	a = find(t, dev, ino, r->build_id, scope, false, lazy);
 	if (a) {
-		a->refs++;
+		take(a);
 		*out = a;
 		return 0;
 	}
@@ -413,7 +421,7 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 		return tt_error_set(err, errno, "%s: %s", path, strerror(errno));
 	a = find(t, st.st_dev, st.st_ino, "", scope, true, false);
 	if (a) {
-		a->refs++;
+		take(a);
 		*out = a;
 		return 0;
 	}
@@ -455,12 +463,49 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 	return 0;
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 void tt_attach_put(struct tt_tracer *t, struct tt_attached *a)
 {
-	/* A file attached for every process stays attached: the next process
-	 * that maps it (the next curl) costs no attach. */
-	if (!a || --a->refs || a->scope < 0)
+	if (!a || --a->refs)
 		return;
+	/* A file attached for every process stays attached a while: the next
+	 * process that maps it (the next curl) costs no attach. */
+	if (a->scope < 0) {
+		a->unused_since = mono_s();
+		return;
+	}
+	tt_attach_release(t, a);
+}
+
+int tt_attach_unused(struct tt_tracer *t, double now, double idle_s, struct tt_attached ***out,
+		     size_t *n)
+{
+	struct tt_attached **v = NULL;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < t->n_objects; i++) {
+		struct tt_attached *a = t->objects[i];
+
+		if (a->refs || a->scope >= 0 || !a->unused_since || now - a->unused_since < idle_s)
+			continue;
+		if (!v && !(v = calloc(t->n_objects, sizeof(*v))))
+			return -ENOMEM;
+		v[(*n)++] = a;
+	}
+	*out = v;
+	return 0;
+}
+
+void tt_attach_release(struct tt_tracer *t, struct tt_attached *a)
+{
 	detach(t, a);
 	for (size_t i = 0; i < t->n_objects; i++) {
 		if (t->objects[i] != a)

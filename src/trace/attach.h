@@ -30,6 +30,7 @@ struct tt_attached {
 	uint32_t go_obj; /* key in go_objects, 0 when not Go */
 	size_t n_go_probes;
 	size_t n_native_probes;
+	double unused_since; /* scope -1, no reference: since when (CLOCK_MONOTONIC s) */
 };
 
 /*
@@ -55,8 +56,14 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 		     struct tt_attached **out, struct tt_error *err);
 
 /* Drop a reference; the last one detaches an attach for one process (one
- * for every process stays until tt_attach_release_all). */
+ * for every process stays, unused, until released). */
 void tt_attach_put(struct tt_tracer *t, struct tt_attached *a);
+/* The attaches for every process that no reference has held since before
+ * now - idle_s: a new array of *n (NULL when none). */
+int tt_attach_unused(struct tt_tracer *t, double now, double idle_s, struct tt_attached ***out,
+		     size_t *n);
+/* Detach and free an unused attach. */
+void tt_attach_release(struct tt_tracer *t, struct tt_attached *a);
 /* Detach everything (at exit). */
 void tt_attach_release_all(struct tt_tracer *t);
 

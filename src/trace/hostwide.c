@@ -282,3 +282,114 @@ int tt_host_attach_libraries(struct tt_tracer *t)
 	}
 	return (int)n;
 }
+
+/* --- files no process maps any more ------------------------------------------ */
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Keep (used from now) each candidate a process that is not a target maps.
+ * Its inode number alone is compared: the device maps shows for a file
+ * under an overlay is not always the one it was attached by, and a
+ * stranger sharing its inode number only keeps it one more sweep.
+ */
+static void keep_mapped(const int *targets, size_t n_targets, struct tt_attached **c, size_t n,
+			double now)
+{
+	struct tt_error err = { "" };
+	size_t n_pids = 0;
+	int *pids = NULL;
+
+	if (tt_host_pids(&pids, &n_pids, &err) < 0) {
+		for (size_t i = 0; i < n; i++)
+			c[i]->unused_since = now; /* unsure: all stay */
+		return;
+	}
+	for (size_t k = 0; k < n_pids; k++) {
+		struct tt_proc p = { 0 };
+
+		if (bsearch(&pids[k], targets, n_targets, sizeof(*targets), cmp_int) ||
+		    tt_proc_read(pids[k], &p, &err) < 0)
+			continue;
+		for (size_t j = 0; j < p.n_objects; j++) {
+			for (size_t i = 0; i < n; i++) {
+				if (c[i] && c[i]->ino == p.objects[j].ino) {
+					c[i]->unused_since = now;
+					c[i] = NULL;
+				}
+			}
+		}
+		tt_proc_free(&p);
+	}
+	free(pids);
+}
+
+/* Forget the executables seen with these inode numbers (devices aside, as
+ * above): their next processes are new again. */
+static void forget_exes(struct tt_tracer *t, const uint64_t *inos, size_t n)
+{
+	int fd = bpf_map__fd(t->skel->maps.known_exes);
+	struct tt_file_key k, next, *gone = NULL;
+	size_t n_gone = 0, cap = 0;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		first = false;
+		k = next;
+		for (size_t i = 0; i < n; i++) {
+			if (k.ino != inos[i])
+				continue;
+			if (n_gone == cap) {
+				struct tt_file_key *g = realloc(gone, (cap ? 2 * cap : 8) * sizeof(*g));
+
+				if (!g)
+					goto out;
+				gone = g;
+				cap = cap ? 2 * cap : 8;
+			}
+			gone[n_gone++] = k;
+			break;
+		}
+	}
+out:
+	for (size_t i = 0; i < n_gone; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	free(gone);
+}
+
+size_t tt_host_release_unused(struct tt_tracer *t, int *live_targets, size_t n_targets,
+			      double now, double idle_s)
+{
+	struct tt_attached **c = NULL;
+	uint64_t *inos = NULL;
+	size_t n = 0, released = 0;
+
+	if (tt_attach_unused(t, now, idle_s, &c, &n) < 0 || !n)
+		goto out;
+	qsort(live_targets, n_targets, sizeof(*live_targets), cmp_int);
+	keep_mapped(live_targets, n_targets, c, n, now);
+	inos = calloc(n, sizeof(*inos));
+	for (size_t i = 0; i < n; i++) {
+		if (!c[i])
+			continue;
+		if (t->verbose)
+			fprintf(stderr, "tlstap: detach %s%s: no process has mapped it for %.0f s\n",
+				c[i]->path, c[i]->loader ? " (loader)" : c[i]->lazy ? " (memory BIO)" : "",
+				now - c[i]->unused_since);
+		if (inos)
+			inos[released] = c[i]->ino;
+		tt_attach_release(t, c[i]);
+		released++;
+	}
+	if (inos && released)
+		forget_exes(t, inos, released);
+out:
+	free(inos);
+	free(c);
+	return released;
+}

@@ -39,6 +39,19 @@ int tt_host_known_exe(struct tt_tracer *t, uint64_t kdev, uint64_t ino);
 /* The same for the executable of a running process (from /proc/PID/exe). */
 int tt_host_known_exe_of(struct tt_tracer *t, int pid);
 
+/*
+ * Detach the files attached for every process that no process has mapped
+ * for idle_s seconds (a program that ran once, a container image gone): a
+ * tracer left running would otherwise keep a probe, and the file itself,
+ * for each one ever seen.  Targets hold references on what they map; a
+ * process forked without exec holds none, so the processes that are not
+ * targets (live_targets, sorted here) are looked at before a file goes.  A file
+ * detached is forgotten as an executable seen, so that its next process is
+ * held (--hold-new) and attached anew.  Returns how many were detached.
+ */
+size_t tt_host_release_unused(struct tt_tracer *t, int *live_targets, size_t n_targets,
+			      double now, double idle_s);
+
 /* The in-kernel filters (settings, before the tracer loads). */
 int tt_filter_comm(struct tt_trace_settings *s, const char *comm, struct tt_error *err);
 int tt_filter_exe(struct tt_trace_settings *s, const char *path, struct tt_error *err);

@@ -70,6 +70,7 @@ struct session {
 	uint64_t procs_seen;      /* processes traced, present at start or started since */
 	uint64_t new_exes;        /* processes of executables not seen before */
 	uint64_t procs_held;      /* of them, held at exec until attached (--hold-new) */
+	uint64_t released;        /* files detached, no process having mapped them a while */
 	struct tt_latency attach_ns; /* exec to probes live, of those held */
 	struct maps_seen maps;
 };
@@ -117,10 +118,10 @@ static void print_counters(struct session *s, const char *prefix,
 	fprintf(stderr, " queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
 	if (s->o->all)
 		fprintf(stderr,
-			" objects_attached=%zu processes_seen=%" PRIu64 " new_executables=%" PRIu64
-			" processes_held=%" PRIu64
+			" objects_attached=%zu objects_detached=%" PRIu64 " processes_seen=%" PRIu64
+			" new_executables=%" PRIu64 " processes_held=%" PRIu64
 			" attach_latency_p50_us=%" PRIu64 " attach_latency_p99_us=%" PRIu64,
-			s->t.n_objects, s->procs_seen, s->new_exes, s->procs_held,
+			s->t.n_objects, s->released, s->procs_seen, s->new_exes, s->procs_held,
 			tt_latency_pct(&s->attach_ns, 0.5) / 1000,
 			tt_latency_pct(&s->attach_ns, 0.99) / 1000);
 	if (s->o->print_stats)
@@ -452,6 +453,24 @@ static void control_wait(struct session *s, int timeout_ms)
 		tt_source_control(s->src, on_control, s);
 }
 
+/* --all: detach the files no process has mapped for --detach-idle. */
+static void release_unused(struct session *s, double now)
+{
+	size_t n = 0;
+	int *live;
+
+	if (s->o->detach_idle <= 0)
+		return;
+	live = calloc(s->n_targets ? s->n_targets : 1, sizeof(*live));
+	if (!live)
+		return;
+	for (size_t i = 0; i < s->n_targets; i++)
+		if (!s->targets[i]->gone && !s->targets[i]->exited)
+			live[n++] = s->targets[i]->pid;
+	s->released += tt_host_release_unused(&s->t, live, n, now, s->o->detach_idle);
+	free(live);
+}
+
 static void loop(struct session *s)
 {
 	double start = now_s(), last_stats = start, last_rescan = start, last_count = 0;
@@ -478,7 +497,9 @@ static void loop(struct session *s)
 		if (o->duration > 0 && now - start >= o->duration)
 			break;
 		if (now - last_rescan >= (o->all ? HOST_SWEEP_S : RESCAN_INTERVAL_S)) {
-			if (!o->all)
+			if (o->all)
+				release_unused(s, now);
+			else
 				rescan_all(s);
 			last_rescan = now;
 		}

@@ -24,6 +24,8 @@ struct tt_session_opts {
 	size_t n_pids;
 	char *const *cmd; /* -- CMD, NULL-terminated; NULL for -p */
 	bool all;         /* --all: every process of the host, present and future */
+	double detach_idle; /* --all: a file no process has mapped this long is
+			     * detached (seconds; 0: never) */
 	const char *cgroup; /* --cgroup: processes in that cgroup v2 directory or below */
 	double duration;  /* seconds, 0: until the targets are gone */
 	bool stats;       /* counters to stderr every second */
