@@ -23,6 +23,7 @@ struct cache_entry {
 struct tt_obj_cache {
 	struct cache_entry *e;
 	size_t n;
+	size_t max; /* 0: no bound */
 	size_t analyses;
 };
 
@@ -31,12 +32,19 @@ struct tt_obj_cache *tt_obj_cache_new(void)
 	return calloc(1, sizeof(struct tt_obj_cache));
 }
 
+/* Forget every object (the array is kept for the next ones). */
+static void cache_clear(struct tt_obj_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		tt_resolution_free(c->e[i].r);
+	c->n = 0;
+}
+
 void tt_obj_cache_free(struct tt_obj_cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++)
-		tt_resolution_free(c->e[i].r);
+	cache_clear(c);
 	free(c->e);
 	free(c);
 }
@@ -44,6 +52,16 @@ void tt_obj_cache_free(struct tt_obj_cache *c)
 size_t tt_obj_cache_analyses(const struct tt_obj_cache *c)
 {
 	return c->analyses;
+}
+
+void tt_obj_cache_set_max(struct tt_obj_cache *c, size_t max)
+{
+	c->max = max;
+}
+
+size_t tt_obj_cache_size(const struct tt_obj_cache *c)
+{
+	return c->n;
 }
 
 static struct cache_entry *cache_find(struct tt_obj_cache *c, uint64_t dev, uint64_t ino,
@@ -99,6 +117,8 @@ int tt_obj_cache_resolve(struct tt_obj_cache *c, int fd, const char *display_pat
 	if (e)
 		return cache_hit(e, out, err);
 
+	if (c->max && c->n >= c->max)
+		cache_clear(c);
 	grown = realloc(c->e, (c->n + 1) * sizeof(*grown));
 	if (!grown)
 		return tt_error_set(err, ENOMEM, "out of memory");

@@ -293,5 +293,14 @@ int tt_obj_cache_resolve(struct tt_obj_cache *c, int fd, const char *display_pat
 			 struct tt_error *err);
 /* How many objects were actually analysed (cache misses). */
 size_t tt_obj_cache_analyses(const struct tt_obj_cache *c);
+/*
+ * Hold at most max objects (0: no bound, the default): a miss when full
+ * starts the cache over.  With a bound a result stays valid only until the
+ * next tt_obj_cache_resolve; a tracer that runs for weeks sees every
+ * program the host ever runs.
+ */
+void tt_obj_cache_set_max(struct tt_obj_cache *c, size_t max);
+/* Objects it holds (resolved or failed). */
+size_t tt_obj_cache_size(const struct tt_obj_cache *c);
 
 #endif

@@ -22,6 +22,10 @@
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
 
+/* Files resolved and kept (a host runs more distinct programs than this
+ * over weeks; a file mapped again after it was forgotten is read again). */
+#define OBJ_CACHE_MAX 4096
+
 #define TT_COUNTER_NAME(e, n, d) [TT_C_##e] = n,
 static const char *const counter_names[TT_C_COUNT] = { TT_COUNTERS(TT_COUNTER_NAME) };
 #undef TT_COUNTER_NAME
@@ -230,6 +234,8 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 	t->origins = tt_origins_new(NULL, 0);
 	if (!t->cache || !t->origins)
 		return tt_error_set(err, ENOMEM, "out of memory");
+	/* A file's attach outlives its resolution: it has what it needs. */
+	tt_obj_cache_set_max(t->cache, OBJ_CACHE_MAX);
 	t->sock_tp = kernel_has_tracepoint("sock_send_length") &&
 		     kernel_has_tracepoint("sock_recv_length");
 	/* uprobe_multi links where the kernel has them (>= 6.6), else one

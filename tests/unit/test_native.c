@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "tlstap/compiler.h"
 #include "trace/proc.h"
 #include "cli/resolve_pid.h"
 #include "tlstap/resolve.h"
@@ -538,6 +539,36 @@ static void test_cache_once(void **state)
 	tt_obj_cache_free(c);
 }
 
+/* With a bound, a miss when full starts over: the size never passes it,
+ * and what was forgotten is analysed again when asked for. */
+static void test_cache_bound(void **state)
+{
+	static const char *const files[] = { LIBGNUTLS, "/bin/sh", "/bin/true" };
+	const struct tt_resolution *r;
+	struct tt_obj_cache *c;
+	struct tt_error err;
+
+	(void)state;
+	if (!have(LIBGNUTLS))
+		skip();
+	c = tt_obj_cache_new();
+	assert_non_null(c);
+	tt_obj_cache_set_max(c, 2);
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+			int fd = open(files[i], O_RDONLY);
+
+			assert_true(fd >= 0);
+			assert_int_equal(tt_obj_cache_resolve(c, fd, files[i], NULL, &r, &err), 0);
+			assert_true(tt_obj_cache_size(c) <= 2);
+			close(fd);
+		}
+	}
+	/* The third file pushed the first two out each round: 6 analyses. */
+	assert_int_equal(tt_obj_cache_analyses(c), 6);
+	tt_obj_cache_free(c);
+}
+
 /* `resolve -p` on ourselves after dlopen(libssl): JSON names libssl to attach. */
 static void test_resolve_pid_self(void **state)
 {
@@ -585,7 +616,7 @@ int main(void)
 	    cmocka_unit_test(test_libc_is_not_tls),  cmocka_unit_test(test_stripped_static_tls),
 	    cmocka_unit_test(test_truncated),	     cmocka_unit_test(test_proc_self),
 	    cmocka_unit_test(test_proc_errors),	     cmocka_unit_test(test_cache_once),
-	    cmocka_unit_test(test_resolve_pid_self),
+	    cmocka_unit_test(test_cache_bound),	     cmocka_unit_test(test_resolve_pid_self),
 	};
 
 	return cmocka_run_group_tests_name("native", tests, NULL, NULL);
