@@ -66,6 +66,7 @@ extern __u64 stopping;
 #define TT_COMMON_MAP extern
 #endif
 TT_COMMON_MAP TT_MAP_EVENTS;
+TT_COMMON_MAP TT_MAP_CONTROL;
 TT_COMMON_MAP TT_MAP_COUNTERS;
 TT_COMMON_MAP TT_MAP_MAP_FULL;
 TT_COMMON_MAP TT_MAP_SCRATCH;
@@ -334,11 +335,6 @@ static __always_inline bool exe_allowed(void)
 }
 
 /*
- * Which process filter (--comm, --exe, --cgroup) excludes the current
- * process: 0 none, else its counter; TT_C_COUNT for tlstap itself, which is
- * never traced and not counted.
- */
-/*
  * Send a process record; with stop, the process is stopped (SIGSTOP) until
  * the tracer has attached to what it is about to run and sends SIGCONT.
  * The stop is sent before the record: the tracer's SIGCONT could otherwise
@@ -347,8 +343,18 @@ static __always_inline bool exe_allowed(void)
  * discards it, which is as good (the tracer sends it after the attach).
  * A held process is remembered (map held) so that the tracer's guardian can
  * release it if the tracer dies; one that cannot be remembered, or whose
- * record is lost, is not held.
+ * record is lost, is not held.  The record goes to the control ring buffer,
+ * which data never fills.
  */
+/* Ring-buffer submission without a wakeup per record: wake the reader only
+ * once enough data is waiting; it polls with a timeout anyway. */
+static __always_inline __u64 rb_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	return avail >= settings.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
 {
 	__u32 tgid = ev->hdr.tgid;
@@ -360,18 +366,28 @@ static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
 		bpf_map_delete_elem(&held, &tgid);
 		ev->stopped = 0;
 	}
-	if (!bpf_ringbuf_output(&events, ev, sizeof(*ev), BPF_RB_FORCE_WAKEUP))
+	if (bpf_ringbuf_output(&control, ev, sizeof(*ev), BPF_RB_FORCE_WAKEUP)) {
+		count(TT_C_CONTROL_DROPS, 1);
+		if (ev->stopped) {
+			bpf_send_signal(SIGCONT); /* flushes the pending stop */
+			bpf_map_delete_elem(&held, &tgid);
+		}
 		return;
-	count(TT_C_RB_DROPS, 1);
-	if (ev->stopped) {
-		bpf_send_signal(SIGCONT); /* flushes the pending stop */
-		bpf_map_delete_elem(&held, &tgid);
 	}
+	/* A copy in order with the data, for the writers (a process's exit
+	 * after its last data); under a flood of data theirs to lose. */
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), rb_flags()))
+		count(TT_C_RB_DROPS, 1);
 }
 
 /* The filters that judge a process, not a connection. */
 #define TT_PROCESS_FILTERS (TT_FILTER_COMM | TT_FILTER_EXE | TT_FILTER_CGROUP)
 
+/*
+ * Which process filter (--comm, --exe, --cgroup) excludes the current
+ * process: 0 none, else its counter; TT_C_COUNT for tlstap itself, which is
+ * never traced and not counted.
+ */
 static __always_inline __u32 process_filter(__u32 tgid)
 {
 	if (tgid == settings.self_tgid)
@@ -440,15 +456,6 @@ static __always_inline __u32 ns_tgid(void)
 		return 0;
 	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level]);
 	return up.nr;
-}
-
-/* Ring-buffer submission without a wakeup per record: wake the reader only
- * once enough data is waiting; it polls with a timeout anyway. */
-static __always_inline __u64 rb_flags(void)
-{
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
-	return avail >= settings.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* Index of a direction in the stream_off arrays of the state maps. */

@@ -23,6 +23,15 @@
 		__uint(max_entries, 32 * 1024 * 1024);                                   \
 	} events SEC(".maps")
 
+/* Process records (exec, loader activity, exit), apart from the data: a
+ * flood of data must not cost a new program its attach, or a held process
+ * its release.  Small: they are few, and the tracer reads them at once. */
+#define TT_MAP_CONTROL                                                                   \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                                      \
+		__uint(max_entries, 1024 * 1024);                                        \
+	} control SEC(".maps")
+
 #define TT_MAP_COUNTERS                                                                  \
 	struct {                                                                         \
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                 \

@@ -13,6 +13,7 @@
 #define TT_COUNTERS(X)                                                                   \
 	X(EVENTS, "events", "data records sent")                                          \
 	X(RB_DROPS, "ringbuf_drops", "records lost: the ring buffer was full")           \
+	X(CONTROL_DROPS, "control_drops", "process records lost: their ring buffer was full") \
 	X(TRUNC_BYTES, "truncated_bytes", "plaintext bytes beyond --max-bytes")           \
 	X(MAP_FULL, "map_update_failures", "map updates that failed (see map_full)")      \
 	X(READ_FAULTS, "user_read_faults", "user memory that could not be read")          \

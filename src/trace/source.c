@@ -3,14 +3,15 @@
  * The live event source: ring buffer -> reader thread -> queue in memory ->
  * delivery thread -> sink.  The reader only copies, so it keeps up with the
  * kernel; a slow or stalled writer costs memory (up to queue_max), not
- * records.
+ * records.  Process records also come through a ring buffer of their own,
+ * which the control thread reads: when the data path stalls or overflows,
+ * new programs are still attached and held processes released.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -65,9 +66,11 @@ struct tt_source {
 	/* Filled by the reader thread only, then published. */
 	struct block *cur;
 
-	struct tt_proc_rec *ctl;
-	size_t n_ctl, cap_ctl;
-	int ctl_efd;
+	/* The control ring buffer, read by the control thread itself: a writer
+	 * that stalls the data path never stalls a process record. */
+	struct ring_buffer *ctl_rb;
+	void (*ctl_handle)(void *ctx, const struct tt_proc_rec *rec);
+	void *ctl_ctx;
 };
 
 static struct block *block_new(size_t need)
@@ -109,38 +112,12 @@ static void publish(struct tt_source *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void push_control(struct tt_source *s, const struct tt_proc_rec *p)
-{
-	uint64_t one = 1;
-
-	pthread_mutex_lock(&s->lock);
-	if (s->n_ctl == s->cap_ctl) {
-		size_t cap = s->cap_ctl ? 2 * s->cap_ctl : 64;
-		struct tt_proc_rec *c = realloc(s->ctl, cap * sizeof(*c));
-
-		if (!c) {
-			pthread_mutex_unlock(&s->lock);
-			return;
-		}
-		s->ctl = c;
-		s->cap_ctl = cap;
-	}
-	s->ctl[s->n_ctl++] = *p;
-	pthread_mutex_unlock(&s->lock);
-	if (write(s->ctl_efd, &one, sizeof(one)) < 0) {
-		/* The counter only saturates: the main thread is awake anyway. */
-	}
-}
-
-/* Ring-buffer callback (reader thread): copy, nothing else. */
+/* The data ring buffer's callback (reader thread): copy, nothing else. */
 static int copy_record(void *ctx, void *data, size_t len)
 {
 	struct tt_source *s = ctx;
-	const struct tt_rec_hdr *h = data;
 	size_t need = sizeof(uint32_t) + ((len + 7) & ~(size_t)7);
 
-	if (len >= sizeof(*h) && h->type == TT_REC_PROC && len >= sizeof(struct tt_proc_rec))
-		push_control(s, data);
 	if (s->cur && s->cur->cap - s->cur->len < need)
 		publish(s);
 	if (!s->cur) {
@@ -249,19 +226,28 @@ static void source_free(struct tt_source *s)
 	struct block *b, *n;
 
 	ring_buffer__free(s->rb);
+	ring_buffer__free(s->ctl_rb);
 	for (b = s->head; b; b = n) {
 		n = b->next;
 		free(b);
 	}
 	free(s->cur);
-	free(s->ctl);
-	if (s->ctl_efd >= 0)
-		close(s->ctl_efd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->data_cv);
 	pthread_cond_destroy(&s->space_cv);
 	pthread_cond_destroy(&s->drain_cv);
 	free(s);
+}
+
+/* The control ring buffer's callback (control thread, in tt_source_control). */
+static int control_record(void *ctx, void *data, size_t len)
+{
+	struct tt_source *s = ctx;
+	const struct tt_proc_rec *rec = data;
+
+	if (len >= sizeof(*rec) && rec->hdr.type == TT_REC_PROC)
+		s->ctl_handle(s->ctl_ctx, rec);
+	return 0;
 }
 
 int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt_sink *sink,
@@ -280,13 +266,11 @@ int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt
 	pthread_cond_init(&s->data_cv, NULL);
 	pthread_cond_init(&s->space_cv, NULL);
 	pthread_cond_init(&s->drain_cv, NULL);
-	s->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->ctl_efd < 0) {
-		ret = tt_error_set(err, errno, "eventfd: %s", strerror(errno));
-		goto fail;
-	}
 	s->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), copy_record, s, NULL);
-	if (!s->rb) {
+	s->ctl_rb = s->rb ? ring_buffer__new(bpf_map__fd(t->skel->maps.control), control_record,
+					     s, NULL)
+			  : NULL;
+	if (!s->ctl_rb) {
 		ret = tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
 				   strerror(errno));
 		goto fail;
@@ -313,27 +297,15 @@ fail:
 
 int tt_source_control_fd(const struct tt_source *s)
 {
-	return s->ctl_efd;
+	return ring_buffer__epoll_fd(s->ctl_rb);
 }
 
 void tt_source_control(struct tt_source *s,
 		       void (*handle)(void *ctx, const struct tt_proc_rec *rec), void *ctx)
 {
-	struct tt_proc_rec *recs;
-	uint64_t v;
-	size_t n;
-
-	if (read(s->ctl_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return;
-	pthread_mutex_lock(&s->lock);
-	recs = s->ctl;
-	n = s->n_ctl;
-	s->ctl = NULL;
-	s->n_ctl = s->cap_ctl = 0;
-	pthread_mutex_unlock(&s->lock);
-	for (size_t i = 0; i < n; i++)
-		handle(ctx, &recs[i]);
-	free(recs);
+	s->ctl_handle = handle;
+	s->ctl_ctx = ctx;
+	ring_buffer__consume(s->ctl_rb);
 }
 
 void tt_source_drain(struct tt_source *s)

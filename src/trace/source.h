@@ -43,7 +43,8 @@ struct tt_source_stats {
 int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt_sink *sink,
 		    void (*flush)(void *ctx), size_t queue_max, struct tt_error *err);
 
-/* An eventfd that becomes readable when control records wait. */
+/* A file descriptor that becomes readable when process records wait (they
+ * have their own ring buffer, read by the caller's thread). */
 int tt_source_control_fd(const struct tt_source *s);
 /* Take the waiting process records: handle(ctx, rec) for each, in order. */
 void tt_source_control(struct tt_source *s,
