@@ -334,6 +334,15 @@ static __always_inline bool exe_allowed(void)
 	return false;
 }
 
+/* Ring-buffer submission without a wakeup per record: wake the reader only
+ * once enough data is waiting; it polls with a timeout anyway. */
+static __always_inline __u64 rb_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	return avail >= settings.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 /*
  * Send a process record; with stop, the process is stopped (SIGSTOP) until
  * the tracer has attached to what it is about to run and sends SIGCONT.
@@ -344,17 +353,9 @@ static __always_inline bool exe_allowed(void)
  * A held process is remembered (map held) so that the tracer's guardian can
  * release it if the tracer dies; one that cannot be remembered, or whose
  * record is lost, is not held.  The record goes to the control ring buffer,
- * which data never fills.
+ * which data never fills, and a copy to the data one, in order with the
+ * data, for the writers.
  */
-/* Ring-buffer submission without a wakeup per record: wake the reader only
- * once enough data is waiting; it polls with a timeout anyway. */
-static __always_inline __u64 rb_flags(void)
-{
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
-	return avail >= settings.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
-
 static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
 {
 	__u32 tgid = ev->hdr.tgid;

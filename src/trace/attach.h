@@ -23,6 +23,8 @@ struct tt_attached {
 	bool loader;  /* the dynamic loader's _dl_debug_state probe */
 	bool lazy;    /* the plan's on-demand sites (memory BIO), not its main ones */
 	bool said;    /* -v has told of it (an attach for every process is told once) */
+	bool pinned;  /* --all: a host library attached at start, referenced for the host
+		       * while its path still names this file */
 	char *path;   /* as the process that first mapped it names it */
 	char *reason; /* what the plan attached ("openssl entry points: ...") */
 	struct bpf_link **links;

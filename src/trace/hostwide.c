@@ -254,6 +254,7 @@ static void attach_lib(struct tt_tracer *t, const char *path, size_t *n)
 			if (t->verbose)
 				fprintf(stderr, "tlstap: attach %s: %s\n", path, a->reason);
 			a->said = true;
+			a->pinned = true; /* this reference is the host's */
 		} else {
 			tt_attach_put(t, a); /* the same file by another name */
 		}
@@ -285,37 +286,46 @@ int tt_host_attach_libraries(struct tt_tracer *t)
 
 /* --- files no process maps any more ------------------------------------------ */
 
-static int cmp_int(const void *a, const void *b)
+/* Keep every candidate (used from now): unsure whether one is mapped. */
+static void keep_all(struct tt_attached **c, size_t n, double now)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
+	for (size_t i = 0; i < n; i++) {
+		if (c[i]) {
+			c[i]->unused_since = now;
+			c[i] = NULL;
+		}
+	}
 }
 
 /*
- * Keep (used from now) each candidate a process that is not a target maps.
+ * Keep (used from now) each candidate some process maps.  Every process is
+ * read, targets too: a target may map a file it holds no reference on (an
+ * exec whose attach failed), and a process forked without exec holds none.
  * Its inode number alone is compared: the device maps shows for a file
  * under an overlay is not always the one it was attached by, and a
- * stranger sharing its inode number only keeps it one more sweep.
+ * stranger sharing its inode number only keeps it one more sweep.  A
+ * process that cannot be read keeps them all.
  */
-static void keep_mapped(const int *targets, size_t n_targets, struct tt_attached **c, size_t n,
-			double now)
+static void keep_mapped(struct tt_attached **c, size_t n, double now)
 {
 	struct tt_error err = { "" };
 	size_t n_pids = 0;
 	int *pids = NULL;
 
 	if (tt_host_pids(&pids, &n_pids, &err) < 0) {
-		for (size_t i = 0; i < n; i++)
-			c[i]->unused_since = now; /* unsure: all stay */
+		keep_all(c, n, now);
 		return;
 	}
 	for (size_t k = 0; k < n_pids; k++) {
 		struct tt_proc p = { 0 };
+		int ret = tt_proc_read(pids[k], &p, &err);
 
-		if (bsearch(&pids[k], targets, n_targets, sizeof(*targets), cmp_int) ||
-		    tt_proc_read(pids[k], &p, &err) < 0)
-			continue;
+		if (ret == -ESRCH || ret == -ENOENT)
+			continue; /* gone, or a kernel thread */
+		if (ret < 0) {
+			keep_all(c, n, now);
+			break;
+		}
 		for (size_t j = 0; j < p.n_objects; j++) {
 			for (size_t i = 0; i < n; i++) {
 				if (c[i] && c[i]->ino == p.objects[j].ino) {
@@ -330,8 +340,8 @@ static void keep_mapped(const int *targets, size_t n_targets, struct tt_attached
 }
 
 /* Forget the executables seen with these inode numbers (devices aside, as
- * above): their next processes are new again. */
-static void forget_exes(struct tt_tracer *t, const uint64_t *inos, size_t n)
+ * above): their next processes are new again, held by --hold-new. */
+static void forget_exes(struct tt_tracer *t, struct tt_attached **c, size_t n)
 {
 	int fd = bpf_map__fd(t->skel->maps.known_exes);
 	struct tt_file_key k, next, *gone = NULL;
@@ -342,7 +352,7 @@ static void forget_exes(struct tt_tracer *t, const uint64_t *inos, size_t n)
 		first = false;
 		k = next;
 		for (size_t i = 0; i < n; i++) {
-			if (k.ino != inos[i])
+			if (k.ino != c[i]->ino)
 				continue;
 			if (n_gone == cap) {
 				struct tt_file_key *g = realloc(gone, (cap ? 2 * cap : 8) * sizeof(*g));
@@ -362,34 +372,57 @@ out:
 	free(gone);
 }
 
-size_t tt_host_release_unused(struct tt_tracer *t, int *live_targets, size_t n_targets,
-			      double now, double idle_s)
+/*
+ * A host library whose path names another file now (an upgrade replaced
+ * it): the old one is the host's no more, only its processes' (then, unused,
+ * it goes like any other), and the new one is attached for the processes
+ * to come.
+ */
+static void unpin_replaced(struct tt_tracer *t)
+{
+	bool replaced = false;
+
+	for (size_t i = 0; i < t->n_objects; i++) {
+		struct tt_attached *a = t->objects[i];
+		struct stat st;
+
+		if (!a->pinned || (!stat(a->path, &st) && st.st_ino == a->ino &&
+				   (!a->dev || st.st_dev == a->dev)))
+			continue;
+		if (t->verbose)
+			fprintf(stderr, "tlstap: %s is another file now: its old one is the "
+				"host's no more\n", a->path);
+		a->pinned = false;
+		replaced = true;
+		tt_attach_put(t, a); /* stays: a host-wide attach goes when unused */
+	}
+	if (replaced)
+		tt_host_attach_libraries(t);
+}
+
+size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s)
 {
 	struct tt_attached **c = NULL;
-	uint64_t *inos = NULL;
 	size_t n = 0, released = 0;
 
+	unpin_replaced(t);
 	if (tt_attach_unused(t, now, idle_s, &c, &n) < 0 || !n)
 		goto out;
-	qsort(live_targets, n_targets, sizeof(*live_targets), cmp_int);
-	keep_mapped(live_targets, n_targets, c, n, now);
-	inos = calloc(n, sizeof(*inos));
+	/* First: a process that runs one of them from now on is held and
+	 * reported as new, not let run on probes about to go (one kept is
+	 * only held once more). */
+	forget_exes(t, c, n);
+	keep_mapped(c, n, now);
 	for (size_t i = 0; i < n; i++) {
 		if (!c[i])
 			continue;
 		if (t->verbose)
 			fprintf(stderr, "tlstap: detach %s%s: no process has mapped it for %.0f s\n",
-				c[i]->path, c[i]->loader ? " (loader)" : c[i]->lazy ? " (memory BIO)" : "",
-				now - c[i]->unused_since);
-		if (inos)
-			inos[released] = c[i]->ino;
+				c[i]->path, c[i]->loader ? " (loader)" : "", now - c[i]->unused_since);
 		tt_attach_release(t, c[i]);
 		released++;
 	}
-	if (inos && released)
-		forget_exes(t, inos, released);
 out:
-	free(inos);
 	free(c);
 	return released;
 }

@@ -43,14 +43,13 @@ int tt_host_known_exe_of(struct tt_tracer *t, int pid);
  * Detach the files attached for every process that no process has mapped
  * for idle_s seconds (a program that ran once, a container image gone): a
  * tracer left running would otherwise keep a probe, and the file itself,
- * for each one ever seen.  Targets hold references on what they map; a
- * process forked without exec holds none, so the processes that are not
- * targets (live_targets, sorted here) are looked at before a file goes.  A file
- * detached is forgotten as an executable seen, so that its next process is
- * held (--hold-new) and attached anew.  Returns how many were detached.
+ * for each one ever seen.  Unused means no reference (targets hold them on
+ * what they map) and, read before a file goes, no process's maps (one
+ * forked without exec holds no reference).  A file detached is forgotten as
+ * an executable seen, so that its next process is held (--hold-new) and
+ * attached anew.  Returns how many were detached.
  */
-size_t tt_host_release_unused(struct tt_tracer *t, int *live_targets, size_t n_targets,
-			      double now, double idle_s);
+size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s);
 
 /* The in-kernel filters (settings, before the tracer loads). */
 int tt_filter_comm(struct tt_trace_settings *s, const char *comm, struct tt_error *err);

@@ -71,6 +71,7 @@ struct session {
 	uint64_t new_exes;        /* processes of executables not seen before */
 	uint64_t procs_held;      /* of them, held at exec until attached (--hold-new) */
 	uint64_t released;        /* files detached, no process having mapped them a while */
+	double last_release;      /* when they were last looked for */
 	struct tt_latency attach_ns; /* exec to probes live, of those held */
 	struct maps_seen maps;
 };
@@ -453,22 +454,16 @@ static void control_wait(struct session *s, int timeout_ms)
 		tt_source_control(s->src, on_control, s);
 }
 
-/* --all: detach the files no process has mapped for --detach-idle. */
+/* --all: detach the files no process has mapped for --detach-idle, looked
+ * for at most every quarter of it (each look reads every process's maps). */
 static void release_unused(struct session *s, double now)
 {
-	size_t n = 0;
-	int *live;
+	double every = s->o->detach_idle / 4 > HOST_SWEEP_S ? s->o->detach_idle / 4 : HOST_SWEEP_S;
 
-	if (s->o->detach_idle <= 0)
+	if (s->o->detach_idle <= 0 || now - s->last_release < every)
 		return;
-	live = calloc(s->n_targets ? s->n_targets : 1, sizeof(*live));
-	if (!live)
-		return;
-	for (size_t i = 0; i < s->n_targets; i++)
-		if (!s->targets[i]->gone && !s->targets[i]->exited)
-			live[n++] = s->targets[i]->pid;
-	s->released += tt_host_release_unused(&s->t, live, n, now, s->o->detach_idle);
-	free(live);
+	s->last_release = now;
+	s->released += tt_host_release_unused(&s->t, now, s->o->detach_idle);
 }
 
 static void loop(struct session *s)

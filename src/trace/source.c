@@ -4,14 +4,16 @@
  * delivery thread -> sink.  The reader only copies, so it keeps up with the
  * kernel; a slow or stalled writer costs memory (up to queue_max), not
  * records.  Process records also come through a ring buffer of their own,
- * which the control thread reads: when the data path stalls or overflows,
- * new programs are still attached and held processes released.
+ * which a third thread reads into a list for the control thread: when the
+ * data path stalls or overflows, or the control thread is busy attaching,
+ * no process record waits in the kernel.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -66,11 +68,16 @@ struct tt_source {
 	/* Filled by the reader thread only, then published. */
 	struct block *cur;
 
-	/* The control ring buffer, read by the control thread itself: a writer
-	 * that stalls the data path never stalls a process record. */
+	/* The control ring buffer, read by a thread of its own into a list the
+	 * control thread takes (ctl_efd): neither a stalled data path nor a
+	 * busy control thread leaves it to fill. */
 	struct ring_buffer *ctl_rb;
-	void (*ctl_handle)(void *ctx, const struct tt_proc_rec *rec);
-	void *ctl_ctx;
+	pthread_t ctl_reader;
+	bool ctl_reader_started;
+	bool ctl_stop;
+	struct tt_proc_rec *ctl;
+	size_t n_ctl, cap_ctl;
+	int ctl_efd;
 };
 
 static struct block *block_new(size_t need)
@@ -232,6 +239,9 @@ static void source_free(struct tt_source *s)
 		free(b);
 	}
 	free(s->cur);
+	free(s->ctl);
+	if (s->ctl_efd >= 0)
+		close(s->ctl_efd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->data_cv);
 	pthread_cond_destroy(&s->space_cv);
@@ -239,15 +249,61 @@ static void source_free(struct tt_source *s)
 	free(s);
 }
 
-/* The control ring buffer's callback (control thread, in tt_source_control). */
+/* The control ring buffer's callback: queue the record for the control
+ * thread and wake it. */
 static int control_record(void *ctx, void *data, size_t len)
 {
 	struct tt_source *s = ctx;
 	const struct tt_proc_rec *rec = data;
+	uint64_t one = 1;
 
-	if (len >= sizeof(*rec) && rec->hdr.type == TT_REC_PROC)
-		s->ctl_handle(s->ctl_ctx, rec);
+	if (len < sizeof(*rec) || rec->hdr.type != TT_REC_PROC)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	if (s->n_ctl == s->cap_ctl) {
+		size_t cap = s->cap_ctl ? 2 * s->cap_ctl : 64;
+		struct tt_proc_rec *c = realloc(s->ctl, cap * sizeof(*c));
+
+		if (!c) {
+			pthread_mutex_unlock(&s->lock);
+			return -ENOMEM;
+		}
+		s->ctl = c;
+		s->cap_ctl = cap;
+	}
+	s->ctl[s->n_ctl++] = *rec;
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->ctl_efd, &one, sizeof(one)) < 0) {
+		/* The counter only saturates: the control thread is awake anyway. */
+	}
 	return 0;
+}
+
+static void *ctl_reader_main(void *arg)
+{
+	struct tt_source *s = arg;
+	bool stop;
+
+	do {
+		ring_buffer__poll(s->ctl_rb, READER_POLL_MS);
+		pthread_mutex_lock(&s->lock);
+		stop = s->ctl_stop;
+		pthread_mutex_unlock(&s->lock);
+	} while (!stop);
+	return NULL;
+}
+
+/* Stop reading process records in the background (the caller reads what
+ * is left with ring_buffer__consume). */
+static void ctl_reader_stop(struct tt_source *s)
+{
+	if (!s->ctl_reader_started)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->ctl_stop = true;
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->ctl_reader, NULL);
+	s->ctl_reader_started = false;
 }
 
 int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt_sink *sink,
@@ -262,6 +318,7 @@ int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt
 	s->sink = *sink;
 	s->flush = flush;
 	s->queue_max = queue_max;
+	s->ctl_efd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->data_cv, NULL);
 	pthread_cond_init(&s->space_cv, NULL);
@@ -270,7 +327,8 @@ int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt
 	s->ctl_rb = s->rb ? ring_buffer__new(bpf_map__fd(t->skel->maps.control), control_record,
 					     s, NULL)
 			  : NULL;
-	if (!s->ctl_rb) {
+	s->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!s->ctl_rb || s->ctl_efd < 0) {
 		ret = tt_error_set(err, errno, "cannot create the ring buffer reader: %s",
 				   strerror(errno));
 		goto fail;
@@ -282,12 +340,16 @@ int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt
 	}
 	s->delivery_started = true;
 	ret = pthread_create(&s->reader, NULL, reader_main, s);
+	s->reader_started = !ret;
+	if (!ret) {
+		ret = pthread_create(&s->ctl_reader, NULL, ctl_reader_main, s);
+		s->ctl_reader_started = !ret;
+	}
 	if (ret) {
 		ret = tt_error_set(err, ret, "thread: %s", strerror(ret));
-		tt_source_stop(s, NULL);
+		tt_source_stop(s, NULL); /* the threads started */
 		return ret;
 	}
-	s->reader_started = true;
 	*out = s;
 	return 0;
 fail:
@@ -297,21 +359,37 @@ fail:
 
 int tt_source_control_fd(const struct tt_source *s)
 {
-	return ring_buffer__epoll_fd(s->ctl_rb);
+	return s->ctl_efd;
 }
 
 void tt_source_control(struct tt_source *s,
 		       void (*handle)(void *ctx, const struct tt_proc_rec *rec), void *ctx)
 {
-	s->ctl_handle = handle;
-	s->ctl_ctx = ctx;
-	ring_buffer__consume(s->ctl_rb);
+	struct tt_proc_rec *recs;
+	uint64_t v;
+	size_t n;
+
+	if (read(s->ctl_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	if (!s->ctl_reader_started)
+		ring_buffer__consume(s->ctl_rb); /* into s->ctl, in this thread */
+	pthread_mutex_lock(&s->lock);
+	recs = s->ctl;
+	n = s->n_ctl;
+	s->ctl = NULL;
+	s->n_ctl = s->cap_ctl = 0;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++)
+		handle(ctx, &recs[i]);
+	free(recs);
 }
 
 void tt_source_drain(struct tt_source *s)
 {
 	unsigned want;
 
+	/* Process records: read by tt_source_control from now on. */
+	ctl_reader_stop(s);
 	if (!s->reader_started)
 		return;
 	pthread_mutex_lock(&s->lock);
@@ -325,6 +403,7 @@ void tt_source_stop(struct tt_source *s, struct tt_source_stats *st)
 {
 	if (!s)
 		return;
+	ctl_reader_stop(s);
 	pthread_mutex_lock(&s->lock);
 	s->stop = true;
 	pthread_cond_broadcast(&s->space_cv);

@@ -43,15 +43,16 @@ struct tt_source_stats {
 int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt_sink *sink,
 		    void (*flush)(void *ctx), size_t queue_max, struct tt_error *err);
 
-/* A file descriptor that becomes readable when process records wait (they
- * have their own ring buffer, read by the caller's thread). */
+/* An eventfd that becomes readable when process records wait (they have
+ * a ring buffer of their own, read by a thread of its own). */
 int tt_source_control_fd(const struct tt_source *s);
 /* Take the waiting process records: handle(ctx, rec) for each, in order. */
 void tt_source_control(struct tt_source *s,
 		       void (*handle)(void *ctx, const struct tt_proc_rec *rec), void *ctx);
 
-/* Everything the kernel has sent so far is in the queue (after the probes
- * are gone: all of it). */
+/* Everything the kernel has sent so far is in the queues (after the probes
+ * are gone: all of it); process records are read in the caller's thread,
+ * by tt_source_control, from now on. */
 void tt_source_drain(struct tt_source *s);
 /* Drain, deliver what is queued, stop both threads and free; the last
  * statistics in *st if st is not NULL. */

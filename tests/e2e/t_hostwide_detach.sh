@@ -9,7 +9,11 @@
 #    requests traced;
 #  - python with its own copy of libssl forks and exits; the child, left
 #    alone long past the idle time, then makes a request: the copy was kept
-#    and the request is traced.
+#    and the request is traced;
+#  - the host's libssl, attached at start, is replaced on disk (by an
+#    identical copy, renamed over it, as an upgrade does): the new file is
+#    attached for the host at the next sweep, and a curl started then is
+#    traced.  (The original file is put back at exit.)
 source "$(dirname "$0")/lib.sh"
 need_cmd curl python3 bpftool
 T=$E2E_TMP
@@ -93,6 +97,22 @@ sleep 12
 [ "$(links_on "$T/lib/libssl.so.3")" -gt 0 ] || fail "no link left on the forked child's libssl"
 touch "$GO"
 wait_for "$T/forked.out" "^forked child done" 1 20
+
+echo "--- the host's libssl replaced on disk"
+HOSTSSL=$(sed -n 's/^tlstap: attach \(\/[^:]*\/libssl\.so\.3\): .*/\1/p' "$T/all.err" | head -n1)
+[ -n "$HOSTSSL" ] && [ -f "$HOSTSSL" ] || fail "no host libssl.so.3 attached at start"
+ORIG=$HOSTSSL.tlstap-e2e-$$
+ln "$HOSTSSL" "$ORIG" || fail "cannot link $HOSTSSL"
+put_back() {
+	[ ! -e "$ORIG" ] || mv -f "$ORIG" "$HOSTSSL"
+}
+at_exit put_back
+cp -p "$HOSTSSL" "$HOSTSSL.tlstap-e2e-new-$$" && mv -f "$HOSTSSL.tlstap-e2e-new-$$" "$HOSTSSL" ||
+	fail "cannot replace $HOSTSSL"
+wait_for "$T/all.err" "^tlstap: $HOSTSSL is another file now" 1 30
+wait_for "$T/all.err" "^tlstap: attach $HOSTSSL: " 2 10
+curl -sk --http1.1 -o /dev/null "https://127.0.0.1:$PORT/upgraded" || fail "curl /upgraded"
+put_back
 sleep 1
 stop_trace "$T/all"
 stopped=$(ps -eo pid=,stat=,comm= | awk '$2 ~ /^T/')
@@ -101,7 +121,8 @@ stopped=$(ps -eo pid=,stat=,comm= | awk '$2 ~ /^T/')
 py_check "$T/all" <<'PY'
 import sys, events
 evs = events.load_events(sys.argv[1])
-for path, comm in (("/once-1", "go-once"), ("/once-2", "go-once"), ("/forked", "python3")):
+for path, comm in (("/once-1", "go-once"), ("/once-2", "go-once"), ("/forked", "python3"),
+                   ("/upgraded", "curl")):
     needle = b"GET " + path.encode() + b" "
     c = [e for e in evs if needle in e["data"] and e["dir"] == "write" and e["comm"] == comm]
     if not c or any(e["lport"] is None for e in c):
