@@ -20,6 +20,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	bash "$here/throughput.sh"
 	echo
 	bash "$here/doctor.sh"
+	echo
+	bash "$here/churn.sh"
 else
-	echo "per-call, probe cost, host tax, memory-BIO, throughput and doctor benchmarks need root: skipped"
+	echo "per-call, probe cost, host tax, memory-BIO, throughput, doctor and churn benchmarks need root: skipped"
 fi

@@ -73,6 +73,19 @@ static struct cache_entry *cache_find(struct tt_obj_cache *c, uint64_t dev, uint
 	return NULL;
 }
 
+void tt_obj_cache_forget(struct tt_obj_cache *c, uint64_t dev, uint64_t ino,
+			 const char *build_id)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct cache_entry *e = &c->e[i];
+
+		if (e->ino != ino || (dev && e->dev != dev) || strcmp(e->build_id, build_id))
+			continue;
+		tt_resolution_free(e->r);
+		c->e[i--] = c->e[--c->n];
+	}
+}
+
 static int cache_hit(const struct cache_entry *e, const struct tt_resolution **out,
 		     struct tt_error *err)
 {

@@ -302,5 +302,8 @@ size_t tt_obj_cache_analyses(const struct tt_obj_cache *c);
 void tt_obj_cache_set_max(struct tt_obj_cache *c, size_t max);
 /* Objects it holds (resolved or failed). */
 size_t tt_obj_cache_size(const struct tt_obj_cache *c);
+/* Forget an object (dev 0: on any device, as an overlay file is known). */
+void tt_obj_cache_forget(struct tt_obj_cache *c, uint64_t dev, uint64_t ino,
+			 const char *build_id);
 
 #endif

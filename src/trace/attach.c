@@ -7,6 +7,7 @@
  * kernel has them, else one perf-event uprobe per site.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,6 +503,59 @@ int tt_attach_unused(struct tt_tracer *t, double now, double idle_s, struct tt_a
 	}
 	*out = v;
 	return 0;
+}
+
+/* Links destroyed at once: each destroy waits for the kernel's uprobe
+ * unregistration (an RCU grace period, tens of ms), which concurrent ones
+ * share. */
+#define DESTROY_THREADS 128
+
+struct destroy_job {
+	struct bpf_link **links;
+	size_t n, first, stride;
+};
+
+static void *destroy_links(void *arg)
+{
+	struct destroy_job *j = arg;
+
+	for (size_t i = j->first; i < j->n; i += j->stride)
+		bpf_link__destroy(j->links[i]);
+	return NULL;
+}
+
+void tt_attach_release_many(struct tt_tracer *t, struct tt_attached **v, size_t n)
+{
+	struct destroy_job jobs[DESTROY_THREADS];
+	pthread_t threads[DESTROY_THREADS];
+	size_t n_links = 0, n_jobs, started = 0;
+	struct bpf_link **links;
+
+	for (size_t i = 0; i < n; i++)
+		n_links += v[i]->n_links;
+	links = n_links ? malloc(n_links * sizeof(*links)) : NULL;
+	if (links) {
+		n_links = 0;
+		for (size_t i = 0; i < n; i++) {
+			memcpy(links + n_links, v[i]->links, v[i]->n_links * sizeof(*links));
+			n_links += v[i]->n_links;
+			v[i]->n_links = 0; /* destroyed here, the rest below */
+		}
+		n_jobs = n_links < DESTROY_THREADS ? n_links : DESTROY_THREADS;
+		for (size_t k = 0; k < n_jobs; k++) {
+			jobs[k] = (struct destroy_job){ links, n_links, k, n_jobs };
+			if (k == started &&
+			    !pthread_create(&threads[k], NULL, destroy_links, &jobs[k]))
+				started++;
+		}
+		for (size_t k = started; k < n_jobs; k++)
+			destroy_links(&jobs[k]); /* no thread for these: here */
+		for (size_t k = 0; k < started; k++)
+			pthread_join(threads[k], NULL);
+		free(links);
+	}
+	for (size_t i = 0; i < n; i++)
+		tt_attach_release(t, v[i]);
 }
 
 void tt_attach_release(struct tt_tracer *t, struct tt_attached *a)

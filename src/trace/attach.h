@@ -66,6 +66,9 @@ int tt_attach_unused(struct tt_tracer *t, double now, double idle_s, struct tt_a
 		     size_t *n);
 /* Detach and free an unused attach. */
 void tt_attach_release(struct tt_tracer *t, struct tt_attached *a);
+/* The same for n of them, their links destroyed concurrently (each destroy
+ * waits for the kernel; concurrent ones wait together). */
+void tt_attach_release_many(struct tt_tracer *t, struct tt_attached **v, size_t n);
 /* Detach everything (at exit). */
 void tt_attach_release_all(struct tt_tracer *t);
 

@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -286,6 +287,9 @@ int tt_host_attach_libraries(struct tt_tracer *t)
 
 /* --- files no process maps any more ------------------------------------------ */
 
+/* Files detached together (their links destroyed concurrently). */
+#define RELEASE_BATCH 64
+
 /* Keep every candidate (used from now): unsure whether one is mapped. */
 static void keep_all(struct tt_attached **c, size_t n, double now)
 {
@@ -400,11 +404,15 @@ static void unpin_replaced(struct tt_tracer *t)
 		tt_host_attach_libraries(t);
 }
 
-size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s)
+size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, double budget_s,
+			      bool *more)
 {
 	struct tt_attached **c = NULL;
 	size_t n = 0, released = 0;
+	struct timespec ts;
+	double start, spent = 0;
 
+	*more = false;
 	unpin_replaced(t);
 	if (tt_attach_unused(t, now, idle_s, &c, &n) < 0 || !n)
 		goto out;
@@ -413,15 +421,38 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s)
 	 * only held once more). */
 	forget_exes(t, c, n);
 	keep_mapped(c, n, now);
-	for (size_t i = 0; i < n; i++) {
-		if (!c[i])
-			continue;
-		if (t->verbose)
-			fprintf(stderr, "tlstap: detach %s%s: no process has mapped it for %.0f s\n",
-				c[i]->path, c[i]->loader ? " (loader)" : "", now - c[i]->unused_since);
-		tt_attach_release(t, c[i]);
-		released++;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start = ts.tv_sec + ts.tv_nsec / 1e9;
+	for (size_t i = 0, k; i < n; i += k) {
+		size_t m = 0;
+
+		if (spent >= budget_s) {
+			*more = true; /* the next sweep goes on */
+			break;
+		}
+		/* A batch of those that go, moved to the front of c. */
+		for (k = 0; i + k < n && m < RELEASE_BATCH; k++) {
+			struct tt_attached *a = c[i + k];
+
+			if (!a)
+				continue;
+			if (t->verbose)
+				fprintf(stderr, "tlstap: detach %s%s: no process has mapped it for "
+					"%.0f s\n", a->path, a->loader ? " (loader)" : "",
+					now - a->unused_since);
+			/* Its resolution too: a file detached is mostly one never
+			 * seen again. */
+			tt_obj_cache_forget(t->cache, a->dev, a->ino, a->build_id);
+			c[i + m++] = a;
+		}
+		tt_attach_release_many(t, c + i, m);
+		released += m;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		spent = ts.tv_sec + ts.tv_nsec / 1e9 - start;
 	}
+	if (t->verbose && released)
+		fprintf(stderr, "tlstap: %zu files detached in %.2f s%s\n", released, spent,
+			*more ? ", more next time" : "");
 out:
 	free(c);
 	return released;

@@ -47,9 +47,13 @@ int tt_host_known_exe_of(struct tt_tracer *t, int pid);
  * what they map) and, read before a file goes, no process's maps (one
  * forked without exec holds no reference).  A file detached is forgotten as
  * an executable seen, so that its next process is held (--hold-new) and
- * attached anew.  Returns how many were detached.
+ * attached anew.  A detach waits for the kernel (tens of ms a file here):
+ * after budget_s of them the rest waits for the next call (*more), so that
+ * the caller, which attaches new programs, is not held up for long.
+ * Returns how many were detached.
  */
-size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s);
+size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, double budget_s,
+			      bool *more);
 
 /* The in-kernel filters (settings, before the tracer loads). */
 int tt_filter_comm(struct tt_trace_settings *s, const char *comm, struct tt_error *err);

@@ -35,6 +35,9 @@
 /* --all: how often every process's liveness is checked (exit records are
  * the rule, this is a backstop). */
 #define HOST_SWEEP_S 5.0
+/* --all: the time a sweep may spend detaching unused files (each waits for
+ * the kernel) while new programs wait to be attached. */
+#define RELEASE_BUDGET_S 0.25
 /* The state maps' entries are counted this often (a walk of each map). */
 #define PRESSURE_INTERVAL_S 1.0
 /*
@@ -72,6 +75,7 @@ struct session {
 	uint64_t procs_held;      /* of them, held at exec until attached (--hold-new) */
 	uint64_t released;        /* files detached, no process having mapped them a while */
 	double last_release;      /* when they were last looked for */
+	bool release_more;        /* more were found than the time allowed to detach */
 	struct tt_latency attach_ns; /* exec to probes live, of those held */
 	struct maps_seen maps;
 };
@@ -455,15 +459,17 @@ static void control_wait(struct session *s, int timeout_ms)
 }
 
 /* --all: detach the files no process has mapped for --detach-idle, looked
- * for at most every quarter of it (each look reads every process's maps). */
+ * for every quarter of it (each look reads every process's maps), or at the
+ * next sweep when the last one had more than its time to detach them. */
 static void release_unused(struct session *s, double now)
 {
 	double every = s->o->detach_idle / 4 > HOST_SWEEP_S ? s->o->detach_idle / 4 : HOST_SWEEP_S;
 
-	if (s->o->detach_idle <= 0 || now - s->last_release < every)
+	if (s->o->detach_idle <= 0 || (now - s->last_release < every && !s->release_more))
 		return;
 	s->last_release = now;
-	s->released += tt_host_release_unused(&s->t, now, s->o->detach_idle);
+	s->released += tt_host_release_unused(&s->t, now, s->o->detach_idle, RELEASE_BUDGET_S,
+					      &s->release_more);
 }
 
 static void loop(struct session *s)

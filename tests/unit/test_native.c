@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -569,6 +570,40 @@ static void test_cache_bound(void **state)
 	tt_obj_cache_free(c);
 }
 
+/* A file forgotten (on any device: dev 0) is analysed again when asked
+ * for; another one stays. */
+static void test_cache_forget(void **state)
+{
+	const struct tt_resolution *r;
+	struct tt_obj_cache *c;
+	struct tt_error err;
+	struct stat st;
+	char bid[65];
+	int fd, fd2;
+
+	(void)state;
+	c = tt_obj_cache_new();
+	assert_non_null(c);
+	fd = open("/bin/true", O_RDONLY);
+	fd2 = open("/bin/sh", O_RDONLY);
+	assert_true(fd >= 0 && fd2 >= 0 && !fstat(fd, &st));
+	assert_int_equal(tt_obj_cache_resolve(c, fd, "true", NULL, &r, &err), 0);
+	snprintf(bid, sizeof(bid), "%s", r->build_id);
+	assert_int_equal(tt_obj_cache_resolve(c, fd2, "sh", NULL, &r, &err), 0);
+	assert_int_equal(tt_obj_cache_size(c), 2);
+	tt_obj_cache_forget(c, 0, st.st_ino, "not its build-id");
+	assert_int_equal(tt_obj_cache_size(c), 2);
+	tt_obj_cache_forget(c, 0, st.st_ino, bid);
+	assert_int_equal(tt_obj_cache_size(c), 1);
+	assert_int_equal(tt_obj_cache_resolve(c, fd2, "sh", NULL, &r, &err), 0);
+	assert_int_equal(tt_obj_cache_analyses(c), 2);
+	assert_int_equal(tt_obj_cache_resolve(c, fd, "true", NULL, &r, &err), 0);
+	assert_int_equal(tt_obj_cache_analyses(c), 3);
+	close(fd);
+	close(fd2);
+	tt_obj_cache_free(c);
+}
+
 /* `resolve -p` on ourselves after dlopen(libssl): JSON names libssl to attach. */
 static void test_resolve_pid_self(void **state)
 {
@@ -616,7 +651,8 @@ int main(void)
 	    cmocka_unit_test(test_libc_is_not_tls),  cmocka_unit_test(test_stripped_static_tls),
 	    cmocka_unit_test(test_truncated),	     cmocka_unit_test(test_proc_self),
 	    cmocka_unit_test(test_proc_errors),	     cmocka_unit_test(test_cache_once),
-	    cmocka_unit_test(test_cache_bound),	     cmocka_unit_test(test_resolve_pid_self),
+	    cmocka_unit_test(test_cache_bound),	     cmocka_unit_test(test_cache_forget),
+	    cmocka_unit_test(test_resolve_pid_self),
 	};
 
 	return cmocka_run_group_tests_name("native", tests, NULL, NULL);
