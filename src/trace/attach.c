@@ -509,6 +509,8 @@ int tt_attach_unused(struct tt_tracer *t, double now, double idle_s, struct tt_a
  * unregistration (an RCU grace period, tens of ms), which concurrent ones
  * share. */
 #define DESTROY_THREADS 128
+/* They only close file descriptors. */
+#define DESTROY_STACK (64u << 10)
 
 struct destroy_job {
 	struct bpf_link **links;
@@ -530,6 +532,7 @@ void tt_attach_release_many(struct tt_tracer *t, struct tt_attached **v, size_t 
 	pthread_t threads[DESTROY_THREADS];
 	size_t n_links = 0, n_jobs, started = 0;
 	struct bpf_link **links;
+	pthread_attr_t attr;
 
 	for (size_t i = 0; i < n; i++)
 		n_links += v[i]->n_links;
@@ -542,12 +545,15 @@ void tt_attach_release_many(struct tt_tracer *t, struct tt_attached **v, size_t 
 			v[i]->n_links = 0; /* destroyed here, the rest below */
 		}
 		n_jobs = n_links < DESTROY_THREADS ? n_links : DESTROY_THREADS;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, DESTROY_STACK);
 		for (size_t k = 0; k < n_jobs; k++) {
 			jobs[k] = (struct destroy_job){ links, n_links, k, n_jobs };
 			if (k == started &&
-			    !pthread_create(&threads[k], NULL, destroy_links, &jobs[k]))
+			    !pthread_create(&threads[k], &attr, destroy_links, &jobs[k]))
 				started++;
 		}
+		pthread_attr_destroy(&attr);
 		for (size_t k = started; k < n_jobs; k++)
 			destroy_links(&jobs[k]); /* no thread for these: here */
 		for (size_t k = 0; k < started; k++)

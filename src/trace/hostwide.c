@@ -250,8 +250,9 @@ static void attach_lib(struct tt_tracer *t, const char *path, size_t *n)
 	if (fd < 0)
 		return;
 	if (tt_attach_object(t, fd, path, -1, &a, why, sizeof(why), &err) == 0 && a) {
-		if (!a->said) {
+		if (!a->pinned) {
 			(*n)++;
+			/* Told as the host's, even if a process attached it first. */
 			if (t->verbose)
 				fprintf(stderr, "tlstap: attach %s: %s\n", path, a->reason);
 			a->said = true;
@@ -382,7 +383,7 @@ out:
  * it goes like any other), and the new one is attached for the processes
  * to come.
  */
-static void unpin_replaced(struct tt_tracer *t)
+void tt_host_refresh_libraries(struct tt_tracer *t)
 {
 	bool replaced = false;
 
@@ -413,7 +414,6 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 	double start, spent = 0;
 
 	*more = false;
-	unpin_replaced(t);
 	if (tt_attach_unused(t, now, idle_s, &c, &n) < 0 || !n)
 		goto out;
 	/* First: a process that runs one of them from now on is held and
@@ -427,7 +427,8 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 		size_t m = 0;
 
 		if (spent >= budget_s) {
-			*more = true; /* the next sweep goes on */
+			for (size_t j = i; j < n && !*more; j++)
+				*more = c[j] != NULL; /* the next sweep goes on */
 			break;
 		}
 		/* A batch of those that go, moved to the front of c. */

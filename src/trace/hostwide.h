@@ -34,6 +34,11 @@ uint64_t tt_kernel_dev(dev_t dev);
  */
 int tt_host_attach_libraries(struct tt_tracer *t);
 
+/* A host library attached at start whose path names another file now (an
+ * upgrade replaced it): the new one is attached, the old one goes once
+ * unused (tt_host_release_unused). */
+void tt_host_refresh_libraries(struct tt_tracer *t);
+
 /* Mark an executable as seen: its next processes are not held at exec. */
 int tt_host_known_exe(struct tt_tracer *t, uint64_t kdev, uint64_t ino);
 /* The same for the executable of a running process (from /proc/PID/exe). */

@@ -498,8 +498,10 @@ static void loop(struct session *s)
 		if (o->duration > 0 && now - start >= o->duration)
 			break;
 		if (now - last_rescan >= (o->all ? HOST_SWEEP_S : RESCAN_INTERVAL_S)) {
-			if (o->all)
+			if (o->all) {
+				tt_host_refresh_libraries(&s->t);
 				release_unused(s, now);
+			}
 			else
 				rescan_all(s);
 			last_rescan = now;

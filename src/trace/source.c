@@ -266,6 +266,9 @@ static int control_record(void *ctx, void *data, size_t len)
 
 		if (!c) {
 			pthread_mutex_unlock(&s->lock);
+			/* Lost (the ring has moved on): never leave it held. */
+			if (rec->stopped)
+				tt_tracer_release(s->t, (int)rec->hdr.tgid);
 			return -ENOMEM;
 		}
 		s->ctl = c;

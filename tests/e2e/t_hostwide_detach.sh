@@ -101,14 +101,25 @@ wait_for "$T/forked.out" "^forked child done" 1 20
 echo "--- the host's libssl replaced on disk"
 HOSTSSL=$(sed -n 's/^tlstap: attach \(\/[^:]*\/libssl\.so\.3\): .*/\1/p' "$T/all.err" | head -n1)
 [ -n "$HOSTSSL" ] && [ -f "$HOSTSSL" ] || fail "no host libssl.so.3 attached at start"
-ORIG=$HOSTSSL.tlstap-e2e-$$
-ln "$HOSTSSL" "$ORIG" || fail "cannot link $HOSTSSL"
+REAL=$(readlink -f "$HOSTSSL")
+LIBDIR=$(dirname "$REAL")
+[ -w "$LIBDIR" ] || skip_unfixable "$LIBDIR is not writable"
+# The original stays linked under a name no library search or glob
+# matches, and is put back at exit; the copy is identical (--preserve=all:
+# mode, owner, times, xattrs).
+ORIG=$LIBDIR/.tlstap-e2e-orig-$$
+NEW=$LIBDIR/.tlstap-e2e-new-$$
 put_back() {
-	[ ! -e "$ORIG" ] || mv -f "$ORIG" "$HOSTSSL"
+	rm -f "$NEW"
+	if [ "$ORIG" -ef "$REAL" ]; then
+		rm -f "$ORIG"
+	elif [ -e "$ORIG" ]; then
+		mv -f "$ORIG" "$REAL"
+	fi
 }
 at_exit put_back
-cp -p "$HOSTSSL" "$HOSTSSL.tlstap-e2e-new-$$" && mv -f "$HOSTSSL.tlstap-e2e-new-$$" "$HOSTSSL" ||
-	fail "cannot replace $HOSTSSL"
+ln "$REAL" "$ORIG" || fail "cannot link $REAL"
+cp --preserve=all "$REAL" "$NEW" && mv -f "$NEW" "$REAL" || fail "cannot replace $REAL"
 wait_for "$T/all.err" "^tlstap: $HOSTSSL is another file now" 1 30
 wait_for "$T/all.err" "^tlstap: attach $HOSTSSL: " 2 10
 curl -sk --http1.1 -o /dev/null "https://127.0.0.1:$PORT/upgraded" || fail "curl /upgraded"
