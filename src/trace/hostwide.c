@@ -311,13 +311,15 @@ static void keep_all(struct tt_attached **c, size_t n, double now)
  * stranger sharing its inode number only keeps it one more sweep.  A
  * process that cannot be read keeps them all.
  */
-static void keep_mapped(struct tt_attached **c, size_t n, double now)
+static void keep_mapped(const struct tt_tracer *t, struct tt_attached **c, size_t n, double now)
 {
 	struct tt_error err = { "" };
 	size_t n_pids = 0;
 	int *pids = NULL;
 
 	if (tt_host_pids(&pids, &n_pids, &err) < 0) {
+		if (t->verbose)
+			fprintf(stderr, "tlstap: no file detached this time: %s\n", err.msg);
 		keep_all(c, n, now);
 		return;
 	}
@@ -328,6 +330,8 @@ static void keep_mapped(struct tt_attached **c, size_t n, double now)
 		if (ret == -ESRCH || ret == -ENOENT)
 			continue; /* gone, or a kernel thread */
 		if (ret < 0) {
+			if (t->verbose)
+				fprintf(stderr, "tlstap: no file detached this time: %s\n", err.msg);
 			keep_all(c, n, now);
 			break;
 		}
@@ -420,7 +424,7 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 	 * reported as new, not let run on probes about to go (one kept is
 	 * only held once more). */
 	forget_exes(t, c, n);
-	keep_mapped(c, n, now);
+	keep_mapped(t, c, n, now);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	start = ts.tv_sec + ts.tv_nsec / 1e9;
 	for (size_t i = 0, k; i < n; i += k) {
