@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <unistd.h>
@@ -23,6 +22,7 @@
 
 #include "tlstap/compiler.h"
 #include "trace/attach.h"
+#include "trace/clock.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
 
@@ -464,14 +464,6 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 	return 0;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void tt_attach_put(struct tt_tracer *t, struct tt_attached *a)
 {
 	if (!a || --a->refs)
@@ -479,7 +471,7 @@ void tt_attach_put(struct tt_tracer *t, struct tt_attached *a)
 	/* A file attached for every process stays attached a while: the next
 	 * process that maps it (the next curl) costs no attach. */
 	if (a->scope < 0) {
-		a->unused_since = mono_s();
+		a->unused_since = tt_mono_s();
 		return;
 	}
 	tt_attach_release(t, a);

@@ -12,7 +12,6 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -21,6 +20,7 @@
 #include "tlstap/compiler.h"
 #include "tlstap/state.h"
 #include "trace/attach.h"
+#include "trace/clock.h"
 #include "trace/hostwide.h"
 #include "trace/origin.h"
 #include "trace/proc.h"
@@ -317,24 +317,16 @@ static void keep_mapped(const struct tt_tracer *t, struct tt_attached **c, size_
 	size_t n_pids = 0;
 	int *pids = NULL;
 
-	if (tt_host_pids(&pids, &n_pids, &err) < 0) {
-		if (t->verbose)
-			fprintf(stderr, "tlstap: no file detached this time: %s\n", err.msg);
-		keep_all(c, n, now);
-		return;
-	}
+	if (tt_host_pids(&pids, &n_pids, &err) < 0)
+		goto unsure;
 	for (size_t k = 0; k < n_pids; k++) {
 		struct tt_proc p = { 0 };
 		int ret = tt_proc_read(pids[k], &p, &err);
 
 		if (ret == -ESRCH || ret == -ENOENT)
 			continue; /* gone, or a kernel thread */
-		if (ret < 0) {
-			if (t->verbose)
-				fprintf(stderr, "tlstap: no file detached this time: %s\n", err.msg);
-			keep_all(c, n, now);
-			break;
-		}
+		if (ret < 0)
+			goto unsure;
 		for (size_t j = 0; j < p.n_objects; j++) {
 			for (size_t i = 0; i < n; i++) {
 				if (c[i] && c[i]->ino == p.objects[j].ino) {
@@ -345,6 +337,12 @@ static void keep_mapped(const struct tt_tracer *t, struct tt_attached **c, size_
 		}
 		tt_proc_free(&p);
 	}
+	free(pids);
+	return;
+unsure:
+	if (t->verbose)
+		fprintf(stderr, "tlstap: no file detached this time: %s\n", err.msg);
+	keep_all(c, n, now);
 	free(pids);
 }
 
@@ -414,7 +412,6 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 {
 	struct tt_attached **c = NULL;
 	size_t n = 0, released = 0;
-	struct timespec ts;
 	double start, spent = 0;
 
 	*more = false;
@@ -425,8 +422,7 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 	 * only held once more). */
 	forget_exes(t, c, n);
 	keep_mapped(t, c, n, now);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start = ts.tv_sec + ts.tv_nsec / 1e9;
+	start = tt_mono_s();
 	for (size_t i = 0, k; i < n; i += k) {
 		size_t m = 0;
 
@@ -452,8 +448,7 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 		}
 		tt_attach_release_many(t, c + i, m);
 		released += m;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		spent = ts.tv_sec + ts.tv_nsec / 1e9 - start;
+		spent = tt_mono_s() - start;
 	}
 	if (t->verbose && released)
 		fprintf(stderr, "tlstap: %zu files detached in %.2f s%s\n", released, spent,

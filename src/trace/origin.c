@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tlstap/compiler.h"
+#include "trace/clock.h"
 #include "trace/origin.h"
 
 /* Prefixes container runtimes give a container's cgroup (systemd driver:
@@ -121,14 +122,6 @@ struct tt_origins {
 	struct entry *last;
 	double last_walk;
 };
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The cgroup v2 mount point, from the mount table. */
 int tt_cgroup2_root(char *buf, size_t len)
@@ -365,7 +358,7 @@ static struct entry *resolve(struct tt_origins *c, uint64_t id)
 		return store_new(c, id, NULL);
 	if (c->handles && !by_handle(c, id, path, sizeof(path)))
 		return store_new(c, id, path);
-	now = mono_s();
+	now = tt_mono_s();
 	if (now - c->last_walk >= WALK_INTERVAL_S) {
 		struct stat st;
 

@@ -18,6 +18,7 @@
 
 #include <inttypes.h>
 
+#include "trace/clock.h"
 #include "trace/hostwide.h"
 #include "trace/launch.h"
 #include "trace/proc.h"
@@ -79,14 +80,6 @@ struct session {
 	struct tt_latency attach_ns; /* exec to probes live, of those held */
 	struct maps_seen maps;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The counters on one line; a map whose updates failed is named.  st: the
  * queue's, NULL to read them from the running source. */
@@ -346,14 +339,14 @@ static void rescan_all(struct session *s)
 static void membio(struct session *s, struct tt_target *tg)
 {
 	struct tt_error err = { "" };
-	double start = now_s();
+	double start = tt_mono_s();
 	int n = tt_tracer_membio(&s->t, tg, &err);
 
 	if (n < 0 && tt_proc_alive(tg->pid))
 		fprintf(stderr, "tlstap: pid %d: memory BIO: %s\n", tg->pid, err.msg);
 	else if (n > 0 && s->o->tracer.verbose)
 		fprintf(stderr, "tlstap: pid %d: memory BIO: ciphertext probes in %.1f ms\n",
-			tg->pid, (now_s() - start) * 1e3);
+			tg->pid, (tt_mono_s() - start) * 1e3);
 	if (n > 0)
 		say_probes(s, tg, " uses memory BIOs");
 }
@@ -474,7 +467,7 @@ static void release_unused(struct session *s, double now)
 
 static void loop(struct session *s)
 {
-	double start = now_s(), last_stats = start, last_rescan = start, last_count = 0;
+	double start = tt_mono_s(), last_stats = start, last_rescan = start, last_count = 0;
 	const struct tt_session_opts *o = s->o;
 
 	while (!*s->stop) {
@@ -483,7 +476,7 @@ static void loop(struct session *s)
 		control_wait(s, CONTROL_POLL_MS);
 		if (o->failed && o->failed(o->ctx))
 			break;
-		now = now_s();
+		now = tt_mono_s();
 		/* --all learns of exits from their records; a look at /proc
 		 * for every process of the host is only a backstop. */
 		if (!o->all || now - last_rescan >= HOST_SWEEP_S)
@@ -520,7 +513,7 @@ static void loop(struct session *s)
  */
 static void finish_child(struct session *s)
 {
-	double start = now_s();
+	double start = tt_mono_s();
 	bool termed = false;
 	int seen_signal = *s->stop;
 
@@ -535,7 +528,7 @@ static void finish_child(struct session *s)
 		check_targets(s);
 		if (s->child_exited)
 			break;
-		if (!termed && now_s() - start >= CHILD_GRACE_S) {
+		if (!termed && tt_mono_s() - start >= CHILD_GRACE_S) {
 			kill(s->child, SIGTERM);
 			termed = true;
 		}

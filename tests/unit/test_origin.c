@@ -117,6 +117,38 @@ static void test_cache_walk(void **state)
 	assert_int_equal(tt_test_remove_tree(root), 0);
 }
 
+/* n directories dir/svc-I.service, their inodes in ino. */
+static void make_dirs(const char *dir, uint64_t *ino, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/svc-%zu.service", dir, i);
+		assert_int_equal(mkdir(path, 0755), 0);
+		assert_int_equal(stat(path, &st), 0);
+		ino[i] = st.st_ino; /* on cgroupfs, the cgroup's id */
+	}
+}
+
+/* Each of make_dirs' ids is found as rel/svc-I.service; with held_max, the
+ * cache never holds more. */
+static void lookup_dirs(struct tt_origins *c, const char *rel, const uint64_t *ino, size_t n,
+			size_t held_max)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct tt_origin o = { 0 };
+		char want[PATH_MAX];
+
+		tt_origins_lookup(c, ino[i], &o);
+		snprintf(want, sizeof(want), "%s/svc-%zu.service", rel, i);
+		assert_non_null(o.cgroup);
+		assert_string_equal(o.cgroup, want);
+		if (held_max)
+			assert_true(tt_origins_held(c) <= held_max);
+	}
+}
+
 /* Many cgroups: the table grows and keeps every one. */
 static void test_cache_many(void **state)
 {
@@ -126,26 +158,10 @@ static void test_cache_many(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(many));
-	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
-		char path[PATH_MAX];
-		struct stat st;
-
-		snprintf(path, sizeof(path), "%s/svc-%zu.service", many, i);
-		assert_int_equal(mkdir(path, 0755), 0);
-		assert_int_equal(stat(path, &st), 0);
-		ino[i] = st.st_ino;
-	}
+	make_dirs(many, ino, ARRAY_SIZE(ino));
 	c = tt_origins_new(many, 0);
 	assert_non_null(c);
-	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
-		struct tt_origin o = { 0 };
-		char want[64];
-
-		tt_origins_lookup(c, ino[i], &o);
-		snprintf(want, sizeof(want), "/svc-%zu.service", i);
-		assert_non_null(o.cgroup);
-		assert_string_equal(o.cgroup, want);
-	}
+	lookup_dirs(c, "", ino, ARRAY_SIZE(ino), 0);
 	tt_origins_free(c);
 	assert_int_equal(tt_test_remove_tree(many), 0);
 }
@@ -164,25 +180,10 @@ static void test_cache_bound_walk(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(tree));
-	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
-		char path[PATH_MAX];
-		struct stat st;
-
-		snprintf(path, sizeof(path), "%s/s%zu", tree, i);
-		assert_int_equal(mkdir(path, 0755), 0);
-		assert_int_equal(stat(path, &st), 0);
-		ino[i] = st.st_ino;
-	}
+	make_dirs(tree, ino, ARRAY_SIZE(ino));
 	c = tt_origins_new(tree, max);
 	assert_non_null(c);
-	for (size_t i = 0; i < ARRAY_SIZE(ino); i++) {
-		char want[32];
-
-		tt_origins_lookup(c, ino[i], &o);
-		snprintf(want, sizeof(want), "/s%zu", i);
-		assert_non_null(o.cgroup);
-		assert_string_equal(o.cgroup, want);
-	}
+	lookup_dirs(c, "", ino, ARRAY_SIZE(ino), 0);
 	held = tt_origins_held(c);
 	assert_true(held > max); /* the walk's, all of them */
 	tt_origins_lookup(c, 0x7fffffffffull, &o);
@@ -194,16 +195,17 @@ static void test_cache_bound_walk(void **state)
 
 /* The cgroups test_cache_bound_cgroupfs made, removed however it ended. */
 static char cg_top[320];
+#define CG_DIRS 100
 
 static int cg_remove(void **state)
 {
 	(void)state;
 	if (!cg_top[0])
 		return 0;
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < CG_DIRS; i++) {
 		char path[400];
 
-		snprintf(path, sizeof(path), "%s/c%d", cg_top, i);
+		snprintf(path, sizeof(path), "%s/svc-%d.service", cg_top, i);
 		rmdir(path);
 	}
 	rmdir(cg_top);
@@ -218,40 +220,23 @@ static void test_cache_bound_cgroupfs(void **state)
 {
 	const size_t max = 32;
 	struct tt_origins *c;
-	uint64_t ids[100];
-	char root2[256];
+	uint64_t ids[CG_DIRS];
+	char root2[256], rel[64];
 
 	(void)state;
 	if (geteuid() != 0 || tt_cgroup2_root(root2, sizeof(root2)) < 0)
 		skip();
-	snprintf(cg_top, sizeof(cg_top), "%s/tlstap-origin-test-%d", root2, (int)getpid());
+	snprintf(rel, sizeof(rel), "/tlstap-origin-test-%d", (int)getpid());
+	snprintf(cg_top, sizeof(cg_top), "%s%s", root2, rel);
 	if (mkdir(cg_top, 0755) < 0) {
 		cg_top[0] = '\0';
 		skip(); /* a read-only or delegated tree */
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
-		char path[400];
-		struct stat st;
-
-		snprintf(path, sizeof(path), "%s/c%zu", cg_top, i);
-		assert_int_equal(mkdir(path, 0755), 0);
-		assert_int_equal(stat(path, &st), 0);
-		ids[i] = st.st_ino; /* a cgroup's id is its kernfs inode */
-	}
+	make_dirs(cg_top, ids, ARRAY_SIZE(ids));
 	c = tt_origins_new(root2, max);
 	assert_non_null(c);
-	for (int round = 0; round < 2; round++) {
-		for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
-			struct tt_origin o;
-			char want[PATH_MAX];
-
-			tt_origins_lookup(c, ids[i], &o);
-			snprintf(want, sizeof(want), "/tlstap-origin-test-%d/c%zu", (int)getpid(), i);
-			assert_non_null(o.cgroup);
-			assert_string_equal(o.cgroup, want);
-			assert_true(tt_origins_held(c) <= max);
-		}
-	}
+	for (int round = 0; round < 2; round++)
+		lookup_dirs(c, rel, ids, ARRAY_SIZE(ids), max);
 	tt_origins_free(c);
 }
 
