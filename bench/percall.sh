@@ -19,8 +19,9 @@
 # are threads of one process, traced alike by all.  Runs interleaved (each
 # mode once per round, BENCH_RUNS rounds, default 7): median (min..max) per
 # call, the ratio of medians to untraced and to probe-only, and tlstap's
-# added cost (ns over untraced) against probe-only's.  Run as root: make
-# bench.
+# added cost (ns over untraced) against probe-only's; then, from one more
+# traced run with kernel.bpf_stats_enabled, the time each of tlstap's BPF
+# programs takes per run.  Run as root: make bench.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-7}
@@ -79,6 +80,15 @@ run() {
 	untraced) out=$("$@") ;;
 	probe-only) out=$("$TLSTAP" trace --probe-only -o /dev/null -- "$@" 2>/dev/null) ;;
 	tlstap) out=$("$TLSTAP" trace -o /dev/null -- "$@" 2>/dev/null) ;;
+	bpf-time) # tlstap, its programs' statistics sampled while it runs
+		"$TLSTAP" trace -o /dev/null -- "$@" >"$tmp/bpf-time.out" 2>/dev/null &
+		local tp=$!
+		while kill -0 "$tp" 2>/dev/null; do
+			bpftool prog show -j >"$tmp/progs.$((++n_samples))" 2>/dev/null || true
+			sleep 0.5
+		done
+		wait "$tp" || true
+		out=$(cat "$tmp/bpf-time.out") ;;
 	baseline) out=$("$BASELINE" trace -o /dev/null -- "$@" 2>/dev/null) ;;
 	bpftrace-go) # the stripped copy in place of the program ($4)
 		set -- "${@:1:3}" "$tmp/tlsbench-stripped" "${@:5}"
@@ -163,6 +173,38 @@ measure() {
 		"$(added_rounds "$key" tlstap 1)" "$(added_rounds "$key" tlstap 2)"
 	[ -z "$BASELINE" ] || printf '  baseline write %s, pingpong %s\n' \
 		"$(added_rounds "$key" baseline 1)" "$(added_rounds "$key" baseline 2)"
+	bpf_time "$@"
+}
+
+# bpf_time CMD...: where tlstap's added cost goes: one more traced run with
+# kernel.bpf_stats_enabled, and the mean time per run of each program loaded
+# during it (tlstap's: Debian's bpftool does not name a program's process),
+# from the sample taken while it ran that counts the most runs.  The time
+# includes the statistics' own two clock reads (about 100 ns here).
+bpf_time() {
+	local was before
+	was=$(sysctl -n kernel.bpf_stats_enabled)
+	before=$(bpftool prog show -j |
+		python3 -c 'import json, sys; print(max([p["id"] for p in json.load(sys.stdin)] or [0]))')
+	rm -f "$tmp"/progs.*
+	n_samples=0
+	sysctl -qw kernel.bpf_stats_enabled=1
+	run bpf-time "$@" >/dev/null || true
+	sysctl -qw kernel.bpf_stats_enabled="$was"
+	python3 -c '
+import json, sys
+best = []
+for f in sys.argv[2:]:
+    try:
+        rows = [p for p in json.load(open(f)) if p["id"] > int(sys.argv[1]) and p.get("run_cnt")]
+    except (OSError, ValueError):
+        continue
+    if sum(p["run_cnt"] for p in rows) > sum(p["run_cnt"] for p in best):
+        best = rows
+best.sort(key=lambda p: -p["run_cnt"])
+print("  BPF time per run (bpf_stats, one more run): " + (", ".join(
+    "%s %d ns (%d runs)" % (p["name"], p["run_time_ns"] // p["run_cnt"], p["run_cnt"])
+    for p in best[:6]) or "no statistics taken"))' "$before" "$tmp"/progs.*
 }
 
 load=$(wait_quiet)

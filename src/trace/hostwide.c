@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,12 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 	if (t->verbose && released)
 		fprintf(stderr, "tlstap: %zu files detached in %.2f s%s\n", released, spent,
 			*more ? ", more next time" : "");
+	/* What they held (resolutions, links) is freed, but glibc keeps the
+	 * freed pages of its heap resident: give them back, so that a tracer
+	 * left running on a host whose programs come and go stays near its
+	 * working set. */
+	if (released)
+		malloc_trim(0);
 out:
 	free(c);
 	return released;
