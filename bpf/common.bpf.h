@@ -343,34 +343,51 @@ static __always_inline __u64 rb_flags(void)
 	return avail >= settings.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* Linux 6.13+: a signal to another task than the current one. */
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
+				__u64 value) __ksym __weak;
+
+/* Signal the process of task, NULL: the current one; -1 when the kernel
+ * cannot signal another task from BPF. */
+static __always_inline long signal_process(struct task_struct *task, int sig)
+{
+	if (!task)
+		return bpf_send_signal(sig);
+	if (!bpf_ksym_exists(bpf_send_signal_task))
+		return -1;
+	return bpf_send_signal_task(task, sig, PIDTYPE_TGID, 0);
+}
+
 /*
  * Send a process record; with stop, the process is stopped (SIGSTOP) until
  * the tracer has attached to what it is about to run and sends SIGCONT.
- * The stop is sent before the record: the tracer's SIGCONT could otherwise
- * come first and the stop stay for good.  It is taken on the way back to
- * user space, before another instruction; a SIGCONT that arrives before
- * discards it, which is as good (the tracer sends it after the attach).
- * A held process is remembered (map held) so that the tracer's guardian can
- * release it if the tracer dies; one that cannot be remembered, or whose
- * record is lost, is not held.  The record goes to the control ring buffer,
- * which data never fills, and a copy to the data one, in order with the
- * data, for the writers.
+ * The process is the current one, or task (a child at its fork, which has
+ * not run yet).  The stop is sent before the record: the tracer's SIGCONT
+ * could otherwise come first and the stop stay for good.  It is taken on the
+ * way back to user space, before another instruction; a SIGCONT that
+ * arrives before discards it, which is as good (the tracer sends it after
+ * the attach).  A held process is remembered (map held) so that the
+ * tracer's guardian can release it if the tracer dies; one that cannot be
+ * remembered, or signalled, or whose record is lost, is not held.  The
+ * record goes to the control ring buffer, which data never fills, and a
+ * copy to the data one, in order with the data, for the writers.
  */
-static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
+static __always_inline void send_proc_rec_task(struct tt_proc_rec *ev, bool stop,
+					       struct task_struct *task)
 {
 	__u32 tgid = ev->hdr.tgid;
 	__u64 now = bpf_ktime_get_boot_ns();
 
 	ev->hdr.time_ns = now;
 	ev->stopped = stop && !stopping && !update_or_count(&held, TT_M_HELD, &tgid, &now);
-	if (ev->stopped && bpf_send_signal(SIGSTOP)) {
+	if (ev->stopped && signal_process(task, SIGSTOP)) {
 		bpf_map_delete_elem(&held, &tgid);
 		ev->stopped = 0;
 	}
 	if (bpf_ringbuf_output(&control, ev, sizeof(*ev), BPF_RB_FORCE_WAKEUP)) {
 		count(TT_C_CONTROL_DROPS, 1);
 		if (ev->stopped) {
-			bpf_send_signal(SIGCONT); /* flushes the pending stop */
+			signal_process(task, SIGCONT); /* flushes the pending stop */
 			bpf_map_delete_elem(&held, &tgid);
 		}
 		return;
@@ -379,6 +396,11 @@ static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
 	 * after its last data); under a flood of data theirs to lose. */
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), rb_flags()))
 		count(TT_C_RB_DROPS, 1);
+}
+
+static __always_inline void send_proc_rec(struct tt_proc_rec *ev, bool stop)
+{
+	send_proc_rec_task(ev, stop, NULL);
 }
 
 /* The filters that judge a process, not a connection. */

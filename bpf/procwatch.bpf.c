@@ -5,7 +5,8 @@
  * exit.  Each sends a control event; for a process the tracer launched, exec
  * and dlopen also stop it (SIGSTOP, taken before it runs another user
  * instruction) until the tracer has attached to the new code and sent SIGCONT,
- * so no TLS call slips through.
+ * so no TLS call slips through.  The processes the launched command's tree
+ * forks are watched (and held) alike, from their fork.
  *
  * With --all every process is watched: each exec is reported, and a process
  * whose executable the tracer has not seen yet is held at its exec and at
@@ -89,6 +90,29 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 }
 
 /*
+ * -- CMD: a process of the launched command's tree forked.  The child is
+ * watched and traced too, with its parent's flags: held from its first
+ * instruction until attached (a child that execs is held at its exec as
+ * well), where the kernel lets BPF signal another task; elsewhere a forked
+ * child runs at once, its TLS calls before the attach unseen.
+ */
+static __always_inline void follow_child(struct task_struct *child, __u32 tgid)
+{
+	__u32 parent = bpf_get_current_pid_tgid() >> 32;
+	struct tt_proc_rec ev = { .hdr = { .type = TT_REC_PROC, .tgid = tgid },
+				  .kind = TT_PROC_FORK };
+	__u8 *pflags = bpf_map_lookup_elem(&watch, &parent);
+	__u8 flags;
+
+	if (!pflags || !(*pflags & TT_WATCH_FOLLOW))
+		return;
+	flags = *pflags;
+	if (update_or_count(&watch, TT_M_WATCH, &tgid, &flags))
+		return;
+	send_proc_rec_task(&ev, flags & TT_WATCH_STOP, child);
+}
+
+/*
  * --all: a process forked without exec (a server's worker) runs the files
  * its parent mapped, whose probes already fire for it; it is watched so
  * that its exit is reported and its state swept.
@@ -96,12 +120,15 @@ int BPF_PROG(watch_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(watch_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 tgid = BPF_CORE_READ(child, tgid);
+	__u32 tgid = child->tgid;
 	__u8 flags;
 
-	if (!settings.all || tgid != (__u32)BPF_CORE_READ(child, pid) ||
-	    tgid == settings.self_tgid)
+	if (tgid != (__u32)child->pid || tgid == settings.self_tgid)
 		return 0; /* a thread, or us */
+	if (!settings.all) {
+		follow_child(child, tgid);
+		return 0;
+	}
 	/* The child starts with the forking thread's name, file and cgroup
 	 * (but for CLONE_INTO_CGROUP): judged by them; a quiet process is
 	 * judged again at each record anyway. */

@@ -115,6 +115,8 @@ enum tt_proc_kind {
 	TT_PROC_EXIT = 3,   /* the process (thread group) exited */
 	TT_PROC_MEMBIO = 4, /* its TLS calls do no socket I/O (memory BIO): it needs
 			     * the ciphertext probes */
+	TT_PROC_FORK = 5,   /* a process of the launched command's tree forked this
+			     * one (hdr.tgid): it is traced too */
 };
 
 /* Flags of a process record. */

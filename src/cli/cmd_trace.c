@@ -56,7 +56,10 @@ static const char trace_usage[] =
 	"With -- CMD, CMD is started and traced before any of its code runs: it is\n"
 	"held at exec while tlstap attaches, and again each time the dynamic loader\n"
 	"has mapped libraries (at start-up and at dlopen), before their constructors\n"
-	"run; a program it execs is followed.  tlstap exits with CMD's exit status.\n"
+	"run; a program it execs is followed, and so is every process its tree\n"
+	"forks (a script's commands), held from its fork until attached (Linux\n"
+	"6.13+; older kernels let a forked child run at once).  tlstap exits when\n"
+	"CMD does, with its exit status; what its tree still runs is let go.\n"
 	"A -p process that maps no TLS library yet is watched until it does.\n"
 	"\n"
 	"With --all, every process of the host is traced, those running and every\n"
@@ -460,6 +463,7 @@ static int run(struct trace_args *a)
 				.hold_new = a->hold_new,
 			},
 			.all = a->all,
+			.follow = a->cmd && !a->all,
 			.buffer_size = a->buffer_size,
 			.assume_go_version = a->assume_go_version,
 			.verbose = a->verbose,

@@ -7,7 +7,6 @@
  * kernel has them, else one perf-event uprobe per site.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "tlstap/compiler.h"
 #include "trace/attach.h"
 #include "trace/clock.h"
+#include "trace/reaper.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
 
@@ -464,19 +464,6 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 	return 0;
 }
 
-void tt_attach_put(struct tt_tracer *t, struct tt_attached *a)
-{
-	if (!a || --a->refs)
-		return;
-	/* A file attached for every process stays attached a while: the next
-	 * process that maps it (the next curl) costs no attach. */
-	if (a->scope < 0) {
-		a->unused_since = tt_mono_s();
-		return;
-	}
-	tt_attach_release(t, a);
-}
-
 int tt_attach_unused(struct tt_tracer *t, double now, double idle_s, struct tt_attached ***out,
 		     size_t *n)
 {
@@ -497,63 +484,63 @@ int tt_attach_unused(struct tt_tracer *t, double now, double idle_s, struct tt_a
 	return 0;
 }
 
-/* Links destroyed at once: each destroy waits for the kernel's uprobe
- * unregistration (an RCU grace period, tens of ms), which concurrent ones
- * share. */
-#define DESTROY_THREADS 128
-/* They only close file descriptors. */
-#define DESTROY_STACK (64u << 10)
-
-struct destroy_job {
-	struct bpf_link **links;
-	size_t n, first, stride;
-};
-
-static void *destroy_links(void *arg)
+/* Take the links of v[0..n) out of them, into one array (NULL: none, or no
+ * memory, and then they stay). */
+static struct bpf_link **take_links(struct tt_attached **v, size_t n, size_t *n_links)
 {
-	struct destroy_job *j = arg;
+	struct bpf_link **links;
+	size_t k = 0;
 
-	for (size_t i = j->first; i < j->n; i += j->stride)
-		bpf_link__destroy(j->links[i]);
-	return NULL;
+	*n_links = 0;
+	for (size_t i = 0; i < n; i++)
+		k += v[i]->n_links;
+	links = k ? malloc(k * sizeof(*links)) : NULL;
+	if (!links)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(links + *n_links, v[i]->links, v[i]->n_links * sizeof(*links));
+		*n_links += v[i]->n_links;
+		v[i]->n_links = 0;
+	}
+	return links;
 }
 
 void tt_attach_release_many(struct tt_tracer *t, struct tt_attached **v, size_t n)
 {
-	struct destroy_job jobs[DESTROY_THREADS];
-	pthread_t threads[DESTROY_THREADS];
-	size_t n_links = 0, n_jobs, started = 0;
-	struct bpf_link **links;
-	pthread_attr_t attr;
+	size_t n_links;
+	struct bpf_link **links = take_links(v, n, &n_links);
 
+	tt_links_destroy(links, n_links);
+	free(links);
 	for (size_t i = 0; i < n; i++)
-		n_links += v[i]->n_links;
-	links = n_links ? malloc(n_links * sizeof(*links)) : NULL;
-	if (links) {
-		n_links = 0;
-		for (size_t i = 0; i < n; i++) {
-			memcpy(links + n_links, v[i]->links, v[i]->n_links * sizeof(*links));
-			n_links += v[i]->n_links;
-			v[i]->n_links = 0; /* destroyed here, the rest below */
-		}
-		n_jobs = n_links < DESTROY_THREADS ? n_links : DESTROY_THREADS;
-		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, DESTROY_STACK);
-		for (size_t k = 0; k < n_jobs; k++) {
-			jobs[k] = (struct destroy_job){ links, n_links, k, n_jobs };
-			if (k == started &&
-			    !pthread_create(&threads[k], &attr, destroy_links, &jobs[k]))
-				started++;
-		}
-		pthread_attr_destroy(&attr);
-		for (size_t k = started; k < n_jobs; k++)
-			destroy_links(&jobs[k]); /* no thread for these: here */
-		for (size_t k = 0; k < started; k++)
-			pthread_join(threads[k], NULL);
-		free(links);
+		tt_attach_release(t, v[i]); /* what is left: one by one */
+}
+
+/* A per-process attach: its links go to the reaper, so that the caller (the
+ * control thread, which holds new processes until attached) does not wait
+ * for their destroy; what it cannot take is destroyed here. */
+static void release_soon(struct tt_tracer *t, struct tt_attached *a)
+{
+	size_t n_links;
+	struct bpf_link **links = take_links(&a, 1, &n_links);
+
+	if (links && !tt_reaper_give(t->reaper, links, n_links))
+		tt_links_destroy(links, n_links);
+	free(links);
+	tt_attach_release(t, a);
+}
+
+void tt_attach_put(struct tt_tracer *t, struct tt_attached *a)
+{
+	if (!a || --a->refs)
+		return;
+	/* A file attached for every process stays attached a while: the next
+	 * process that maps it (the next curl) costs no attach. */
+	if (a->scope < 0) {
+		a->unused_since = tt_mono_s();
+		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		tt_attach_release(t, v[i]);
+	release_soon(t, a);
 }
 
 void tt_attach_release(struct tt_tracer *t, struct tt_attached *a)
@@ -571,13 +558,16 @@ void tt_attach_release(struct tt_tracer *t, struct tt_attached *a)
 void tt_attach_release_all(struct tt_tracer *t)
 {
 	/* Their links destroyed together: a tracer of a busy host has hundreds. */
-	while (t->n_objects) {
-		size_t n = t->n_objects < DESTROY_THREADS ? t->n_objects : DESTROY_THREADS;
-		struct tt_attached *v[DESTROY_THREADS];
+	size_t n = t->n_objects;
+	struct tt_attached **v = n ? malloc(n * sizeof(*v)) : NULL;
 
-		memcpy(v, t->objects + t->n_objects - n, n * sizeof(*v));
+	if (v) {
+		memcpy(v, t->objects, n * sizeof(*v));
 		tt_attach_release_many(t, v, n);
+		free(v);
 	}
+	while (t->n_objects) /* no memory for that: one by one */
+		tt_attach_release(t, t->objects[t->n_objects - 1]);
 	free(t->objects);
 	t->objects = NULL;
 }

@@ -166,14 +166,14 @@ static void free_target(struct tt_target *tg)
 	free(tg);
 }
 
-/* --all forgets the processes that are gone (-p keeps them: it ends when
- * all are). */
+/* --all forgets the processes that are gone, and -- CMD the ones its tree
+ * forked (-p keeps them: it ends when all are). */
 static void drop_gone(struct session *s)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < s->n_targets; i++) {
-		if (s->o->all && s->targets[i]->gone) {
+		if ((s->o->all || s->targets[i]->forked) && s->targets[i]->gone) {
 			free_target(s->targets[i]);
 			continue;
 		}
@@ -270,6 +270,8 @@ static bool all_gone(const struct session *s)
 {
 	if (s->o->all)
 		return false; /* new processes come */
+	if (s->o->cmd)
+		return s->targets[0]->gone; /* what its tree forked is let go with it */
 	for (size_t i = 0; i < s->n_targets; i++)
 		if (!s->targets[i]->gone)
 			return false;
@@ -389,6 +391,36 @@ static struct tt_target *host_new_process(struct session *s, const struct tt_pro
 	return tg;
 }
 
+/*
+ * -- CMD: a process its tree forked (only they are watched besides the
+ * targets): traced too, held like the command at its exec and dlopens.
+ */
+static struct tt_target *follow_child(struct session *s, const struct tt_proc_rec *r)
+{
+	struct tt_target *tg = add_target(s, (int)r->hdr.tgid);
+	struct tt_error err = { "" };
+
+	if (!tg)
+		return NULL;
+	tg->follow = true;
+	tg->forked = true;
+	tg->stop_on_dlopen = true;
+	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
+		if (tt_proc_alive(tg->pid))
+			fprintf(stderr, "tlstap: %s\n", err.msg);
+		tg->gone = true;
+		return NULL;
+	}
+	if (s->o->tracer.verbose)
+		fprintf(stderr, "tlstap: pid %d (%s): forked in the command's tree%s\n", tg->pid,
+			tg->exe, r->kind != TT_PROC_FORK ? ""
+			: r->stopped ? ", held until attached"
+				     : ", not held (the kernel cannot signal it from BPF): its "
+				       "TLS calls before this attach are not seen");
+	say_probes(s, tg, "");
+	return tg;
+}
+
 /* --all: a new executable's probes are live (and its process, if held,
  * runs again): the time from its exec. */
 static void new_exe_attached(struct session *s, const struct tt_proc_rec *r)
@@ -416,12 +448,16 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 	int tgid = (int)r->hdr.tgid;
 	struct tt_target *tg = find_target(s, tgid);
 
-	if (!tg && s->o->all && r->kind == TT_PROC_EXIT) {
+	if (!tg && (s->o->all || s->t.follow) && r->kind == TT_PROC_EXIT) {
 		tt_tracer_forget(&s->t, tgid); /* forked, never a target: its state */
 	} else if (!tg && s->o->all) {
 		/* New to us; a memory-BIO request is its first record when it
 		 * forked from a target without exec (a server's worker). */
 		tg = host_new_process(s, r);
+		if (tg && r->kind == TT_PROC_MEMBIO)
+			membio(s, tg);
+	} else if (!tg && s->t.follow && r->kind != TT_PROC_EXIT) {
+		tg = follow_child(s, r);
 		if (tg && r->kind == TT_PROC_MEMBIO)
 			membio(s, tg);
 	} else if (tg && r->kind == TT_PROC_EXIT) {
@@ -629,6 +665,7 @@ static int start(struct session *s)
 		s->targets[0]->pid = s->child;
 		s->targets[0]->scope = s->o->all ? -1 : s->child;
 		s->targets[0]->stop_on_dlopen = true;
+		s->targets[0]->follow = s->t.follow;
 	}
 	if (s->o->cgroup && tt_filter_cgroup(&s->t, s->o->cgroup, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);

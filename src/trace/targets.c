@@ -71,7 +71,8 @@ static bool is_dynamic_loader(const char *path)
 /* Control records for this process: exec, loader changes, exit. */
 static int watch_process(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
 {
-	uint8_t flags = TT_WATCH_NOTIFY | (tg->stop_on_dlopen ? TT_WATCH_STOP : 0);
+	uint8_t flags = TT_WATCH_NOTIFY | (tg->stop_on_dlopen ? TT_WATCH_STOP : 0) |
+			(tg->follow ? TT_WATCH_FOLLOW : 0);
 	uint32_t key = tg->pid;
 
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.watch), &key, &flags, BPF_ANY))

@@ -15,8 +15,9 @@
 #include "tlstap/compiler.h"
 #include "trace/attach.h"
 #include "trace/guardian.h"
-#include "trace/origin.h"
 #include "trace/mapwalk.h"
+#include "trace/origin.h"
+#include "trace/reaper.h"
 #include "trace/source.h"
 #include "trace/tracer.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
@@ -203,7 +204,8 @@ static int attach_tracepoints(struct tt_tracer *t, struct tt_error *err)
 		s->progs.sock_state,
 		t->sock_tp ? s->progs.sock_send : s->progs.sock_sys_enter,
 		t->sock_tp ? s->progs.sock_recv : NULL,
-		t->all ? s->progs.watch_fork : NULL, /* forks matter to --all only */
+		/* Forks matter to --all and to -- CMD's tree only. */
+		t->all || t->follow ? s->progs.watch_fork : NULL,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
@@ -227,12 +229,14 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 	libbpf_set_print(libbpf_print);
 	t->verbose = opts->verbose;
 	t->all = opts->all;
+	t->follow = opts->follow;
 	t->ropts.want_prologue = true;
 	t->ropts.assume_go_version = opts->assume_go_version;
 	t->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	t->cache = tt_obj_cache_new();
 	t->origins = tt_origins_new(NULL, 0);
-	if (!t->cache || !t->origins)
+	t->reaper = tt_reaper_new();
+	if (!t->cache || !t->origins || !t->reaper)
 		return tt_error_set(err, ENOMEM, "out of memory");
 	/* A file's attach outlives its resolution: it has what it needs. */
 	tt_obj_cache_set_max(t->cache, OBJ_CACHE_MAX);
@@ -284,6 +288,8 @@ void tt_tracer_close(struct tt_tracer *t)
 		t->tp_links[i] = NULL;
 	}
 	tt_attach_release_all(t);
+	tt_reaper_free(t->reaper); /* what it still has, before the programs go */
+	t->reaper = NULL;
 	tt_guardian_stop(&t->guardian); /* releases what is still held */
 	tlstap_bpf__destroy(t->skel);
 	t->skel = NULL;

@@ -42,6 +42,8 @@ struct tt_target {
 	bool gone;
 	bool exited;         /* its exit was seen (it may linger as a zombie) */
 	bool stop_on_dlopen; /* launched by us: hold it at exec/dlopen until attached */
+	bool follow;         /* -- CMD's tree: its children are traced too */
+	bool forked;         /* one of those children (forgotten once gone) */
 	char exe[4096];
 	struct tt_attached **objs; /* attached for it (references) */
 	size_t n_objs;
@@ -64,6 +66,7 @@ struct tt_tracer_opts {
 	const char *assume_go_version; /* for Go binaries without build info */
 	uint32_t buffer_size; /* ring buffer bytes: a power of two, >= page size */
 	bool all;             /* every process of the host (settings.all too) */
+	bool follow;          /* -- CMD: the processes it forks are traced too */
 	bool verbose;
 };
 
@@ -73,6 +76,7 @@ struct tt_tracer {
 	bool sock_tp; /* socket tracepoints; else the raw syscall fallback */
 	struct bpf_link *tp_links[6]; /* exec, exit, socket close, socket I/O, fork */
 	struct tt_obj_cache *cache; /* each object resolved once */
+	struct tt_reaper *reaper;   /* destroys per-process links off the control thread */
 	struct tt_origins *origins; /* cgroup ids (delivery thread only) */
 	struct tt_guardian guardian; /* releases held processes if we die */
 	struct tt_resolve_opts ropts;
@@ -83,6 +87,7 @@ struct tt_tracer {
 	uint64_t swept; /* state-map entries of exited or re-executed processes deleted */
 	bool verbose;
 	bool all; /* --all: attaches for every process; -v tells new ones only */
+	bool follow; /* the fork hook follows the launched command's tree */
 };
 
 int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struct tt_error *err);
