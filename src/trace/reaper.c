@@ -57,6 +57,7 @@ struct tt_reaper {
 	struct bpf_link **links; /* pending */
 	size_t n, cap;
 	bool running, stop;
+	bool busy; /* a batch taken is being destroyed */
 	pthread_t thread;
 };
 
@@ -71,7 +72,9 @@ struct tt_reaper *tt_reaper_new(void)
 	return r;
 }
 
-/* Take every pending link and destroy them, until stopped with none left. */
+/* Take every pending link and destroy them, until stopped with none left.
+ * The condition variable wakes both this thread (work, stop) and flushers
+ * (a batch done). */
 static void *reap(void *arg)
 {
 	struct tt_reaper *r = arg;
@@ -89,10 +92,13 @@ static void *reap(void *arg)
 		}
 		r->links = NULL;
 		r->n = r->cap = 0;
+		r->busy = true;
 		pthread_mutex_unlock(&r->lock);
 		tt_links_destroy(links, n);
 		free(links);
 		pthread_mutex_lock(&r->lock);
+		r->busy = false;
+		pthread_cond_broadcast(&r->cond);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -131,10 +137,20 @@ bool tt_reaper_give(struct tt_reaper *r, struct bpf_link **links, size_t n)
 		memcpy(r->links + r->n, links, n * sizeof(*links));
 		r->n += n;
 		taken = true;
-		pthread_cond_signal(&r->cond);
+		pthread_cond_broadcast(&r->cond);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return taken;
+}
+
+void tt_reaper_flush(struct tt_reaper *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	while (r->running && (r->n || r->busy))
+		pthread_cond_wait(&r->cond, &r->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 void tt_reaper_free(struct tt_reaper *r)
@@ -143,7 +159,7 @@ void tt_reaper_free(struct tt_reaper *r)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->stop = true;
-	pthread_cond_signal(&r->cond);
+	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	if (r->running)
 		pthread_join(r->thread, NULL);

@@ -24,6 +24,8 @@ struct tt_reaper *tt_reaper_new(void);
 /* Hand n links over to be destroyed soon (the array is copied); false when
  * they could not be taken (no memory, no thread): the caller destroys them. */
 bool tt_reaper_give(struct tt_reaper *r, struct bpf_link **links, size_t n);
+/* Wait until every link handed over is destroyed. */
+void tt_reaper_flush(struct tt_reaper *r);
 /* Destroy what is still pending, stop the thread, free. */
 void tt_reaper_free(struct tt_reaper *r);
 

@@ -77,6 +77,7 @@ struct session {
 	uint64_t released;        /* files detached, no process having mapped them a while */
 	double last_release;      /* when they were last looked for */
 	bool release_more;        /* more were found than the time allowed to detach */
+	bool closing;             /* targets detached: records only release the held */
 	struct tt_latency attach_ns; /* exec to probes live, of those held */
 	struct maps_seen maps;
 };
@@ -415,8 +416,7 @@ static struct tt_target *follow_child(struct session *s, const struct tt_proc_re
 		fprintf(stderr, "tlstap: pid %d (%s): forked in the command's tree%s\n", tg->pid,
 			tg->exe, r->kind != TT_PROC_FORK ? ""
 			: r->stopped ? ", held until attached"
-				     : ", not held (the kernel cannot signal it from BPF): its "
-				       "TLS calls before this attach are not seen");
+				     : ", not held: its TLS calls before this attach are not seen");
 	say_probes(s, tg, "");
 	return tg;
 }
@@ -448,6 +448,17 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 	int tgid = (int)r->hdr.tgid;
 	struct tt_target *tg = find_target(s, tgid);
 
+	if (s->closing) {
+		if (r->stopped)
+			tt_tracer_release(&s->t, tgid);
+		return;
+	}
+	/* A fork under a pid we still trace: that process is gone, its exit
+	 * record lost (counted), and this one is new. */
+	if (tg && tg->forked && r->kind == TT_PROC_FORK) {
+		detach_target(s, tg);
+		tg = NULL;
+	}
 	if (!tg && (s->o->all || s->t.follow) && r->kind == TT_PROC_EXIT) {
 		tt_tracer_forget(&s->t, tgid); /* forked, never a target: its state */
 	} else if (!tg && s->o->all) {
@@ -462,8 +473,9 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 			membio(s, tg);
 	} else if (tg && r->kind == TT_PROC_EXIT) {
 		tg->exited = true;
-		/* --all: at once, before its pid can be reused. */
-		if (s->o->all)
+		/* --all, and a child of -- CMD's tree (not ours to reap): at once,
+		 * before its pid can be reused. */
+		if (s->o->all || tg->forked)
 			detach_target(s, tg);
 	} else if (tg && r->kind == TT_PROC_MEMBIO)
 		membio(s, tg);
@@ -718,10 +730,17 @@ int tt_session_run(const struct tt_session_opts *o, volatile sig_atomic_t *stop)
 out:
 	/* No new hold: the records of the last ones may not be handled. */
 	tt_tracer_stop_holding(&s.t);
-	/* Probes off first, then what they sent before, then the counters. */
+	/* Probes off first (their links destroyed together, and done before
+	 * the state goes: a -p process still runs), then what they sent before,
+	 * then the counters. */
+	for (size_t i = 0; i < s.n_targets; i++)
+		if (s.targets[i]->pid > 0)
+			tt_tracer_unprobe(&s.t, s.targets[i]);
+	tt_tracer_flush_links(&s.t);
 	for (size_t i = 0; i < s.n_targets; i++)
 		if (s.targets[i]->pid > 0)
 			tt_tracer_detach(&s.t, s.targets[i]);
+	s.closing = true; /* records still queued: release, attach nothing */
 	if (s.child > 0 && !s.child_exited && tt_proc_state(s.child) == 'T')
 		tt_tracer_release(&s.t, s.child); /* never leave it held */
 	if (s.src) {

@@ -260,6 +260,11 @@ int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 	return attach_new_objects(t, tg, err);
 }
 
+void tt_tracer_unprobe(struct tt_tracer *t, struct tt_target *tg)
+{
+	drop_objects(t, tg);
+}
+
 void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg)
 {
 	uint32_t key = tg->pid;

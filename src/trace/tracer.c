@@ -272,6 +272,11 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 	return 0;
 }
 
+void tt_tracer_flush_links(struct tt_tracer *t)
+{
+	tt_reaper_flush(t->reaper);
+}
+
 void tt_tracer_stop_holding(struct tt_tracer *t)
 {
 	if (t->skel)

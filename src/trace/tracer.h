@@ -118,8 +118,14 @@ int tt_tracer_reexec(struct tt_tracer *t, struct tt_target *tg, struct tt_error 
 /* The process drives TLS through memory BIOs: attach its ciphertext probes
  * (once). */
 int tt_tracer_membio(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
-/* Remove the process's probes and state (it exited, or we are done). */
+/* Remove the process's probes and state (it exited, or we are done).  The
+ * links of a per-process attach are destroyed by the reaper, soon: a process
+ * that may still run (we are done) is first unprobed, then
+ * tt_tracer_flush_links(), then detached. */
 void tt_tracer_detach(struct tt_tracer *t, struct tt_target *tg);
+void tt_tracer_unprobe(struct tt_tracer *t, struct tt_target *tg);
+/* Wait until the links given to the reaper are destroyed. */
+void tt_tracer_flush_links(struct tt_tracer *t);
 /* From now on no process is held (the session is ending). */
 void tt_tracer_stop_holding(struct tt_tracer *t);
 /* Let a process held at exec, dlopen or its first memory-BIO call run. */
