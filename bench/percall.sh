@@ -30,7 +30,7 @@ BASELINE=${BASELINE_TLSTAP:-}
 
 tmp=$(mktemp -d)
 STATS_WAS= # kernel.bpf_stats_enabled before bpf_time turned it on
-trap '[ -z "$STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"; rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; [ -z "$STATS_WAS" ] || sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" || true' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
 	-days 1 -subj /CN=bench >/dev/null 2>&1
 
@@ -200,7 +200,7 @@ bpf_time() {
 	STATS_WAS=
 	python3 -c '
 import json, sys
-tls = lambda rows: sum(p["run_cnt"] for p in rows if "tls" in p["name"])
+tls = lambda rows: sum(p["run_cnt"] for p in rows if "tls" in p.get("name", ""))
 best = []
 for f in sys.argv[2:]:
     try:
@@ -211,7 +211,7 @@ for f in sys.argv[2:]:
         best = rows
 best.sort(key=lambda p: -p["run_cnt"])
 print("  BPF time per run (bpf_stats, one more run): " + (", ".join(
-    "%s %d ns (%d runs)" % (p["name"], p["run_time_ns"] // p["run_cnt"], p["run_cnt"])
+    "%s %d ns (%d runs)" % (p.get("name", "?"), p["run_time_ns"] // p["run_cnt"], p["run_cnt"])
     for p in best[:6]) or "no statistics taken"))' "$before" "$tmp"/progs.*
 }
 
