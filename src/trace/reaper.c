@@ -11,13 +11,26 @@
 /* Links destroyed at once: each destroy waits for the kernel's uprobe
  * unregistration, which concurrent ones share. */
 #define DESTROY_THREADS 128
-/* They only close file descriptors. */
+/* They only destroy links (the reaper's frame: 128 jobs, about 5 KiB). */
 #define DESTROY_STACK (64u << 10)
 
 struct destroy_job {
 	struct bpf_link **links;
 	size_t n, first, stride;
 };
+
+/* A thread that only destroys links, with a small stack. */
+static bool start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	bool ok;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, DESTROY_STACK);
+	ok = !pthread_create(th, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return ok;
+}
 
 static void *destroy_stride(void *arg)
 {
@@ -33,18 +46,12 @@ void tt_links_destroy(struct bpf_link **links, size_t n)
 	struct destroy_job jobs[DESTROY_THREADS];
 	pthread_t threads[DESTROY_THREADS];
 	size_t n_jobs = n < DESTROY_THREADS ? n : DESTROY_THREADS, started = 0;
-	pthread_attr_t attr;
 
-	if (!n)
-		return;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, DESTROY_STACK);
 	for (size_t k = 0; k < n_jobs; k++) {
 		jobs[k] = (struct destroy_job){ links, n, k, n_jobs };
-		if (k == started && !pthread_create(&threads[k], &attr, destroy_stride, &jobs[k]))
+		if (k == started && start_thread(&threads[k], destroy_stride, &jobs[k]))
 			started++;
 	}
-	pthread_attr_destroy(&attr);
 	for (size_t k = started; k < n_jobs; k++)
 		destroy_stride(&jobs[k]); /* no thread for these: here */
 	for (size_t k = 0; k < started; k++)
@@ -113,14 +120,8 @@ bool tt_reaper_give(struct tt_reaper *r, struct bpf_link **links, size_t n)
 	if (!n)
 		return true;
 	pthread_mutex_lock(&r->lock);
-	if (!r->running && !r->stop) {
-		pthread_attr_t attr;
-
-		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, DESTROY_STACK);
-		r->running = !pthread_create(&r->thread, &attr, reap, r);
-		pthread_attr_destroy(&attr);
-	}
+	if (!r->running && !r->stop)
+		r->running = start_thread(&r->thread, reap, r);
 	if (r->running && r->n + n > r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 64;
 		struct bpf_link **l;
@@ -161,9 +162,9 @@ void tt_reaper_free(struct tt_reaper *r)
 	r->stop = true;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
+	/* It leaves none: links are taken only while it runs. */
 	if (r->running)
 		pthread_join(r->thread, NULL);
-	tt_links_destroy(r->links, r->n); /* none but when the thread never ran */
 	free(r->links);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);

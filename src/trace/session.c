@@ -403,7 +403,6 @@ static struct tt_target *follow_child(struct session *s, const struct tt_proc_re
 
 	if (!tg)
 		return NULL;
-	tg->follow = true;
 	tg->forked = true;
 	tg->stop_on_dlopen = true;
 	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
@@ -461,14 +460,10 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 	}
 	if (!tg && (s->o->all || s->t.follow) && r->kind == TT_PROC_EXIT) {
 		tt_tracer_forget(&s->t, tgid); /* forked, never a target: its state */
-	} else if (!tg && s->o->all) {
+	} else if (!tg && (s->o->all || s->t.follow)) {
 		/* New to us; a memory-BIO request is its first record when it
 		 * forked from a target without exec (a server's worker). */
-		tg = host_new_process(s, r);
-		if (tg && r->kind == TT_PROC_MEMBIO)
-			membio(s, tg);
-	} else if (!tg && s->t.follow && r->kind != TT_PROC_EXIT) {
-		tg = follow_child(s, r);
+		tg = s->o->all ? host_new_process(s, r) : follow_child(s, r);
 		if (tg && r->kind == TT_PROC_MEMBIO)
 			membio(s, tg);
 	} else if (tg && r->kind == TT_PROC_EXIT) {
@@ -677,7 +672,6 @@ static int start(struct session *s)
 		s->targets[0]->pid = s->child;
 		s->targets[0]->scope = s->o->all ? -1 : s->child;
 		s->targets[0]->stop_on_dlopen = true;
-		s->targets[0]->follow = s->t.follow;
 	}
 	if (s->o->cgroup && tt_filter_cgroup(&s->t, s->o->cgroup, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);

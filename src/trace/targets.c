@@ -72,7 +72,7 @@ static bool is_dynamic_loader(const char *path)
 static int watch_process(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err)
 {
 	uint8_t flags = TT_WATCH_NOTIFY | (tg->stop_on_dlopen ? TT_WATCH_STOP : 0) |
-			(tg->follow ? TT_WATCH_FOLLOW : 0);
+			(t->follow ? TT_WATCH_FOLLOW : 0); /* -- CMD's tree: all of it */
 	uint32_t key = tg->pid;
 
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.watch), &key, &flags, BPF_ANY))

@@ -42,8 +42,7 @@ struct tt_target {
 	bool gone;
 	bool exited;         /* its exit was seen (it may linger as a zombie) */
 	bool stop_on_dlopen; /* launched by us: hold it at exec/dlopen until attached */
-	bool follow;         /* -- CMD's tree: its children are traced too */
-	bool forked;         /* one of those children (forgotten once gone) */
+	bool forked;         /* forked in -- CMD's tree (forgotten once gone) */
 	char exe[4096];
 	struct tt_attached **objs; /* attached for it (references) */
 	size_t n_objs;
