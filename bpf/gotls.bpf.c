@@ -231,24 +231,15 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg,
 	}
 }
 
-/* (*Conn).Close: forget the connection's state. */
+/* (*Conn).Close: forget the connection's state.  What its socket carried
+ * (socks) stays until the socket closes: that close ends the streams. */
 static __always_inline void go_close(const struct tt_go_config *cfg, __u64 bias, __u32 tgid,
 				     __u64 conn)
 {
 	struct tt_go_conn_key key = { .tgid = tgid, .conn = conn };
-	struct tt_go_conn *st;
-	struct tt_sock *so;
 	bool wrapped;
-	__u64 sk;
 
 	key.netfd = go_netfd(cfg, bias, conn, &wrapped);
-	st = bpf_map_lookup_elem(&go_conns, &key);
-	if (!st)
-		return;
-	sk = st->sk;
-	so = sk ? bpf_map_lookup_elem(&socks, &sk) : NULL;
-	if (so && so->tgid == tgid && so->conn == conn)
-		bpf_map_delete_elem(&socks, &sk);
 	bpf_map_delete_elem(&go_conns, &key);
 }
 

@@ -13,7 +13,8 @@
  * one the fd holds; it is dropped on SSL_free/SSL_shutdown/gnutls_deinit/
  * gnutls_bye, on SSL_set_fd/SSL_set_bio/gnutls_transport_set_* (the object
  * is given another transport) and when the socket closes.  A library that
- * does no socket I/O itself (memory BIO, e.g. Node) gets "none".
+ * does no socket I/O itself (memory BIO, e.g. Node) is attributed from the
+ * ciphertext its sockets move ("ciphertext", membio.bpf.c), else "none".
  */
 #include "common.bpf.h"
 
@@ -21,19 +22,13 @@ TT_MAP_NATIVE_CALLS;
 TT_MAP_NATIVE_CONNS;
 TT_MAP_MEMBIO_TGIDS;
 
+/* The object is freed, shut down or given another transport: its state
+ * goes.  What its socket carried (socks) stays until the socket closes:
+ * that close ends the streams (SSL_free comes before the close). */
 static __always_inline void forget_conn(__u32 tgid, __u64 conn)
 {
 	struct tt_native_conn_key key = { .tgid = tgid, .conn = conn };
-	struct tt_native_conn *c = bpf_map_lookup_elem(&native_conns, &key);
-	struct tt_sock *so;
-	__u64 sk;
 
-	if (!c)
-		return;
-	sk = c->sk;
-	so = sk ? bpf_map_lookup_elem(&socks, &sk) : NULL;
-	if (so && so->tgid == tgid && so->conn == conn)
-		bpf_map_delete_elem(&socks, &sk);
 	bpf_map_delete_elem(&native_conns, &key);
 }
 

@@ -447,15 +447,21 @@ int BPF_PROG(sock_state, const struct sock *sk, const int oldstate, const int ne
 	so = bpf_map_lookup_elem(&socks, &key);
 	if (!so)
 		return 0;
+	/* Only state that still names this socket: the object may have been
+	 * freed (its state with it) and its address reused for another. */
 	if (so->lib == TT_LIB_GO) {
 		struct tt_go_conn_key gk = { .tgid = so->tgid, .conn = so->conn,
 					     .netfd = so->netfd };
+		struct tt_go_conn *g = bpf_map_lookup_elem(&go_conns, &gk);
 
-		bpf_map_delete_elem(&go_conns, &gk);
+		if (g && g->sk == key)
+			bpf_map_delete_elem(&go_conns, &gk);
 	} else {
 		struct tt_native_conn_key nk = { .tgid = so->tgid, .conn = so->conn };
+		struct tt_native_conn *n = bpf_map_lookup_elem(&native_conns, &nk);
 
-		bpf_map_delete_elem(&native_conns, &nk);
+		if (n && n->sk == key)
+			bpf_map_delete_elem(&native_conns, &nk);
 	}
 	rec.hdr.tgid = so->tgid;
 	rec.hdr.time_ns = bpf_ktime_get_boot_ns();
