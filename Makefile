@@ -2,7 +2,7 @@
 #
 #   make            build build/tlstap (BPF objects, skeletons, CLI)
 #   make deps       install build and test dependencies (Debian, root)
-#   make test       deps + build + unit tests + end-to-end tests (root)
+#   make test       deps + build + unit tests + short fuzzing + end-to-end tests (root)
 #   make demo       deps + build + trace a built-in demo
 #   make bench      benchmarks (never part of the tests)
 #   make fuzz       longer fuzzing run of the parsers
@@ -139,7 +139,6 @@ $(BUILD)/testdata/c/%: testdata/c/%.c
 
 TESTDATA_LDLIBS_ssl_bench := -lssl -lcrypto -lpthread
 TESTDATA_LDLIBS_ssl_conns := -lssl -lcrypto -lpthread
-TESTDATA_LDLIBS_gnutls_echo := -lgnutls
 TESTDATA_LDLIBS_sock_hammer := -lpthread
 
 # Go programs for every toolchain, rules in testdata/go.mk.

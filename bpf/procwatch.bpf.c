@@ -8,9 +8,10 @@
  * so no TLS call slips through.  The processes the launched command's tree
  * forks are watched (and held) alike, from their fork.
  *
- * With --all every process is watched: each exec is reported, and a process
- * whose executable the tracer has not seen yet is held at its exec and at
- * its loader's activity until the tracer has attached to its files.
+ * With --all every process is watched: each exec is reported; with
+ * --hold-new, a process whose executable the tracer has not seen yet is
+ * also held at its exec and at its loader's activity until the tracer has
+ * attached to its files.
  */
 #include "common.bpf.h"
 

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "goint.h"
+#include "tlstap/config.h"
+#include "tlstap/hooks.h"
 
 #define PTRSIZE 8
 #define MAX_WORDS 3
@@ -29,7 +31,6 @@ struct goval {
 };
 
 struct gosig {
-	const char *func;
 	struct goval args[4];
 	struct goval results[3];
 };
@@ -39,13 +40,14 @@ struct gosig {
 #define INT_N { { "n" } }
 #define ERROR_ERR { { "err.tab", "err.data" } }
 
-static const struct gosig sigs[] = {
+/* The signature of each Go function of the hook table, by its TT_GO_*. */
+static const struct gosig sigs[TT_GO_FUNC_MAX] = {
 	/* func (c *Conn) Read(b []byte) (int, error) */
-	{ "crypto/tls.(*Conn).Read", { RECV_CONN, BYTES_B }, { INT_N, ERROR_ERR } },
+	[TT_GO_READ] = { { RECV_CONN, BYTES_B }, { INT_N, ERROR_ERR } },
 	/* func (c *Conn) Write(b []byte) (int, error) */
-	{ "crypto/tls.(*Conn).Write", { RECV_CONN, BYTES_B }, { INT_N, ERROR_ERR } },
+	[TT_GO_WRITE] = { { RECV_CONN, BYTES_B }, { INT_N, ERROR_ERR } },
 	/* func (c *Conn) Close() error */
-	{ "crypto/tls.(*Conn).Close", { RECV_CONN }, { ERROR_ERR } },
+	[TT_GO_CLOSE] = { { RECV_CONN }, { ERROR_ERR } },
 };
 
 static const char *const regs_amd64[] = { "rax", "rbx", "rcx", "rdi", "rsi",
@@ -117,9 +119,12 @@ int tt_goabi_locations(enum tt_arch arch, enum tt_go_abi abi, struct tt_function
 	struct assigner a = { .stack_off = &stack };
 	int ret;
 
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (!strcmp(sigs[i].func, f->name))
-			sig = &sigs[i];
+	if (f->hook && f->hook->lib == TT_LIB_GO) {
+		unsigned fn = TT_GO_COOKIE_FUNC(f->hook->cookie);
+
+		if (fn < TT_GO_FUNC_MAX && sigs[fn].args[0].words[0])
+			sig = &sigs[fn];
+	}
 	if (!sig)
 		return tt_error_set(err, ENOENT, "no known signature for %s", f->name);
 	if (abi == TT_GO_ABI_REGISTER) {

@@ -6,6 +6,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A macro's value as a string literal (help texts quote the constants). */
+#define TT_STR_(x) #x
+#define TT_STR(x) TT_STR_(x)
+
 #if defined(__GNUC__)
 #define TT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define tt_likely(x) __builtin_expect(!!(x), 1)

@@ -14,6 +14,14 @@
 
 #include "tlstap/gofields.h"
 
+/* A file by identity: an executable (the --exe filter; map known_exes,
+ * whose processes need no hold at exec under --all: the tracer has seen
+ * the file already). */
+struct tt_file_key {
+	__u64 dev; /* the kernel's dev_t of the file system (s_dev) */
+	__u64 ino;
+};
+
 /* Most names or values one in-kernel filter holds. */
 #define TT_FILTER_MAX 8
 
@@ -36,10 +44,7 @@ struct tt_trace_settings {
 	__u32 n_comms, n_exes, n_ports;
 	__u32 hold_new;     /* --all --hold-new: stop a new executable's process at exec */
 	char comms[TT_FILTER_MAX][16];
-	struct {
-		__u64 dev; /* the kernel's dev_t of the file system (s_dev) */
-		__u64 ino;
-	} exes[TT_FILTER_MAX];
+	struct tt_file_key exes[TT_FILTER_MAX];
 	__u16 ports[TT_FILTER_MAX]; /* either end of the connection */
 };
 

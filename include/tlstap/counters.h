@@ -41,8 +41,7 @@ enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
  * tracer reports their pressure (--stats) and sweeps a process's entries
  * when it exits or executes, and `tlstap doctor` checks every entry against the
  * system by what its key holds (KEY names an enum tt_key_kind of
- * tlstap/state.h: TT_KEY_##KEY).  watch is updated from user space only:
- * its failure is an attach error, its map_full slot stays 0.
+ * tlstap/state.h: TT_KEY_##KEY).
  */
 #define TT_STATE_MAPS(X)                                                                 \
 	X(GO_CALLS, "go_calls", GO_CALL)                                                  \

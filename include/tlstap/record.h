@@ -16,8 +16,9 @@
 
 /* Largest plaintext chunk one data record carries (the BPF scratch buffer). */
 #define TT_CHUNK_MAX 16384
-/* Most plaintext one TLS call may have captured (--max-bytes). */
-#define TT_MAX_BYTES (1u << 30)
+/* Most plaintext one TLS call may have captured (--max-bytes): 1 GiB, a
+ * plain number so that help texts can spell it. */
+#define TT_MAX_BYTES 1073741824
 
 /*
  * Each enumeration comes with its names (NDJSON, text, replay), from one

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #endif
 
+#include "tlstap/config.h"
 #include "tlstap/record.h"
 
 /*
@@ -26,13 +27,6 @@
 /* Room for it in a call's state: a power of two, so that an index masked
  * with it is in bounds for the verifier. */
 #define TT_CIPHER_PFX_BUF 32
-
-/* An executable file (map known_exes): its processes need no hold at exec
- * in --all mode, the tracer has seen the file already. */
-struct tt_file_key {
-	__u64 dev; /* the kernel's dev_t of the file system (s_dev) */
-	__u64 ino;
-};
 
 /*
  * What the key of a state map holds (the KEY of TT_STATE_MAPS,

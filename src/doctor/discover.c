@@ -17,6 +17,7 @@
 #include "doctor/discover.h"
 #include "doctor/entry.h"
 #include "trace/mapwalk.h"
+#include "trace/tracer.h"
 
 /* A tracer holds its skeleton's maps: a dozen.  More ids than this in one
  * process is something else. */
@@ -150,7 +151,7 @@ static int check_state_maps(struct tt_doc_tracer *t, struct tt_error *err)
 			return tt_error_set(err, ENOTUNIQ, "pid %d holds two maps named %s", t->pid,
 					    m->name);
 		t->state[m->state] = (int)i;
-		k = tt_doc_map_kind(m->state);
+		k = tt_state_map_kind(m->state);
 		if (m->key_size != tt_doc_key_size(k) ||
 		    (tt_doc_value_size(k) && m->value_size != tt_doc_value_size(k)))
 			return tt_error_set(err, EPROTO,

@@ -6,7 +6,9 @@
 #include <time.h>
 
 #include "doctor/doctor.h"
+#include "trace/clock.h"
 #include "trace/mapwalk.h"
+#include "trace/tracer.h"
 
 /* One reading of every state map of a tracer, decoded. */
 struct reading {
@@ -24,14 +26,6 @@ struct suspect {
 	struct tt_doc_verdict v;
 };
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void reading_free(struct reading *r)
 {
 	for (int m = 0; m < TT_M_COUNT; m++) {
@@ -45,7 +39,7 @@ static int decode_map(const struct tt_doc_tracer *t, enum tt_state_map m, struct
 		      struct tt_error *err)
 {
 	const struct tt_map_entries *raw = &r->raw[m];
-	enum tt_key_kind kind = tt_doc_map_kind(m);
+	enum tt_key_kind kind = tt_state_map_kind(m);
 
 	r->ents[m] = calloc(raw->n ? raw->n : 1, sizeof(*r->ents[m]));
 	if (!r->ents[m])
@@ -66,11 +60,11 @@ static int decode_map(const struct tt_doc_tracer *t, enum tt_state_map m, struct
 static int read_state(struct tt_doc_tracer *t, bool force_iter, bool first, struct reading *r,
 		      struct tt_error *err)
 {
-	uint64_t start = clock_ns(CLOCK_MONOTONIC);
+	uint64_t start = (uint64_t)tt_clock_ns(CLOCK_MONOTONIC);
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	r->now_ns = clock_ns(CLOCK_BOOTTIME);
+	r->now_ns = (uint64_t)tt_clock_ns(CLOCK_BOOTTIME);
 	for (int m = 0; m < TT_M_COUNT; m++) {
 		struct tt_doc_map *map = &t->maps[t->state[m]];
 
@@ -87,7 +81,7 @@ static int read_state(struct tt_doc_tracer *t, bool force_iter, bool first, stru
 			map->counted = true;
 		}
 	}
-	r->took_s = (clock_ns(CLOCK_MONOTONIC) - start) / 1e9;
+	r->took_s = ((uint64_t)tt_clock_ns(CLOCK_MONOTONIC) - start) / 1e9;
 	return 0;
 }
 
@@ -307,7 +301,7 @@ int tt_doctor_run(struct tt_doctor *d, const struct tt_doctor_opts *o, struct tt
 	p = calloc(d->n_tracers, sizeof(*p));
 	if (!p)
 		return tt_error_set(err, ENOMEM, "out of memory");
-	d->now_ns = clock_ns(CLOCK_BOOTTIME);
+	d->now_ns = (uint64_t)tt_clock_ns(CLOCK_BOOTTIME);
 	for (size_t i = 0; i < d->n_tracers; i++) {
 		ret = read_state(&d->tracers[i], o->force_iter, true, &p[i].first, err);
 		if (ret < 0)

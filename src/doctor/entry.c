@@ -12,18 +12,6 @@
 #include "tlstap/hooks.h"
 #include "trace/tracer.h"
 
-/* What each state map's key holds, from the one list. */
-static const enum tt_key_kind map_kinds[TT_M_COUNT] = {
-#define TT_DOC_MAP_KIND(e, n, k) [TT_M_##e] = TT_KEY_##k,
-    TT_STATE_MAPS(TT_DOC_MAP_KIND)
-#undef TT_DOC_MAP_KIND
-};
-
-enum tt_key_kind tt_doc_map_kind(enum tt_state_map m)
-{
-	return map_kinds[m];
-}
-
 int tt_doc_map_find(const char *name)
 {
 	for (int i = 0; i < TT_M_COUNT; i++)

@@ -39,8 +39,7 @@ struct tt_doc_entry {
 	uint8_t prefix[TT_CIPHER_PREFIX]; /* cipher_out/_in: the record's start */
 };
 
-/* What a state map's key holds; the state map of a name (-1: none). */
-enum tt_key_kind tt_doc_map_kind(enum tt_state_map m);
+/* The state map of a name (-1: none). */
 int tt_doc_map_find(const char *name);
 
 /* Bytes of a kind's key, and of its value (0: any, not decoded). */

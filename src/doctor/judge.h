@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "doctor/entry.h"
-#include "doctor/index.h"
+#include "trace/index.h"
 #include "doctor/sysview.h"
 
 /* X(ENUM, "name", "what it means") */

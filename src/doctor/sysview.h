@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "doctor/index.h"
-#include "doctor/tcptab.h"
+#include "trace/index.h"
+#include "trace/tcptab.h"
 #include "tlstap/error.h"
 
 struct tt_sys_proc {

@@ -408,10 +408,14 @@ int tt_attach_lazy(struct tt_tracer *t, int fd, const char *path, int scope,
 	return attach_object(t, fd, path, scope, true, out, why, sizeof(why), err);
 }
 
+/* The dynamic loader calls it after each change to the list of loaded
+ * objects (dlopen, dlclose): the tracer's cue to attach to a new library. */
+#define LOADER_HOOK "_dl_debug_state"
+
 int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 		     struct tt_attached **out, struct tt_error *err)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "_dl_debug_state");
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = LOADER_HOOK);
 	struct tt_attached *a;
 	struct bpf_link *link;
 	struct stat st;
@@ -430,7 +434,7 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 	if (!a)
 		return tt_error_set(err, ENOMEM, "out of memory");
 	a->loader = true;
-	a->reason = strdup("dynamic loader (_dl_debug_state: libraries loaded later)");
+	a->reason = strdup("dynamic loader (" LOADER_HOOK ": libraries loaded later)");
 	snprintf(bpath, sizeof(bpath), "/proc/self/fd/%d", fd);
 	/* A uprobe_multi link where the kernel has them, as every other probe:
 	 * it needs CAP_BPF and CAP_PERFMON only, a perf-event uprobe for every
@@ -442,7 +446,7 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 		LIBBPF_OPTS(bpf_uprobe_multi_opts, mopts, .offsets = &off, .cnt = 1);
 
 		/* Local to the loader: libbpf resolves only global names for these. */
-		if (tt_resolve_symbol_offset(fd, "_dl_debug_state", &o, &serr)) {
+		if (tt_resolve_symbol_offset(fd, LOADER_HOOK, &o, &serr)) {
 			attached_free(a);
 			return tt_error_set(err, ENOENT, "%s: %s", path, serr.msg);
 		}
@@ -458,7 +462,7 @@ int tt_attach_loader(struct tt_tracer *t, int fd, const char *path, int scope,
 
 		bpf_link__destroy(link);
 		attached_free(a);
-		return tt_error_set(err, e, "_dl_debug_state in %s: %s", path, strerror(e));
+		return tt_error_set(err, e, LOADER_HOOK " in %s: %s", path, strerror(e));
 	}
 	*out = a;
 	return 0;

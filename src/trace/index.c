@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "doctor/index.h"
+#include "trace/index.h"
 
 int tt_index_init(struct tt_index *x, size_t n)
 {

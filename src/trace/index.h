@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef TLSTAP_DOCTOR_INDEX_H
-#define TLSTAP_DOCTOR_INDEX_H
+#ifndef TLSTAP_TRACE_INDEX_H
+#define TLSTAP_TRACE_INDEX_H
 
 /*
  * A hash index from 64-bit keys to positions in an array the caller owns

@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "trace/clock.h"
 #include "trace/listen.h"
+#include "trace/tcptab.h"
 
 #define MAX_NS 64
 #define MAX_LISTEN 1024
@@ -29,14 +31,6 @@ struct tt_listen_ns {
 	struct listener l[MAX_LISTEN];
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void tt_listen_init(struct tt_listen *l, const char *proc_root)
 {
 	memset(l, 0, sizeof(*l));
@@ -50,28 +44,6 @@ void tt_listen_free(struct tt_listen *l)
 	l->n_ns = 0;
 }
 
-/* "0100007F:1F90" (IPv4) or 32 hex digits (IPv6, four host-order words). */
-static int parse_addr(const char *s, uint8_t family, struct listener *out)
-{
-	unsigned words = family == AF_INET ? 1 : 4;
-	const char *colon = strchr(s, ':');
-
-	if (!colon || (size_t)(colon - s) != words * 8)
-		return -1;
-	for (unsigned w = 0; w < words; w++) {
-		char hex[9];
-		uint32_t v;
-
-		memcpy(hex, s + w * 8, 8);
-		hex[8] = '\0';
-		v = (uint32_t)strtoul(hex, NULL, 16);
-		memcpy(out->addr + w * 4, &v, 4); /* the kernel printed host order */
-	}
-	out->port = (uint16_t)strtoul(colon + 1, NULL, 16);
-	out->family = family;
-	return 0;
-}
-
 static void read_file(struct tt_listen *l, struct tt_listen_ns *ns, uint32_t pid, bool v6)
 {
 	char path[128], line[512];
@@ -83,15 +55,15 @@ static void read_file(struct tt_listen *l, struct tt_listen_ns *ns, uint32_t pid
 		return;
 	l->reads++;
 	while (fgets(line, sizeof(line), f) && ns->n < MAX_LISTEN) {
-		char local[64], remote[64], st[8];
-		struct listener li = {0};
+		struct tt_tcp_sock so;
+		struct listener *li = &ns->l[ns->n];
 
-		if (sscanf(line, " %*[0-9]: %63s %63s %7s", local, remote, st) != 3)
+		if (tt_tcp_parse_line(line, &so) || so.state != TT_TCP_LISTEN)
 			continue;
-		if (strcmp(st, "0A")) /* TCP_LISTEN */
-			continue;
-		if (!parse_addr(local, v6 ? AF_INET6 : AF_INET, &li))
-			ns->l[ns->n++] = li;
+		li->family = (uint8_t)so.tuple.family;
+		li->port = so.tuple.lport;
+		memcpy(li->addr, so.tuple.laddr, sizeof(li->addr));
+		ns->n++;
 	}
 	fclose(f);
 }
@@ -162,7 +134,7 @@ static bool listening(const struct tt_listen_ns *ns, const struct tt_tuple *t)
 
 int tt_listen_is_server(struct tt_listen *l, uint32_t pid, const struct tt_tuple *t)
 {
-	int64_t now = mono_ns();
+	int64_t now = tt_clock_ns(CLOCK_MONOTONIC);
 	struct tt_listen_ns *ns;
 
 	if (!t->family)

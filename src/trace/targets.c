@@ -5,6 +5,7 @@
  * the BPF state a process leaves when it exits or executes something else.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,8 +180,42 @@ static size_t sweep_map(struct bpf_map *m, bool key_side, size_t off, uint32_t t
 	return n;
 }
 
-/* Every BPF state of a process but its watch: calls, connections, sockets,
- * ciphertext.  What was swept is counted (t->swept). */
+/* An entry names its process by its key's first bytes, by the upper half
+ * of a pid_tgid key, or (what belongs to a socket) by its value's first
+ * bytes. */
+_Static_assert(offsetof(struct tt_go_call_key, tgid) == 0, "tgid first");
+_Static_assert(offsetof(struct tt_go_conn_key, tgid) == 0, "tgid first");
+_Static_assert(offsetof(struct tt_go_gkey, tgid) == 0, "tgid first");
+_Static_assert(offsetof(struct tt_native_conn_key, tgid) == 0, "tgid first");
+_Static_assert(offsetof(struct tt_cipher_key, tgid) == 0, "tgid first");
+_Static_assert(offsetof(struct tt_sock, tgid) == 0, "tgid first");
+_Static_assert(offsetof(struct tt_frame, tgid) == 0, "tgid first");
+
+/* Where the entries of a kind of key name their process (false: they name
+ * none, as an executable file). */
+static bool tgid_place(enum tt_key_kind k, bool *key_side, size_t *off)
+{
+	*key_side = true;
+	*off = 0;
+	switch (k) {
+	case TT_KEY_FILE:
+	case TT_KEY_KIND_COUNT:
+		return false;
+	case TT_KEY_PID_TGID:
+		*off = 4; /* tgid << 32 | tid, little-endian */
+		return true;
+	case TT_KEY_SOCK:
+	case TT_KEY_FRAME:
+		*key_side = false;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* Every BPF state of a process, from the state maps' table, but its watch
+ * and its hold (the control loop's): calls, connections, goroutines,
+ * sockets, ciphertext.  What was swept is counted (t->swept). */
 static void forget_state(struct tt_tracer *t, struct tt_target *tg)
 {
 	struct tlstap_bpf *s = t->skel;
@@ -189,22 +224,32 @@ static void forget_state(struct tt_tracer *t, struct tt_target *tg)
 
 	if (!s)
 		return;
-	n += bpf_map_delete_elem(bpf_map__fd(s->maps.membio_tgids), &tgid) == 0;
+	for (int m = 0; m < TT_M_COUNT; m++) {
+		enum tt_key_kind kind = tt_state_map_kind(m);
+		struct bpf_map *map;
+		size_t *counted = NULL, off;
+		bool key_side;
+
+		if (m == TT_M_WATCH || m == TT_M_HELD || !tgid_place(kind, &key_side, &off))
+			continue;
+		map = bpf_object__find_map_by_name(s->obj, tt_state_map_name(m));
+		if (!map)
+			continue;
+		if (kind == TT_KEY_TGID) {
+			n += bpf_map_delete_elem(bpf_map__fd(map), &tgid) == 0;
+			continue;
+		}
+		/* The calls in flight that keep the socket hooks looking. */
+		if (m == TT_M_NATIVE_CALLS)
+			counted = &watchers;
+		else if (m == TT_M_GO_GCALLS)
+			counted = &go_watchers;
+		n += sweep_map(map, key_side, off, tgid, counted);
+	}
+	t->swept += n;
 	if (tg->membio)
 		__atomic_fetch_sub(&s->bss->membio_active, 1, __ATOMIC_RELAXED);
 	tg->membio = false;
-	n += sweep_map(s->maps.cipher_out, true, 0, tgid, NULL);
-	n += sweep_map(s->maps.cipher_in, true, 0, tgid, NULL);
-	n += sweep_map(s->maps.frames, false, 0, tgid, NULL);
-	n += sweep_map(s->maps.go_calls, true, 0, tgid, NULL);
-	n += sweep_map(s->maps.go_conns, true, 0, tgid, NULL);
-	n += sweep_map(s->maps.go_gcalls, true, 0, tgid, &go_watchers);
-	n += bpf_map_delete_elem(bpf_map__fd(s->maps.go_tgids), &tgid) == 0;
-	/* native_calls is keyed by pid_tgid: tgid is the upper half. */
-	n += sweep_map(s->maps.native_calls, true, 4, tgid, &watchers);
-	n += sweep_map(s->maps.native_conns, true, 0, tgid, NULL);
-	n += sweep_map(s->maps.socks, false, 0, tgid, NULL);
-	t->swept += n;
 	/* Calls that will never return must not keep the socket hooks busy. */
 	if (watchers || go_watchers)
 		__atomic_fetch_sub(&s->bss->sock_watchers, watchers + go_watchers,

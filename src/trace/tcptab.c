@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "doctor/tcptab.h"
+#include "trace/tcptab.h"
 #include "tlstap/compiler.h"
 
 /* Fields of a line: "sl: local remote st tx:rx tr:when retrnsmt uid timeout inode ...". */

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef TLSTAP_DOCTOR_TCPTAB_H
-#define TLSTAP_DOCTOR_TCPTAB_H
+#ifndef TLSTAP_TRACE_TCPTAB_H
+#define TLSTAP_TRACE_TCPTAB_H
 
 /*
  * The TCP sockets of one network namespace, as /proc/PID/net/tcp and tcp6
  * list them (the namespace of PID, not the reader's), indexed by tuple and
  * by inode, so that `doctor` can tell whether the connection a map entry
- * names still exists.
+ * names still exists; listen.c reads the listening sockets with the same
+ * line parser.
  *
  * Addresses are printed by the kernel as 32-bit words in host byte order
  * (%08X), ports as host-order %04X: the parser is for files of the host it
@@ -19,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "doctor/index.h"
+#include "trace/index.h"
 #include "tlstap/error.h"
 #include "tlstap/record.h"
 

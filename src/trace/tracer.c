@@ -14,6 +14,7 @@
 
 #include "tlstap/compiler.h"
 #include "trace/attach.h"
+#include "trace/clock.h"
 #include "trace/guardian.h"
 #include "trace/mapwalk.h"
 #include "trace/origin.h"
@@ -33,6 +34,9 @@ static const char *const counter_names[TT_C_COUNT] = { TT_COUNTERS(TT_COUNTER_NA
 #define TT_MAP_NAME(e, n, k) [TT_M_##e] = n,
 static const char *const state_map_names[TT_M_COUNT] = { TT_STATE_MAPS(TT_MAP_NAME) };
 #undef TT_MAP_NAME
+#define TT_MAP_KIND(e, n, k) [TT_M_##e] = TT_KEY_##k,
+static const enum tt_key_kind state_map_kinds[TT_M_COUNT] = { TT_STATE_MAPS(TT_MAP_KIND) };
+#undef TT_MAP_KIND
 
 const char *tt_counter_name(enum tt_counter c)
 {
@@ -44,12 +48,9 @@ const char *tt_state_map_name(enum tt_state_map m)
 	return (unsigned)m < TT_M_COUNT ? state_map_names[m] : "?";
 }
 
-static int64_t clock_ns(clockid_t id)
+enum tt_key_kind tt_state_map_kind(enum tt_state_map m)
 {
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (unsigned)m < TT_M_COUNT ? state_map_kinds[m] : TT_KEY_KIND_COUNT;
 }
 
 static void on_data(const struct tt_tracer *t, const struct tt_data_rec *r, size_t len,
@@ -232,7 +233,7 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 	t->follow = opts->follow;
 	t->ropts.want_prologue = true;
 	t->ropts.assume_go_version = opts->assume_go_version;
-	t->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	t->boot_to_real_ns = tt_clock_ns(CLOCK_REALTIME) - tt_clock_ns(CLOCK_BOOTTIME);
 	t->cache = tt_obj_cache_new();
 	t->origins = tt_origins_new(NULL, 0);
 	t->reaper = tt_reaper_new();

@@ -17,6 +17,7 @@
 #include "tlstap/counters.h"
 #include "tlstap/error.h"
 #include "tlstap/resolve.h"
+#include "tlstap/state.h"
 #include "trace/guardian.h"
 #include "trace/chunk.h"
 
@@ -41,7 +42,9 @@ struct tt_target {
 	bool attached;
 	bool gone;
 	bool exited;         /* its exit was seen (it may linger as a zombie) */
-	bool stop_on_dlopen; /* launched by us: hold it at exec/dlopen until attached */
+	/* Held at its exec/dlopen until attached: the launched command, a
+	 * process forked in its tree, a new process under --hold-new. */
+	bool stop_on_dlopen;
 	bool forked;         /* forked in -- CMD's tree (forgotten once gone) */
 	char exe[4096];
 	struct tt_attached **objs; /* attached for it (references) */
@@ -106,6 +109,8 @@ void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT
 			    uint32_t max[TT_M_COUNT], bool lru[TT_M_COUNT]);
 const char *tt_counter_name(enum tt_counter c);
 const char *tt_state_map_name(enum tt_state_map m);
+/* What a state map's key holds (TT_STATE_MAPS); TT_KEY_KIND_COUNT for none. */
+enum tt_key_kind tt_state_map_kind(enum tt_state_map m);
 
 /* Resolve the process and attach every probe it needs; message on error. */
 int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);

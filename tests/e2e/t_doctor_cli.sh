@@ -4,8 +4,8 @@
 # is no tracer, a pid that does not exist, no tracer at all (in a pid
 # namespace of its own, where this machine's other tracers are not seen),
 # and no permission (an unprivileged user, with and without -p).  A real
-# tracer is checked in text and in JSON (valid, with the keys the issue
-# lists).
+# tracer is checked in text and in JSON (valid, with the keys
+# the man page lists).
 source "$(dirname "$0")/lib.sh"
 T=$E2E_TMP
 go_testdata "${DOCTOR_GO_VERSION:-}" tlsserver-default

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tlstap doctor finds what is leaked, and only that (issue 15).  A tracer
+# tlstap doctor finds what is leaked, and only that.  A tracer
 # traces Go's tlsserver and python's ssl server, each holding an idle
 # keep-alive connection: the Go server's Read and the python thread's
 # SSL_read are parked in flight, judged live by their connection and their

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tracer leaks nothing (issue 15): one tracer traces native TLS servers
+# The tracer leaks nothing: one tracer traces native TLS servers
 # (nginx with 2 workers, python's ssl server) and Go's tlsserver, and their
 # clients, from their first call: testdata/c/ssl_conns opens DOCTOR_NATIVE_N
 # (10000) connections, half to each native server, ending them in turn with

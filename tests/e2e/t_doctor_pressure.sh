@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Map pressure (issue 15): a traced Go server's tracer gets its socks map
+# Map pressure: a traced Go server's tracer gets its socks map
 # (LRU, 65536 entries) filled to the top with bpftool (entries for the
 # traced process whose connections never existed; an LRU map keeps a little
 # less, it evicts from about 99%).  The tracer must say that the map is full,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The proxy scenario (issue 6 point 3; ../shared/seeds/gotls-misattribution-
-# investigation.md): haproxy terminates TLS on 127.0.0.1:FE for persistent
+# The proxy scenario, where production tracers misattribute: haproxy
+# terminates TLS on 127.0.0.1:FE for persistent
 # keep-alive python clients (several processes, two connections each) and
 # forwards to TWO plaintext nginx backends over kept-alive connections.
 # The clients' connections exist and carry traffic BEFORE tlstap attaches to

@@ -1,11 +1,12 @@
 # Fuzzing of the resolver's parsers (ELF, Go buildinfo, pclntab, DWARF
 # layouts, Go type descriptors, disassembly), of the replay path (NDJSON
-# reader, streams, HTTP/1.1, HTTP/2 + HPACK, writers) and of doctor's TCP
+# reader, streams, HTTP/1.1, HTTP/2 + HPACK, writers) and of the TCP
 # table parser with libFuzzer + ASan + UBSan, included by the Makefile.  The
 # harnesses are built with clang from the sources directly (the libraries
 # are gcc-built without sanitizers).
 #
-#   make fuzz-short   ~40 s over the seed corpus (part of make test); fails on
+#   make fuzz-short   FUZZ_SHORT_SECONDS (20) per harness over the seed corpus
+#                     (part of make test, about 140 s for all); fails on
 #                     any crash, leak or sanitizer report
 #   make fuzz         the long run (FUZZ_SECONDS per harness, default 300)
 #
@@ -34,7 +35,7 @@ FUZZ_MAXLEN_gotypes  := 4000000
 # A busy host's TCP table is megabytes; the parser's work is per line.
 FUZZ_MAXLEN_tcptab   := 65536
 # doctor's parser and what it needs, not the resolver.
-FUZZ_SRCS_tcptab     := src/doctor/tcptab.c src/doctor/index.c resolver/error.c
+FUZZ_SRCS_tcptab     := src/trace/tcptab.c src/trace/index.c resolver/error.c
 
 $(FUZZ_DIR)/fuzz_tcptab: tests/fuzz/fuzz_tcptab.c $(FUZZ_SRCS_tcptab) $(HEADERS)
 	@mkdir -p $(@D)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer harness for doctor's /proc/PID/net/tcp{,6} parser: the input is
- * a table file; whatever it holds, reading it either fails with a message
- * or gives sockets that the tuple and inode indexes find again.
+ * libFuzzer harness for the /proc/PID/net/tcp{,6} parser (doctor,
+ * listen.c): the input is a table file; whatever it holds, reading it
+ * either fails with a message or gives sockets that the tuple and inode
+ * indexes find again.
  * Seeds: this machine's own tables and hand-written lines (mkcorpus.sh).
  */
 #include <stddef.h>
@@ -10,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "doctor/tcptab.h"
+#include "trace/tcptab.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

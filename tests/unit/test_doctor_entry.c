@@ -13,6 +13,7 @@
 #include "doctor/entry.h"
 #include "out/json.h"
 #include "tlstap/hooks.h"
+#include "trace/tracer.h"
 
 /* What the JSON writer wrote for one entry's key and value. */
 static char *json_of(const struct tt_doc_entry *e, uint64_t now_ns)
@@ -39,9 +40,9 @@ static void test_map_kinds(void **state)
 	assert_int_equal(tt_doc_map_find("watch"), TT_M_WATCH);
 	assert_int_equal(tt_doc_map_find("socks"), TT_M_SOCKS);
 	assert_int_equal(tt_doc_map_find("go_objects"), -1);
-	assert_int_equal(tt_doc_map_kind(TT_M_NATIVE_CALLS), TT_KEY_PID_TGID);
-	assert_int_equal(tt_doc_map_kind(TT_M_GO_TGIDS), TT_KEY_TGID);
-	assert_int_equal(tt_doc_map_kind(TT_M_SOCKS), TT_KEY_SOCK);
+	assert_int_equal(tt_state_map_kind(TT_M_NATIVE_CALLS), TT_KEY_PID_TGID);
+	assert_int_equal(tt_state_map_kind(TT_M_GO_TGIDS), TT_KEY_TGID);
+	assert_int_equal(tt_state_map_kind(TT_M_SOCKS), TT_KEY_SOCK);
 	assert_int_equal(tt_doc_key_size(TT_KEY_GO_CALL), 24);
 	assert_int_equal(tt_doc_key_size(TT_KEY_GO_CONN), 24);
 	assert_int_equal(tt_doc_key_size(TT_KEY_NATIVE_CONN), 16);

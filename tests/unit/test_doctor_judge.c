@@ -15,6 +15,7 @@
 
 #include "doctor/judge.h"
 #include "tlstap/hooks.h"
+#include "trace/tracer.h"
 
 #define NS_A 4026531001ULL
 #define NS_B 4026531002ULL
@@ -150,7 +151,7 @@ static void add(enum tt_state_map m, const void *key, size_t ks, const void *val
 {
 	struct tt_doc_entry *e = &ents[m][snap.n[m]];
 
-	assert_int_equal(tt_doc_decode(tt_doc_map_kind(m), key, ks, val, vs, e), 0);
+	assert_int_equal(tt_doc_decode(tt_state_map_kind(m), key, ks, val, vs, e), 0);
 	snap.ents[m] = ents[m];
 	snap.n[m]++;
 }

@@ -9,12 +9,14 @@
 #include <errno.h>
 
 #include "goint.h"
+#include "tlstap/hooks.h"
 
 static struct tt_function locs(const char *name, enum tt_arch arch, enum tt_go_abi abi)
 {
-	struct tt_function f = { .name = name };
+	struct tt_function f = { .name = name, .hook = tt_hook_find(TT_LIB_GO, name) };
 	struct tt_error err = { { 0 } };
 
+	assert_non_null(f.hook);
 	assert_int_equal(tt_goabi_locations(arch, abi, &f, &err), 0);
 	return f;
 }
