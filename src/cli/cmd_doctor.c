@@ -16,6 +16,7 @@
 
 static const char doctor_usage[] =
 	"Usage: tlstap doctor [-p TRACER_PID] [--json] [--recheck-delay SECS]\n"
+	"                     [--call-age SECS] [--iterate]\n"
 	"\n"
 	"Check the running tlstap tracers (every one, or the one given): for each\n"
 	"of its BPF maps the type, entries, max_entries and pressure (entries /\n"
@@ -60,6 +61,7 @@ static const struct option doctor_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+static const char doctor_shortopts[] = "p:h";
 
 #define usage_error(...) tt_cli_usage_error("doctor", __VA_ARGS__)
 
@@ -70,7 +72,7 @@ static int parse_args(int argc, char **argv, struct tt_doctor_opts *o, bool *jso
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:h", doctor_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, doctor_shortopts, doctor_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (tt_cli_parse_pid(optarg, &o->pid))
@@ -94,10 +96,7 @@ static int parse_args(int argc, char **argv, struct tt_doctor_opts *o, bool *jso
 			fputs(doctor_usage, stdout);
 			return TT_EXIT_OK;
 		default:
-			if (optopt)
-				return usage_error("option '-%c' is unknown or needs a value",
-						   optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return tt_cli_bad_option("doctor", argv, doctor_shortopts, doctor_options);
 		}
 	}
 	if (optind < argc)

@@ -2,6 +2,7 @@
 /* `tlstap replay`: the streams, decoders and writers over a recorded capture. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +33,13 @@ static const char replay_usage[] =
     "  -w, --pcapng FILE      also write the plaintext as TCP segments in pcapng\n"
     "                         for Wireshark/tshark (0600; - for stdout: then the\n"
     "                         events go to -o FILE only): converts a capture\n"
-    "      --stats            print the streams and HTTP counters to stderr at\n"
-    "                         the end (printed anyway with --http, --summary\n"
-    "                         and -w)\n"
+    "      --stats            print the events read, and the streams and HTTP\n"
+    "                         counters, to stderr at the end (printed anyway\n"
+    "                         with --http, --summary and -w)\n"
     "      --idle SECS        a connection silent this long (capture time) ends\n"
     "                         (default 300)\n"
-    "      --max-conns N      connections followed at once (default 65536; the\n"
+    "      --max-conns N      connections followed at once (default "
+    TT_STR(TT_STREAM_DEFAULT_MAX_CONNS) "; the\n"
     "                         least recently used one ends to make room)\n"
     "  -h, --help             show this help\n"
     "\n"
@@ -53,6 +55,7 @@ static const struct option replay_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+static const char replay_shortopts[] = "f:o:w:h";
 
 struct replay_args {
 	struct tt_output_args out; /* -f, -o, -w, --http, --summary */
@@ -70,7 +73,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:o:w:h", replay_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, replay_shortopts, replay_options, NULL)) != -1) {
 		switch (tt_output_option(c, optarg, &a->out, &why)) {
 		case 1:
 			continue;
@@ -83,8 +86,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			break;
 		case OPT_IDLE:
 			if (tt_cli_parse_long(optarg, 1, 86400 * 365, &v))
-				return usage_error("--idle: '%s' is not a number of seconds",
-						   optarg);
+				return usage_error("--idle: '%s' is not a whole number of seconds "
+						   "(1 to %d)", optarg, 86400 * 365);
 			a->out.po.limits.idle_ns = v * 1000000000LL;
 			break;
 		case OPT_MAX_CONNS:
@@ -97,11 +100,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			fputs(replay_usage, stdout);
 			return -1;
 		default:
-			if (optopt >= 256 || (optopt && strchr("fow", optopt)))
-				return usage_error("option '%s' needs a value", argv[optind - 1]);
-			if (optopt)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return tt_cli_bad_option("replay", argv, replay_shortopts, replay_options);
 		}
 	}
 	if (optind >= argc)
@@ -115,14 +114,19 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 }
 
 /* Feed every event; 0 at the end of input, the reader's error, or 1 when
- * an output failed (reported). */
+ * an output failed (reported).  The outputs become the run's at the first
+ * event read whole (or at the end of an empty capture): a capture bad from
+ * its first line leaves them as they were. */
 static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct tt_outputs *out,
-		      struct tt_error *err)
+		      uint64_t *events, struct tt_error *err)
 {
 	struct tt_ndjson_event ev;
 	int ret;
 
 	while ((ret = tt_ndjson_next(r, &ev, err)) > 0) {
+		if (tt_outputs_commit(out, err) < 0)
+			return -1;
+		(*events)++;
 		switch (ev.kind) {
 		case TT_ND_CHUNK:
 			tt_pipeline_chunk(p, &ev.chunk);
@@ -139,6 +143,8 @@ static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct 
 		    tt_outputs_flush(out, &p->pcapng, "tlstap: replay: "))
 			return 1;
 	}
+	if (ret == 0 && tt_outputs_commit(out, err) < 0)
+		return -1;
 	return ret;
 }
 
@@ -148,6 +154,7 @@ static int run(struct replay_args *a)
 	struct tt_error err = {""};
 	struct tt_outputs out;
 	struct tt_pipeline p;
+	uint64_t events = 0;
 	int ret = TT_EXIT_ERROR, rr;
 
 	if (tt_ndjson_open(&r, a->input, &err) < 0) {
@@ -159,23 +166,31 @@ static int run(struct replay_args *a)
 		tt_ndjson_close(&r);
 		return TT_EXIT_ERROR;
 	}
+	if (tt_outputs_include(&out, r.fd)) {
+		ret = tt_cli_usage_error("replay", "%s is the capture being read; refusing to "
+						   "overwrite it", a->input);
+		goto out_close;
+	}
 	a->out.po.no_out = out.out.fd < 0;
 	a->out.po.pcapng = a->out.pcapng ? &out.pcap : NULL;
 	if (tt_pipeline_init(&p, &a->out.po, a->out.po.no_out ? NULL : &out.out, &err) < 0) {
 		fprintf(stderr, "tlstap: replay: out of memory\n");
 		goto out_close;
 	}
-	rr = run_events(&r, &p, &out, &err);
-	/* What was read before an error is still reported. */
-	tt_pipeline_finish(&p, p.now_ns);
+	rr = run_events(&r, &p, &out, &events, &err);
 	if (rr < 0)
 		fprintf(stderr, "tlstap: replay: %s: %s\n", a->input, err.msg);
-	if (!tt_outputs_flush(&out, &p.pcapng, "tlstap: replay: ") && rr == 0)
-		ret = TT_EXIT_OK;
-	else if (rr >= 0)
-		ret = tt_outputs_status(&out);
-	if (a->stats || p.streams) {
-		tt_pipeline_print_counters(&p, stderr, "tlstap: ");
+	if (out.committed) {
+		/* What was read before an error is still reported. */
+		tt_pipeline_finish(&p, p.now_ns);
+		if (!tt_outputs_flush(&out, &p.pcapng, "tlstap: replay: ") && rr == 0)
+			ret = TT_EXIT_OK;
+		else if (rr >= 0)
+			ret = tt_outputs_status(&out);
+	}
+	if (out.committed && (a->stats || p.streams)) {
+		fprintf(stderr, "tlstap: events=%" PRIu64, events);
+		tt_pipeline_print_counters(&p, stderr, " ");
 		fputc('\n', stderr);
 	}
 	tt_pipeline_free(&p);

@@ -23,8 +23,8 @@ static const char resolve_usage[] =
 	"entry address, file offset, size and every RET site (file offsets) of\n"
 	"crypto/tls.(*Conn).Read/Write/Close with their decoded prologue and argument\n"
 	"and result locations; the struct field offsets the tracer reads (from DWARF,\n"
-	"or from a per-Go-version table for stripped binaries); the address of the\n"
-	"*net.TCPConn,net.Conn itab.\n"
+	"the binary's runtime type descriptors and a per-Go-version table, which must\n"
+	"agree); the address of the *net.TCPConn,net.Conn itab.\n"
 	"For a native object: OpenSSL/GnuTLS entry points (file offsets) and version.\n"
 	"With -p: the process's executable and every mapped TLS library, and what the\n"
 	"tracer would attach to.\n"
@@ -50,6 +50,7 @@ static const struct option resolve_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+static const char resolve_shortopts[] = "+p:h";
 
 struct resolve_args {
 	bool json;
@@ -59,6 +60,27 @@ struct resolve_args {
 };
 
 #define usage_error(...) tt_cli_usage_error("resolve", __VA_ARGS__)
+
+/* Would the tracer attach to it?  If not, say why on stderr. */
+static bool traceable(const struct tt_resolution *r, const char *path)
+{
+	struct tt_error err = { "" };
+	struct tt_plan plan = { 0 };
+	bool ok;
+
+	if (tt_plan_object(r, &plan, &err) < 0) {
+		fflush(stdout);
+		fprintf(stderr, "tlstap: %s: %s\n", path, err.msg);
+		return false;
+	}
+	ok = plan.attach;
+	if (!ok) {
+		fflush(stdout);
+		fprintf(stderr, "tlstap: %s: the tracer would not attach: %s\n", path, plan.reason);
+	}
+	tt_plan_free(&plan);
+	return ok;
+}
 
 static int resolve_files(char **paths, int n, const struct resolve_args *a)
 {
@@ -97,6 +119,10 @@ static int resolve_files(char **paths, int n, const struct resolve_args *a)
 			tt_print_resolution_text(stdout, r, "");
 		}
 		printed++;
+		/* Resolved, but the tracer would attach nothing (an unknown
+		 * layout, an ABI it cannot read): as good as nothing to trace. */
+		if (!traceable(r, paths[i]))
+			failed++;
 		tt_resolution_free(r);
 	}
 	fflush(stdout);
@@ -110,7 +136,7 @@ int tt_cmd_resolve(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:h", resolve_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, resolve_shortopts, resolve_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (tt_cli_parse_pid(optarg, &pid) < 0)
@@ -137,10 +163,7 @@ int tt_cmd_resolve(int argc, char **argv)
 			return TT_EXIT_OK;
 		default:
 			free(a.pids);
-			if (optopt)
-				return usage_error("option '-%c' is unknown or needs a value",
-						   optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return tt_cli_bad_option("resolve", argv, resolve_shortopts, resolve_options);
 		}
 	}
 	if (a.n_pids && optind < argc) {

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/outputs.h"
 #include "trace/caps.h"
+#include "trace/clock.h"
 #include "trace/hostwide.h"
 #include "trace/launch.h"
 #include "trace/proc.h"
@@ -60,7 +61,9 @@ static const char trace_usage[] =
 	"forks (a script's commands), held from its fork until attached (Linux\n"
 	"6.13+; older kernels let a forked child run at once): an interactive\n"
 	"shell as CMD sees its jobs stop.  tlstap exits when CMD does, with its\n"
-	"exit status; what its tree still runs is let go.\n"
+	"exit status; what its tree still runs is let go.  When tlstap stops first\n"
+	"(--duration, SIGTERM; SIGINT, which a terminal sends CMD too, after 2 s)\n"
+	"it ends CMD with SIGTERM and still exits with CMD's status.\n"
 	"A -p process that maps no TLS library yet is watched until it does.\n"
 	"\n"
 	"With --all, every process of the host is traced, those running and every\n"
@@ -72,7 +75,7 @@ static const char trace_usage[] =
 	"then, so that even its first TLS call is seen, but its parent sees it stop\n"
 	"and continue (a job-control shell or a supervisor may act on that).\n"
 	"The filters below apply in the kernel, before any data is copied, to\n"
-	"--all, -p and -- CMD alike; each may be given up to 8 times (any of its\n"
+	"--all, -p and -- CMD alike; each may be given up to " TT_STR(TT_FILTER_MAX) " times (any of its\n"
 	"values matches) and all the filters given must match.\n"
 	"\n"
 	"Options:\n"
@@ -100,10 +103,11 @@ static const char trace_usage[] =
 	"      --summary[=N]      an endpoint table at exit (and every N seconds):\n"
 	"                         count, errors, p50/p99 latency per process, role,\n"
 	"                         server, method and path\n"
-	"      --max-bytes N      plaintext bytes captured per TLS call (default 16384,\n"
-	"                         max 1073741824); the rest is counted and flagged\n"
+	"      --max-bytes N      plaintext bytes captured per TLS call (default "
+	TT_STR(TT_CHUNK_MAX) ",\n"
+	"                         max " TT_STR(TT_MAX_BYTES) "); the rest is counted and flagged\n"
 	"                         truncated\n"
-	"      --chunk-size N     bytes per event (default and max 16384)\n"
+	"      --chunk-size N     bytes per event, 64 to " TT_STR(TT_CHUNK_MAX) " (the default)\n"
 	"      --buffer-size SIZE ring buffer between the kernel and tlstap (default\n"
 	"                         32M: a 100 ms burst at 200 MB/s; a power of two,\n"
 	"                         64K to 1G, K/M/G suffixes)\n"
@@ -159,6 +163,7 @@ static const struct option trace_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+static const char trace_shortopts[] = "+p:f:o:w:d:vh";
 
 struct trace_args {
 	int *pids; /* -p */
@@ -212,7 +217,10 @@ static int parse_size(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* The processes one tlstap traces: the BPF watch map holds this many. */
+/* The longest time an option takes: a year. */
+#define MAX_SECONDS 31536000
+
+/* A bound on -p's list, checked before anything is attached. */
 #define MAX_TARGETS 4096
 
 /* The count is bounded before anything is attached or run. */
@@ -236,13 +244,13 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 	long v;
 	int c;
 
-	a->max_bytes = 16384;
+	a->max_bytes = TT_CHUNK_MAX;
 	a->chunk_size = TT_CHUNK_MAX;
 	a->buffer_size = DEFAULT_BUFFER;
 	a->detach_idle = DEFAULT_DETACH_IDLE_S;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:f:o:w:d:vh", trace_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, trace_shortopts, trace_options, NULL)) != -1) {
 		switch (tt_output_option(c, optarg, &a->out, &why)) {
 		case 1:
 			continue;
@@ -262,18 +270,12 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		case OPT_HOLD_NEW:
 			a->hold_new = true;
 			break;
-		case OPT_DETACH_IDLE: {
-			char *end;
-
-			errno = 0;
-			a->detach_idle = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(a->detach_idle >= 0) ||
-			    a->detach_idle > 31536000)
+		case OPT_DETACH_IDLE:
+			if (tt_cli_parse_seconds(optarg, MAX_SECONDS, &a->detach_idle))
 				return usage_error("--detach-idle: '%s' is not a number of seconds "
-						   "(0 to 31536000)", optarg);
+						   "(0 to %d)", optarg, MAX_SECONDS);
 			a->detach_idle_set = true;
 			break;
-		}
 		case OPT_COMM:
 			if (tt_filter_comm(&a->filters, optarg, &err))
 				return usage_error("%s", err.msg);
@@ -295,7 +297,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			break;
 		case OPT_MAX_BYTES:
 			if (tt_cli_parse_long(optarg, 1, TT_MAX_BYTES, &a->max_bytes))
-				return usage_error("--max-bytes: '%s' is not in 1..%u", optarg,
+				return usage_error("--max-bytes: '%s' is not in 1..%d", optarg,
 						   TT_MAX_BYTES);
 			break;
 		case OPT_BUFFER:
@@ -311,15 +313,12 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 				return usage_error("--chunk-size: '%s' is not in 64..%d", optarg,
 						   TT_CHUNK_MAX);
 			break;
-		case 'd': {
-			char *end;
-
-			errno = 0;
-			a->duration = strtod(optarg, &end);
-			if (errno || *end || a->duration <= 0)
-				return usage_error("invalid duration '%s'", optarg);
+		case 'd':
+			if (tt_cli_parse_seconds(optarg, MAX_SECONDS, &a->duration) ||
+			    a->duration <= 0)
+				return usage_error("--duration: '%s' is not a number of seconds "
+						   "(above 0, up to %d)", optarg, MAX_SECONDS);
 			break;
-		}
 		case OPT_STATS:
 			a->stats = true;
 			break;
@@ -333,9 +332,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			fputs(trace_usage, stdout);
 			return -1;
 		default:
-			if (optopt)
-				return usage_error("option '-%c' is unknown or needs a value", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return tt_cli_bad_option("trace", argv, trace_shortopts, trace_options);
 		}
 	}
 	if (optind < argc) {
@@ -364,14 +361,6 @@ struct output {
 	volatile bool failed; /* set by the delivery thread, read by the control one */
 };
 
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void on_chunk(void *ctx, const struct tt_chunk *c)
 {
 	tt_pipeline_chunk(&((struct output *)ctx)->pipe, c);
@@ -387,7 +376,7 @@ static void on_proc(void *ctx, int tgid, unsigned kind, bool stopped)
 {
 	(void)stopped;
 	if (kind == TT_PROC_EXIT)
-		tt_pipeline_proc_exit(&((struct output *)ctx)->pipe, (uint32_t)tgid, realtime_ns());
+		tt_pipeline_proc_exit(&((struct output *)ctx)->pipe, (uint32_t)tgid, tt_clock_ns(CLOCK_REALTIME));
 }
 
 static void print_stats(void *ctx, FILE *f)
@@ -399,7 +388,7 @@ static void on_flush(void *ctx)
 {
 	struct output *o = ctx;
 
-	tt_pipeline_tick(&o->pipe, realtime_ns());
+	tt_pipeline_tick(&o->pipe, tt_clock_ns(CLOCK_REALTIME));
 	/* Each output is flushed until it fails itself: what the other
 	 * holds still reaches its file when one fails. */
 	if (tt_outputs_flush(&o->files, &o->pipe.pcapng, "tlstap: "))
@@ -411,7 +400,7 @@ static void on_finish(void *ctx)
 {
 	struct output *o = ctx;
 
-	tt_pipeline_finish(&o->pipe, realtime_ns());
+	tt_pipeline_finish(&o->pipe, tt_clock_ns(CLOCK_REALTIME));
 	on_flush(o);
 }
 
@@ -448,6 +437,29 @@ static void copy_filters(struct tt_trace_settings *s, const struct tt_trace_sett
 	memcpy(s->comms, f->comms, sizeof(s->comms));
 	memcpy(s->exes, f->exes, sizeof(s->exes));
 	memcpy(s->ports, f->ports, sizeof(s->ports));
+}
+
+/* What can be checked before any file is opened or probe attached: each
+ * -p process exists, CMD can be executed.  0, or the exit status. */
+static int check_targets(const struct trace_args *a)
+{
+	struct tt_error err = { "" };
+	int ret;
+
+	for (size_t i = 0; i < a->n_pids; i++) {
+		if (!tt_proc_alive(a->pids[i])) {
+			fprintf(stderr, "tlstap: trace: -p %d: no such process\n", a->pids[i]);
+			return TT_EXIT_ERROR;
+		}
+	}
+	if (a->cmd) {
+		ret = tt_launch_find(a->cmd[0], &err);
+		if (ret < 0) {
+			fprintf(stderr, "tlstap: %s\n", err.msg);
+			return tt_launch_failure_status(ret);
+		}
+	}
+	return 0;
 }
 
 static int run(struct trace_args *a)
@@ -489,11 +501,19 @@ static int run(struct trace_args *a)
 	struct tt_error err = { "" };
 	int ret;
 
+	bool started = false;
+
+	so.started = &started;
 	po.role_from_proc = true;
 	po.no_out = !tt_outputs_events(a->out.pcapng, a->out.output);
 	copy_filters(&so.tracer.settings, &a->filters);
-	if (tt_outputs_open(&o.files, a->out.output, a->out.pcapng, &err) < 0) {
+	ret = check_targets(a);
+	if (ret)
+		return ret;
+	if (tt_outputs_open(&o.files, a->out.output, a->out.pcapng, &err) < 0 ||
+	    tt_outputs_commit(&o.files, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_outputs_close(&o.files);
 		return TT_EXIT_ERROR;
 	}
 	if (a->out.pcapng)
@@ -505,6 +525,10 @@ static int run(struct trace_args *a)
 	}
 	ret = tt_session_run(&so, &stop_signal);
 	tt_pipeline_free(&o.pipe);
+	if (!started) {
+		tt_outputs_abandon(&o.files);
+		return ret;
+	}
 	if (tt_outputs_status(&o.files) != TT_EXIT_OK)
 		ret = TT_EXIT_ERROR;
 	tt_outputs_close(&o.files);

@@ -17,6 +17,11 @@ int tt_cmd_doctor(int argc, char **argv);
 
 /* "tlstap CMD: <message>" and where to find help, on stderr; TT_EXIT_USAGE. */
 int tt_cli_usage_error(const char *cmd, const char *fmt, ...) TT_PRINTF(2, 3);
+/* getopt_long returned '?' (with opterr 0): say what was wrong with the
+ * option, in one line; returns TT_EXIT_USAGE. */
+struct option;
+int tt_cli_bad_option(const char *cmd, char *const argv[], const char *shortopts,
+		      const struct option *longopts);
 /* A pid (1..INT_MAX); 0 or -EINVAL. */
 int tt_cli_parse_pid(const char *s, int *pid);
 /* A whole decimal number in min..max; 0 or -EINVAL. */

@@ -29,14 +29,6 @@ static bool same_file(const char *a, const char *b)
 	       S_ISREG(sa.st_mode);
 }
 
-static bool same_fd(int a, int b)
-{
-	struct stat sa, sb;
-
-	return !fstat(a, &sa) && !fstat(b, &sb) && S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 const char *tt_outputs_check(const char *pcap, const char *out, bool events)
 {
 	if (!pcap)
@@ -61,14 +53,15 @@ bool tt_outputs_events(const char *pcap, const char *out)
 	return out || !is_stdout(pcap);
 }
 
-static int open_one(struct tt_wbuf *w, const char *path, struct tt_error *err)
+static int open_one(struct tt_wbuf *w, struct tt_output_file *f, const char *path,
+		    struct tt_error *err)
 {
-	int fd = tt_open_output(path, err);
+	int ret = tt_output_open(f, path, err);
 
-	if (fd < 0)
-		return fd;
-	if (tt_wbuf_init(w, fd, OUTPUT_BUFFER)) {
-		close(fd);
+	if (ret < 0)
+		return ret;
+	if (tt_wbuf_init(w, f->fd, OUTPUT_BUFFER)) {
+		tt_output_discard(f);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
 	return 0;
@@ -80,10 +73,11 @@ int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, str
 
 	memset(o, 0, sizeof(*o));
 	o->out.fd = o->pcap.fd = -1;
+	o->out_file.fd = o->pcap_file.fd = -1;
 	o->pcap_name = pcap;
 	o->out_name = out ? out : "-";
 	if (tt_outputs_events(pcap, out)) {
-		ret = open_one(&o->out, o->out_name, err);
+		ret = open_one(&o->out, &o->out_file, o->out_name, err);
 		if (ret < 0) {
 			o->out.fd = -1;
 			return ret;
@@ -91,13 +85,13 @@ int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, str
 	}
 	if (!pcap)
 		return 0;
-	ret = open_one(&o->pcap, pcap, err);
+	ret = open_one(&o->pcap, &o->pcap_file, pcap, err);
 	if (ret < 0) {
 		o->pcap.fd = -1;
 		goto fail;
 	}
 	/* Two names of one new file (x and ./x): not seen before opening. */
-	if (o->out.fd >= 0 && same_fd(o->out.fd, o->pcap.fd)) {
+	if (tt_output_same(o->out.fd, o->pcap.fd)) {
 		ret = tt_error_set(err, EINVAL, "-w %s and -o %s are the same file", pcap, out);
 		goto fail;
 	}
@@ -141,18 +135,45 @@ int tt_outputs_status(const struct tt_outputs *o)
 	return TT_EXIT_OK;
 }
 
+int tt_outputs_commit(struct tt_outputs *o, struct tt_error *err)
+{
+	if (o->committed)
+		return 0;
+	if (tt_output_commit(&o->out_file, err) < 0 || tt_output_commit(&o->pcap_file, err) < 0)
+		return -1;
+	o->committed = true;
+	return 0;
+}
+
+bool tt_outputs_include(const struct tt_outputs *o, int fd)
+{
+	return tt_output_same(o->out.fd, fd) || tt_output_same(o->pcap.fd, fd);
+}
+
+static void close_one(struct tt_wbuf *w, struct tt_output_file *f, bool keep)
+{
+	if (w->fd < 0)
+		return;
+	tt_wbuf_free(w);
+	w->fd = -1;
+	if (keep) {
+		close(f->fd);
+		f->fd = -1;
+	} else {
+		tt_output_discard(f);
+	}
+}
+
 void tt_outputs_close(struct tt_outputs *o)
 {
-	if (o->out.fd >= 0) {
-		tt_wbuf_free(&o->out);
-		close(o->out.fd);
-		o->out.fd = -1;
-	}
-	if (o->pcap.fd >= 0) {
-		tt_wbuf_free(&o->pcap);
-		close(o->pcap.fd);
-		o->pcap.fd = -1;
-	}
+	close_one(&o->out, &o->out_file, o->committed);
+	close_one(&o->pcap, &o->pcap_file, o->committed);
+}
+
+void tt_outputs_abandon(struct tt_outputs *o)
+{
+	close_one(&o->out, &o->out_file, false);
+	close_one(&o->pcap, &o->pcap_file, false);
 }
 
 int tt_output_option(int c, const char *arg, struct tt_output_args *a, const char **why)

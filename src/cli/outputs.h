@@ -5,15 +5,18 @@
 /*
  * The files `trace` and `replay` write: the events (-o, stdout by default:
  * raw events, exchanges, summaries) and the pcapng (-w), each a buffer over
- * a file opened by tt_open_output() (0600, no link).  "-w -" takes stdout;
+ * a file opened by tt_output_open() (0600, no link).  "-w -" takes stdout;
  * the other output then needs a file of its own, or is not written at all
- * when nothing asked for it.
+ * when nothing asked for it.  Opening changes no existing file: a run that
+ * fails before it starts leaves the files as they were, and removes those
+ * it created; tt_outputs_commit() makes them the run's (truncated).
  */
 
 #include <getopt.h>
 #include <stdbool.h>
 
 #include "cli/pipeline.h"
+#include "out/file.h"
 #include "out/pcapng.h"
 #include "out/wbuf.h"
 #include "tlstap/error.h"
@@ -48,8 +51,10 @@ const char *tt_output_args_check(const struct tt_output_args *a);
 struct tt_outputs {
 	struct tt_wbuf out;  /* events; fd -1 when not written */
 	struct tt_wbuf pcap; /* pcapng; fd -1 without -w */
+	struct tt_output_file out_file, pcap_file;
 	const char *out_name, *pcap_name;
 	bool out_failed, pcap_failed;
+	bool committed; /* the run started: the files are its own */
 };
 
 /* The usage error of -w PCAP with -o OUT (NULL if none); events: -f,
@@ -60,6 +65,11 @@ bool tt_outputs_events(const char *pcap, const char *out);
 
 /* Open what is asked; on error the reason in err, nothing left open. */
 int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, struct tt_error *err);
+/* The run starts: existing files set to 0600 and truncated.  Nothing may
+ * be written before.  0, or -1 with the reason in err. */
+int tt_outputs_commit(struct tt_outputs *o, struct tt_error *err);
+/* An output is the file open at fd (replay's capture). */
+bool tt_outputs_include(const struct tt_outputs *o, int fd);
 /*
  * Write out what is buffered.  A failure is reported once, as one line on
  * stderr after prefix ("tlstap: "): the events' output quietly when it is a
@@ -70,6 +80,10 @@ int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, str
 bool tt_outputs_flush(struct tt_outputs *o, struct tt_pcapng *pcapng, const char *prefix);
 /* Exit status for an output failure: 1 unless it was a closed pipe. */
 int tt_outputs_status(const struct tt_outputs *o);
+/* Close; before the commit, also remove the files the open created. */
 void tt_outputs_close(struct tt_outputs *o);
+/* Close after a run that did not start: remove the files the open created
+ * (committed or not; an existing file stays as the commit left it). */
+void tt_outputs_abandon(struct tt_outputs *o);
 
 #endif

@@ -212,7 +212,9 @@ void tt_pipeline_print_counters(const struct tt_pipeline *p, FILE *f, const char
 	for (int i = 0; i < TT_SC_COUNT; i++)
 		fprintf(f, "%s%s=%llu", i ? " " : "", tt_stream_counter_name(i),
 			(unsigned long long)p->st.counters[i]);
-	for (int i = 0; i < TT_HC_COUNT; i++)
+	/* For the pcapng alone HTTP only tells each connection's role, and
+	 * stops there: its counters would count exchanges it never followed. */
+	for (int i = 0; (p->o.http || p->o.summary) && i < TT_HC_COUNT; i++)
 		fprintf(f, " %s=%llu", tt_http_counter_name(i),
 			(unsigned long long)p->http.counters[i]);
 	fprintf(f, " stream_enomem=%llu", (unsigned long long)p->enomem);

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* What every subcommand's argument parsing shares. */
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
 
@@ -55,4 +58,50 @@ int tt_cli_parse_seconds(const char *s, double max, double *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* The long option an argument "--name[=value]" names: exact, else the one
+ * it abbreviates (getopt_long's rule); NULL when none or ambiguous. */
+static const struct option *long_option(const char *arg, const struct option *longopts)
+{
+	const struct option *found = NULL;
+	size_t n = strcspn(arg, "=");
+
+	for (const struct option *o = longopts; o->name; o++) {
+		if (strncmp(o->name, arg, n))
+			continue;
+		if (strlen(o->name) == n)
+			return o;
+		if (found)
+			return NULL;
+		found = o;
+	}
+	return found;
+}
+
+int tt_cli_bad_option(const char *cmd, char *const argv[], const char *shortopts,
+		      const struct option *longopts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	const struct option *lo = NULL;
+
+	if (arg && !strncmp(arg, "--", 2) && arg[2])
+		lo = long_option(arg + 2, longopts);
+	/* getopt_long's optopt: a long option's val when its value is
+	 * missing or not allowed, the character of a short one, 0 for an
+	 * unknown long one. */
+	if (lo && optopt && lo->val == optopt) {
+		if (lo->has_arg == no_argument)
+			return tt_cli_usage_error(cmd, "option '--%s' takes no value", lo->name);
+		return tt_cli_usage_error(cmd, "option '--%s' needs a value", lo->name);
+	}
+	if (optopt > 0 && optopt < 128 && isgraph(optopt)) {
+		if (strchr(shortopts, optopt))
+			return tt_cli_usage_error(cmd, "option '-%c' needs a value", optopt);
+		return tt_cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	}
+	if (arg && !strncmp(arg, "--", 2))
+		return tt_cli_usage_error(cmd, "unknown option '--%.*s'",
+					  (int)strcspn(arg + 2, "="), arg + 2);
+	return tt_cli_usage_error(cmd, "unknown option '%s'", arg ? arg : "?");
 }

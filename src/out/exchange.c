@@ -114,11 +114,11 @@ static void text_exchange(struct tt_exchange_writer *w, const struct tt_exchange
 {
 	const struct tt_conn *c = x->conn;
 	struct tt_wbuf *o = w->out;
-	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], name[TT_NAME_TEXT_MAX];
 	struct tt_strv svc, mth;
 
 	tt_fmt_clock(o, x->time_ns, &w->text_sec, w->text_hms);
-	tt_wbuf_printf(o, " %s pid %u tid %u %s %s %s", x->comm, c->pid, x->tid,
+	tt_wbuf_printf(o, " %s pid %u tid %u %s %s %s", tt_fmt_name(name, x->comm), c->pid, x->tid,
 		       tt_lib_name(c->lib), tt_role_name(x->role), proto_name(x->proto));
 	if (c->tuple.family) {
 		tt_format_addr(&c->tuple, 0, la, sizeof(la));

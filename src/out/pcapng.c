@@ -506,27 +506,13 @@ static void text_u32(struct text *t, const char *key, uint32_t v)
 		t->n += tt_fmt_u64(t->s + t->n, v);
 }
 
-/* comm as printable ASCII (a comment is UTF-8): other bytes, the space and
- * the backslash as \xNN. */
+/* comm as printable ASCII (a comment is UTF-8), as in the text lines. */
 static void text_comm(struct text *t, const char *comm)
 {
-	static const char hex[] = "0123456789abcdef";
+	char name[TT_NAME_TEXT_MAX];
 
 	text_puts(t, " comm=");
-	for (size_t i = 0; i < 16 && comm[i]; i++) {
-		unsigned char b = (unsigned char)comm[i];
-		char *d = t->s + t->n;
-
-		if (sizeof(t->s) - t->n < 5)
-			break;
-		if (b > 0x20 && b < 0x7f && b != '\\') {
-			d[0] = (char)b;
-			t->n++;
-			continue;
-		}
-		d[0] = '\\', d[1] = 'x', d[2] = hex[b >> 4], d[3] = hex[b & 15];
-		t->n += 4;
-	}
+	text_puts(t, tt_fmt_name(name, comm));
 }
 
 static const char *gap_why_name(unsigned why)

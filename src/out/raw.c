@@ -130,7 +130,9 @@ static void text_chunk(struct tt_raw_writer *w, const struct tt_chunk *c)
 	struct tt_wbuf *o = w->out;
 
 	text_time(w, c->time_ns);
-	tt_wbuf_printf(o, " %s pid %u tid %u", c->comm, c->pid, c->tid);
+	char name[TT_NAME_TEXT_MAX];
+
+	tt_wbuf_printf(o, " %s pid %u tid %u", tt_fmt_name(name, c->comm), c->pid, c->tid);
 	text_origin(o, &c->origin, c->pid);
 	tt_wbuf_printf(o, " %s %s", tt_lib_name(c->lib), tt_dir_name(c->dir));
 	if (c->tuple.family) {
@@ -231,8 +233,11 @@ static void json_chunk(struct tt_raw_writer *w, const struct tt_chunk *c)
 		tt_wbuf_u64(o, (uint64_t)c->fd);
 	else
 		tt_wbuf_puts(o, "null");
+	json_key(o, "goid");
 	if (c->lib == TT_LIB_GO)
-		json_u64(o, "goid", c->goid);
+		tt_wbuf_u64(o, c->goid);
+	else
+		tt_wbuf_puts(o, "null");
 	json_u64(o, "conn", c->conn);
 	json_u64(o, "chunk_off", c->chunk_off);
 	json_key(o, "stream_off");

@@ -280,7 +280,7 @@ static void write_text(const struct tt_summary *s, struct tt_endpoint **v, struc
 		       int64_t now)
 {
 	int64_t sec = -1;
-	char hms[16], srv[64];
+	char hms[16], srv[64], name[TT_NAME_TEXT_MAX];
 
 	tt_wbuf_puts(o, "--- summary at ");
 	tt_fmt_clock(o, now, &sec, hms);
@@ -293,7 +293,8 @@ static void write_text(const struct tt_summary *s, struct tt_endpoint **v, struc
 
 		server_str(e, srv, sizeof(srv));
 		tt_wbuf_printf(
-		    o, "%-8u %-16s %-7s %-24s %-7.*s %-32.*s %8llu %7llu %7llu", e->pid, e->comm,
+		    o, "%-8u %-16s %-7s %-24s %-7.*s %-32.*s %8llu %7llu %7llu", e->pid,
+		    tt_fmt_name(name, e->comm),
 		    tt_role_name(e->role), srv, e->method_len ? e->method_len : 1,
 		    e->method_len ? e->key : "?", e->path_len ? e->path_len : 1,
 		    e->path_len ? e->key + e->method_len : "?", (unsigned long long)e->count,

@@ -91,6 +91,27 @@ void tt_wbuf_printf(struct tt_wbuf *w, const char *fmt, ...)
 	w->len += (size_t)n;
 }
 
+char *tt_fmt_name(char *dst, const char *comm)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (size_t i = 0; i < 16 && comm[i]; i++) {
+		unsigned char b = (unsigned char)comm[i];
+
+		if (b > 0x20 && b < 0x7f && b != '\\') {
+			dst[n++] = (char)b;
+			continue;
+		}
+		dst[n++] = '\\';
+		dst[n++] = 'x';
+		dst[n++] = hex[b >> 4];
+		dst[n++] = hex[b & 15];
+	}
+	dst[n] = '\0';
+	return dst;
+}
+
 size_t tt_fmt_u64(char *d, uint64_t v)
 {
 	char tmp[20];

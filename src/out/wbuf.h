@@ -75,6 +75,17 @@ static inline void tt_wbuf_putc(struct tt_wbuf *w, char c)
 void tt_wbuf_printf(struct tt_wbuf *w, const char *fmt, ...) TT_PRINTF(2, 3);
 /* Decimal of v; returns digits written (at most 20) into d. */
 size_t tt_fmt_u64(char *d, uint64_t v);
+
+/* Bytes tt_fmt_name() needs for a process name (comm, 16 bytes). */
+#define TT_NAME_TEXT_MAX (16 * 4 + 1)
+/*
+ * A process's name (comm: the process sets it, any bytes) as a field of a
+ * text line, up to its NUL or 16 bytes: printable ASCII as it is; the
+ * space, the backslash and every other byte as \xNN, so that a name can
+ * neither split the line's fields nor send a terminal control codes.
+ * dst holds TT_NAME_TEXT_MAX bytes; returns dst.
+ */
+char *tt_fmt_name(char *dst, const char *comm);
 static inline void tt_wbuf_u64(struct tt_wbuf *w, uint64_t v)
 {
 	uint8_t *d = tt_wbuf_reserve(w, 20);

@@ -507,7 +507,7 @@ static int chunk_fields(struct line *l, const struct fields *f, struct tt_chunk 
 		if ((f->seen & (1ull << k)) && (ret = want(l, &v[k], V_BOOL, false, key_names[k])))
 			return ret;
 	if ((f->seen & (1ull << K_GOID)) &&
-	    (ret = want_u(l, &v[K_GOID], UINT64_MAX, false, "goid")))
+	    (ret = want_u(l, &v[K_GOID], UINT64_MAX, true, "goid")))
 		return ret;
 	if ((f->seen & (1ull << K_STREAM_OFF)) &&
 	    (ret = want_u(l, &v[K_STREAM_OFF], UINT64_MAX - 1, true, "stream_off")))
@@ -527,7 +527,7 @@ static int chunk_fields(struct line *l, const struct fields *f, struct tt_chunk 
 	c->tid = (uint32_t)v[K_TID].u;
 	memcpy(c->comm, v[K_COMM].s, v[K_COMM].n);
 	c->fd = v[K_FD].type == V_NULL ? -1 : (int32_t)v[K_FD].u;
-	c->goid = (f->seen & (1ull << K_GOID)) ? v[K_GOID].u : 0;
+	c->goid = (f->seen & (1ull << K_GOID)) && v[K_GOID].type != V_NULL ? v[K_GOID].u : 0;
 	c->conn = v[K_CONN].u;
 	c->call_len = (uint32_t)v[K_LEN].u;
 	c->chunk_off = (uint32_t)v[K_CHUNK_OFF].u;

@@ -82,8 +82,8 @@ struct session {
 	struct maps_seen maps;
 };
 
-/* The counters on one line; a map whose updates failed is named.  st: the
- * queue's, NULL to read them from the running source. */
+/* The counters on one line; a map whose updates failed is named.  last:
+ * the queue's, NULL to read them from the running source. */
 static void print_counters(struct session *s, const char *prefix,
 			   const struct tt_source_stats *last)
 {
@@ -354,14 +354,6 @@ static void membio(struct session *s, struct tt_target *tg)
 		say_probes(s, tg, " uses memory BIOs");
 }
 
-static int64_t boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /*
  * --all: a process we have not seen (started after us): attach it.  Its
  * executable becomes known, so that the next process running it is not
@@ -424,7 +416,7 @@ static struct tt_target *follow_child(struct session *s, const struct tt_proc_re
  * runs again): the time from its exec. */
 static void new_exe_attached(struct session *s, const struct tt_proc_rec *r)
 {
-	uint64_t ns = (uint64_t)(boot_ns() - (int64_t)r->hdr.time_ns);
+	uint64_t ns = (uint64_t)(tt_clock_ns(CLOCK_BOOTTIME) - (int64_t)r->hdr.time_ns);
 	struct tt_target *tg = find_target(s, (int)r->hdr.tgid);
 
 	s->procs_held += r->stopped;
@@ -667,7 +659,7 @@ static int start(struct session *s)
 		s->child = tt_launch_stopped(s->o->cmd, &err);
 		if (s->child < 0) {
 			fprintf(stderr, "tlstap: %s\n", err.msg);
-			return 127;
+			return tt_launch_failure_status(s->child);
 		}
 		s->targets[0]->pid = s->child;
 		s->targets[0]->scope = s->o->all ? -1 : s->child;
@@ -718,6 +710,8 @@ int tt_session_run(const struct tt_session_opts *o, volatile sig_atomic_t *stop)
 	ret = start(&s);
 	if (ret >= 0)
 		goto out;
+	if (o->started)
+		*o->started = true;
 	loop(&s);
 	finish_child(&s);
 	ret = s.child > 0 ? exit_status_of(s.child_status) : 0;

@@ -41,6 +41,7 @@ struct tt_session_opts {
 	/* Called once every record is delivered, before the last counters. */
 	void (*finish)(void *ctx);
 	void *ctx;
+	bool *started; /* set once the targets are traced (may be NULL) */
 };
 
 /*

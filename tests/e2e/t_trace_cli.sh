@@ -4,7 +4,9 @@
 # existing file is set to 0600), never written through a symbolic link or
 # into a file with other hard links, and a refused file keeps its content;
 # a process tlstap cannot trace at all is one line and exit 1; a command
-# that cannot be started exits 127.
+# that cannot be found exits 127, one that cannot be executed 126; a run
+# that fails before it starts leaves existing files as they were and
+# creates none; a process name is escaped in text (a process chooses it).
 source "$(dirname "$0")/lib.sh"
 T=$E2E_TMP
 
@@ -39,6 +41,13 @@ expect_exit 2 "--exe: $T: not a regular file" "$TLSTAP" trace --all --exe "$T"
 expect_exit 2 "--cgroup: /no/such/cgroup: not a cgroup v2 directory" \
 	"$TLSTAP" trace --all --cgroup /no/such/cgroup
 expect_exit 2 "--cgroup: $T: not a cgroup v2 directory" "$TLSTAP" trace --all --cgroup "$T"
+expect_exit 2 "option '--stats' takes no value" "$TLSTAP" trace --stats=1 -- true
+expect_exit 2 "option '--format' needs a value" "$TLSTAP" trace --format
+expect_exit 2 "unknown option '--no-such'" "$TLSTAP" trace --no-such=1 -- true
+expect_exit 2 "unknown option '-x'" "$TLSTAP" trace -x -- true
+for d in nan inf -1 0 1x; do
+	expect_exit 2 "--duration: '$d' is not a number of seconds" "$TLSTAP" trace -d "$d" -- true
+done
 
 echo "--- the capture: 0600, no symbolic link, no hard link"
 umask 022
@@ -58,7 +67,42 @@ expect_exit 1 "hard links" "$TLSTAP" trace -o "$T/hard" -d 0.5 -- true
 # Devices are written as they are.
 "$TLSTAP" trace -o /dev/null -d 0.5 -- true 2>"$T/err" || { cat "$T/err"; fail "-o /dev/null"; }
 
-echo "--- nothing traceable: exit 1; a command that cannot start: 127"
+echo "--- nothing traceable: exit 1; a command not found: 127, not executable: 126"
 expect_exit 1 "no such process" "$TLSTAP" trace -p 999999999
+sleep 30 &
+ALIVE=$!
+kill_at_exit "$ALIVE"
+expect_exit 1 "-p 999999999: no such process" "$TLSTAP" trace -p "$ALIVE" -p 999999999
 expect_exit 127 "no-such-command" "$TLSTAP" trace -- /nonexistent/no-such-command
+expect_exit 127 "no-such-command-x: command not found" "$TLSTAP" trace -- no-such-command-x
+expect_exit 126 "Permission denied" "$TLSTAP" trace -- "$T"
+echo 'echo hi' >"$T/notexec"
+chmod 644 "$T/notexec"
+expect_exit 126 "Permission denied" "$TLSTAP" trace -- "$T/notexec"
+
+echo "--- a run that fails before it starts: files as they were, none created"
+echo "earlier capture" >"$T/keep"
+expect_exit 1 "no such process" "$TLSTAP" trace -o "$T/keep" -p 999999999
+expect_exit 1 "/nonexistent/dir/x.pcapng" "$TLSTAP" trace -o "$T/keep" -w /nonexistent/dir/x.pcapng -- true
+expect_exit 127 "no-such-command" "$TLSTAP" trace -o "$T/keep" -w "$T/new.pcapng" -- /nonexistent/no-such-command
+[ "$(cat "$T/keep")" = "earlier capture" ] || fail "a failed start changed an existing file"
+expect_exit 1 "/nonexistent/dir/x.pcapng" "$TLSTAP" trace -o "$T/new" -w /nonexistent/dir/x.pcapng -- true
+[ ! -e "$T/new" ] && [ ! -e "$T/new.pcapng" ] || fail "a failed start left a file behind"
+
+echo "--- a process name is text the process chose: escaped"
+start_openssl_server www -www
+cat >"$T/named.py" <<PY
+import ctypes, socket, ssl
+ctypes.CDLL(None).prctl(15, b"x\x1b[31mR\nF \\\\", 0, 0, 0)
+ctx = ssl._create_unverified_context()
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", $SRV_PORT)))
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+while s.recv(65536):
+    pass
+PY
+"$TLSTAP" trace -o "$T/named.txt" -- "$PYTHON3" "$T/named.py" 2>"$T/err" ||
+	{ cat "$T/err"; fail "trace of the renamed process"; }
+grep -q 'x\\x1b\[31mR\\x0aF\\x20\\x5c pid ' "$T/named.txt" ||
+	{ head -3 "$T/named.txt"; fail "the name is not escaped"; }
+! grep -q $'\x1b' "$T/named.txt" || fail "an escape character reached the output"
 echo "ok"
