@@ -114,9 +114,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 }
 
 /* Feed every event; 0 at the end of input, the reader's error, or 1 when
- * an output failed (reported).  The outputs become the run's at the first
- * event read whole (or at the end of an empty capture): a capture bad from
- * its first line leaves them as they were. */
+ * an output failed (reported). */
 static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct tt_outputs *out,
 		      uint64_t *events, struct tt_error *err)
 {
@@ -124,8 +122,6 @@ static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct 
 	int ret;
 
 	while ((ret = tt_ndjson_next(r, &ev, err)) > 0) {
-		if (tt_outputs_commit(out, err) < 0)
-			return -1;
 		(*events)++;
 		switch (ev.kind) {
 		case TT_ND_CHUNK:
@@ -143,8 +139,6 @@ static int run_events(struct tt_ndjson_reader *r, struct tt_pipeline *p, struct 
 		    tt_outputs_flush(out, &p->pcapng, "tlstap: replay: "))
 			return 1;
 	}
-	if (ret == 0 && tt_outputs_commit(out, err) < 0)
-		return -1;
 	return ret;
 }
 
@@ -156,6 +150,7 @@ static int run(struct replay_args *a)
 	struct tt_pipeline p;
 	uint64_t events = 0;
 	int ret = TT_EXIT_ERROR, rr;
+	bool started;
 
 	if (tt_ndjson_open(&r, a->input, &err) < 0) {
 		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
@@ -180,7 +175,16 @@ static int run(struct replay_args *a)
 	rr = run_events(&r, &p, &out, &events, &err);
 	if (rr < 0)
 		fprintf(stderr, "tlstap: replay: %s: %s\n", a->input, err.msg);
-	if (out.committed) {
+	/* The run started at its first event read whole (or with an empty
+	 * capture read to its end): a capture bad from its first line leaves
+	 * the outputs as they were. */
+	started = events > 0 || rr == 0;
+	if (started && tt_outputs_commit(&out, &err) < 0) {
+		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
+		started = false;
+		rr = -1;
+	}
+	if (started) {
 		/* What was read before an error is still reported. */
 		tt_pipeline_finish(&p, p.now_ns);
 		if (!tt_outputs_flush(&out, &p.pcapng, "tlstap: replay: ") && rr == 0)
@@ -188,7 +192,7 @@ static int run(struct replay_args *a)
 		else if (rr >= 0)
 			ret = tt_outputs_status(&out);
 	}
-	if (out.committed && (a->stats || p.streams)) {
+	if (started && (a->stats || p.streams)) {
 		fprintf(stderr, "tlstap: events=%" PRIu64, events);
 		tt_pipeline_print_counters(&p, stderr, " ");
 		fputc('\n', stderr);

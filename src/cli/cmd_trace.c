@@ -359,6 +359,10 @@ struct output {
 	struct tt_outputs files;  /* -o (or stdout), -w */
 	struct tt_pipeline pipe; /* raw events, or streams -> HTTP -> exchanges, pcapng */
 	volatile bool failed; /* set by the delivery thread, read by the control one */
+	/* Set by the session once its targets are traced: until then nothing
+	 * is flushed, so that a run that fails to start leaves the files as
+	 * they were (a buffer that fills up is written anyway). */
+	bool started;
 };
 
 static void on_chunk(void *ctx, const struct tt_chunk *c)
@@ -388,6 +392,8 @@ static void on_flush(void *ctx)
 {
 	struct output *o = ctx;
 
+	if (!__atomic_load_n(&o->started, __ATOMIC_ACQUIRE))
+		return;
 	tt_pipeline_tick(&o->pipe, tt_clock_ns(CLOCK_REALTIME));
 	/* Each output is flushed until it fails itself: what the other
 	 * holds still reaches its file when one fails. */
@@ -400,6 +406,8 @@ static void on_finish(void *ctx)
 {
 	struct output *o = ctx;
 
+	if (!__atomic_load_n(&o->started, __ATOMIC_ACQUIRE))
+		return;
 	tt_pipeline_finish(&o->pipe, tt_clock_ns(CLOCK_REALTIME));
 	on_flush(o);
 }
@@ -501,19 +509,15 @@ static int run(struct trace_args *a)
 	struct tt_error err = { "" };
 	int ret;
 
-	bool started = false;
-
-	so.started = &started;
+	so.started = &o.started;
 	po.role_from_proc = true;
 	po.no_out = !tt_outputs_events(a->out.pcapng, a->out.output);
 	copy_filters(&so.tracer.settings, &a->filters);
 	ret = check_targets(a);
 	if (ret)
 		return ret;
-	if (tt_outputs_open(&o.files, a->out.output, a->out.pcapng, &err) < 0 ||
-	    tt_outputs_commit(&o.files, &err) < 0) {
+	if (tt_outputs_open(&o.files, a->out.output, a->out.pcapng, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
-		tt_outputs_close(&o.files);
 		return TT_EXIT_ERROR;
 	}
 	if (a->out.pcapng)
@@ -525,11 +529,12 @@ static int run(struct trace_args *a)
 	}
 	ret = tt_session_run(&so, &stop_signal);
 	tt_pipeline_free(&o.pipe);
-	if (!started) {
-		tt_outputs_abandon(&o.files);
-		return ret;
+	/* A run that started owns its files, written to or not. */
+	if (o.started && tt_outputs_commit(&o.files, &err) < 0) {
+		fprintf(stderr, "tlstap: %s\n", err.msg);
+		ret = TT_EXIT_ERROR;
 	}
-	if (tt_outputs_status(&o.files) != TT_EXIT_OK)
+	if (o.started && tt_outputs_status(&o.files) != TT_EXIT_OK)
 		ret = TT_EXIT_ERROR;
 	tt_outputs_close(&o.files);
 	return ret;

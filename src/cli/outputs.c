@@ -53,6 +53,15 @@ bool tt_outputs_events(const char *pcap, const char *out)
 	return out || !is_stdout(pcap);
 }
 
+/* The first write into a file makes it the run's. */
+static int commit_before_write(void *ctx)
+{
+	struct tt_error err = { "" };
+	int ret = tt_output_commit(ctx, &err);
+
+	return ret < 0 ? -ret : 0;
+}
+
 static int open_one(struct tt_wbuf *w, struct tt_output_file *f, const char *path,
 		    struct tt_error *err)
 {
@@ -61,9 +70,11 @@ static int open_one(struct tt_wbuf *w, struct tt_output_file *f, const char *pat
 	if (ret < 0)
 		return ret;
 	if (tt_wbuf_init(w, f->fd, OUTPUT_BUFFER)) {
-		tt_output_discard(f);
+		tt_output_close(f);
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
+	w->before_write = commit_before_write;
+	w->before_ctx = f;
 	return 0;
 }
 
@@ -137,11 +148,8 @@ int tt_outputs_status(const struct tt_outputs *o)
 
 int tt_outputs_commit(struct tt_outputs *o, struct tt_error *err)
 {
-	if (o->committed)
-		return 0;
 	if (tt_output_commit(&o->out_file, err) < 0 || tt_output_commit(&o->pcap_file, err) < 0)
 		return -1;
-	o->committed = true;
 	return 0;
 }
 
@@ -150,30 +158,19 @@ bool tt_outputs_include(const struct tt_outputs *o, int fd)
 	return tt_output_same(o->out.fd, fd) || tt_output_same(o->pcap.fd, fd);
 }
 
-static void close_one(struct tt_wbuf *w, struct tt_output_file *f, bool keep)
+static void close_one(struct tt_wbuf *w, struct tt_output_file *f)
 {
 	if (w->fd < 0)
 		return;
 	tt_wbuf_free(w);
 	w->fd = -1;
-	if (keep) {
-		close(f->fd);
-		f->fd = -1;
-	} else {
-		tt_output_discard(f);
-	}
+	tt_output_close(f);
 }
 
 void tt_outputs_close(struct tt_outputs *o)
 {
-	close_one(&o->out, &o->out_file, o->committed);
-	close_one(&o->pcap, &o->pcap_file, o->committed);
-}
-
-void tt_outputs_abandon(struct tt_outputs *o)
-{
-	close_one(&o->out, &o->out_file, false);
-	close_one(&o->pcap, &o->pcap_file, false);
+	close_one(&o->out, &o->out_file);
+	close_one(&o->pcap, &o->pcap_file);
 }
 
 int tt_output_option(int c, const char *arg, struct tt_output_args *a, const char **why)

@@ -7,9 +7,10 @@
  * raw events, exchanges, summaries) and the pcapng (-w), each a buffer over
  * a file opened by tt_output_open() (0600, no link).  "-w -" takes stdout;
  * the other output then needs a file of its own, or is not written at all
- * when nothing asked for it.  Opening changes no existing file: a run that
- * fails before it starts leaves the files as they were, and removes those
- * it created; tt_outputs_commit() makes them the run's (truncated).
+ * when nothing asked for it.  Opening changes no existing file: a file
+ * becomes the run's (an existing one truncated) at its first write, or at
+ * tt_outputs_commit() once the run has started; one that never did is left
+ * as it was, or removed if the open created it, when closed.
  */
 
 #include <getopt.h>
@@ -54,7 +55,6 @@ struct tt_outputs {
 	struct tt_output_file out_file, pcap_file;
 	const char *out_name, *pcap_name;
 	bool out_failed, pcap_failed;
-	bool committed; /* the run started: the files are its own */
 };
 
 /* The usage error of -w PCAP with -o OUT (NULL if none); events: -f,
@@ -65,8 +65,8 @@ bool tt_outputs_events(const char *pcap, const char *out);
 
 /* Open what is asked; on error the reason in err, nothing left open. */
 int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, struct tt_error *err);
-/* The run starts: existing files set to 0600 and truncated.  Nothing may
- * be written before.  0, or -1 with the reason in err. */
+/* The run has started: both files are its own (existing ones set to 0600
+ * and truncated, if nothing was written yet).  0, or -1 with err set. */
 int tt_outputs_commit(struct tt_outputs *o, struct tt_error *err);
 /* An output is the file open at fd (replay's capture). */
 bool tt_outputs_include(const struct tt_outputs *o, int fd);
@@ -80,10 +80,8 @@ bool tt_outputs_include(const struct tt_outputs *o, int fd);
 bool tt_outputs_flush(struct tt_outputs *o, struct tt_pcapng *pcapng, const char *prefix);
 /* Exit status for an output failure: 1 unless it was a closed pipe. */
 int tt_outputs_status(const struct tt_outputs *o);
-/* Close; before the commit, also remove the files the open created. */
+/* Close: a file the run never made its own is left as it was, or removed
+ * if the open created it. */
 void tt_outputs_close(struct tt_outputs *o);
-/* Close after a run that did not start: remove the files the open created
- * (committed or not; an existing file stays as the commit left it). */
-void tt_outputs_abandon(struct tt_outputs *o);
 
 #endif

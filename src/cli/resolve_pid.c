@@ -13,6 +13,7 @@
 #include "trace/proc.h"
 #include "cli/resolve_pid.h"
 #include "cli/resolve_print.h"
+#include "out/wbuf.h"
 
 /* What the tracer makes of one mapped object. */
 struct verdict {
@@ -201,8 +202,9 @@ static void view_done(const struct verdict *v, struct tt_resolution *view)
 static void print_text(FILE *f, const struct pid_report *pr)
 {
 	const struct tt_proc *p = &pr->proc;
+	char name[TT_NAME_TEXT_MAX];
 
-	fprintf(f, "pid %d (%s): %s\n", p->pid, p->comm, p->exe);
+	fprintf(f, "pid %d (%s): %s\n", p->pid, tt_fmt_name(name, p->comm), p->exe);
 	for (size_t i = 0; i < pr->n; i++) {
 		const struct verdict *v = &pr->v[i];
 		struct tt_resolution view;

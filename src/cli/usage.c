@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,22 +62,25 @@ int tt_cli_parse_seconds(const char *s, double max, double *out)
 }
 
 /* The long option an argument "--name[=value]" names: exact, else the one
- * it abbreviates (getopt_long's rule); NULL when none or ambiguous. */
-static const struct option *long_option(const char *arg, const struct option *longopts)
+ * it abbreviates (getopt_long's rule); NULL when none or (*ambiguous) more
+ * than one. */
+static const struct option *long_option(const char *arg, const struct option *longopts,
+					bool *ambiguous)
 {
 	const struct option *found = NULL;
 	size_t n = strcspn(arg, "=");
 
+	*ambiguous = false;
 	for (const struct option *o = longopts; o->name; o++) {
 		if (strncmp(o->name, arg, n))
 			continue;
 		if (strlen(o->name) == n)
 			return o;
 		if (found)
-			return NULL;
+			*ambiguous = true;
 		found = o;
 	}
-	return found;
+	return *ambiguous ? NULL : found;
 }
 
 int tt_cli_bad_option(const char *cmd, char *const argv[], const char *shortopts,
@@ -84,24 +88,33 @@ int tt_cli_bad_option(const char *cmd, char *const argv[], const char *shortopts
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
 	const struct option *lo = NULL;
+	bool ambiguous = false;
+	unsigned char b;
 
 	if (arg && !strncmp(arg, "--", 2) && arg[2])
-		lo = long_option(arg + 2, longopts);
+		lo = long_option(arg + 2, longopts, &ambiguous);
 	/* getopt_long's optopt: a long option's val when its value is
-	 * missing or not allowed, the character of a short one, 0 for an
-	 * unknown long one. */
+	 * missing or not allowed, the byte of a short one (negative above
+	 * 0x7f), 0 for an unknown long one.  arg is the last element getopt
+	 * finished, not always the one at fault: a short option's byte is
+	 * told from optopt alone. */
 	if (lo && optopt && lo->val == optopt) {
 		if (lo->has_arg == no_argument)
 			return tt_cli_usage_error(cmd, "option '--%s' takes no value", lo->name);
 		return tt_cli_usage_error(cmd, "option '--%s' needs a value", lo->name);
 	}
-	if (optopt > 0 && optopt < 128 && isgraph(optopt)) {
-		if (strchr(shortopts, optopt))
-			return tt_cli_usage_error(cmd, "option '-%c' needs a value", optopt);
-		return tt_cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	if (optopt) {
+		b = (unsigned char)optopt;
+		if (!isgraph(b))
+			return tt_cli_usage_error(cmd, "unknown option '-\\x%02x'", b);
+		/* ':' and '+' are the option string's syntax, not options. */
+		if (b != ':' && b != '+' && strchr(shortopts, b))
+			return tt_cli_usage_error(cmd, "option '-%c' needs a value", b);
+		return tt_cli_usage_error(cmd, "unknown option '-%c'", b);
 	}
 	if (arg && !strncmp(arg, "--", 2))
-		return tt_cli_usage_error(cmd, "unknown option '--%.*s'",
+		return tt_cli_usage_error(cmd, "%s option '--%.*s'",
+					  ambiguous ? "ambiguous" : "unknown",
 					  (int)strcspn(arg + 2, "="), arg + 2);
 	return tt_cli_usage_error(cmd, "unknown option '%s'", arg ? arg : "?");
 }

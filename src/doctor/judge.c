@@ -162,13 +162,14 @@ static double age_s(const struct tt_doc_ctx *c, const struct tt_doc_entry *e)
 
 /*
  * The connection by its tuple: still open (not yet TCP_CLOSE) in the
- * process's own namespace, and its socket still the process's: held by one
- * of its fds (the entry's, or another it was moved to).  A socket orphaned
- * while it closes has no file any more and is the tracer's to hold until it
- * is closed.
+ * process's own namespace, and (held) its socket still the process's: held
+ * by one of its fds (the entry's, or another it was moved to).  A socket
+ * orphaned while it closes has no file any more and is the tracer's to
+ * hold until it is closed.
  */
 static enum tt_doc_outcome judge_tuple(struct tt_doc_ctx *c, const struct tt_sys_proc *p,
-				       const struct tt_tuple *t, int fd, struct tt_doc_verdict *v)
+				       const struct tt_tuple *t, int fd, bool held_by_it,
+				       struct tt_doc_verdict *v)
 {
 	const struct tt_tcp_table *tcp;
 	const struct tt_tcp_sock *s;
@@ -191,6 +192,8 @@ static enum tt_doc_outcome judge_tuple(struct tt_doc_ctx *c, const struct tt_sys
 	ino = s->inode;
 	if (!ino)
 		return LIVE(v, "%s %s, closing", tuple, tt_tcp_state_name(s->state));
+	if (!held_by_it)
+		return LIVE(v, "%s %s, socket:[%llu]", tuple, tt_tcp_state_name(s->state), ino);
 	r = tt_sysview_socket_fd(c->sys, p, ino, &held);
 	if (r < 0)
 		return UNJUDGED(v, "fds of pid %d: %s", p->pid, strerror(-r));
@@ -244,9 +247,9 @@ static enum tt_doc_outcome judge_conn(struct tt_doc_ctx *c, const struct tt_sys_
 	const struct tt_doc_entry *so = e->sk ? sock_of(c, e) : NULL;
 
 	if (so)
-		return judge_tuple(c, p, &so->tuple, e->fd, v);
+		return judge_tuple(c, p, &so->tuple, e->fd, true, v);
 	if (own && own->family)
-		return judge_tuple(c, p, own, e->fd, v);
+		return judge_tuple(c, p, own, e->fd, true, v);
 	if (e->fd >= 0)
 		return judge_fd(c, p, e->fd, v);
 	return UNJUDGED(v, "no socket learned yet");
@@ -337,8 +340,13 @@ enum tt_doc_outcome tt_doc_judge(struct tt_doc_ctx *c, enum tt_state_map m,
 	case TT_KEY_GO_CONN:
 		return judge_conn(c, p, e, &e->tuple, v);
 	case TT_KEY_NATIVE_CONN:
+		return judge_conn(c, p, e, NULL, v);
 	case TT_KEY_SOCK:
-		return judge_conn(c, p, e, e->kind == TT_KEY_SOCK ? &e->tuple : NULL, v);
+		/* What a socket carried stays until it closes (BPF deletes it at
+		 * TCP_CLOSE), whoever holds it by then: the process may have
+		 * freed its TLS object and closed its fd while a child it forked
+		 * still holds the socket. */
+		return judge_tuple(c, p, &e->tuple, -1, false, v);
 	case TT_KEY_CIPHER:
 		/* Kept after a match, so that a later twin is recognised; the
 		 * LRU and the process's exit bound them. */

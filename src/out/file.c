@@ -27,7 +27,7 @@ int tt_output_open(struct tt_output_file *f, const char *path, struct tt_error *
 
 	f->path = path;
 	f->fd = -1;
-	f->created = f->regular = false;
+	f->created = f->regular = f->committed = false;
 	if (!strcmp(path, "-")) {
 		/* A copy: the writer may close its fd like any other. */
 		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -61,7 +61,7 @@ int tt_output_open(struct tt_output_file *f, const char *path, struct tt_error *
 	return 0;
 fail:
 	f->fd = fd;
-	tt_output_discard(f);
+	tt_output_close(f);
 	return ret;
 }
 
@@ -69,26 +69,32 @@ int tt_output_commit(struct tt_output_file *f, struct tt_error *err)
 {
 	struct stat st;
 
-	if (f->fd < 0 || !f->regular || f->created)
+	if (f->fd < 0 || f->committed)
 		return 0;
-	if (fstat(f->fd, &st))
-		return tt_error_set(err, errno, "%s: %s", f->path, strerror(errno));
-	if ((st.st_mode & 07777) != 0600 && fchmod(f->fd, 0600))
-		return tt_error_set(err, errno, "%s: chmod 0600: %s", f->path, strerror(errno));
-	if (ftruncate(f->fd, 0))
-		return tt_error_set(err, errno, "%s: truncate: %s", f->path, strerror(errno));
+	if (f->regular && !f->created) {
+		if (fstat(f->fd, &st))
+			return tt_error_set(err, errno, "%s: %s", f->path, strerror(errno));
+		if ((st.st_mode & 07777) != 0600 && fchmod(f->fd, 0600))
+			return tt_error_set(err, errno, "%s: chmod 0600: %s", f->path,
+					    strerror(errno));
+		if (ftruncate(f->fd, 0))
+			return tt_error_set(err, errno, "%s: truncate: %s", f->path,
+					    strerror(errno));
+	}
+	f->committed = true;
 	return 0;
 }
 
-void tt_output_discard(struct tt_output_file *f)
+void tt_output_close(struct tt_output_file *f)
 {
 	struct stat a, b;
 
 	if (f->fd < 0)
 		return;
-	/* Only the file we created, if the name still leads to it. */
-	if (f->created && !fstat(f->fd, &a) && !lstat(f->path, &b) && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino)
+	/* Not the run's: only a file we created goes, if the name still
+	 * leads to it. */
+	if (!f->committed && f->created && !fstat(f->fd, &a) && !lstat(f->path, &b) &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		unlink(f->path);
 	close(f->fd);
 	f->fd = -1;

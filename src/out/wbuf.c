@@ -30,6 +30,12 @@ int tt_wbuf_flush(struct tt_wbuf *w)
 {
 	size_t done = 0;
 
+	if (w->len && w->before_write && !w->err) {
+		int (*hook)(void *) = w->before_write;
+
+		w->before_write = NULL;
+		w->err = hook(w->before_ctx);
+	}
 	while (!w->err && done < w->len) {
 		ssize_t n = write(w->fd, w->buf + done, w->len - done);
 

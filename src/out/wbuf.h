@@ -22,6 +22,10 @@ struct tt_wbuf {
 	size_t len, cap;
 	int err;        /* first errno, 0 while all is well */
 	uint64_t bytes; /* written to fd */
+	/* Called once, before the first write() (NULL: none): an errno it
+	 * returns becomes the sticky error and nothing is written. */
+	int (*before_write)(void *ctx);
+	void *before_ctx;
 };
 
 /* cap bytes of buffer (>= 64 KiB is sensible); 0 or -ENOMEM. */

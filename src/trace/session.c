@@ -711,7 +711,7 @@ int tt_session_run(const struct tt_session_opts *o, volatile sig_atomic_t *stop)
 	if (ret >= 0)
 		goto out;
 	if (o->started)
-		*o->started = true;
+		__atomic_store_n(o->started, true, __ATOMIC_RELEASE);
 	loop(&s);
 	finish_child(&s);
 	ret = s.child > 0 ? exit_status_of(s.child_status) : 0;

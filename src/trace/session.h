@@ -41,7 +41,9 @@ struct tt_session_opts {
 	/* Called once every record is delivered, before the last counters. */
 	void (*finish)(void *ctx);
 	void *ctx;
-	bool *started; /* set once the targets are traced (may be NULL) */
+	/* Set (atomically: the delivery thread may read it) once the targets
+	 * are traced and the run goes on; may be NULL. */
+	bool *started;
 };
 
 /*

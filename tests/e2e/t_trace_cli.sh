@@ -45,6 +45,9 @@ expect_exit 2 "option '--stats' takes no value" "$TLSTAP" trace --stats=1 -- tru
 expect_exit 2 "option '--format' needs a value" "$TLSTAP" trace --format
 expect_exit 2 "unknown option '--no-such'" "$TLSTAP" trace --no-such=1 -- true
 expect_exit 2 "unknown option '-x'" "$TLSTAP" trace -x -- true
+expect_exit 2 "unknown option '-:'" "$TLSTAP" trace -: -- true
+expect_exit 2 "ambiguous option '--a'" "$TLSTAP" trace --a -- true
+expect_exit 2 "unknown option '-\\\\xc3'" "$TLSTAP" trace -p 1 -év
 for d in nan inf -1 0 1x; do
 	expect_exit 2 "--duration: '$d' is not a number of seconds" "$TLSTAP" trace -d "$d" -- true
 done
@@ -85,7 +88,15 @@ echo "earlier capture" >"$T/keep"
 expect_exit 1 "no such process" "$TLSTAP" trace -o "$T/keep" -p 999999999
 expect_exit 1 "/nonexistent/dir/x.pcapng" "$TLSTAP" trace -o "$T/keep" -w /nonexistent/dir/x.pcapng -- true
 expect_exit 127 "no-such-command" "$TLSTAP" trace -o "$T/keep" -w "$T/new.pcapng" -- /nonexistent/no-such-command
+# Found, but its exec fails (its interpreter is missing): known only once
+# the tracer has loaded and launched it.
+printf '#!/nonexistent/interpreter\n' >"$T/badinterp"
+chmod 755 "$T/badinterp"
+expect_exit 127 "badinterp" "$TLSTAP" trace -o "$T/keep" -w "$T/new.pcapng" -- "$T/badinterp"
+# A kernel thread: no executable to trace.
+expect_exit 1 "pid 2" "$TLSTAP" trace -o "$T/keep" -w "$T/new.pcapng" -p 2
 [ "$(cat "$T/keep")" = "earlier capture" ] || fail "a failed start changed an existing file"
+[ "$(stat -c %a "$T/keep")" = 644 ] || fail "a failed start changed an existing file's mode"
 expect_exit 1 "/nonexistent/dir/x.pcapng" "$TLSTAP" trace -o "$T/new" -w /nonexistent/dir/x.pcapng -- true
 [ ! -e "$T/new" ] && [ ! -e "$T/new.pcapng" ] || fail "a failed start left a file behind"
 

@@ -2,7 +2,8 @@
 /*
  * The output files of trace and replay: a run that fails before it starts
  * leaves an existing file as it was and removes a file it created; the
- * commit makes a file 0600 and empty; one file under two names is seen.
+ * commit (or the first write) makes a file 0600 and empty, once; one file
+ * under two names is seen.
  * And the text form of a process name, which the process chooses.
  */
 #include "testutil.h"
@@ -64,7 +65,7 @@ static void test_discard_keeps_existing(void **state)
 	write_file(p, "earlier capture\n", 0644);
 	assert_int_equal(tt_output_open(&f, p, &err), 0);
 	assert_false(f.created);
-	tt_output_discard(&f);
+	tt_output_close(&f);
 	assert_int_equal(size_of(p), 16);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
@@ -83,7 +84,7 @@ static void test_discard_removes_created(void **state)
 	assert_true(f.created);
 	assert_int_equal(fstat(f.fd, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
-	tt_output_discard(&f);
+	tt_output_close(&f);
 	assert_int_equal(size_of(p), -1);
 }
 
@@ -153,6 +154,30 @@ static void test_outputs_failed_start(void **state)
 	assert_int_equal(size_of(out), 0);
 }
 
+static void test_first_write_commits(void **state)
+{
+	struct tt_outputs o;
+	struct tt_error err = { "" };
+	char out[256], buf[64] = "";
+	FILE *f;
+
+	(void)state;
+	path_of(out, sizeof(out), "written");
+	write_file(out, "a much longer earlier capture\n", 0644);
+	assert_int_equal(tt_outputs_open(&o, out, NULL, &err), 0);
+	tt_wbuf_puts(&o.out, "new\n");
+	assert_int_equal(tt_wbuf_flush(&o.out), 0);
+	/* Written: the run's, and committing again truncates nothing. */
+	assert_int_equal(tt_outputs_commit(&o, &err), 0);
+	tt_outputs_close(&o);
+	f = fopen(out, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	assert_null(fgets(buf + 4, sizeof(buf) - 4, f));
+	fclose(f);
+	assert_string_equal(buf, "new\n");
+}
+
 static void test_outputs_include(void **state)
 {
 	struct tt_outputs o;
@@ -196,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_commit_truncates),
 		cmocka_unit_test(test_refused_links),
 		cmocka_unit_test(test_outputs_failed_start),
+		cmocka_unit_test(test_first_write_commits),
 		cmocka_unit_test(test_outputs_include),
 		cmocka_unit_test(test_name_text),
 	};
