@@ -71,7 +71,8 @@ endef
 # The replay path: built from the tool's sources (and llhttp's) with clang.
 FUZZ_APP_HARNESS := replay http
 FUZZ_APP_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_APP_HARNESS))
-FUZZ_APP_SRCS  = src/trace/ndjson.c src/trace/names.c src/trace/listen.c src/stream/stream.c \
+FUZZ_APP_SRCS  = src/trace/ndjson.c src/trace/names.c src/trace/listen.c src/trace/tcptab.c \
+		 src/trace/index.c src/stream/stream.c \
 		 $(wildcard src/proto/*.c) $(wildcard src/out/*.c) src/cli/pipeline.c \
 		 resolver/error.c $(wildcard $(LLHTTP_DIR)/*.c)
 FUZZ_MAXLEN_replay := 200000
