@@ -64,7 +64,12 @@ static const char trace_usage[] =
 	"exit status; what its tree still runs is let go.  When tlstap stops first\n"
 	"(--duration, SIGTERM; SIGINT, which a terminal sends CMD too, after 2 s)\n"
 	"it ends CMD with SIGTERM and still exits with CMD's status.\n"
-	"A -p process that maps no TLS library yet is watched until it does.\n"
+	"A -p process that maps no TLS library yet is watched until it does.  With\n"
+	"--children, the -p processes' descendants are traced too, each under its\n"
+	"own pid: those running at start and those forked later (a pre-forking\n"
+	"server's new workers), not held: a child's TLS calls in the few\n"
+	"milliseconds before its attach are not seen.  tlstap then ends when the\n"
+	"last of them is gone.\n"
 	"\n"
 	"With --all, every process of the host is traced, those running and every\n"
 	"one started later, containers included: each distinct file (libssl,\n"
@@ -80,6 +85,7 @@ static const char trace_usage[] =
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID          trace this process (repeatable)\n"
+	"      --children         with -p: and its descendants, present and future\n"
 	"      --all              trace every process of the host, present and future\n"
 	"      --hold-new         with --all: hold a program not seen before at its\n"
 	"                         exec until its probes are live (needs CAP_KILL)\n"
@@ -140,6 +146,7 @@ enum {
 	OPT_CGROUP,
 	OPT_HOLD_NEW,
 	OPT_DETACH_IDLE,
+	OPT_CHILDREN,
 };
 
 static const struct option trace_options[] = {
@@ -150,6 +157,7 @@ static const struct option trace_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "hold-new", no_argument, NULL, OPT_HOLD_NEW },
+	{ "children", no_argument, NULL, OPT_CHILDREN },
 	{ "detach-idle", required_argument, NULL, OPT_DETACH_IDLE },
 	TT_OUTPUT_OPTIONS,
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
@@ -170,6 +178,7 @@ struct trace_args {
 	size_t n_pids;
 	bool all;
 	bool hold_new;
+	bool children; /* -p: their descendants too */
 	double detach_idle; /* --detach-idle */
 	bool detach_idle_set;
 	struct tt_trace_settings filters; /* --comm, --exe, --port */
@@ -270,6 +279,9 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		case OPT_HOLD_NEW:
 			a->hold_new = true;
 			break;
+		case OPT_CHILDREN:
+			a->children = true;
+			break;
 		case OPT_DETACH_IDLE:
 			if (tt_cli_parse_seconds(optarg, MAX_SECONDS, &a->detach_idle))
 				return usage_error("--detach-idle: '%s' is not a number of seconds "
@@ -346,6 +358,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		return usage_error("give one of -p PID, -- CMD and --all");
 	if (a->hold_new && !a->all)
 		return usage_error("--hold-new goes with --all");
+	if (a->children && !a->n_pids)
+		return usage_error("--children goes with -p (-- CMD follows its tree anyway)");
 	if (a->detach_idle_set && !a->all)
 		return usage_error("--detach-idle goes with --all");
 	why = tt_output_args_check(&a->out);
@@ -484,7 +498,7 @@ static int run(struct trace_args *a)
 				.hold_new = a->hold_new,
 			},
 			.all = a->all,
-			.follow = a->cmd && !a->all,
+			.follow = (a->cmd && !a->all) || a->children,
 			.buffer_size = a->buffer_size,
 			.assume_go_version = a->assume_go_version,
 			.verbose = a->verbose,
@@ -493,6 +507,7 @@ static int run(struct trace_args *a)
 		.n_pids = a->n_pids,
 		.cmd = a->cmd,
 		.all = a->all,
+		.children = a->children,
 		.detach_idle = a->detach_idle,
 		.cgroup = a->cgroup[0] ? a->cgroup : NULL,
 		.duration = a->duration,

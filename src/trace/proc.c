@@ -79,6 +79,19 @@ char tt_proc_state(int pid)
 	return p ? p[0] : 0;
 }
 
+int tt_proc_ppid(int pid)
+{
+	char path[64], buf[512], *p;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	p = stat_fields(path, buf, sizeof(buf));
+	/* Fields 3 and 4: the state, then the parent. */
+	if (!p || sscanf(p, "%*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
 bool tt_proc_alive(int pid)
 {
 	/* kill(pid, 0) is true for zombies and needs permission: read stat. */

@@ -50,6 +50,8 @@ void tt_proc_free(struct tt_proc *p);
 
 /* The process still exists (and is not a zombie left of it). */
 bool tt_proc_alive(int pid);
+/* The parent of pid (its /proc stat), -1 when it cannot be read. */
+int tt_proc_ppid(int pid);
 /* Its state letter from /proc/PID/stat ('R', 'S', 'T', 'Z'...), 0 if gone. */
 char tt_proc_state(int pid);
 

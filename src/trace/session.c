@@ -384,19 +384,18 @@ static struct tt_target *host_new_process(struct session *s, const struct tt_pro
 	return tg;
 }
 
-/*
- * -- CMD: a process its tree forked (only they are watched besides the
- * targets): traced too, held like the command at its exec and dlopens.
- */
-static struct tt_target *follow_child(struct session *s, const struct tt_proc_rec *r)
+/* A process of a followed tree (-- CMD's, or -p --children's): traced under
+ * its own pid, forgotten once gone; how: what -v says of its hold. */
+static struct tt_target *follow_process(struct session *s, int pid, const char *how)
 {
-	struct tt_target *tg = add_target(s, (int)r->hdr.tgid);
+	struct tt_target *tg = add_target(s, pid);
 	struct tt_error err = { "" };
 
 	if (!tg)
 		return NULL;
 	tg->forked = true;
-	tg->stop_on_dlopen = true;
+	/* Held at its exec and dlopens like the command; -p's are never held. */
+	tg->stop_on_dlopen = s->o->cmd != NULL;
 	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
 		if (tt_proc_alive(tg->pid))
 			fprintf(stderr, "tlstap: %s\n", err.msg);
@@ -404,12 +403,63 @@ static struct tt_target *follow_child(struct session *s, const struct tt_proc_re
 		return NULL;
 	}
 	if (s->o->tracer.verbose)
-		fprintf(stderr, "tlstap: pid %d (%s): forked in the command's tree%s\n", tg->pid,
-			tg->exe, r->kind != TT_PROC_FORK ? ""
-			: r->stopped ? ", held until attached"
-				     : ", not held: its TLS calls before this attach are not seen");
+		fprintf(stderr, "tlstap: pid %d (%s): %s%s\n", tg->pid, tg->exe,
+			s->o->cmd ? "forked in the command's tree" : "a descendant of a -p process",
+			how);
 	say_probes(s, tg, "");
 	return tg;
+}
+
+/*
+ * A process a followed tree forked (only they are watched besides the
+ * targets): traced too.
+ */
+static struct tt_target *follow_child(struct session *s, const struct tt_proc_rec *r)
+{
+	return follow_process(s, (int)r->hdr.tgid,
+			      r->kind != TT_PROC_FORK ? ""
+			      : r->stopped ? ", held until attached"
+					   : ", not held: its TLS calls before this attach are not seen");
+}
+
+/*
+ * -p --children: the descendants the -p processes have at start, found by
+ * their parents in /proc once the -p processes are watched (from then on
+ * the fork hook reports the new ones).
+ */
+static void follow_descendants(struct session *s)
+{
+	struct tt_error err = { "" };
+	int *pids = NULL, *ppids = NULL;
+	size_t n = 0;
+	bool grew;
+
+	if (tt_host_pids(&pids, &n, &err) < 0) {
+		fprintf(stderr, "tlstap: --children: %s\n", err.msg);
+		return;
+	}
+	ppids = calloc(n ? n : 1, sizeof(*ppids));
+	if (!ppids)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		ppids[i] = tt_proc_ppid(pids[i]);
+	/* Generation by generation: a parent is followed before its children. */
+	do {
+		grew = false;
+		for (size_t i = 0; i < n; i++) {
+			struct tt_target *parent = ppids[i] > 0 ? find_target(s, ppids[i]) : NULL;
+
+			if (!parent || parent->gone || find_target(s, pids[i]))
+				continue;
+			if (!follow_process(s, pids[i], ", running at start") &&
+			    !find_target(s, pids[i]))
+				goto out; /* out of memory */
+			grew = true;
+		}
+	} while (grew);
+out:
+	free(ppids);
+	free(pids);
 }
 
 /* --all: a new executable's probes are live (and its process, if held,
@@ -673,6 +723,8 @@ static int start(struct session *s)
 		tt_host_attach_libraries(&s->t);
 	if (!attach_all(s) && !s->o->cmd && !s->o->all)
 		return 1;
+	if (s->o->children)
+		follow_descendants(s);
 	if (s->o->all)
 		host_catch_up(s);
 	if (s->o->all && s->o->tracer.verbose)

@@ -24,6 +24,7 @@ struct tt_session_opts {
 	size_t n_pids;
 	char *const *cmd; /* -- CMD, NULL-terminated; NULL for -p */
 	bool all;         /* --all: every process of the host, present and future */
+	bool children;    /* -p --children: their descendants too, present and future */
 	double detach_idle; /* --all: a file no process has mapped this long is
 			     * detached (seconds; 0: never) */
 	const char *cgroup; /* --cgroup: processes in that cgroup v2 directory or below */

@@ -45,6 +45,7 @@ expect_exit 2 "option '--stats' takes no value" "$TLSTAP" trace --stats=1 -- tru
 expect_exit 2 "option '--format' needs a value" "$TLSTAP" trace --format
 expect_exit 2 "unknown option '--no-such'" "$TLSTAP" trace --no-such=1 -- true
 expect_exit 2 "unknown option '-x'" "$TLSTAP" trace -x -- true
+expect_exit 2 "--children goes with -p" "$TLSTAP" trace --children -- true
 expect_exit 2 "unknown option '-:'" "$TLSTAP" trace -: -- true
 expect_exit 2 "ambiguous option '--a'" "$TLSTAP" trace --a -- true
 expect_exit 2 "unknown option '-\\\\xc3'" "$TLSTAP" trace -p 1 -év
