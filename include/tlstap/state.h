@@ -57,8 +57,9 @@ enum tt_key_kind {
 			   * fork: no records for it until they let it through
 			   * (at a record or a TLS call's entry); its entry is
 			   * deleted at its exit, which has nothing to sweep */
-#define TT_WATCH_FOLLOW 8 /* -- CMD: its children are watched and traced too (with
-			   * its flags), held at their fork where the kernel lets
+#define TT_WATCH_FOLLOW 8 /* -- CMD, -p --children: its children are watched and
+			   * traced too (with its flags), held at their fork when
+			   * the flags hold (TT_WATCH_STOP) and the kernel lets
 			   * BPF signal another task */
 
 /*

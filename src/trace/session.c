@@ -146,6 +146,7 @@ static struct tt_target *add_target(struct session *s, int pid)
 		return NULL;
 	tg->pid = pid;
 	tg->scope = s->o->all ? -1 : pid;
+	tg->since_ns = tt_clock_ns(CLOCK_BOOTTIME);
 	s->targets[s->n_targets++] = tg;
 	return tg;
 }
@@ -167,8 +168,9 @@ static void free_target(struct tt_target *tg)
 	free(tg);
 }
 
-/* --all forgets the processes that are gone, and -- CMD the ones its tree
- * forked (-p keeps them: it ends when all are). */
+/* --all forgets the processes that are gone, and -- CMD and -p --children
+ * the ones their trees forked (the -p processes themselves are kept: -p
+ * ends when all are gone). */
 static void drop_gone(struct session *s)
 {
 	size_t k = 0;
@@ -422,44 +424,106 @@ static struct tt_target *follow_child(struct session *s, const struct tt_proc_re
 					   : ", not held: its TLS calls before this attach are not seen");
 }
 
-/*
- * -p --children: the descendants the -p processes have at start, found by
- * their parents in /proc once the -p processes are watched (from then on
- * the fork hook reports the new ones).
- */
-static void follow_descendants(struct session *s)
+/* Any target, live or not, ever had pid (the start-up scan tries a
+ * process once, whether its attach worked or not). */
+static bool known_target(const struct session *s, int pid)
+{
+	for (size_t i = 0; i < s->n_targets; i++)
+		if (s->targets[i]->pid == pid)
+			return true;
+	return false;
+}
+
+/* One listing of the host's processes with their parents (-1: unread). */
+struct listing {
+	int *pids, *ppids;
+	size_t n;
+};
+
+static void listing_free(struct listing *l)
+{
+	free(l->pids);
+	free(l->ppids);
+	l->pids = l->ppids = NULL;
+	l->n = 0;
+}
+
+static int listing_read(struct listing *l)
 {
 	struct tt_error err = { "" };
-	int *pids = NULL, *ppids = NULL;
-	size_t n = 0;
+
+	if (tt_host_pids(&l->pids, &l->n, &err) < 0) {
+		fprintf(stderr, "tlstap: --children: %s\n", err.msg);
+		return -1;
+	}
+	l->ppids = calloc(l->n ? l->n : 1, sizeof(*l->ppids));
+	if (!l->ppids) {
+		listing_free(l);
+		return -1;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		l->ppids[i] = tt_proc_ppid(l->pids[i]);
+	return 0;
+}
+
+/* Follow what one listing shows under the targets, generation by
+ * generation; tried marks what was tried (attached or not).  How many were
+ * new. */
+static size_t follow_listed(struct session *s, const struct listing *l, bool *tried)
+{
+	size_t added = 0;
 	bool grew;
 
-	if (tt_host_pids(&pids, &n, &err) < 0) {
-		fprintf(stderr, "tlstap: --children: %s\n", err.msg);
-		return;
-	}
-	ppids = calloc(n ? n : 1, sizeof(*ppids));
-	if (!ppids)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		ppids[i] = tt_proc_ppid(pids[i]);
-	/* Generation by generation: a parent is followed before its children. */
 	do {
 		grew = false;
-		for (size_t i = 0; i < n; i++) {
-			struct tt_target *parent = ppids[i] > 0 ? find_target(s, ppids[i]) : NULL;
+		for (size_t i = 0; i < l->n; i++) {
+			struct tt_target *parent;
 
-			if (!parent || parent->gone || find_target(s, pids[i]))
+			if (tried[i] || l->ppids[i] <= 0 || known_target(s, l->pids[i]))
 				continue;
-			if (!follow_process(s, pids[i], ", running at start") &&
-			    !find_target(s, pids[i]))
-				goto out; /* out of memory */
+			parent = find_target(s, l->ppids[i]);
+			if (!parent)
+				continue;
+			tried[i] = true;
+			/* Still that parent's child, not a pid reused since. */
+			if (tt_proc_ppid(l->pids[i]) != l->ppids[i])
+				continue;
+			follow_process(s, l->pids[i], ", running at start");
+			added++;
 			grew = true;
 		}
 	} while (grew);
-out:
-	free(ppids);
-	free(pids);
+	return added;
+}
+
+/*
+ * -p --children: the descendants the -p processes have at start, found by
+ * their parents in /proc once the -p processes are watched (from then on
+ * the fork hook reports what a watched process forks).  A descendant that
+ * forks before its own watch entry is written is in no listing taken
+ * before: the listing is taken again until one finds nothing new.  What
+ * was reparented (to init, a subreaper) before the start is not found.
+ */
+static void follow_descendants(struct session *s)
+{
+	for (int pass = 0; pass < 8; pass++) {
+		struct listing l = { 0 };
+		bool *tried;
+		size_t added;
+
+		if (listing_read(&l) < 0)
+			return;
+		tried = calloc(l.n ? l.n : 1, sizeof(*tried));
+		if (!tried) {
+			listing_free(&l);
+			return;
+		}
+		added = follow_listed(s, &l, tried);
+		free(tried);
+		listing_free(&l);
+		if (!added)
+			return;
+	}
 }
 
 /* --all: a new executable's probes are live (and its process, if held,
@@ -494,9 +558,12 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 			tt_tracer_release(&s->t, tgid);
 		return;
 	}
-	/* A fork under a pid we still trace: that process is gone, its exit
-	 * record lost (counted), and this one is new. */
-	if (tg && tg->forked && r->kind == TT_PROC_FORK) {
+	/* A fork under a pid we still trace, after we began to: that process
+	 * is gone, its exit record lost (counted), and this one is new.  An
+	 * older fork record is of the same process (found at start by
+	 * --children before its record was read). */
+	if (tg && tg->forked && r->kind == TT_PROC_FORK &&
+	    (int64_t)r->hdr.time_ns > tg->since_ns) {
 		detach_target(s, tg);
 		tg = NULL;
 	}
@@ -510,8 +577,8 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 			membio(s, tg);
 	} else if (tg && r->kind == TT_PROC_EXIT) {
 		tg->exited = true;
-		/* --all, and a child of -- CMD's tree (not ours to reap): at once,
-		 * before its pid can be reused. */
+		/* --all, and a process of a followed tree (not ours to reap):
+		 * at once, before its pid can be reused. */
 		if (s->o->all || tg->forked)
 			detach_target(s, tg);
 	} else if (tg && r->kind == TT_PROC_MEMBIO)

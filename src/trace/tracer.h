@@ -45,7 +45,8 @@ struct tt_target {
 	/* Held at its exec/dlopen until attached: the launched command, a
 	 * process forked in its tree, a new process under --hold-new. */
 	bool stop_on_dlopen;
-	bool forked;         /* forked in -- CMD's tree (forgotten once gone) */
+	bool forked;         /* in a followed tree (forgotten once gone) */
+	int64_t since_ns;    /* CLOCK_BOOTTIME when it became a target */
 	char exe[4096];
 	struct tt_attached **objs; /* attached for it (references) */
 	size_t n_objs;
@@ -68,7 +69,7 @@ struct tt_tracer_opts {
 	const char *assume_go_version; /* for Go binaries without build info */
 	uint32_t buffer_size; /* ring buffer bytes: a power of two, >= page size */
 	bool all;             /* every process of the host (settings.all too) */
-	bool follow;          /* -- CMD: the processes it forks are traced too */
+	bool follow;          /* -- CMD, -p --children: the processes they fork too */
 	bool verbose;
 };
 
@@ -89,7 +90,7 @@ struct tt_tracer {
 	uint64_t swept; /* state-map entries of exited or re-executed processes deleted */
 	bool verbose;
 	bool all; /* --all: attaches for every process; -v tells new ones only */
-	bool follow; /* the fork hook follows the launched command's tree */
+	bool follow; /* the fork hook follows the targets' trees */
 };
 
 int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struct tt_error *err);

@@ -4,8 +4,11 @@
 # workers running at start are traced under their own pids; after a reload
 # (SIGHUP: the master forks new workers, the old ones leave) a request
 # served by a new worker is there too, under that worker's pid, with its
-# exact tuple (curl's --local-port).  A second tracer given -p MASTER alone
-# sees neither request: the master does no TLS.  No probe is left.
+# exact tuple (curl's --local-port); the new workers are not held.  A
+# second tracer given -p MASTER alone sees neither request: the master does
+# no TLS.  Then a python tree: a -p process whose child has a child of its
+# own at start; the grandchild's request is there under its pid, and the
+# tracer ends by itself once the whole tree is gone.  No probe is left.
 source "$(dirname "$0")/lib.sh"
 need_cmd nginx curl
 T=$E2E_TMP
@@ -28,7 +31,7 @@ request() {
 		fail "curl $1"
 	echo "$port"
 }
-PORT_A=$(request /before)
+PORT_A=$(request /before) || fail "curl /before"
 
 kill -HUP "$MASTER"
 NEW=()
@@ -42,10 +45,10 @@ for _ in $(seq 1 100); do
 done
 [ "${#NEW[@]}" -ge 2 ] || fail "nginx forked no new workers after SIGHUP"
 for w in "${NEW[@]}"; do
-	wait_for "$T/kids.json.err" "pid $w .*a descendant of a -p process" 1 20 ||
-		fail "new worker $w not followed"
+	wait_for "$T/kids.json.err" "pid $w .*a descendant of a -p process, not held" 1 20 ||
+		fail "new worker $w not followed, or held"
 done
-PORT_B=$(request /after)
+PORT_B=$(request /after) || fail "curl /after"
 sleep 0.5
 stop_trace "$T/kids.json" "$T/alone.json"
 
@@ -69,5 +72,46 @@ if alone:
     raise CheckError("-p MASTER alone saw %d events" % len(alone))
 PY
 [ $? -eq 0 ] || fail "events"
+
+echo "=== a python tree: a grandchild running at start"
+start_openssl_server www -www
+cat >"$T/tree.py" <<'PY'
+import os, socket, ssl, sys, time
+port, gate, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+if os.fork() == 0:
+    if os.fork() == 0:
+        with open(out, "w") as f:
+            f.write("%d\n" % os.getpid())
+        while not os.path.exists(gate):
+            time.sleep(0.05)
+        ctx = ssl._create_unverified_context()
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+        s.sendall(b"GET /grandchild HTTP/1.0\r\n\r\n")
+        while s.recv(65536):
+            pass
+        os._exit(0)
+    os.wait()
+    os._exit(0)
+os.wait()
+PY
+"$PYTHON3" "$T/tree.py" "$SRV_PORT" "$T/gate" "$T/gc.pid" &
+TREE=$!
+kill_at_exit "$TREE"
+wait_for "$T/gc.pid" "^[0-9]"
+GC=$(cat "$T/gc.pid")
+start_trace "$T/tree.json" -p "$TREE" --children
+wait_for "$T/tree.json.err" "pid $GC .*a descendant of a -p process, running at start" 1 20
+touch "$T/gate"
+# The tree ends by itself, and the tracer with it.
+trace_status "$T/tree.json" || { cat "$T/tree.json.err"; fail "tracer of the tree exited $?"; }
+py_check "$T/tree.json" "$GC" <<'PY' || fail "grandchild"
+import sys
+from events import load_events, CheckError
+gc = int(sys.argv[2])
+got = [e for e in load_events(sys.argv[1]) if e["dir"] == "write" and b"/grandchild" in e["data"]]
+if len(got) != 1 or got[0]["pid"] != gc or got[0]["attribution"] != "syscall-fd":
+    raise CheckError("the grandchild's request: %s" % got)
+print("/grandchild: pid %d, a grandchild running at start" % gc)
+PY
 check_no_probes_left
 echo PASS
