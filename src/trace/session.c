@@ -5,7 +5,8 @@
  * attach what was loaded; exit: detach), rescans for libraries a record
  * could not announce, watches liveness and the state maps' pressure (a
  * full map is said at once, by name), and prints the counters.  Records
- * flow on their own threads (trace/source.c).
+ * flow on their own threads (trace/source.c); the process trees it follows
+ * are trace/follow.c's.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +24,7 @@
 #include "trace/launch.h"
 #include "trace/proc.h"
 #include "trace/session.h"
+#include "trace/session_int.h"
 #include "trace/source.h"
 
 /* Libraries loaded after attach (dlopen) are found by looking again. */
@@ -48,39 +50,6 @@
  */
 #define FULL_LRU 0.95
 #define FULL_AGAIN_BELOW 0.9
-
-/* What the control loop knows and has said about the state maps. */
-struct maps_seen {
-	uint64_t failed[TT_M_COUNT];  /* failed updates (map_full) reported */
-	double failed_said[TT_M_COUNT];
-	size_t entries[TT_M_COUNT], peak[TT_M_COUNT];
-	uint32_t max[TT_M_COUNT];
-	bool lru[TT_M_COUNT];
-	bool full[TT_M_COUNT]; /* said to be full */
-	bool counted;
-};
-
-struct session {
-	const struct tt_session_opts *o;
-	volatile sig_atomic_t *stop;
-	struct tt_tracer t;
-	struct tt_source *src;
-	struct tt_target **targets; /* each allocated: pointers stay valid */
-	size_t n_targets, cap_targets;
-	pid_t child;
-	int child_status;
-	bool child_exited;
-	/* --all */
-	uint64_t procs_seen;      /* processes traced, present at start or started since */
-	uint64_t new_exes;        /* processes of executables not seen before */
-	uint64_t procs_held;      /* of them, held at exec until attached (--hold-new) */
-	uint64_t released;        /* files detached, no process having mapped them a while */
-	double last_release;      /* when they were last looked for */
-	bool release_more;        /* more were found than the time allowed to detach */
-	bool closing;             /* targets detached: records only release the held */
-	struct tt_latency attach_ns; /* exec to probes live, of those held */
-	struct maps_seen maps;
-};
 
 /* The counters on one line; a map whose updates failed is named.  last:
  * the queue's, NULL to read them from the running source. */
@@ -128,7 +97,7 @@ static void print_counters(struct session *s, const char *prefix,
 	fputc('\n', stderr);
 }
 
-static struct tt_target *add_target(struct session *s, int pid)
+struct tt_target *session_add_target(struct session *s, int pid)
 {
 	struct tt_target *tg;
 
@@ -153,7 +122,7 @@ static struct tt_target *add_target(struct session *s, int pid)
 
 /* The live target of pid: one that is gone or has exited is not the
  * process that may now have its pid. */
-static struct tt_target *find_target(struct session *s, int pid)
+struct tt_target *session_find_target(struct session *s, int pid)
 {
 	for (size_t i = 0; i < s->n_targets; i++)
 		if (s->targets[i]->pid == pid && !s->targets[i]->gone && !s->targets[i]->exited)
@@ -230,7 +199,7 @@ static void count_maps(struct session *s)
 }
 
 /* -v: what is attached to the process now ("probes" is what tests wait for). */
-static void say_probes(const struct session *s, const struct tt_target *tg, const char *what)
+void session_say_probes(const struct session *s, const struct tt_target *tg, const char *what)
 {
 	if (s->o->tracer.verbose)
 		fprintf(stderr,
@@ -297,7 +266,7 @@ static void reattach(struct session *s, struct tt_target *tg, unsigned kind)
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 	else if (!s->o->all &&
 		 (kind == TT_PROC_EXEC || tg->n_go_probes + tg->n_native_probes != before))
-		say_probes(s, tg, kind == TT_PROC_EXEC ? " exec'd" : " loaded code");
+		session_say_probes(s, tg, kind == TT_PROC_EXEC ? " exec'd" : " loaded code");
 }
 
 static int attach_all(struct session *s)
@@ -328,7 +297,7 @@ static int attach_all(struct session *s)
 				"tlstap: pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS mapped "
 				"yet; watching for libraries it loads and programs it executes\n",
 				tg->pid, tg->exe);
-		say_probes(s, tg, "");
+		session_say_probes(s, tg, "");
 	}
 	return attached;
 }
@@ -353,7 +322,7 @@ static void membio(struct session *s, struct tt_target *tg)
 		fprintf(stderr, "tlstap: pid %d: memory BIO: ciphertext probes in %.1f ms\n",
 			tg->pid, (tt_mono_s() - start) * 1e3);
 	if (n > 0)
-		say_probes(s, tg, " uses memory BIOs");
+		session_say_probes(s, tg, " uses memory BIOs");
 }
 
 /*
@@ -363,7 +332,7 @@ static void membio(struct session *s, struct tt_target *tg)
  */
 static struct tt_target *host_new_process(struct session *s, const struct tt_proc_rec *r)
 {
-	struct tt_target *tg = add_target(s, (int)r->hdr.tgid);
+	struct tt_target *tg = session_add_target(s, (int)r->hdr.tgid);
 	struct tt_error err = { "" };
 
 	if (!tg)
@@ -386,152 +355,12 @@ static struct tt_target *host_new_process(struct session *s, const struct tt_pro
 	return tg;
 }
 
-/* A process of a followed tree (-- CMD's, or -p --children's): traced under
- * its own pid, forgotten once gone; how: what -v says of its hold. */
-static struct tt_target *follow_process(struct session *s, int pid, const char *how)
-{
-	struct tt_target *tg = add_target(s, pid);
-	struct tt_error err = { "" };
-
-	if (!tg)
-		return NULL;
-	tg->forked = true;
-	/* Held at its exec and dlopens like the command; -p's are never held. */
-	tg->stop_on_dlopen = s->o->cmd != NULL;
-	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
-		if (tt_proc_alive(tg->pid))
-			fprintf(stderr, "tlstap: %s\n", err.msg);
-		tg->gone = true;
-		return NULL;
-	}
-	if (s->o->tracer.verbose)
-		fprintf(stderr, "tlstap: pid %d (%s): %s%s\n", tg->pid, tg->exe,
-			s->o->cmd ? "forked in the command's tree" : "a descendant of a -p process",
-			how);
-	say_probes(s, tg, "");
-	return tg;
-}
-
-/*
- * A process a followed tree forked (only they are watched besides the
- * targets): traced too.
- */
-static struct tt_target *follow_child(struct session *s, const struct tt_proc_rec *r)
-{
-	return follow_process(s, (int)r->hdr.tgid,
-			      r->kind != TT_PROC_FORK ? ""
-			      : r->stopped ? ", held until attached"
-					   : ", not held: its TLS calls before this attach are not seen");
-}
-
-/* Any target, live or not, ever had pid (the start-up scan tries a
- * process once, whether its attach worked or not). */
-static bool known_target(const struct session *s, int pid)
-{
-	for (size_t i = 0; i < s->n_targets; i++)
-		if (s->targets[i]->pid == pid)
-			return true;
-	return false;
-}
-
-/* One listing of the host's processes with their parents (-1: unread). */
-struct listing {
-	int *pids, *ppids;
-	size_t n;
-};
-
-static void listing_free(struct listing *l)
-{
-	free(l->pids);
-	free(l->ppids);
-	l->pids = l->ppids = NULL;
-	l->n = 0;
-}
-
-static int listing_read(struct listing *l)
-{
-	struct tt_error err = { "" };
-
-	if (tt_host_pids(&l->pids, &l->n, &err) < 0) {
-		fprintf(stderr, "tlstap: --children: %s\n", err.msg);
-		return -1;
-	}
-	l->ppids = calloc(l->n ? l->n : 1, sizeof(*l->ppids));
-	if (!l->ppids) {
-		listing_free(l);
-		return -1;
-	}
-	for (size_t i = 0; i < l->n; i++)
-		l->ppids[i] = tt_proc_ppid(l->pids[i]);
-	return 0;
-}
-
-/* Follow what one listing shows under the targets, generation by
- * generation; tried marks what was tried (attached or not).  How many were
- * new. */
-static size_t follow_listed(struct session *s, const struct listing *l, bool *tried)
-{
-	size_t added = 0;
-	bool grew;
-
-	do {
-		grew = false;
-		for (size_t i = 0; i < l->n; i++) {
-			struct tt_target *parent;
-
-			if (tried[i] || l->ppids[i] <= 0 || known_target(s, l->pids[i]))
-				continue;
-			parent = find_target(s, l->ppids[i]);
-			if (!parent)
-				continue;
-			tried[i] = true;
-			/* Still that parent's child, not a pid reused since. */
-			if (tt_proc_ppid(l->pids[i]) != l->ppids[i])
-				continue;
-			follow_process(s, l->pids[i], ", running at start");
-			added++;
-			grew = true;
-		}
-	} while (grew);
-	return added;
-}
-
-/*
- * -p --children: the descendants the -p processes have at start, found by
- * their parents in /proc once the -p processes are watched (from then on
- * the fork hook reports what a watched process forks).  A descendant that
- * forks before its own watch entry is written is in no listing taken
- * before: the listing is taken again until one finds nothing new.  What
- * was reparented (to init, a subreaper) before the start is not found.
- */
-static void follow_descendants(struct session *s)
-{
-	for (int pass = 0; pass < 8; pass++) {
-		struct listing l = { 0 };
-		bool *tried;
-		size_t added;
-
-		if (listing_read(&l) < 0)
-			return;
-		tried = calloc(l.n ? l.n : 1, sizeof(*tried));
-		if (!tried) {
-			listing_free(&l);
-			return;
-		}
-		added = follow_listed(s, &l, tried);
-		free(tried);
-		listing_free(&l);
-		if (!added)
-			return;
-	}
-}
-
 /* --all: a new executable's probes are live (and its process, if held,
  * runs again): the time from its exec. */
 static void new_exe_attached(struct session *s, const struct tt_proc_rec *r)
 {
 	uint64_t ns = (uint64_t)(tt_clock_ns(CLOCK_BOOTTIME) - (int64_t)r->hdr.time_ns);
-	struct tt_target *tg = find_target(s, (int)r->hdr.tgid);
+	struct tt_target *tg = session_find_target(s, (int)r->hdr.tgid);
 
 	s->procs_held += r->stopped;
 	s->new_exes++;
@@ -551,7 +380,7 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 {
 	struct session *s = ctx;
 	int tgid = (int)r->hdr.tgid;
-	struct tt_target *tg = find_target(s, tgid);
+	struct tt_target *tg = session_find_target(s, tgid);
 
 	if (s->closing) {
 		if (r->stopped)
@@ -572,7 +401,7 @@ static void on_control(void *ctx, const struct tt_proc_rec *r)
 	} else if (!tg && (s->o->all || s->t.follow)) {
 		/* New to us; a memory-BIO request is its first record when it
 		 * forked from a target without exec (a server's worker). */
-		tg = s->o->all ? host_new_process(s, r) : follow_child(s, r);
+		tg = s->o->all ? host_new_process(s, r) : session_follow_child(s, r);
 		if (tg && r->kind == TT_PROC_MEMBIO)
 			membio(s, tg);
 	} else if (tg && r->kind == TT_PROC_EXIT) {
@@ -717,16 +546,16 @@ static int make_targets(struct session *s)
 	size_t n = 0;
 
 	if (o->cmd)
-		return add_target(s, 0) ? 0 : -ENOMEM;
+		return session_add_target(s, 0) ? 0 : -ENOMEM;
 	if (o->all && tt_host_pids(&pids, &n, &err) < 0) {
 		fprintf(stderr, "tlstap: %s\n", err.msg);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < o->n_pids; i++)
-		if (!add_target(s, o->pids[i]))
+		if (!session_add_target(s, o->pids[i]))
 			goto fail;
 	for (size_t i = 0; i < n; i++)
-		if (!find_target(s, pids[i]) && !add_target(s, pids[i]))
+		if (!session_find_target(s, pids[i]) && !session_add_target(s, pids[i]))
 			goto fail;
 	free(pids);
 	return 0;
@@ -751,7 +580,7 @@ static void host_catch_up(struct session *s)
 	for (size_t i = 0; i < n; i++) {
 		struct tt_target *tg;
 
-		if (find_target(s, pids[i]) || !(tg = add_target(s, pids[i])))
+		if (session_find_target(s, pids[i]) || !(tg = session_add_target(s, pids[i])))
 			continue;
 		if (tt_tracer_attach(&s->t, tg, &err) < 0) {
 			tg->gone = true;
@@ -791,7 +620,7 @@ static int start(struct session *s)
 	if (!attach_all(s) && !s->o->cmd && !s->o->all)
 		return 1;
 	if (s->o->children)
-		follow_descendants(s);
+		session_follow_descendants(s);
 	if (s->o->all)
 		host_catch_up(s);
 	if (s->o->all && s->o->tracer.verbose)
