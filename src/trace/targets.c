@@ -232,7 +232,7 @@ static void forget_state(struct tt_tracer *t, struct tt_target *tg)
 
 		if (m == TT_M_WATCH || m == TT_M_HELD || !tgid_place(kind, &key_side, &off))
 			continue;
-		map = bpf_object__find_map_by_name(s->obj, tt_state_map_name(m));
+		map = tt_tracer_state_map(t, m);
 		if (!map)
 			continue;
 		if (kind == TT_KEY_TGID) {

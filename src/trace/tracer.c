@@ -53,6 +53,11 @@ enum tt_key_kind tt_state_map_kind(enum tt_state_map m)
 	return (unsigned)m < TT_M_COUNT ? state_map_kinds[m] : TT_KEY_KIND_COUNT;
 }
 
+struct bpf_map *tt_tracer_state_map(const struct tt_tracer *t, enum tt_state_map m)
+{
+	return t->skel ? bpf_object__find_map_by_name(t->skel->obj, tt_state_map_name(m)) : NULL;
+}
+
 static void on_data(const struct tt_tracer *t, const struct tt_data_rec *r, size_t len,
 		    const struct tt_sink *sink)
 {
@@ -340,9 +345,7 @@ void tt_tracer_map_pressure(const struct tt_tracer *t, size_t entries[TT_M_COUNT
 			    uint32_t max[TT_M_COUNT], bool lru[TT_M_COUNT])
 {
 	for (int i = 0; i < TT_M_COUNT; i++) {
-		struct bpf_map *m = t->skel ? bpf_object__find_map_by_name(t->skel->obj,
-									   tt_state_map_name(i))
-					    : NULL;
+		struct bpf_map *m = tt_tracer_state_map(t, i);
 		struct tt_map_walk_stats st = { 0 };
 
 		entries[i] = 0;

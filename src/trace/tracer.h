@@ -112,6 +112,9 @@ const char *tt_counter_name(enum tt_counter c);
 const char *tt_state_map_name(enum tt_state_map m);
 /* What a state map's key holds (TT_STATE_MAPS); TT_KEY_KIND_COUNT for none. */
 enum tt_key_kind tt_state_map_kind(enum tt_state_map m);
+/* The loaded state map m, NULL before the tracer is open. */
+struct bpf_map;
+struct bpf_map *tt_tracer_state_map(const struct tt_tracer *t, enum tt_state_map m);
 
 /* Resolve the process and attach every probe it needs; message on error. */
 int tt_tracer_attach(struct tt_tracer *t, struct tt_target *tg, struct tt_error *err);
