@@ -38,6 +38,18 @@ skip_unfixable() {
 	exit 77
 }
 
+# expect_exit CODE PATTERN CMD...: CMD exits CODE and its stderr matches PATTERN
+# (ERE); its output in $E2E_TMP/out and /err.
+expect_exit() {
+	local code=$1 pattern=$2 rc
+	shift 2
+	"$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err"
+	rc=$?
+	[ $rc -eq "$code" ] || { cat "$E2E_TMP/err" >&2; fail "$*: exit $rc, expected $code"; }
+	grep -qE -- "$pattern" "$E2E_TMP/err" ||
+		{ cat "$E2E_TMP/err" >&2; fail "$*: stderr lacks '$pattern'"; }
+}
+
 # Fail unless every command named is installed (make deps installs them).
 need_cmd() {
 	local c

@@ -13,16 +13,6 @@ cp "$E2E_REPO/tests/data/curl_h1_nginx.ndjson" "$CAP"
 cp "$CAP" "$T/orig.ndjson"
 LINES=$(grep -c . "$CAP")
 
-# expect_exit CODE PATTERN CMD...: CMD exits CODE and its stderr matches.
-expect_exit() {
-	local code=$1 pattern=$2 rc
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	[ $rc -eq "$code" ] || { cat "$T/err" >&2; fail "$*: exit $rc, expected $code"; }
-	grep -qE -- "$pattern" "$T/err" || { cat "$T/err" >&2; fail "$*: stderr lacks '$pattern'"; }
-}
-
 echo "--- an output that is the capture: refused, the capture whole"
 expect_exit 2 "is the capture being read" "$TLSTAP" replay -o "$CAP" "$CAP"
 expect_exit 2 "is the capture being read" "$TLSTAP" replay -w "$T/./cap.ndjson" -o /dev/null "$CAP"

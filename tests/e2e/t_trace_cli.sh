@@ -10,16 +10,6 @@
 source "$(dirname "$0")/lib.sh"
 T=$E2E_TMP
 
-# expect_exit CODE PATTERN CMD...: CMD exits CODE and its stderr matches.
-expect_exit() {
-	local code=$1 pattern=$2 rc
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	[ $rc -eq "$code" ] || { cat "$T/err" >&2; fail "$*: exit $rc, expected $code"; }
-	grep -qE -- "$pattern" "$T/err" || { cat "$T/err" >&2; fail "$*: stderr lacks '$pattern'"; }
-}
-
 echo "--- not in the initial pid namespace: exit 1, said"
 expect_exit 1 "runs only in the initial pid namespace" unshare -p -f --mount-proc "$TLSTAP" trace -- true
 
