@@ -463,7 +463,7 @@ static void copy_filters(struct tt_trace_settings *s, const struct tt_trace_sett
 
 /* What can be checked before any file is opened or probe attached: each
  * -p process exists, CMD can be executed.  0, or the exit status. */
-static int check_targets(const struct trace_args *a)
+static int check_can_start(const struct trace_args *a)
 {
 	struct tt_error err = { "" };
 	int ret;
@@ -528,7 +528,7 @@ static int run(struct trace_args *a)
 	po.role_from_proc = true;
 	po.no_out = !tt_outputs_events(a->out.pcapng, a->out.output);
 	copy_filters(&so.tracer.settings, &a->filters);
-	ret = check_targets(a);
+	ret = check_can_start(a);
 	if (ret)
 		return ret;
 	if (tt_outputs_open(&o.files, a->out.output, a->out.pcapng, &err) < 0) {
