@@ -19,6 +19,8 @@
 
 #include <bpf/libbpf.h>
 
+#include "trace/clock.h"
+#include "trace/held.h"
 #include "trace/source.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
@@ -34,6 +36,10 @@
  * waits: 256 KiB, or an eighth of a smaller buffer, which would fill before
  * a wakeup came (the reader would then drain it every READER_POLL_MS only). */
 #define WAKEUP_BYTES_MAX (256u << 10)
+
+/* While records are held (trace/held.h), the delivery thread looks at
+ * them this often when no block comes. */
+#define HELD_POLL_MS 50
 
 uint32_t tt_source_wakeup_bytes(uint32_t buffer_size)
 {
@@ -67,6 +73,9 @@ struct tt_source {
 
 	/* Filled by the reader thread only, then published. */
 	struct block *cur;
+
+	/* The delivery thread's records that end streams, held. */
+	struct tt_held held;
 
 	/* The control ring buffer, read by a thread of its own into a list the
 	 * control thread takes (ctl_efd): neither a stalled data path nor a
@@ -175,19 +184,48 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+static void decode(void *ctx, const void *rec, uint32_t len)
+{
+	struct tt_source *s = ctx;
+
+	tt_tracer_decode(s->t, rec, len, &s->sink);
+}
+
 /* Decode a block's records for the sink; how many there were. */
 static uint64_t deliver_block(struct tt_source *s, const struct block *b)
 {
 	uint64_t n = 0;
 
 	for (size_t off = 0; off + sizeof(uint32_t) <= b->len; n++) {
+		const uint8_t *rec;
 		uint32_t len;
 
 		memcpy(&len, b->data + off, sizeof(len));
-		tt_tracer_decode(s->t, b->data + off + sizeof(len), len, &s->sink);
+		rec = b->data + off + sizeof(len);
+		if (!tt_held_push(&s->held, rec, len, decode, s))
+			decode(s, rec, len);
 		off += sizeof(uint32_t) + ((len + 7) & ~(size_t)7);
 	}
+	tt_held_release(&s->held, tt_clock_ns(CLOCK_BOOTTIME), decode, s);
 	return n;
+}
+
+/* Wait for a block, or (records held) until the next look at them. */
+static void wait_for_data(struct tt_source *s)
+{
+	struct timespec until;
+
+	if (!s->held.n) {
+		pthread_cond_wait(&s->data_cv, &s->lock);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += HELD_POLL_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&s->data_cv, &s->lock, &until);
 }
 
 static void *delivery_main(void *arg)
@@ -203,11 +241,12 @@ static void *delivery_main(void *arg)
 			if (s->eof)
 				break;
 			pthread_mutex_unlock(&s->lock);
+			tt_held_release(&s->held, tt_clock_ns(CLOCK_BOOTTIME), decode, s);
 			if (s->flush)
 				s->flush(s->sink.ctx);
 			pthread_mutex_lock(&s->lock);
 			if (!s->head && !s->eof)
-				pthread_cond_wait(&s->data_cv, &s->lock);
+				wait_for_data(s);
 			continue;
 		}
 		s->head = b->next;
@@ -223,6 +262,7 @@ static void *delivery_main(void *arg)
 		free(b);
 	}
 	pthread_mutex_unlock(&s->lock);
+	tt_held_release(&s->held, INT64_MAX, decode, s);
 	if (s->flush)
 		s->flush(s->sink.ctx);
 	return NULL;
