@@ -182,42 +182,37 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg,
 	struct tt_go_conn *st = bpf_map_lookup_elem(&go_conns, key);
 	struct tt_tuple ktuple, mem;
 	struct file *file;
-	struct sock *sk = NULL;
+	struct sock *sk;
 	__u64 sysfd;
 
 	/* The fd learned for this netFD, still holding the socket learned with
-	 * the tuple it had, is the TCP socket checked then (the netFD's Sysfd
-	 * is not read again); anything else is checked as a new one. */
+	 * the tuple Go memory gave then, is that socket: the netFD's Sysfd and
+	 * addresses are not read again.  (A netFD address is reused only once
+	 * its finalizer has closed the fd; a tls.Conn, netFD, fd and socket all
+	 * reused at the same addresses fail the tuple.) */
 	if (st && st->sk && st->fd >= 0) {
 		file = fd_file(st->fd);
 		sk = file ? file_sock_unchecked(file) : NULL;
-		if (sk != (struct sock *)st->sk || sock_tuple(sk, &ktuple) ||
-		    !tuple_equal(&st->tuple, &ktuple))
-			sk = NULL;
-		sysfd = st->fd;
-	}
-	if (!sk) {
-		sysfd = read_u64(key->netfd + cfg->off[TT_F_NETFD_PFD] +
-				 cfg->off[TT_F_POLLFD_SYSFD]);
-		sk = file_tcp_sock(fd_file((int)sysfd));
-		if (!sk || sock_tuple(sk, &ktuple))
+		if (sk && sk == (struct sock *)st->sk && !sock_tuple(sk, &ktuple) &&
+		    tuple_equal(&st->tuple, &ktuple)) {
+			a->fd = st->fd;
+			a->tuple = ktuple;
+			a->attribution = TT_ATTR_GO_MEMORY;
+			sock_remember((__u64)sk, key->tgid, TT_LIB_GO, key->conn, key->netfd,
+				      &ktuple);
 			return;
+		}
 	}
+	sysfd = read_u64(key->netfd + cfg->off[TT_F_NETFD_PFD] + cfg->off[TT_F_POLLFD_SYSFD]);
+	sk = file_tcp_sock(fd_file((int)sysfd));
+	if (!sk || sock_tuple(sk, &ktuple) || go_mem_tuple(cfg, key->netfd, &mem))
+		return;
 	if (!st)
 		st = go_conn_state(key);
-	/* The tuple read earlier serves while the socket is the same and says
-	 * the same: a tls.Conn, netFD, fd and socket all reused at the same
-	 * addresses must not keep the old connection's tuple. */
-	if (st && st->sk == (__u64)sk && st->fd == (int)sysfd && tuple_equal(&st->tuple, &ktuple)) {
-		mem = st->tuple;
-	} else {
-		if (go_mem_tuple(cfg, key->netfd, &mem))
-			return;
-		if (st) {
-			st->sk = (__u64)sk;
-			st->fd = (int)sysfd;
-			st->tuple = mem;
-		}
+	if (st) {
+		st->sk = (__u64)sk;
+		st->fd = (int)sysfd;
+		st->tuple = mem;
 	}
 	a->fd = (int)sysfd;
 	a->tuple = ktuple;
@@ -243,30 +238,48 @@ static __always_inline void go_close(const struct tt_go_config *cfg, __u64 bias,
 	bpf_map_delete_elem(&go_conns, &key);
 }
 
-/* g.stack: {lo, hi} at the start of runtime.g in every Go version. */
-static __always_inline int go_stack(__u64 g, __u64 *lo, __u64 *hi)
-{
-	__u64 st[2];
+/*
+ * The head of runtime.g, read at once at the entry: g.stack {lo, hi} opens
+ * it in every Go version, and goid follows within it (152 or 160 in every
+ * layout known); a goid beyond it is read on its own.  Every runtime.g is
+ * far bigger than this head, so the read stays inside the object.
+ */
+#define G_HEAD_LEN 168
 
-	if (bpf_probe_read_user(st, sizeof(st), (const void *)g))
+struct go_g_head {
+	__u64 lo, hi; /* g.stack */
+	__u64 goid;   /* 0 when its offset is unknown */
+};
+
+/* A call of its own (noinline): its buffer is not on the entry's stack. */
+static __noinline int go_read_g(const struct tt_go_config *cfg, __u64 g, struct go_g_head *h)
+{
+	__u64 head[G_HEAD_LEN / 8];
+	__s64 off = cfg->off[TT_F_G_GOID];
+	__u32 idx;
+
+	if (bpf_probe_read_user(head, sizeof(head), (const void *)g))
 		return -1;
-	*lo = st[0];
-	*hi = st[1];
+	h->lo = head[0];
+	h->hi = head[1];
+	h->goid = 0;
+	if (off < 0)
+		return 0;
+	idx = (__u32)off / 8;
+	/* The verifier must see the bound on idx itself. */
+	asm volatile("" : "+r"(idx));
+	if (!(off & 7) && idx >= 2 && idx < G_HEAD_LEN / 8)
+		h->goid = head[idx];
+	else
+		h->goid = read_u64(g + off);
 	return 0;
 }
 
-/* The key of a call: {tgid, func, g, g.stack.hi - SP}.  SP is the same at
- * the entry probe (before the frame is set up) and at every RET. */
-static __always_inline int go_call_key(struct pt_regs *ctx, __u32 tgid, __u32 func,
-				       struct tt_go_call_key *key, __u64 *lo, __u64 *hi)
+/* The frame of a call: g.stack.hi - SP, the same at the entry probe (before
+ * the frame is set up) and at every RET; a stack copy keeps it. */
+static __always_inline __u64 go_frame(struct pt_regs *ctx, __u64 hi)
 {
-	key->tgid = tgid;
-	key->func = func;
-	key->g = GO_G(ctx);
-	if (go_stack(key->g, lo, hi))
-		return -1;
-	key->frame = *hi - GO_SP(ctx);
-	return 0;
+	return hi - GO_SP(ctx);
 }
 
 /* A call on a wrapped connection: the goroutine's socket I/O names it. */
@@ -297,12 +310,13 @@ static __always_inline void go_watch_goroutine(const struct tt_go_config *cfg, _
 SEC("uprobe")
 int go_tls_entry(struct pt_regs *ctx)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx), lo, hi, bias;
+	__u64 cookie = bpf_get_attach_cookie(ctx), bias;
 	__u32 obj = TT_GO_COOKIE_OBJ(cookie), func = TT_GO_COOKIE_FUNC(cookie);
 	struct tt_go_conn_key ckey = {};
 	struct tt_go_call_key key = {};
 	const struct tt_go_config *cfg;
 	struct tt_go_call call = {};
+	struct go_g_head gh;
 	__u32 tgid;
 	bool wrapped;
 
@@ -319,24 +333,28 @@ int go_tls_entry(struct pt_regs *ctx)
 	}
 	if (!process_allowed(tgid))
 		return 0;
-	if (go_call_key(ctx, tgid, func, &key, &lo, &hi)) {
+	key.tgid = tgid;
+	key.func = func;
+	key.g = GO_G(ctx);
+	/* goid is read here, where the binary's layout is at hand: the RET
+	 * reads g.stack.hi alone. */
+	if (go_read_g(cfg, key.g, &gh)) {
 		count(TT_C_READ_FAULTS, 1);
 		return 0;
 	}
+	key.frame = go_frame(ctx, gh.hi);
 	call.conn = GO_R0(ctx);
 	call.buf = GO_R1(ctx);
 	call.len = GO_R2(ctx);
 	call.obj = obj;
 	call.start_ns = bpf_ktime_get_boot_ns();
-	/* Read here, where the binary's layout is at hand: the RET needs none. */
-	if (cfg->off[TT_F_G_GOID] >= 0)
-		call.goid = read_u64(key.g + cfg->off[TT_F_G_GOID]);
+	call.goid = gh.goid;
 	call.attr.fd = -1;
 	/* A buffer on the goroutine stack moves if the stack grows during the
 	 * call (the handshake runs deep): keep its offset from the top, which
 	 * the stack copy preserves. */
-	if (call.buf >= lo && call.buf < hi) {
-		call.buf = hi - call.buf;
+	if (call.buf >= gh.lo && call.buf < gh.hi) {
+		call.buf = gh.hi - call.buf;
 		call.flags |= TT_GO_BUF_ON_STACK;
 	}
 	ckey.tgid = tgid;
@@ -407,7 +425,7 @@ static __always_inline void go_wrapped_attribute(__u32 tgid, __u64 g, struct tt_
 SEC("uprobe")
 int go_tls_return(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), cookie = bpf_get_attach_cookie(ctx), lo, hi;
+	__u64 id = bpf_get_current_pid_tgid(), cookie = bpf_get_attach_cookie(ctx), hi;
 	__u32 func = TT_GO_COOKIE_FUNC(cookie);
 	struct tt_go_conn_key ckey = {};
 	struct tt_go_call_key key = {};
@@ -419,10 +437,15 @@ int go_tls_return(struct pt_regs *ctx)
 
 	if (settings.probe_only)
 		return 0;
-	if (go_call_key(ctx, id >> 32, func, &key, &lo, &hi)) {
+	key.tgid = id >> 32;
+	key.func = func;
+	key.g = GO_G(ctx);
+	/* g.stack.hi: the second word of runtime.g. */
+	if (bpf_probe_read_user(&hi, sizeof(hi), (const void *)(key.g + 8))) {
 		count(TT_C_READ_FAULTS, 1);
 		return 0;
 	}
+	key.frame = go_frame(ctx, hi);
 	saved = bpf_map_lookup_elem(&go_calls, &key);
 	if (!saved) {
 		no_call_state(id >> 32);
