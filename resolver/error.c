@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tlstap/error.h"
 
@@ -19,4 +22,103 @@ int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...)
 	if (errnum > 0)
 		return -errnum;
 	return errnum < 0 ? errnum : -EIO;
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (n bytes left) that is
+ * neither a C1 control nor an overlong form or surrogate; 0 when none.
+ */
+static size_t utf8_safe_len(const unsigned char *s, size_t n)
+{
+	unsigned char b = s[0];
+	size_t want;
+	unsigned char lo = 0x80, hi = 0xbf; /* bounds of the second byte */
+
+	if (b >= 0xc2 && b <= 0xdf) {
+		want = 2;
+		if (b == 0xc2)
+			lo = 0xa0; /* U+0080-U+009F: C1 controls */
+	} else if (b >= 0xe0 && b <= 0xef) {
+		want = 3;
+		if (b == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (b == 0xed)
+			hi = 0x9f; /* surrogates */
+	} else if (b >= 0xf0 && b <= 0xf4) {
+		want = 4;
+		if (b == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (b == 0xf4)
+			hi = 0x8f; /* beyond U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n < want || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < want; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return want;
+}
+
+size_t tt_text_safe(char *dst, size_t cap, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n = 0, i = 0;
+
+	while (i < len) {
+		unsigned char b = s[i];
+		size_t run = 1;
+
+		if (b >= 0x80)
+			run = utf8_safe_len(s + i, len - i);
+		else if ((b >= 0x20 && b != 0x7f) || b == '\n' || b == '\t')
+			run = 1;
+		else
+			run = 0;
+		if (run) {
+			if (n + run >= cap)
+				break;
+			memcpy(dst + n, s + i, run);
+			n += run;
+			i += run;
+			continue;
+		}
+		if (n + 4 >= cap)
+			break;
+		dst[n++] = '\\';
+		dst[n++] = 'x';
+		dst[n++] = hex[b >> 4];
+		dst[n++] = hex[b & 15];
+		i++;
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+void tt_diag(const char *fmt, ...)
+{
+	char *msg = NULL, *out = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (len < 0) {
+		msg = NULL; /* undefined after a failure */
+		goto oom;
+	}
+	/* At worst every byte becomes four. */
+	out = malloc(4 * (size_t)len + 1);
+	if (!out)
+		goto oom;
+	fwrite(out, 1, tt_text_safe(out, 4 * (size_t)len + 1, msg, (size_t)len), stderr);
+	goto out;
+oom:
+	fputs("tlstap: out of memory\n", stderr);
+out:
+	free(out);
+	free(msg);
 }

@@ -18,4 +18,21 @@ struct tt_error {
  * an errnum of 0 (errno left unset by a failing call) becomes -EIO. */
 int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...) TT_PRINTF(3, 4);
 
+/*
+ * Terminal-safe text.  tlstap's messages carry names a traced process chose
+ * (its files, its comm): they must not drive the user's terminal.  Every
+ * byte a terminal would act on is written as \xNN: C0 controls but the
+ * newline and the tab, DEL, C1 controls (in UTF-8, U+0080-U+009F) and bytes
+ * of no valid UTF-8 sequence; well-formed UTF-8 stays as it is.
+ */
+#include <stddef.h>
+
+/* The safe text of src[0, len) into dst (cap bytes, cap >= 1), always
+ * NUL-terminated; cut at a whole byte or escape when dst is short.
+ * Returns the bytes written, without the NUL. */
+size_t tt_text_safe(char *dst, size_t cap, const char *src, size_t len);
+
+/* A message on stderr: fmt formatted, made terminal-safe, one write. */
+void tt_diag(const char *fmt, ...) TT_PRINTF(1, 2);
+
 #endif

@@ -118,7 +118,7 @@ int tt_cmd_doctor(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	if (tt_doctor_run(&d, &o, &err) < 0) {
-		fprintf(stderr, "tlstap: doctor: %s\n", err.msg);
+		tt_diag("tlstap: doctor: %s\n", err.msg);
 		tt_doctor_free(&d);
 		return TT_EXIT_ERROR;
 	}

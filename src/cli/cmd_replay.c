@@ -153,11 +153,11 @@ static int run(struct replay_args *a)
 	bool started;
 
 	if (tt_ndjson_open(&r, a->input, &err) < 0) {
-		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
+		tt_diag("tlstap: replay: %s\n", err.msg);
 		return TT_EXIT_ERROR;
 	}
 	if (tt_outputs_open(&out, a->out.output, a->out.pcapng, &err) < 0) {
-		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
+		tt_diag("tlstap: replay: %s\n", err.msg);
 		tt_ndjson_close(&r);
 		return TT_EXIT_ERROR;
 	}
@@ -169,18 +169,18 @@ static int run(struct replay_args *a)
 	a->out.po.no_out = out.out.fd < 0;
 	a->out.po.pcapng = a->out.pcapng ? &out.pcap : NULL;
 	if (tt_pipeline_init(&p, &a->out.po, a->out.po.no_out ? NULL : &out.out, &err) < 0) {
-		fprintf(stderr, "tlstap: replay: out of memory\n");
+		tt_diag("tlstap: replay: out of memory\n");
 		goto out_close;
 	}
 	rr = run_events(&r, &p, &out, &events, &err);
 	if (rr < 0)
-		fprintf(stderr, "tlstap: replay: %s: %s\n", a->input, err.msg);
+		tt_diag("tlstap: replay: %s: %s\n", a->input, err.msg);
 	/* The run started at its first event read whole (or with an empty
 	 * capture read to its end): a capture bad from its first line leaves
 	 * the outputs as they were. */
 	started = events > 0 || rr == 0;
 	if (started && tt_outputs_commit(&out, &err) < 0) {
-		fprintf(stderr, "tlstap: replay: %s\n", err.msg);
+		tt_diag("tlstap: replay: %s\n", err.msg);
 		started = false;
 		rr = -1;
 	}
@@ -193,7 +193,7 @@ static int run(struct replay_args *a)
 			ret = tt_outputs_status(&out);
 	}
 	if (started && (a->stats || p.streams)) {
-		fprintf(stderr, "tlstap: events=%" PRIu64, events);
+		tt_diag("tlstap: events=%" PRIu64, events);
 		tt_pipeline_print_counters(&p, stderr, " ");
 		fputc('\n', stderr);
 	}

@@ -70,13 +70,13 @@ static bool traceable(const struct tt_resolution *r, const char *path)
 
 	if (tt_plan_object(r, &plan, &err) < 0) {
 		fflush(stdout);
-		fprintf(stderr, "tlstap: %s: %s\n", path, err.msg);
+		tt_diag("tlstap: %s: %s\n", path, err.msg);
 		return false;
 	}
 	ok = plan.attach;
 	if (!ok) {
 		fflush(stdout);
-		fprintf(stderr, "tlstap: %s: the tracer would not attach: %s\n", path, plan.reason);
+		tt_diag("tlstap: %s: the tracer would not attach: %s\n", path, plan.reason);
 	}
 	tt_plan_free(&plan);
 	return ok;
@@ -94,7 +94,7 @@ static int resolve_files(char **paths, int n, const struct resolve_args *a)
 
 		if (tt_resolve_path(paths[i], &a->opts, &r, &err) < 0) {
 			fflush(stdout);
-			fprintf(stderr, "tlstap: %s: %s\n", paths[i], err.msg);
+			tt_diag("tlstap: %s: %s\n", paths[i], err.msg);
 			failed++;
 			continue;
 		}
@@ -103,7 +103,7 @@ static int resolve_files(char **paths, int n, const struct resolve_args *a)
 		 * cannot be hooked). */
 		if (r->kind == TT_KIND_NONE) {
 			fflush(stdout);
-			fprintf(stderr, "tlstap: %s: not a Go binary and no OpenSSL/GnuTLS entry "
+			tt_diag("tlstap: %s: not a Go binary and no OpenSSL/GnuTLS entry "
 					"points%s%s\n",
 				paths[i], r->n_notes ? ": " : "", r->n_notes ? r->notes[0].text : "");
 			tt_resolution_free(r);
@@ -114,9 +114,14 @@ static int resolve_files(char **paths, int n, const struct resolve_args *a)
 			tt_print_resolution_json(&j, r);
 			tt_json_newline(&j);
 		} else {
+			struct tt_safe_text st;
+
 			if (printed)
 				putchar('\n');
-			tt_print_resolution_text(stdout, r, "");
+			if (tt_safe_text_begin(&st))
+				tt_print_resolution_text(st.f, r, "");
+			if (tt_safe_text_end(&st, stdout))
+				tt_diag("tlstap: resolve: out of memory\n");
 		}
 		printed++;
 		/* Resolved, but the tracer would attach nothing (an unknown
@@ -143,7 +148,7 @@ int tt_cmd_resolve(int argc, char **argv)
 				return usage_error("invalid pid '%s'", optarg);
 			a.pids = realloc(a.pids, (a.n_pids + 1) * sizeof(*a.pids));
 			if (!a.pids) {
-				fprintf(stderr, "tlstap: out of memory\n");
+				tt_diag("tlstap: out of memory\n");
 				return TT_EXIT_ERROR;
 			}
 			a.pids[a.n_pids++] = pid;

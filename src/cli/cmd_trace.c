@@ -445,7 +445,7 @@ static int check_pid_namespace(void)
 		return 0; /* cannot tell: proceed */
 	if (self.st_ino == PID_NS_INIT_INO)
 		return 0;
-	fprintf(stderr, "tlstap: trace: runs only in the initial pid namespace "
+	tt_diag("tlstap: trace: runs only in the initial pid namespace "
 			"(its BPF programs see host pids)\n");
 	return -1;
 }
@@ -470,14 +470,14 @@ static int check_can_start(const struct trace_args *a)
 
 	for (size_t i = 0; i < a->n_pids; i++) {
 		if (!tt_proc_alive(a->pids[i])) {
-			fprintf(stderr, "tlstap: trace: -p %d: no such process\n", a->pids[i]);
+			tt_diag("tlstap: trace: -p %d: no such process\n", a->pids[i]);
 			return TT_EXIT_ERROR;
 		}
 	}
 	if (a->cmd) {
 		ret = tt_launch_find(a->cmd[0], &err);
 		if (ret < 0) {
-			fprintf(stderr, "tlstap: %s\n", err.msg);
+			tt_diag("tlstap: %s\n", err.msg);
 			return tt_launch_failure_status(ret);
 		}
 	}
@@ -532,13 +532,13 @@ static int run(struct trace_args *a)
 	if (ret)
 		return ret;
 	if (tt_outputs_open(&o.files, a->out.output, a->out.pcapng, &err) < 0) {
-		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_diag("tlstap: %s\n", err.msg);
 		return TT_EXIT_ERROR;
 	}
 	if (a->out.pcapng)
 		po.pcapng = &o.files.pcap;
 	if (tt_pipeline_init(&o.pipe, &po, po.no_out ? NULL : &o.files.out, &err) < 0) {
-		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_diag("tlstap: %s\n", err.msg);
 		tt_outputs_close(&o.files);
 		return TT_EXIT_ERROR;
 	}
@@ -546,7 +546,7 @@ static int run(struct trace_args *a)
 	tt_pipeline_free(&o.pipe);
 	/* A run that started owns its files, written to or not. */
 	if (o.started && tt_outputs_commit(&o.files, &err) < 0) {
-		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_diag("tlstap: %s\n", err.msg);
 		ret = TT_EXIT_ERROR;
 	}
 	if (o.started && tt_outputs_status(&o.files) != TT_EXIT_OK)
@@ -569,7 +569,7 @@ int tt_cmd_trace(int argc, char **argv)
 	}
 	tt_caps_missing(a.hold_new, missing, sizeof(missing));
 	if (missing[0]) {
-		fprintf(stderr, "tlstap: trace: needs root or the capabilities CAP_BPF, "
+		tt_diag("tlstap: trace: needs root or the capabilities CAP_BPF, "
 				"CAP_PERFMON, CAP_SYS_PTRACE%s; missing: %s\n",
 			a.hold_new ? " and, for --hold-new, CAP_KILL" : "", missing);
 		free(a.pids);

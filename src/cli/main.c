@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "tlstap/compiler.h"
+#include "tlstap/error.h"
 
 #ifndef TLSTAP_VERSION
 #define TLSTAP_VERSION "unknown"
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
 		if (argc > 2) {
-			fprintf(stderr, "tlstap: %s takes no argument ('%s')\n", cmd, argv[2]);
+			tt_diag("tlstap: %s takes no argument ('%s')\n", cmd, argv[2]);
 			return TT_EXIT_USAGE;
 		}
 		printf("tlstap %s\n", TLSTAP_VERSION);
@@ -74,9 +75,9 @@ int main(int argc, char **argv)
 			return commands[i].run(argc - 1, argv + 1);
 
 	if (cmd[0] == '-')
-		fprintf(stderr, "tlstap: unknown option '%s'\n", cmd);
+		tt_diag("tlstap: unknown option '%s'\n", cmd);
 	else
-		fprintf(stderr, "tlstap: unknown command '%s'\n", cmd);
+		tt_diag("tlstap: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return TT_EXIT_USAGE;
 }

@@ -115,10 +115,10 @@ fail:
 static void report(const char *prefix, const char *what, const char *name, int e)
 {
 	if (e == EPIPE)
-		fprintf(stderr, "%s%s %s: the reader closed the pipe; stopping\n", prefix, what,
+		tt_diag("%s%s %s: the reader closed the pipe; stopping\n", prefix, what,
 			name);
 	else
-		fprintf(stderr, "%s%s %s: %s; stopping (what was written before is whole)\n",
+		tt_diag("%s%s %s: %s; stopping (what was written before is whole)\n",
 			prefix, what, name, strerror(e));
 }
 
@@ -127,7 +127,7 @@ bool tt_outputs_flush(struct tt_outputs *o, struct tt_pcapng *pcapng, const char
 	if (o->out.fd >= 0 && !o->out_failed && tt_wbuf_flush(&o->out)) {
 		o->out_failed = true;
 		if (o->out.err != EPIPE)
-			fprintf(stderr, "%soutput %s: %s\n", prefix, o->out_name,
+			tt_diag("%soutput %s: %s\n", prefix, o->out_name,
 				strerror(o->out.err));
 	}
 	if (o->pcap.fd >= 0 && !o->pcap_failed && tt_pcapng_flush(pcapng)) {

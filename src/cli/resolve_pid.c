@@ -256,6 +256,17 @@ static void json_unresolved_entry(struct tt_json *j, const struct verdict *v)
 	tt_json_object_end(j);
 }
 
+/* The text report: paths and names the process chose, terminal-safe. */
+static void print_safe_text(FILE *out, const struct pid_report *pr)
+{
+	struct tt_safe_text st;
+
+	if (tt_safe_text_begin(&st))
+		print_text(st.f, pr);
+	if (tt_safe_text_end(&st, out))
+		tt_diag("tlstap: resolve: out of memory\n");
+}
+
 static void print_json(FILE *f, const struct pid_report *pr)
 {
 	const struct tt_proc *p = &pr->proc;
@@ -308,7 +319,7 @@ static int resolve_one(struct tt_obj_cache *cache, int pid, const struct tt_reso
 	if (json)
 		print_json(out, &pr);
 	else
-		print_text(out, &pr);
+		print_safe_text(out, &pr);
 	fflush(out);
 	if (!pr.n_attach)
 		ret = tt_error_set(&err, ENOENT,
@@ -317,7 +328,7 @@ static int resolve_one(struct tt_obj_cache *cache, int pid, const struct tt_reso
 				   pr.n);
 out:
 	if (ret)
-		fprintf(stderr, "tlstap: pid %d: %s\n", pid, err.msg);
+		tt_diag("tlstap: pid %d: %s\n", pid, err.msg);
 	free(pr.v);
 	tt_proc_free(&pr.proc);
 	return ret;
@@ -331,14 +342,14 @@ int tt_resolve_pids(const int *pids, size_t n_pids, const struct tt_resolve_opts
 
 	cache = tt_obj_cache_new();
 	if (!cache) {
-		fprintf(stderr, "tlstap: out of memory\n");
+		tt_diag("tlstap: out of memory\n");
 		return (int)n_pids;
 	}
 	for (size_t i = 0; i < n_pids; i++)
 		failed += resolve_one(cache, pids[i], opts, json, out) != 0;
 	/* Lets tests check that shared objects were analysed once. */
 	if (getenv("TLSTAP_DEBUG_CACHE"))
-		fprintf(stderr, "tlstap: %zu objects analysed for %zu processes\n",
+		tt_diag("tlstap: %zu objects analysed for %zu processes\n",
 			tt_obj_cache_analyses(cache), n_pids);
 	tt_obj_cache_free(cache);
 	return failed;

@@ -12,16 +12,17 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "tlstap/error.h"
 
 int tt_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "tlstap: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'tlstap %s --help'.\n", cmd);
+	tt_diag("tlstap: %s: %s\nTry 'tlstap %s --help'.\n", cmd, msg, cmd);
 	return TT_EXIT_USAGE;
 }
 

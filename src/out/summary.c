@@ -281,6 +281,8 @@ static void write_text(const struct tt_summary *s, struct tt_endpoint **v, struc
 {
 	int64_t sec = -1;
 	char hms[16], srv[64], name[TT_NAME_TEXT_MAX];
+	/* Method and path come from the traffic: escaped as fields. */
+	char method[4 * KEY_STR_MAX + 1], path[4 * KEY_STR_MAX + 1];
 
 	tt_wbuf_puts(o, "--- summary at ");
 	tt_fmt_clock(o, now, &sec, hms);
@@ -292,13 +294,14 @@ static void write_text(const struct tt_summary *s, struct tt_endpoint **v, struc
 		const struct tt_endpoint *e = v[i];
 
 		server_str(e, srv, sizeof(srv));
-		tt_wbuf_printf(
-		    o, "%-8u %-16s %-7s %-24s %-7.*s %-32.*s %8llu %7llu %7llu", e->pid,
-		    tt_fmt_name(name, e->comm),
-		    tt_role_name(e->role), srv, e->method_len ? e->method_len : 1,
-		    e->method_len ? e->key : "?", e->path_len ? e->path_len : 1,
-		    e->path_len ? e->key + e->method_len : "?", (unsigned long long)e->count,
-		    (unsigned long long)e->errors, (unsigned long long)e->no_response);
+		if (!tt_fmt_field(method, e->key, e->method_len))
+			strcpy(method, "?");
+		if (!tt_fmt_field(path, e->key + e->method_len, e->path_len))
+			strcpy(path, "?");
+		tt_wbuf_printf(o, "%-8u %-16s %-7s %-24s %-7s %-32s %8llu %7llu %7llu", e->pid,
+			       tt_fmt_name(name, e->comm), tt_role_name(e->role), srv, method, path,
+			       (unsigned long long)e->count, (unsigned long long)e->errors,
+			       (unsigned long long)e->no_response);
 		text_lat(o, e, 0.5);
 		text_lat(o, e, 0.99);
 		tt_wbuf_putc(o, '\n');

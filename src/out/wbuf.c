@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "out/wbuf.h"
@@ -97,13 +98,13 @@ void tt_wbuf_printf(struct tt_wbuf *w, const char *fmt, ...)
 	w->len += (size_t)n;
 }
 
-char *tt_fmt_name(char *dst, const char *comm)
+size_t tt_fmt_field(char *dst, const char *src, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
 
-	for (size_t i = 0; i < 16 && comm[i]; i++) {
-		unsigned char b = (unsigned char)comm[i];
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)src[i];
 
 		if (b > 0x20 && b < 0x7f && b != '\\') {
 			dst[n++] = (char)b;
@@ -115,6 +116,12 @@ char *tt_fmt_name(char *dst, const char *comm)
 		dst[n++] = hex[b & 15];
 	}
 	dst[n] = '\0';
+	return n;
+}
+
+char *tt_fmt_name(char *dst, const char *comm)
+{
+	tt_fmt_field(dst, comm, strnlen(comm, 16));
 	return dst;
 }
 

@@ -80,15 +80,19 @@ void tt_wbuf_printf(struct tt_wbuf *w, const char *fmt, ...) TT_PRINTF(2, 3);
 /* Decimal of v; returns digits written (at most 20) into d. */
 size_t tt_fmt_u64(char *d, uint64_t v);
 
+/*
+ * A field of a text line from bytes someone else chose (an HTTP path, a
+ * process name): printable ASCII as it is; the space, the backslash and
+ * every other byte as \xNN, so that the field can neither split the line
+ * nor send a terminal control codes.  dst holds 4 * len + 1 bytes; returns
+ * the length written (NUL-terminated).
+ */
+size_t tt_fmt_field(char *dst, const char *src, size_t len);
+
 /* Bytes tt_fmt_name() needs for a process name (comm, 16 bytes). */
 #define TT_NAME_TEXT_MAX (16 * 4 + 1)
-/*
- * A process's name (comm: the process sets it, any bytes) as a field of a
- * text line, up to its NUL or 16 bytes: printable ASCII as it is; the
- * space, the backslash and every other byte as \xNN, so that a name can
- * neither split the line's fields nor send a terminal control codes.
- * dst holds TT_NAME_TEXT_MAX bytes; returns dst.
- */
+/* A process's name (comm: the process sets it, any bytes) as a field,
+ * up to its NUL or 16 bytes.  dst holds TT_NAME_TEXT_MAX bytes; returns dst. */
 char *tt_fmt_name(char *dst, const char *comm);
 static inline void tt_wbuf_u64(struct tt_wbuf *w, uint64_t v)
 {

@@ -26,12 +26,12 @@ static struct tt_target *follow_process(struct session *s, int pid, const char *
 	tg->stop_on_dlopen = s->o->cmd != NULL;
 	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
 		if (tt_proc_alive(tg->pid))
-			fprintf(stderr, "tlstap: %s\n", err.msg);
+			tt_diag("tlstap: %s\n", err.msg);
 		tg->gone = true;
 		return NULL;
 	}
 	if (s->o->tracer.verbose)
-		fprintf(stderr, "tlstap: pid %d (%s): %s%s\n", tg->pid, tg->exe,
+		tt_diag("tlstap: pid %d (%s): %s%s\n", tg->pid, tg->exe,
 			s->o->cmd ? "forked in the command's tree" : "a descendant of a -p process",
 			how);
 	session_say_probes(s, tg, "");
@@ -79,7 +79,7 @@ static int listing_read(struct listing *l)
 	struct tt_error err = { "" };
 
 	if (tt_host_pids(&l->pids, &l->n, &err) < 0) {
-		fprintf(stderr, "tlstap: --children: %s\n", err.msg);
+		tt_diag("tlstap: --children: %s\n", err.msg);
 		return -1;
 	}
 	l->ppids = calloc(l->n ? l->n : 1, sizeof(*l->ppids));

@@ -255,14 +255,14 @@ static void attach_lib(struct tt_tracer *t, const char *path, size_t *n)
 			(*n)++;
 			/* Told as the host's, even if a process attached it first. */
 			if (t->verbose)
-				fprintf(stderr, "tlstap: attach %s: %s\n", path, a->reason);
+				tt_diag("tlstap: attach %s: %s\n", path, a->reason);
 			a->said = true;
 			a->pinned = true; /* this reference is the host's */
 		} else {
 			tt_attach_put(t, a); /* the same file by another name */
 		}
 	} else if (t->verbose && err.msg[0]) {
-		fprintf(stderr, "tlstap: %s: %s\n", path, err.msg);
+		tt_diag("tlstap: %s: %s\n", path, err.msg);
 	}
 	close(fd);
 }
@@ -342,7 +342,7 @@ static void keep_mapped(const struct tt_tracer *t, struct tt_attached **c, size_
 	return;
 unsure:
 	if (t->verbose)
-		fprintf(stderr, "tlstap: no file detached this time: %s\n", err.msg);
+		tt_diag("tlstap: no file detached this time: %s\n", err.msg);
 	keep_all(c, n, now);
 	free(pids);
 }
@@ -398,7 +398,7 @@ void tt_host_refresh_libraries(struct tt_tracer *t)
 				   (!a->dev || st.st_dev == a->dev)))
 			continue;
 		if (t->verbose)
-			fprintf(stderr, "tlstap: %s is another file now: its old one is the "
+			tt_diag("tlstap: %s is another file now: its old one is the "
 				"host's no more\n", a->path);
 		a->pinned = false;
 		replaced = true;
@@ -439,7 +439,7 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 			if (!a)
 				continue;
 			if (t->verbose)
-				fprintf(stderr, "tlstap: detach %s%s: no process has mapped it for "
+				tt_diag("tlstap: detach %s%s: no process has mapped it for "
 					"%.0f s\n", a->path, a->loader ? " (loader)" : "",
 					now - a->unused_since);
 			/* Its resolution too: a file detached is mostly one never
@@ -452,7 +452,7 @@ size_t tt_host_release_unused(struct tt_tracer *t, double now, double idle_s, do
 		spent = tt_mono_s() - start;
 	}
 	if (t->verbose && released)
-		fprintf(stderr, "tlstap: %zu files detached in %.2f s%s\n", released, spent,
+		tt_diag("tlstap: %zu files detached in %.2f s%s\n", released, spent,
 			*more ? ", more next time" : "");
 	/* What they held (resolutions, links) is freed, but glibc keeps the
 	 * freed pages of its heap resident: give them back, so that a tracer

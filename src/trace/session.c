@@ -65,27 +65,27 @@ static void print_counters(struct session *s, const char *prefix,
 		st = *last;
 	else if (s->src)
 		tt_source_stats(s->src, &st);
-	fprintf(stderr, "%s", prefix);
+	tt_diag("%s", prefix);
 	for (int i = 0; i < TT_C_COUNT; i++)
-		fprintf(stderr, "%s%s=%llu", i ? " " : "", tt_counter_name(i),
+		tt_diag("%s%s=%llu", i ? " " : "", tt_counter_name(i),
 			(unsigned long long)c[i]);
 	for (int i = 0; i < TT_M_COUNT; i++)
 		if (m[i])
-			fprintf(stderr, " map_full[%s]=%llu", tt_state_map_name(i),
+			tt_diag(" map_full[%s]=%llu", tt_state_map_name(i),
 				(unsigned long long)m[i]);
-	fprintf(stderr, " swept_entries=%llu", (unsigned long long)s->t.swept);
+	tt_diag(" swept_entries=%llu", (unsigned long long)s->t.swept);
 	/* Empty maps are not named: the line stays readable. */
 	for (int i = 0; s->maps.counted && i < TT_M_COUNT; i++)
 		if (s->maps.entries[i])
-			fprintf(stderr, " pressure[%s]=%zu/%u", tt_state_map_name(i),
+			tt_diag(" pressure[%s]=%zu/%u", tt_state_map_name(i),
 				s->maps.entries[i], s->maps.max[i]);
 	for (int i = 0; last && s->maps.counted && i < TT_M_COUNT; i++)
 		if (s->maps.peak[i])
-			fprintf(stderr, " peak_pressure[%s]=%zu/%u", tt_state_map_name(i),
+			tt_diag(" peak_pressure[%s]=%zu/%u", tt_state_map_name(i),
 				s->maps.peak[i], s->maps.max[i]);
-	fprintf(stderr, " queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
+	tt_diag(" queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
 	if (s->o->all)
-		fprintf(stderr,
+		tt_diag(
 			" objects_attached=%zu objects_detached=%" PRIu64 " processes_seen=%" PRIu64
 			" new_executables=%" PRIu64 " processes_held=%" PRIu64
 			" attach_latency_p50_us=%" PRIu64 " attach_latency_p99_us=%" PRIu64,
@@ -167,7 +167,7 @@ static void say_failed_updates(struct session *s, double now)
 	for (int i = 0; i < TT_M_COUNT; i++) {
 		if (m[i] <= ms->failed[i] || now - ms->failed_said[i] < 1.0)
 			continue;
-		fprintf(stderr, "tlstap: map %s is full: %llu updates failed so far\n",
+		tt_diag("tlstap: map %s is full: %llu updates failed so far\n",
 			tt_state_map_name(i), (unsigned long long)m[i]);
 		ms->failed[i] = m[i];
 		ms->failed_said[i] = now;
@@ -188,7 +188,7 @@ static void count_maps(struct session *s)
 		if (ms->entries[i] > ms->peak[i])
 			ms->peak[i] = ms->entries[i];
 		if (!ms->full[i] && ms->max[i] && ms->entries[i] >= full) {
-			fprintf(stderr, "tlstap: map %s is full (%zu/%u entries)%s\n",
+			tt_diag("tlstap: map %s is full (%zu/%u entries)%s\n",
 				tt_state_map_name(i), ms->entries[i], ms->max[i],
 				ms->lru[i] ? ": new entries evict the oldest (LRU)" : "");
 			ms->full[i] = true;
@@ -202,7 +202,7 @@ static void count_maps(struct session *s)
 void session_say_probes(const struct session *s, const struct tt_target *tg, const char *what)
 {
 	if (s->o->tracer.verbose)
-		fprintf(stderr,
+		tt_diag(
 			"tlstap: pid %d (%s)%s: %zu Go probes, %zu native probes in %zu objects\n",
 			tg->pid, tg->exe, what, tg->n_go_probes, tg->n_native_probes,
 			tg->n_native_objects);
@@ -213,7 +213,7 @@ static void detach_target(struct session *s, struct tt_target *tg)
 	tt_tracer_detach(&s->t, tg);
 	tg->gone = true;
 	if (s->o->tracer.verbose)
-		fprintf(stderr, "tlstap: pid %d exited\n", tg->pid);
+		tt_diag("tlstap: pid %d exited\n", tg->pid);
 }
 
 static void check_targets(struct session *s)
@@ -263,7 +263,7 @@ static void reattach(struct session *s, struct tt_target *tg, unsigned kind)
 	/* --all: a process that cannot be read (a zombie, one exiting) is not
 	 * news unless asked for. */
 	if (n < 0 && tt_proc_alive(tg->pid) && (!s->o->all || s->o->tracer.verbose))
-		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_diag("tlstap: %s\n", err.msg);
 	else if (!s->o->all &&
 		 (kind == TT_PROC_EXEC || tg->n_go_probes + tg->n_native_probes != before))
 		session_say_probes(s, tg, kind == TT_PROC_EXEC ? " exec'd" : " loaded code");
@@ -280,7 +280,7 @@ static int attach_all(struct session *s)
 		if (tt_tracer_attach(&s->t, tg, &err) < 0) {
 			/* --all: a process gone meanwhile, or one we may not read. */
 			if (!s->o->all)
-				fprintf(stderr, "tlstap: %s\n", err.msg);
+				tt_diag("tlstap: %s\n", err.msg);
 			tg->gone = true;
 			continue;
 		}
@@ -293,7 +293,7 @@ static int attach_all(struct session *s)
 		attached++;
 		/* A launched command is held at exec: its libraries come later. */
 		if (!tg->n_go_probes && !tg->n_native_objects && !tg->stop_on_dlopen)
-			fprintf(stderr,
+			tt_diag(
 				"tlstap: pid %d (%s): no Go crypto/tls and no OpenSSL/GnuTLS mapped "
 				"yet; watching for libraries it loads and programs it executes\n",
 				tg->pid, tg->exe);
@@ -317,9 +317,9 @@ static void membio(struct session *s, struct tt_target *tg)
 	int n = tt_tracer_membio(&s->t, tg, &err);
 
 	if (n < 0 && tt_proc_alive(tg->pid))
-		fprintf(stderr, "tlstap: pid %d: memory BIO: %s\n", tg->pid, err.msg);
+		tt_diag("tlstap: pid %d: memory BIO: %s\n", tg->pid, err.msg);
 	else if (n > 0 && s->o->tracer.verbose)
-		fprintf(stderr, "tlstap: pid %d: memory BIO: ciphertext probes in %.1f ms\n",
+		tt_diag("tlstap: pid %d: memory BIO: ciphertext probes in %.1f ms\n",
 			tg->pid, (tt_mono_s() - start) * 1e3);
 	if (n > 0)
 		session_say_probes(s, tg, " uses memory BIOs");
@@ -348,7 +348,7 @@ static struct tt_target *host_new_process(struct session *s, const struct tt_pro
 		tt_host_known_exe(&s->t, r->exe_dev, r->exe_ino);
 	if (tt_tracer_attach(&s->t, tg, &err) < 0) {
 		if (s->o->tracer.verbose && err.msg[0])
-			fprintf(stderr, "tlstap: %s\n", err.msg); /* names the pid */
+			tt_diag("tlstap: %s\n", err.msg); /* names the pid */
 		tg->gone = true; /* gone already, most likely */
 		return NULL;
 	}
@@ -366,7 +366,7 @@ static void new_exe_attached(struct session *s, const struct tt_proc_rec *r)
 	s->new_exes++;
 	tt_latency_add(&s->attach_ns, ns);
 	if (s->o->tracer.verbose && tg)
-		fprintf(stderr, "tlstap: pid %d (%s): probes live %.2f ms after its exec\n", tg->pid,
+		tt_diag("tlstap: pid %d (%s): probes live %.2f ms after its exec\n", tg->pid,
 			tg->exe, ns / 1e6);
 }
 
@@ -548,7 +548,7 @@ static int make_targets(struct session *s)
 	if (o->cmd)
 		return session_add_target(s, 0) ? 0 : -ENOMEM;
 	if (o->all && tt_host_pids(&pids, &n, &err) < 0) {
-		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_diag("tlstap: %s\n", err.msg);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < o->n_pids; i++)
@@ -604,7 +604,7 @@ static int start(struct session *s)
 		 * constructors run, and we attach to those. */
 		s->child = tt_launch_stopped(s->o->cmd, &err);
 		if (s->child < 0) {
-			fprintf(stderr, "tlstap: %s\n", err.msg);
+			tt_diag("tlstap: %s\n", err.msg);
 			return tt_launch_failure_status(s->child);
 		}
 		s->targets[0]->pid = s->child;
@@ -612,7 +612,7 @@ static int start(struct session *s)
 		s->targets[0]->stop_on_dlopen = true;
 	}
 	if (s->o->cgroup && tt_filter_cgroup(&s->t, s->o->cgroup, &err) < 0) {
-		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_diag("tlstap: %s\n", err.msg);
 		return 2;
 	}
 	if (s->o->all)
@@ -624,7 +624,7 @@ static int start(struct session *s)
 	if (s->o->all)
 		host_catch_up(s);
 	if (s->o->all && s->o->tracer.verbose)
-		fprintf(stderr, "tlstap: --all: %" PRIu64 " processes, %zu objects attached\n",
+		tt_diag("tlstap: --all: %" PRIu64 " processes, %zu objects attached\n",
 			s->procs_seen, s->t.n_objects);
 	if (s->child > 0 && s->targets[0]->gone) {
 		/* Do not run a command we could not trace. */
@@ -632,7 +632,7 @@ static int start(struct session *s)
 		return 1;
 	}
 	if (s->child > 0 && tt_launch_resume(s->child, &err) < 0) {
-		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_diag("tlstap: %s\n", err.msg);
 		abandon_child(s);
 		return 1;
 	}
@@ -647,12 +647,12 @@ int tt_session_run(const struct tt_session_opts *o, volatile sig_atomic_t *stop)
 	int ret = 1;
 
 	if (make_targets(&s)) {
-		fprintf(stderr, "tlstap: out of memory\n");
+		tt_diag("tlstap: out of memory\n");
 		return 1;
 	}
 	if (tt_tracer_open(&s.t, &o->tracer, &err) < 0 ||
 	    tt_source_start(&s.src, &s.t, &o->sink, o->flush, o->queue_max, &err) < 0) {
-		fprintf(stderr, "tlstap: %s\n", err.msg);
+		tt_diag("tlstap: %s\n", err.msg);
 		goto out;
 	}
 	ret = start(&s);

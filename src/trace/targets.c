@@ -113,7 +113,7 @@ static int attach_one(struct tt_tracer *t, struct tt_target *tg, const struct tt
 		return tt_error_set(err, ENOMEM, "out of memory");
 	}
 	if (t->verbose && (!t->all || !a->said))
-		fprintf(stderr, "tlstap: pid %d: %s %s: %s%s\n", tg->pid,
+		tt_diag("tlstap: pid %d: %s %s: %s%s\n", tg->pid,
 			a->loader ? "watch" : "attach", o->path, a->reason,
 			a->refs > 1 ? " (attached already)" : "");
 	a->said = true;
@@ -159,9 +159,9 @@ static int attach_new_objects(struct tt_tracer *t, struct tt_target *tg, struct 
 		s->done = ret == 0 || ret == -ENOTSUP || ++s->fails >= ATTACH_TRIES;
 		/* Said once: cannot be traced ever, or failed (tried again). */
 		if (ret == -ENOTSUP)
-			fprintf(stderr, "tlstap: pid %d: skipping %s\n", tg->pid, oerr.msg);
+			tt_diag("tlstap: pid %d: skipping %s\n", tg->pid, oerr.msg);
 		else if (ret < 0 && s->fails == 1)
-			fprintf(stderr, "tlstap: pid %d: %s: %s (trying again)\n", tg->pid,
+			tt_diag("tlstap: pid %d: %s: %s (trying again)\n", tg->pid,
 				o->path, oerr.msg);
 		ret = 0;
 	}
@@ -353,7 +353,7 @@ static int attach_lazy_objects(struct tt_tracer *t, struct tt_target *tg, struct
 		ret = tt_attach_lazy(t, fd, p.objects[i].path, tg->pid, &a, &oerr);
 		close(fd);
 		if (ret < 0) {
-			fprintf(stderr, "tlstap: pid %d: %s\n", tg->pid, oerr.msg);
+			tt_diag("tlstap: pid %d: %s\n", tg->pid, oerr.msg);
 			continue;
 		}
 		if (!a)
@@ -365,7 +365,7 @@ static int attach_lazy_objects(struct tt_tracer *t, struct tt_target *tg, struct
 		}
 		added++;
 		if (t->verbose)
-			fprintf(stderr, "tlstap: pid %d: attach %s: %s\n", tg->pid,
+			tt_diag("tlstap: pid %d: attach %s: %s\n", tg->pid,
 				p.objects[i].path, a->reason);
 	}
 	tt_proc_free(&p);

@@ -132,7 +132,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	char *msg = NULL;
+	int n = vasprintf(&msg, fmt, ap);
+
+	if (n < 0)
+		return n;
+	tt_diag("%s", msg);
+	free(msg);
+	return n;
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -270,7 +277,7 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 		return tt_error_set(err, -ret, "cannot start the guardian of held processes: %s",
 				    strerror(-ret));
 	if (t->verbose)
-		fprintf(stderr, "tlstap: socket attribution through %s; uprobes as %s\n",
+		tt_diag("tlstap: socket attribution through %s; uprobes as %s\n",
 			t->sock_tp ? "the sock_send_length/sock_recv_length tracepoints"
 				   : "raw_syscalls:sys_enter (kernel < 6.2: every syscall of "
 				     "the host pays for it)",

@@ -6,7 +6,8 @@
 # a process tlstap cannot trace at all is one line and exit 1; a command
 # that cannot be found exits 127, one that cannot be executed 126; a run
 # that fails before it starts leaves existing files as they were and
-# creates none; a process name is escaped in text (a process chooses it).
+# creates none; a process name is escaped in text (a process chooses it),
+# and so is a file name in messages and in resolve -p (someone chose it).
 source "$(dirname "$0")/lib.sh"
 T=$E2E_TMP
 
@@ -107,4 +108,27 @@ PY
 grep -q 'x\\x1b\[31mR\\x0aF\\x20\\x5c pid ' "$T/named.txt" ||
 	{ head -3 "$T/named.txt"; fail "the name is not escaped"; }
 ! grep -q $'\x1b' "$T/named.txt" || fail "an escape character reached the output"
+echo "ok"
+
+echo "--- a file name is text someone chose: escaped on stderr and by resolve"
+# A copy of python whose name holds a terminal escape (ESC [ 3 1 m) and a C1
+# control (CSI, U+009B, in UTF-8): -v names its executable, resolve -p too.
+hostile="$T/py"$'\x1b[31m\xc2\x9b'
+cp "$(readlink -f "$PYTHON3")" "$hostile"
+"$TLSTAP" trace -v -o "$T/hostile.txt" -- "$hostile" "$T/named.py" 2>"$T/hostile.err" ||
+	{ cat "$T/hostile.err"; fail "trace of the renamed executable"; }
+grep -q 'py\\x1b\[31m\\xc2\\x9b' "$T/hostile.err" ||
+	{ cat "$T/hostile.err"; fail "-v does not name the executable, escaped"; }
+"$hostile" -c 'import ssl, time; time.sleep(30)' &
+HPID=$!
+for _ in $(seq 100); do
+	grep -q libssl "/proc/$HPID/maps" 2>/dev/null && break
+	sleep 0.1
+done
+"$TLSTAP" resolve -p "$HPID" >"$T/hostile.res" 2>&1 || { cat "$T/hostile.res"; fail "resolve -p"; }
+kill "$HPID"
+grep -q "pid $HPID (py\\\\x1b\[31m\\\\xc2\\\\x9b): .*/py\\\\x1b\[31m\\\\xc2\\\\x9b" "$T/hostile.res" ||
+	{ head -3 "$T/hostile.res"; fail "resolve -p does not name the executable, escaped"; }
+! grep -q $'\x1b\|\xc2\x9b' "$T/hostile.err" "$T/hostile.res" ||
+	fail "an escape character reached stderr or resolve's output"
 echo "ok"

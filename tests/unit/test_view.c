@@ -172,6 +172,24 @@ static void test_summary(void **state)
 	tt_summary_free(&s);
 }
 
+/* A path from the traffic can neither split the table's fields nor drive a
+ * terminal. */
+static void test_summary_hostile_path(void **state)
+{
+	struct tt_conn c = conn();
+	struct tt_summary s;
+	struct sum_arg a = {&s, TT_RAW_TEXT};
+	struct tt_exchange x = exch(&c, "/x\x1b[2J y\\", 200, 1000);
+
+	(void)state;
+	assert_int_equal(tt_summary_init(&s), 0);
+	x.method = (struct tt_strv){"G\x07T", 3};
+	tt_summary_add(&s, &x);
+	assert_non_null(strstr(capture(write_sum, &a), " G\\x07T  /x\\x1b[2J\\x20y\\x5c "));
+	assert_null(strchr(capture(write_sum, &a), '\x1b'));
+	tt_summary_free(&s);
+}
+
 /* Past the exact samples, percentiles come from the histogram: within 1.6%. */
 static void test_summary_histogram(void **state)
 {
@@ -212,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exchange_json), cmocka_unit_test(test_exchange_json_no_response),
 	    cmocka_unit_test(test_summary),	  cmocka_unit_test(test_summary_histogram),
+	    cmocka_unit_test(test_summary_hostile_path),
 	    cmocka_unit_test(test_percentile),
 	};
 
