@@ -251,15 +251,24 @@ struct go_g_head {
 	__u64 goid;   /* 0 when its offset is unknown */
 };
 
-/* A call of its own (noinline): its buffer is not on the entry's stack. */
+/* A subprogram (noinline): the entry's own frame has no room left for the
+ * buffer under BPF's 512-byte limit per frame. */
 static __noinline int go_read_g(const struct tt_go_config *cfg, __u64 g, struct go_g_head *h)
 {
 	__u64 head[G_HEAD_LEN / 8];
 	__s64 off = cfg->off[TT_F_G_GOID];
 	__u32 idx;
 
-	if (bpf_probe_read_user(head, sizeof(head), (const void *)g))
-		return -1;
+	if (bpf_probe_read_user(head, sizeof(head), (const void *)g)) {
+		/* The head may span a page that is not present: the stack
+		 * bounds alone are what the call needs. */
+		if (bpf_probe_read_user(head, 16, (const void *)g))
+			return -1;
+		h->lo = head[0];
+		h->hi = head[1];
+		h->goid = off >= 0 ? read_u64(g + off) : 0;
+		return 0;
+	}
 	h->lo = head[0];
 	h->hi = head[1];
 	h->goid = 0;

@@ -26,7 +26,8 @@ int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...)
 
 /*
  * Length of the well-formed UTF-8 sequence at s (n bytes left) that is
- * neither a C1 control nor an overlong form or surrogate; 0 when none.
+ * neither a C1 control, a bidirectional control, an overlong form nor a
+ * surrogate; 0 when none.
  */
 static size_t utf8_safe_len(const unsigned char *s, size_t n)
 {
@@ -58,6 +59,12 @@ static size_t utf8_safe_len(const unsigned char *s, size_t n)
 	for (size_t i = 2; i < want; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
 			return 0;
+	/* Bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+	 * U+2066-U+2069) reorder what follows on screen. */
+	if (want == 3 && b == 0xe2 &&
+	    ((s[1] == 0x80 && s[2] >= 0xaa && s[2] <= 0xae) ||
+	     (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
+		return 0;
 	return want;
 }
 

@@ -20,10 +20,13 @@ int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...) TT_PRIN
 
 /*
  * Terminal-safe text.  tlstap's messages carry names a traced process chose
- * (its files, its comm): they must not drive the user's terminal.  Every
- * byte a terminal would act on is written as \xNN: C0 controls but the
- * newline and the tab, DEL, C1 controls (in UTF-8, U+0080-U+009F) and bytes
- * of no valid UTF-8 sequence; well-formed UTF-8 stays as it is.
+ * (its files, its comm): they must not drive the user's terminal.  For a
+ * UTF-8 terminal, every byte it would act on is written as \xNN: C0
+ * controls but the newline and the tab, DEL, C1 controls (U+0080-U+009F),
+ * bidirectional controls (U+202A-U+202E, U+2066-U+2069) and bytes of no
+ * well-formed UTF-8 sequence; other UTF-8 stays as it is.  The newline is
+ * kept, since messages have lines: a name can start a line of its own, but
+ * not send a control code.  Backslashes are kept too.
  */
 #include <stddef.h>
 

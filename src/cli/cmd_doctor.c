@@ -122,11 +122,20 @@ int tt_cmd_doctor(int argc, char **argv)
 		tt_doctor_free(&d);
 		return TT_EXIT_ERROR;
 	}
-	if (json)
-		tt_doctor_print_json(&d, stdout);
-	else
-		tt_doctor_print_text(&d, stdout);
 	ret = d.n_leaks ? TT_EXIT_ERROR : TT_EXIT_OK;
+	if (json) {
+		tt_doctor_print_json(&d, stdout);
+	} else {
+		/* The report names files the traced processes opened. */
+		struct tt_safe_text st;
+
+		if (tt_safe_text_begin(&st))
+			tt_doctor_print_text(&d, st.f);
+		if (tt_safe_text_end(&st, stdout)) {
+			tt_diag("tlstap: doctor: out of memory\n");
+			ret = TT_EXIT_ERROR;
+		}
+	}
 	tt_doctor_free(&d);
 	return ret;
 }

@@ -29,4 +29,22 @@ int tt_cli_parse_long(const char *s, long min, long max, long *out);
 /* Seconds, a decimal number from 0 to max; 0 or -EINVAL. */
 int tt_cli_parse_seconds(const char *s, double max, double *out);
 
+/*
+ * A report on stdout that carries text others chose (paths, module and
+ * version strings of binaries, file names a process opened): printed into
+ * memory, then made terminal-safe (tt_text_safe) on its way out.
+ * tt_safe_text_begin gives the stream to print into (NULL when out of
+ * memory), tt_safe_text_end writes it to out; 0 or -ENOMEM.
+ */
+#include <stdio.h>
+
+struct tt_safe_text {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+FILE *tt_safe_text_begin(struct tt_safe_text *t);
+int tt_safe_text_end(struct tt_safe_text *t, FILE *out);
+
 #endif

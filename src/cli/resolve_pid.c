@@ -12,6 +12,7 @@
 
 #include "trace/proc.h"
 #include "cli/resolve_pid.h"
+#include "cli/commands.h"
 #include "cli/resolve_print.h"
 #include "out/wbuf.h"
 

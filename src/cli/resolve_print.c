@@ -1,42 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Printers for one resolution: text for people, JSON for programs. */
-#include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
 
 #include "cli/resolve_print.h"
-#include "tlstap/error.h"
-
-FILE *tt_safe_text_begin(struct tt_safe_text *t)
-{
-	t->buf = NULL;
-	t->len = 0;
-	t->f = open_memstream(&t->buf, &t->len);
-	return t->f;
-}
-
-int tt_safe_text_end(struct tt_safe_text *t, FILE *out)
-{
-	char *safe = NULL;
-	int ret = -ENOMEM;
-
-	if (!t->f)
-		return -ENOMEM;
-	if (fclose(t->f))
-		goto out;
-	/* At worst every byte becomes four. */
-	safe = malloc(4 * t->len + 1);
-	if (!safe)
-		goto out;
-	fwrite(safe, 1, tt_text_safe(safe, 4 * t->len + 1, t->buf, t->len), out);
-	ret = 0;
-out:
-	free(safe);
-	free(t->buf);
-	t->f = NULL;
-	t->buf = NULL;
-	return ret;
-}
 
 static void text_function(FILE *f, const struct tt_function *fn, const char *in)
 {

@@ -14,19 +14,4 @@ void tt_print_resolution_json(struct tt_json *j, const struct tt_resolution *r);
 /* The same keys, inside an object the caller opened (to add keys of its own). */
 void tt_print_resolution_json_members(struct tt_json *j, const struct tt_resolution *r);
 
-/*
- * Text a binary or a process chose (paths, module and version strings,
- * symbol names) printed through memory, then made terminal-safe
- * (tt_text_safe) on its way out: tt_safe_text_begin gives the stream to
- * print into (NULL when out of memory), tt_safe_text_end writes it to out.
- */
-struct tt_safe_text {
-	FILE *f;
-	char *buf;
-	size_t len;
-};
-
-FILE *tt_safe_text_begin(struct tt_safe_text *t);
-int tt_safe_text_end(struct tt_safe_text *t, FILE *out);
-
 #endif

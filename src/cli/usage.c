@@ -16,13 +16,18 @@
 
 int tt_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
-	char msg[1024];
+	char *msg;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	tt_diag("tlstap: %s: %s\nTry 'tlstap %s --help'.\n", cmd, msg, cmd);
+	if (n < 0)
+		msg = NULL; /* undefined after a failure */
+	tt_diag("tlstap: %s: %s\nTry 'tlstap %s --help'.\n", cmd, msg ? msg : "out of memory",
+		cmd);
+	free(msg);
 	return TT_EXIT_USAGE;
 }
 
@@ -118,4 +123,35 @@ int tt_cli_bad_option(const char *cmd, char *const argv[], const char *shortopts
 					  ambiguous ? "ambiguous" : "unknown",
 					  (int)strcspn(arg + 2, "="), arg + 2);
 	return tt_cli_usage_error(cmd, "unknown option '%s'", arg ? arg : "?");
+}
+
+FILE *tt_safe_text_begin(struct tt_safe_text *t)
+{
+	t->buf = NULL;
+	t->len = 0;
+	t->f = open_memstream(&t->buf, &t->len);
+	return t->f;
+}
+
+int tt_safe_text_end(struct tt_safe_text *t, FILE *out)
+{
+	char *safe = NULL;
+	int ret = -ENOMEM;
+
+	if (!t->f)
+		return -ENOMEM;
+	if (fclose(t->f))
+		goto out;
+	/* At worst every byte becomes four. */
+	safe = malloc(4 * t->len + 1);
+	if (!safe)
+		goto out;
+	fwrite(safe, 1, tt_text_safe(safe, 4 * t->len + 1, t->buf, t->len), out);
+	ret = 0;
+out:
+	free(safe);
+	free(t->buf);
+	t->f = NULL;
+	t->buf = NULL;
+	return ret;
 }

@@ -551,24 +551,29 @@ static void text_who(struct text *t, uint32_t pid, uint32_t tid, const char *com
 	text_puts(t, tt_lib_name(lib));
 }
 
+/* key then str escaped as a field (tt_fmt_field): names from cgroup paths,
+ * which whoever made the cgroup chose; a longer one is cut. */
+static void text_field(struct text *t, const char *key, const char *str)
+{
+	char esc[4 * 255 + 1];
+
+	text_puts(t, key);
+	tt_fmt_field(esc, str, strnlen(str, 255));
+	text_puts(t, esc);
+}
+
 /* Where the process runs, as far as known: its pid in its own namespace when
  * that differs, the pod, the container, the cgroup path. */
 static void text_origin(struct text *t, const struct tt_origin *o, uint32_t pid)
 {
 	if (o->ns_pid && o->ns_pid != pid)
 		text_u32(t, " ns_pid=", o->ns_pid);
-	if (o->pod_uid) {
-		text_puts(t, " pod=");
-		text_puts(t, o->pod_uid);
-	}
-	if (o->container) {
-		text_puts(t, " container=");
-		text_puts(t, o->container);
-	}
-	if (o->cgroup) {
-		text_puts(t, " cgroup=");
-		text_puts(t, o->cgroup);
-	}
+	if (o->pod_uid)
+		text_field(t, " pod=", o->pod_uid);
+	if (o->container)
+		text_field(t, " container=", o->container);
+	if (o->cgroup)
+		text_field(t, " cgroup=", o->cgroup);
 }
 
 static void chunk_comment(struct text *t, const struct tt_chunk *ch, const struct gap_note *g)

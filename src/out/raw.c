@@ -115,13 +115,23 @@ static void text_origin(struct tt_wbuf *o, const struct tt_origin *g, uint32_t p
 {
 	if (g->ns_pid && g->ns_pid != pid)
 		tt_wbuf_printf(o, " ns_pid %u", g->ns_pid);
-	if (g->pod_uid)
-		tt_wbuf_printf(o, " pod %s", g->pod_uid);
-	if (g->container)
-		tt_wbuf_printf(o, " container %.12s", g->container);
+	/* Names from cgroup paths, which whoever made the cgroup chose. */
+	if (g->pod_uid) {
+		tt_wbuf_puts(o, " pod ");
+		tt_wbuf_field(o, g->pod_uid);
+	}
+	if (g->container) {
+		char id[13];
+
+		snprintf(id, sizeof(id), "%s", g->container);
+		tt_wbuf_puts(o, " container ");
+		tt_wbuf_field(o, id);
+	}
 	/* The root cgroup says nothing. */
-	if (g->cgroup && !g->container && !g->pod_uid && strcmp(g->cgroup, "/"))
-		tt_wbuf_printf(o, " cgroup %s", g->cgroup);
+	if (g->cgroup && !g->container && !g->pod_uid && strcmp(g->cgroup, "/")) {
+		tt_wbuf_puts(o, " cgroup ");
+		tt_wbuf_field(o, g->cgroup);
+	}
 }
 
 static void text_chunk(struct tt_raw_writer *w, const struct tt_chunk *c)

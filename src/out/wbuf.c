@@ -119,6 +119,16 @@ size_t tt_fmt_field(char *dst, const char *src, size_t len)
 	return n;
 }
 
+void tt_wbuf_field(struct tt_wbuf *w, const char *str)
+{
+	size_t len = strlen(str);
+	uint8_t *d = tt_wbuf_reserve(w, 4 * len + 1);
+
+	if (!d)
+		return;
+	w->len += tt_fmt_field((char *)d, str, len);
+}
+
 char *tt_fmt_name(char *dst, const char *comm)
 {
 	tt_fmt_field(dst, comm, strnlen(comm, 16));

@@ -88,6 +88,8 @@ size_t tt_fmt_u64(char *d, uint64_t v);
  * the length written (NUL-terminated).
  */
 size_t tt_fmt_field(char *dst, const char *src, size_t len);
+/* The same, into the buffer, for a NUL-terminated string. */
+void tt_wbuf_field(struct tt_wbuf *w, const char *str);
 
 /* Bytes tt_fmt_name() needs for a process name (comm, 16 bytes). */
 #define TT_NAME_TEXT_MAX (16 * 4 + 1)

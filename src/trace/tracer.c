@@ -132,11 +132,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	char *msg = NULL;
+	char *msg;
 	int n = vasprintf(&msg, fmt, ap);
 
-	if (n < 0)
+	if (n < 0) {
+		tt_diag("tlstap: a message of libbpf was lost: out of memory\n");
 		return n;
+	}
 	tt_diag("%s", msg);
 	free(msg);
 	return n;

@@ -48,6 +48,9 @@ static void test_text_safe(void **state)
 	assert_string_equal(safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");
 	assert_string_equal(safe("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");
 	assert_string_equal(safe("\xe2\x82"), "\\xe2\\x82");
+	/* a right-to-left override and isolate; a left-to-right mark stays */
+	assert_string_equal(safe("a\xe2\x80\xae" "b\xe2\x81\xa7" "c\xe2\x80\x8e"),
+			    "a\\xe2\\x80\\xae" "b\\xe2\\x81\\xa7" "c\xe2\x80\x8e");
 	/* short dst: cut at a whole byte or escape, always terminated */
 	assert_int_equal(tt_text_safe(small, sizeof(small), "abc\x1b\x1b", 5), 7);
 	assert_string_equal(small, "abc\\x1b");

@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include "out/exchange.h"
+#include "out/raw.h"
 #include "out/summary.h"
 
 /* Run fn with a wbuf over a pipe-less temp file; return what it wrote. */
@@ -172,6 +173,28 @@ static void test_summary(void **state)
 	tt_summary_free(&s);
 }
 
+static void write_text_chunk(struct tt_wbuf *w, void *arg)
+{
+	struct tt_raw_writer rw;
+
+	tt_raw_init(&rw, TT_RAW_TEXT, w);
+	tt_raw_chunk(&rw, arg);
+}
+
+/* A cgroup's name is its maker's choice: escaped in the text header. */
+static void test_text_hostile_cgroup(void **state)
+{
+	struct tt_chunk c = {.pid = 7, .tid = 7, .comm = "srv", .lib = TT_LIB_GO,
+			     .dir = TT_DIR_WRITE, .fd = -1, .data = (const uint8_t *)"x",
+			     .data_len = 1};
+
+	(void)state;
+	c.origin.cgroup = "/user.slice/a\x1b]0;owned\x07 b";
+	assert_non_null(strstr(capture(write_text_chunk, &c),
+			       " cgroup /user.slice/a\\x1b]0;owned\\x07\\x20b"));
+	assert_null(strchr(capture(write_text_chunk, &c), '\x1b'));
+}
+
 /* A path from the traffic can neither split the table's fields nor drive a
  * terminal. */
 static void test_summary_hostile_path(void **state)
@@ -231,6 +254,7 @@ int main(void)
 	    cmocka_unit_test(test_exchange_json), cmocka_unit_test(test_exchange_json_no_response),
 	    cmocka_unit_test(test_summary),	  cmocka_unit_test(test_summary_histogram),
 	    cmocka_unit_test(test_summary_hostile_path),
+	    cmocka_unit_test(test_text_hostile_cgroup),
 	    cmocka_unit_test(test_percentile),
 	};
 
