@@ -104,9 +104,21 @@ size_t tt_text_safe(char *dst, size_t cap, const char *src, size_t len)
 	return n;
 }
 
+int tt_text_safe_write(FILE *out, const char *s, size_t len)
+{
+	/* At worst every byte becomes four. */
+	char *safe = malloc(4 * len + 1);
+
+	if (!safe)
+		return -ENOMEM;
+	fwrite(safe, 1, tt_text_safe(safe, 4 * len + 1, s, len), out);
+	free(safe);
+	return 0;
+}
+
 void tt_diag(const char *fmt, ...)
 {
-	char *msg = NULL, *out = NULL;
+	char *msg;
 	va_list ap;
 	int len;
 
@@ -114,18 +126,10 @@ void tt_diag(const char *fmt, ...)
 	len = vasprintf(&msg, fmt, ap);
 	va_end(ap);
 	if (len < 0) {
-		msg = NULL; /* undefined after a failure */
-		goto oom;
+		fputs("tlstap: out of memory\n", stderr);
+		return; /* msg is undefined after a failure */
 	}
-	/* At worst every byte becomes four. */
-	out = malloc(4 * (size_t)len + 1);
-	if (!out)
-		goto oom;
-	fwrite(out, 1, tt_text_safe(out, 4 * (size_t)len + 1, msg, (size_t)len), stderr);
-	goto out;
-oom:
-	fputs("tlstap: out of memory\n", stderr);
-out:
-	free(out);
+	if (tt_text_safe_write(stderr, msg, (size_t)len))
+		fputs("tlstap: out of memory\n", stderr);
 	free(msg);
 }

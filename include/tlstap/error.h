@@ -12,6 +12,9 @@ struct tt_error {
 	char msg[512];
 };
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "tlstap/compiler.h"
 
 /* Sets err->msg (if err is non-NULL) and returns -errnum; always negative:
@@ -28,12 +31,13 @@ int tt_error_set(struct tt_error *err, int errnum, const char *fmt, ...) TT_PRIN
  * kept, since messages have lines: a name can start a line of its own, but
  * not send a control code.  Backslashes are kept too.
  */
-#include <stddef.h>
-
 /* The safe text of src[0, len) into dst (cap bytes, cap >= 1), always
  * NUL-terminated; cut at a whole byte or escape when dst is short.
  * Returns the bytes written, without the NUL. */
 size_t tt_text_safe(char *dst, size_t cap, const char *src, size_t len);
+
+/* The safe text of s[0, len) written to out in one write; 0 or -ENOMEM. */
+int tt_text_safe_write(FILE *out, const char *s, size_t len);
 
 /* A message on stderr: fmt formatted, made terminal-safe, one write. */
 void tt_diag(const char *fmt, ...) TT_PRINTF(1, 2);

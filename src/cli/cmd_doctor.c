@@ -131,10 +131,8 @@ int tt_cmd_doctor(int argc, char **argv)
 
 		if (tt_safe_text_begin(&st))
 			tt_doctor_print_text(&d, st.f);
-		if (tt_safe_text_end(&st, stdout)) {
-			tt_diag("tlstap: doctor: out of memory\n");
+		if (tt_safe_text_end(&st, stdout, "doctor"))
 			ret = TT_EXIT_ERROR;
-		}
 	}
 	tt_doctor_free(&d);
 	return ret;

@@ -120,8 +120,7 @@ static int resolve_files(char **paths, int n, const struct resolve_args *a)
 				putchar('\n');
 			if (tt_safe_text_begin(&st))
 				tt_print_resolution_text(st.f, r, "");
-			if (tt_safe_text_end(&st, stdout))
-				tt_diag("tlstap: resolve: out of memory\n");
+			tt_safe_text_end(&st, stdout, "resolve");
 		}
 		printed++;
 		/* Resolved, but the tracer would attach nothing (an unknown

@@ -34,7 +34,8 @@ int tt_cli_parse_seconds(const char *s, double max, double *out);
  * version strings of binaries, file names a process opened): printed into
  * memory, then made terminal-safe (tt_text_safe) on its way out.
  * tt_safe_text_begin gives the stream to print into (NULL when out of
- * memory), tt_safe_text_end writes it to out; 0 or -ENOMEM.
+ * memory), tt_safe_text_end writes it to out; 0, or -ENOMEM said on stderr
+ * as command cmd's.
  */
 #include <stdio.h>
 
@@ -45,6 +46,6 @@ struct tt_safe_text {
 };
 
 FILE *tt_safe_text_begin(struct tt_safe_text *t);
-int tt_safe_text_end(struct tt_safe_text *t, FILE *out);
+int tt_safe_text_end(struct tt_safe_text *t, FILE *out, const char *cmd);
 
 #endif

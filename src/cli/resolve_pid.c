@@ -264,8 +264,7 @@ static void print_safe_text(FILE *out, const struct pid_report *pr)
 
 	if (tt_safe_text_begin(&st))
 		print_text(st.f, pr);
-	if (tt_safe_text_end(&st, out))
-		tt_diag("tlstap: resolve: out of memory\n");
+	tt_safe_text_end(&st, out, "resolve");
 }
 
 static void print_json(FILE *f, const struct pid_report *pr)

@@ -133,25 +133,16 @@ FILE *tt_safe_text_begin(struct tt_safe_text *t)
 	return t->f;
 }
 
-int tt_safe_text_end(struct tt_safe_text *t, FILE *out)
+int tt_safe_text_end(struct tt_safe_text *t, FILE *out, const char *cmd)
 {
-	char *safe = NULL;
 	int ret = -ENOMEM;
 
-	if (!t->f)
-		return -ENOMEM;
-	if (fclose(t->f))
-		goto out;
-	/* At worst every byte becomes four. */
-	safe = malloc(4 * t->len + 1);
-	if (!safe)
-		goto out;
-	fwrite(safe, 1, tt_text_safe(safe, 4 * t->len + 1, t->buf, t->len), out);
-	ret = 0;
-out:
-	free(safe);
+	if (t->f && !fclose(t->f))
+		ret = tt_text_safe_write(out, t->buf, t->len);
 	free(t->buf);
 	t->f = NULL;
 	t->buf = NULL;
+	if (ret)
+		tt_diag("tlstap: %s: out of memory\n", cmd);
 	return ret;
 }

@@ -77,22 +77,15 @@ static const char *proto_name(uint8_t p)
 
 /* --- text ------------------------------------------------------------------ */
 
-/* Printable as is; anything else escaped like the raw text writer (spaces
- * too, but in a last field, so that fields split on spaces). */
+/* A field from the traffic (tt_wbuf_field: spaces escaped too, but in a
+ * last field, so that fields split on spaces); '?' when absent. */
 static void text_str_sp(struct tt_wbuf *o, struct tt_strv s, bool space)
 {
 	if (!s.p) {
 		tt_wbuf_putc(o, '?');
 		return;
 	}
-	for (uint32_t i = 0; i < s.len; i++) {
-		uint8_t c = (uint8_t)s.p[i];
-
-		if ((c > 0x20 || (space && c == 0x20)) && c < 0x7f && c != '\\')
-			tt_wbuf_putc(o, (char)c);
-		else
-			tt_wbuf_printf(o, "\\x%02x", c);
-	}
+	tt_wbuf_field(o, s.p, s.len, space);
 }
 
 static void text_str(struct tt_wbuf *o, struct tt_strv s)

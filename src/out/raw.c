@@ -118,19 +118,19 @@ static void text_origin(struct tt_wbuf *o, const struct tt_origin *g, uint32_t p
 	/* Names from cgroup paths, which whoever made the cgroup chose. */
 	if (g->pod_uid) {
 		tt_wbuf_puts(o, " pod ");
-		tt_wbuf_field(o, g->pod_uid);
+		tt_wbuf_field(o, g->pod_uid, strlen(g->pod_uid), false);
 	}
 	if (g->container) {
 		char id[13];
 
 		snprintf(id, sizeof(id), "%s", g->container);
 		tt_wbuf_puts(o, " container ");
-		tt_wbuf_field(o, id);
+		tt_wbuf_field(o, id, strlen(id), false);
 	}
 	/* The root cgroup says nothing. */
 	if (g->cgroup && !g->container && !g->pod_uid && strcmp(g->cgroup, "/")) {
 		tt_wbuf_puts(o, " cgroup ");
-		tt_wbuf_field(o, g->cgroup);
+		tt_wbuf_field(o, g->cgroup, strlen(g->cgroup), false);
 	}
 }
 

@@ -98,7 +98,8 @@ void tt_wbuf_printf(struct tt_wbuf *w, const char *fmt, ...)
 	w->len += (size_t)n;
 }
 
-size_t tt_fmt_field(char *dst, const char *src, size_t len)
+/* tt_fmt_field, the space kept as it is when keep_space. */
+static size_t fmt_field(char *dst, const char *src, size_t len, bool keep_space)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
@@ -106,7 +107,7 @@ size_t tt_fmt_field(char *dst, const char *src, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char b = (unsigned char)src[i];
 
-		if (b > 0x20 && b < 0x7f && b != '\\') {
+		if ((b > 0x20 || (keep_space && b == 0x20)) && b < 0x7f && b != '\\') {
 			dst[n++] = (char)b;
 			continue;
 		}
@@ -119,14 +120,18 @@ size_t tt_fmt_field(char *dst, const char *src, size_t len)
 	return n;
 }
 
-void tt_wbuf_field(struct tt_wbuf *w, const char *str)
+size_t tt_fmt_field(char *dst, const char *src, size_t len)
 {
-	size_t len = strlen(str);
+	return fmt_field(dst, src, len, false);
+}
+
+void tt_wbuf_field(struct tt_wbuf *w, const char *src, size_t len, bool keep_space)
+{
 	uint8_t *d = tt_wbuf_reserve(w, 4 * len + 1);
 
 	if (!d)
 		return;
-	w->len += tt_fmt_field((char *)d, str, len);
+	w->len += fmt_field((char *)d, src, len, keep_space);
 }
 
 char *tt_fmt_name(char *dst, const char *comm)

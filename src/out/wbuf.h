@@ -10,6 +10,7 @@
  * an NDJSON line) in the file reserves the whole unit before writing it.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -88,8 +89,9 @@ size_t tt_fmt_u64(char *d, uint64_t v);
  * the length written (NUL-terminated).
  */
 size_t tt_fmt_field(char *dst, const char *src, size_t len);
-/* The same, into the buffer, for a NUL-terminated string. */
-void tt_wbuf_field(struct tt_wbuf *w, const char *str);
+/* The same, into the buffer; with keep_space, for the last field of a
+ * line, the space stays as it is. */
+void tt_wbuf_field(struct tt_wbuf *w, const char *src, size_t len, bool keep_space);
 
 /* Bytes tt_fmt_name() needs for a process name (comm, 16 bytes). */
 #define TT_NAME_TEXT_MAX (16 * 4 + 1)

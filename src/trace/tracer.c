@@ -135,12 +135,10 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	char *msg;
 	int n = vasprintf(&msg, fmt, ap);
 
-	if (n < 0) {
+	if (n < 0 || tt_text_safe_write(stderr, msg, (size_t)n))
 		tt_diag("tlstap: a message of libbpf was lost: out of memory\n");
-		return n;
-	}
-	tt_diag("%s", msg);
-	free(msg);
+	if (n >= 0)
+		free(msg);
 	return n;
 }
 
