@@ -67,6 +67,9 @@ BENCH_BINS    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TESTDATA_C    := $(wildcard testdata/c/*.c)
 TESTDATA_CBIN := $(patsubst testdata/c/%.c,$(BUILD)/testdata/c/%,$(TESTDATA_C))
 
+# A recipe that fails leaves no half-written target that a later run would
+# take as up to date (bpftool writes its output before it fails).
+.DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps test unit unit-nogo e2e demo bench fuzz clean testdata format \
 	man install uninstall deb FORCE
