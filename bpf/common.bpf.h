@@ -236,6 +236,27 @@ static __always_inline struct sock *file_sock_unchecked(struct file *file)
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
+/*
+ * TT_FILE_SOCK_CAST: file_sock reads the file's inode, socket and sock with
+ * plain loads (bpf_core_cast, Linux 6.2+) instead of four helper calls,
+ * 110 ns less per call on the socket tracepoints' path.  Only one object
+ * of the linked program may reference a kfunc (bpftool's static linker
+ * before libbpf 1.6 fails on one declared in two): sockets.bpf.c, whose
+ * tracepoints do this once per native TLS call.
+ */
+#ifdef TT_FILE_SOCK_CAST
+static __always_inline struct sock *file_sock_cast(struct file *file)
+{
+	struct file *f = bpf_core_cast(file, struct file);
+	void *sock;
+
+	if ((f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = f->private_data;
+	return sock ? bpf_core_cast(sock, struct socket)->sk : NULL;
+}
+#endif
+
 /* The sock of a socket file, NULL when the file is none (or no socket). */
 static __always_inline struct sock *file_sock(struct file *file)
 {
@@ -243,6 +264,10 @@ static __always_inline struct sock *file_sock(struct file *file)
 
 	if (!file)
 		return NULL;
+#ifdef TT_FILE_SOCK_CAST
+	if (bpf_ksym_exists(bpf_rdonly_cast))
+		return file_sock_cast(file);
+#endif
 	mode = BPF_CORE_READ(file, f_inode, i_mode);
 	if ((mode & S_IFMT) != S_IFSOCK)
 		return NULL;

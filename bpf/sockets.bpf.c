@@ -17,6 +17,7 @@
  * socket: the TLS object's cached socket, and the user-space streams (a
  * record tells them).
  */
+#define TT_FILE_SOCK_CAST /* see common.bpf.h */
 #include "tlsrec.bpf.h"
 
 TT_MAP_FRAMES;
