@@ -43,6 +43,7 @@ struct tt_trace_settings {
 	__u32 all;          /* --all: every process, present and future */
 	__u32 n_comms, n_exes, n_ports;
 	__u32 hold_new;     /* --all --hold-new: stop a new executable's process at exec */
+	__u32 kfunc_cast;   /* the kernel has bpf_rdonly_cast (set by the tracer) */
 	char comms[TT_FILTER_MAX][16];
 	struct tt_file_key exes[TT_FILTER_MAX];
 	__u16 ports[TT_FILTER_MAX]; /* either end of the connection */

@@ -148,19 +148,26 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/* Does the running kernel have this BTF tracepoint (raw tracepoint type)? */
-static bool kernel_has_tracepoint(const char *name)
+/* Does the running kernel's BTF name this type of this kind? */
+static bool kernel_has_btf(const char *name, int kind)
 {
-	char tname[128];
 	struct btf *btf = btf__load_vmlinux_btf();
 	bool ok;
 
 	if (!btf)
 		return false;
-	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
-	ok = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF) > 0;
+	ok = btf__find_by_name_kind(btf, name, kind) > 0;
 	btf__free(btf);
 	return ok;
+}
+
+/* Does the running kernel have this BTF tracepoint (raw tracepoint type)? */
+static bool kernel_has_tracepoint(const char *name)
+{
+	char tname[128];
+
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	return kernel_has_btf(tname, BTF_KIND_TYPEDEF);
 }
 
 /*
@@ -181,6 +188,7 @@ static int load_skeleton(struct tt_tracer *t, const struct tt_tracer_opts *opts,
 	t->multi = multi;
 	s->rodata->settings = opts->settings;
 	s->rodata->settings.wakeup_bytes = tt_source_wakeup_bytes(opts->buffer_size);
+	s->rodata->settings.kfunc_cast = t->kfunc_cast;
 	ret = bpf_map__set_max_entries(s->maps.events, opts->buffer_size);
 	if (ret)
 		return tt_error_set(err, -ret, "ring buffer of %u bytes: %s", opts->buffer_size,
@@ -255,6 +263,7 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 	tt_obj_cache_set_max(t->cache, OBJ_CACHE_MAX);
 	t->sock_tp = kernel_has_tracepoint("sock_send_length") &&
 		     kernel_has_tracepoint("sock_recv_length");
+	t->kfunc_cast = kernel_has_btf("bpf_rdonly_cast", BTF_KIND_FUNC);
 	/* uprobe_multi links where the kernel has them (>= 6.6), else one
 	 * perf-event uprobe per site. */
 	ret = load_skeleton(t, opts, true, err);

@@ -77,6 +77,7 @@ struct tt_tracer {
 	struct tlstap_bpf *skel;
 	bool multi;   /* uprobe programs attach as uprobe_multi links (>= 6.6) */
 	bool sock_tp; /* socket tracepoints; else the raw syscall fallback */
+	bool kfunc_cast; /* bpf_rdonly_cast (settings.kfunc_cast) */
 	struct bpf_link *tp_links[6]; /* exec, exit, socket close, socket I/O, fork */
 	struct tt_obj_cache *cache; /* each object resolved once */
 	struct tt_reaper *reaper;   /* destroys per-process links off the control thread */
