@@ -148,26 +148,29 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/* Does the running kernel's BTF name this type of this kind? */
-static bool kernel_has_btf(const char *name, int kind)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool ok;
-
-	if (!btf)
-		return false;
-	ok = btf__find_by_name_kind(btf, name, kind) > 0;
-	btf__free(btf);
-	return ok;
-}
-
 /* Does the running kernel have this BTF tracepoint (raw tracepoint type)? */
-static bool kernel_has_tracepoint(const char *name)
+static bool btf_has_tracepoint(const struct btf *btf, const char *name)
 {
 	char tname[128];
 
 	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
-	return kernel_has_btf(tname, BTF_KIND_TYPEDEF);
+	return btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* What the running kernel offers the programs, from its BTF (read once):
+ * the socket tracepoints (>= 6.2) and bpf_rdonly_cast (>= 6.2). */
+static void kernel_features(struct tt_tracer *t)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	t->sock_tp = false;
+	t->kfunc_cast = false;
+	if (!btf)
+		return;
+	t->sock_tp = btf_has_tracepoint(btf, "sock_send_length") &&
+		     btf_has_tracepoint(btf, "sock_recv_length");
+	t->kfunc_cast = btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
 }
 
 /*
@@ -261,9 +264,7 @@ int tt_tracer_open(struct tt_tracer *t, const struct tt_tracer_opts *opts, struc
 		return tt_error_set(err, ENOMEM, "out of memory");
 	/* A file's attach outlives its resolution: it has what it needs. */
 	tt_obj_cache_set_max(t->cache, OBJ_CACHE_MAX);
-	t->sock_tp = kernel_has_tracepoint("sock_send_length") &&
-		     kernel_has_tracepoint("sock_recv_length");
-	t->kfunc_cast = kernel_has_btf("bpf_rdonly_cast", BTF_KIND_FUNC);
+	kernel_features(t);
 	/* uprobe_multi links where the kernel has them (>= 6.6), else one
 	 * perf-event uprobe per site. */
 	ret = load_skeleton(t, opts, true, err);
