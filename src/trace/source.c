@@ -40,6 +40,10 @@
 /* While records are held (trace/held.h), the delivery thread looks at
  * them this often when no block comes. */
 #define HELD_POLL_MS 50
+/* Otherwise it still calls the sink's flush this often when idle: the
+ * sink's clock (exchanges that time out, --summary=N's tables) must move
+ * while no record comes. */
+#define IDLE_FLUSH_MS 100
 
 uint32_t tt_source_wakeup_bytes(uint32_t buffer_size)
 {
@@ -210,17 +214,15 @@ static uint64_t deliver_block(struct tt_source *s, const struct block *b)
 	return n;
 }
 
-/* Wait for a block, or (records held) until the next look at them. */
+/* Wait for a block, or until the next look at the held records or the
+ * next idle flush. */
 static void wait_for_data(struct tt_source *s)
 {
+	long ms = s->held.n ? HELD_POLL_MS : IDLE_FLUSH_MS;
 	struct timespec until;
 
-	if (!s->held.n) {
-		pthread_cond_wait(&s->data_cv, &s->lock);
-		return;
-	}
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += HELD_POLL_MS * 1000000L;
+	until.tv_nsec += ms * 1000000L;
 	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;

@@ -58,4 +58,21 @@ cat "$T/h1.rows" "$T/h2.rows" | sed 's/ client / server /' |
 grep -q "unfinished" "$T/srv.rows" || fail "srv.rows: no alternative for the h2 POST"
 exchanges expect "$T/srv.x" --pid "$NGX_PID" --rows "$T/srv.rows" --server-port "$PORT" ||
 	fail "nginx side"
+
+# --summary=N writes its table every N seconds while the tracer runs, also
+# when no record comes (the tables were once written only at the end): a
+# 3.5 s trace writes three or four by then, and one at the end.  One
+# request early on: a table before the last names its endpoint.
+echo "--- --summary=1"
+"$TLSTAP" trace -v -p "$NGX_PID" --summary=1 -d 3.5 -o "$T/sum.txt" 2>"$T/sum.err" &
+SUM_PID=$!
+kill_at_exit "$SUM_PID"
+wait_for "$T/sum.err" "probes in" 1 20
+curl --http1.1 --cacert "$T/cert.pem" -s -o /dev/null "$U/hello.txt" || fail "curl for --summary"
+wait "$SUM_PID" || fail "tlstap --summary=1 exited $?: $(cat "$T/sum.err")"
+n=$(grep -c '^--- summary at' "$T/sum.txt")
+echo "tables: $n"
+[ "$n" -ge 3 ] || fail "--summary=1: $n tables in 3.5 s: $(cat "$T/sum.txt")"
+head -n -1 "$T/sum.txt" | grep -q "GET  *\/hello.txt " ||
+	fail "--summary=1: no table before the last names the request: $(cat "$T/sum.txt")"
 echo "PASS"
