@@ -92,6 +92,28 @@ int tt_proc_ppid(int pid)
 	return ppid;
 }
 
+int tt_proc_tgid(int pid)
+{
+	char path[64], buf[1024], *t;
+	int fd, tgid;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* Tgid is on the fourth line, well inside the first KiB. */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	t = strstr(buf, "\nTgid:");
+	if (!t || sscanf(t + 6, "%d", &tgid) != 1)
+		return -1;
+	return tgid;
+}
+
 bool tt_proc_alive(int pid)
 {
 	/* kill(pid, 0) is true for zombies and needs permission: read stat. */

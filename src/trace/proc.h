@@ -52,6 +52,9 @@ void tt_proc_free(struct tt_proc *p);
 bool tt_proc_alive(int pid);
 /* The parent of pid (its /proc stat), -1 when it cannot be read. */
 int tt_proc_ppid(int pid);
+/* The process of a task id (Tgid of /proc/PID/status): pid itself for a
+ * process, another for a thread; -1 when it cannot be read. */
+int tt_proc_tgid(int pid);
 /* Its state letter from /proc/PID/stat ('R', 'S', 'T', 'Z'...), 0 if gone. */
 char tt_proc_state(int pid);
 

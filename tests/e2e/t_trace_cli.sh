@@ -68,6 +68,17 @@ sleep 30 &
 ALIVE=$!
 kill_at_exit "$ALIVE"
 expect_exit 1 "-p 999999999: no such process" "$TLSTAP" trace -p "$ALIVE" -p 999999999
+# A thread's id is not a process's: said in one line, with the process.
+"$PYTHON3" -c 'import threading, time
+t = threading.Thread(target=time.sleep, args=(30,)); t.start()
+print(t.native_id, flush=True); t.join()' >"$T/thread" &
+kill_at_exit $!
+THREADED=$!
+wait_for "$T/thread" "^[0-9]" 1 10
+TID=$(head -n1 "$T/thread")
+expect_exit 1 "^tlstap: trace: -p $TID: a thread of process $THREADED \\(give -p $THREADED\\)\$" \
+	"$TLSTAP" trace -p "$TID" -d 1
+[ "$(wc -l <"$E2E_TMP/err")" -eq 1 ] || fail "-p THREAD: more than one line: $(cat "$E2E_TMP/err")"
 expect_exit 127 "no-such-command" "$TLSTAP" trace -- /nonexistent/no-such-command
 expect_exit 127 "no-such-command-x: command not found" "$TLSTAP" trace -- no-such-command-x
 expect_exit 126 "Permission denied" "$TLSTAP" trace -- "$T"
