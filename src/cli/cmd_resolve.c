@@ -100,8 +100,13 @@ static int resolve_files(char **paths, int n, const struct resolve_args *a)
 		}
 		/* An ELF with nothing to trace is an error for the user who asked,
 		 * with the resolver's reason when it has one (e.g. TLS code that
-		 * cannot be hooked). */
+		 * cannot be hooked); --json still gives its object (kind "none"),
+		 * one per ELF input. */
 		if (r->kind == TT_KIND_NONE) {
+			if (a->json) {
+				tt_print_resolution_json(&j, r);
+				tt_json_newline(&j);
+			}
 			fflush(stdout);
 			tt_diag("tlstap: %s: not a Go binary and no OpenSSL/GnuTLS entry "
 					"points%s%s\n",

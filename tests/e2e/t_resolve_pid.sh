@@ -195,6 +195,18 @@ SLEEP=$!
 kill_at_exit "$SLEEP"
 expect_error "^tlstap: pid $SLEEP: nothing TLS to trace" -p "$SLEEP"
 grep -q "not a TLS library" "$E2E_TMP/e.out" || fail "no skip reasons for a process without TLS"
+# A file with nothing to trace: exit 1, one line why, and --json still gives
+# its object (kind none), one per ELF input; a file not ELF gives none.
+expect_error "^tlstap: /bin/sleep: not a Go binary and no OpenSSL/GnuTLS entry points" \
+	--json /bin/sleep
+python3 -c 'import json, sys
+o = json.loads(sys.stdin.read())
+assert o["kind"] == "none" and o["path"] == "/bin/sleep" and o["functions"] == [], o' \
+	<"$E2E_TMP/e.out" || fail "resolve --json FILE without TLS: $(cat "$E2E_TMP/e.out")"
+echo "plain text" >"$E2E_TMP/notelf"
+"$TLSTAP" resolve --json /bin/sleep "$E2E_TMP/notelf" >"$E2E_TMP/e.out" 2>"$E2E_TMP/e.err" &&
+	fail "resolve --json of files without TLS exited 0"
+[ "$(wc -l <"$E2E_TMP/e.out")" -eq 1 ] || fail "resolve --json: not one object for one ELF input"
 
 # Another user's process: permission denied (run tlstap as nobody).
 id nobody >/dev/null 2>&1 || fail "no user nobody"
