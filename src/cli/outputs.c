@@ -93,6 +93,7 @@ int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, str
 			o->out.fd = -1;
 			return ret;
 		}
+		o->out.whole_lines = true; /* -f text and json */
 	}
 	if (!pcap)
 		return 0;
@@ -127,8 +128,7 @@ bool tt_outputs_flush(struct tt_outputs *o, struct tt_pcapng *pcapng, const char
 	if (o->out.fd >= 0 && !o->out_failed && tt_wbuf_flush(&o->out)) {
 		o->out_failed = true;
 		if (o->out.err != EPIPE)
-			tt_diag("%soutput %s: %s\n", prefix, o->out_name,
-				strerror(o->out.err));
+			report(prefix, "output", o->out_name, o->out.err);
 	}
 	if (o->pcap.fd >= 0 && !o->pcap_failed && tt_pcapng_flush(pcapng)) {
 		o->pcap_failed = true;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "out/wbuf.h"
@@ -27,6 +28,26 @@ void tt_wbuf_free(struct tt_wbuf *w)
 	w->cap = w->len = 0;
 }
 
+/* After n bytes written from p: where the file's last whole line ends. */
+static void note_line_end(struct tt_wbuf *w, const uint8_t *p, size_t n)
+{
+	const uint8_t *nl = memrchr(p, '\n', n);
+
+	if (nl)
+		w->line_end = w->bytes - n + (uint64_t)(nl - p) + 1;
+}
+
+/* A failed write of lines: cut the file back to its last whole line. */
+static void cut_to_line(struct tt_wbuf *w)
+{
+	struct stat st;
+
+	if (w->bytes == w->line_end || fstat(w->fd, &st) || !S_ISREG(st.st_mode) ||
+	    ftruncate(w->fd, (off_t)w->line_end))
+		return;
+	w->bytes = w->line_end;
+}
+
 int tt_wbuf_flush(struct tt_wbuf *w)
 {
 	size_t done = 0;
@@ -46,9 +67,13 @@ int tt_wbuf_flush(struct tt_wbuf *w)
 			w->err = n < 0 ? errno : EIO;
 			break;
 		}
-		done += (size_t)n;
 		w->bytes += (uint64_t)n;
+		if (w->whole_lines)
+			note_line_end(w, w->buf + done, (size_t)n);
+		done += (size_t)n;
 	}
+	if (w->err && w->whole_lines)
+		cut_to_line(w);
 	w->len = 0;
 	return w->err ? -w->err : 0;
 }

@@ -27,6 +27,10 @@ struct tt_wbuf {
 	 * returns becomes the sticky error and nothing is written. */
 	int (*before_write)(void *ctx);
 	void *before_ctx;
+	/* A text of lines (NDJSON, text): a write that fails part way is cut
+	 * back to the end of its last whole line, in a regular file. */
+	bool whole_lines;
+	uint64_t line_end; /* bytes of fd up to the last '\n' written */
 };
 
 /* cap bytes of buffer (>= 64 KiB is sensible); 0 or -ENOMEM. */

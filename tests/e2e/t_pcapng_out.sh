@@ -6,7 +6,7 @@
 # both be stdout.  A write error stops tlstap with one line: a full device
 # (/dev/full: trace and replay, exit 1), a full file system (a 256 KiB
 # tmpfs: the file is cut back to whole blocks, tshark reads it with no
-# complaint), a reader that closes the pipe (one line, for trace and
+# complaint; -o's NDJSON and text to whole lines), a reader that closes the pipe (one line, for trace and
 # replay).
 source "$(dirname "$0")/lib.sh"
 need_cmd nginx curl tshark unshare
@@ -93,6 +93,20 @@ grep -v "Running as user" "$T/x.err" >"$T/x.err2"
 n=$(wc -l <"$T/x.txt")
 echo "$n whole packets in $(stat -c %s "$T/x.pcapng") bytes"
 [ "$n" -gt 0 ] && [ "$n" -lt 200 ] || fail "$n packets in the cut capture"
+# The events' own file (-o), NDJSON or text, is cut back to whole lines:
+# replay reads the NDJSON back, every line of the text ends.
+for f in json text; do
+	unshare -m sh -c 'mount -t tmpfs -o size=256k tlstap-e2e "$1" &&
+		"$2" replay -f "$6" -o "$1/x.out" "$3" 2>"$4"; echo $? >"$4.rc";
+		cp "$1/x.out" "$5"' sh "$T/small" "$TLSTAP" "$T/big.json" "$T/o$f.err" "$T/x.$f" "$f"
+	[ "$(cat "$T/o$f.err.rc")" = 1 ] || { cat "$T/o$f.err"; fail "replay -f $f into a full tmpfs: exit"; }
+	one_error_line "$T/o$f.err" "output .*x.out: No space left on device; stopping (what was written before is whole)"
+	[ -s "$T/x.$f" ] && [ "$(tail -c 1 "$T/x.$f" | od -An -c | tr -d ' ')" = '\n' ] ||
+		fail "-f $f into a full tmpfs: not cut at a line's end ($(stat -c %s "$T/x.$f") bytes)"
+done
+"$TLSTAP" replay -f json -o /dev/null "$T/x.json" 2>"$T/xj.err" ||
+	fail "the cut NDJSON does not replay: $(cat "$T/xj.err")"
+echo "-o cut at whole lines: $(wc -l <"$T/x.json") NDJSON, $(wc -l <"$T/x.text") text"
 
 echo "--- a closed pipe: one line"
 "$TLSTAP" replay -w - "$T/big.json" 2>"$T/pipe.err" | head -c 1000 >/dev/null
