@@ -456,16 +456,18 @@ static __always_inline __u32 process_filter(__u32 tgid)
 }
 
 /*
- * --all: a process watched quietly (its exec excluded by the filters) that
- * they let through now (renamed, moved into the cgroup) may make state:
- * from now on its records go out, its exit above all.
+ * The process filters let this process through: a process watched quietly
+ * (--all, its exec excluded by them) that they let through now (renamed,
+ * moved into the cgroup) may make state: from now on its records go out,
+ * its exit above all.  A process they never let through has its exit kept
+ * from the output (TT_PROCF_EXCLUDED).
  */
-static __always_inline void unquiet(__u32 tgid)
+static __always_inline void filters_passed(__u32 tgid)
 {
 	__u8 *flags = bpf_map_lookup_elem(&watch, &tgid);
 
-	if (flags && (*flags & TT_WATCH_QUIET))
-		*flags &= ~TT_WATCH_QUIET;
+	if (flags && (*flags & (TT_WATCH_QUIET | TT_WATCH_PASSED)) != TT_WATCH_PASSED)
+		*flags = (*flags & ~TT_WATCH_QUIET) | TT_WATCH_PASSED;
 }
 
 /*
@@ -477,8 +479,8 @@ static __always_inline bool process_allowed(__u32 tgid)
 	__u32 why = process_filter(tgid);
 
 	if (!why) {
-		if (settings.all && (settings.filters & TT_PROCESS_FILTERS))
-			unquiet(tgid);
+		if (settings.filters & TT_PROCESS_FILTERS)
+			filters_passed(tgid);
 		return true;
 	}
 	if (why < TT_C_COUNT) {

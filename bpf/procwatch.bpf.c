@@ -31,8 +31,12 @@ static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop, __u32 
 	if (*flags & TT_WATCH_QUIET) {
 		if (process_filter(tgid))
 			return;
-		*flags &= ~TT_WATCH_QUIET; /* let through now: told from here on */
+		/* let through now: told from here on */
+		*flags = (*flags & ~TT_WATCH_QUIET) | TT_WATCH_PASSED;
 	}
+	if (kind == TT_PROC_EXIT && (settings.filters & TT_PROCESS_FILTERS) &&
+	    !(*flags & TT_WATCH_PASSED))
+		ev.flags |= TT_PROCF_EXCLUDED;
 	if (kind == TT_PROC_EXEC) {
 		current_exe(&exe);
 		ev.exe_dev = exe.dev;
@@ -55,7 +59,7 @@ int dl_debug_state(struct pt_regs *ctx)
  */
 static __always_inline __u8 watch_flags(__u32 tgid)
 {
-	return TT_WATCH_NOTIFY | (process_filter(tgid) ? TT_WATCH_QUIET : 0);
+	return TT_WATCH_NOTIFY | (process_filter(tgid) ? TT_WATCH_QUIET : TT_WATCH_PASSED);
 }
 
 /*

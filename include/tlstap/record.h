@@ -122,6 +122,8 @@ enum tt_proc_kind {
 
 /* Flags of a process record. */
 #define TT_PROCF_NEW_EXE 1 /* --all: an executable the tracer had not seen */
+#define TT_PROCF_EXCLUDED 2 /* the exit of a process the process filters never let
+			     * through: for the tracer's bookkeeping, not for output */
 
 struct tt_proc_rec {
 	struct tt_rec_hdr hdr;

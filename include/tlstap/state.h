@@ -61,6 +61,8 @@ enum tt_key_kind {
 			   * traced too (with its flags), held at their fork when
 			   * the flags hold (TT_WATCH_STOP) and the kernel lets
 			   * BPF signal another task */
+#define TT_WATCH_PASSED 16 /* the process filters let it through once (its exec
+			    * or fork, a record, a TLS call): its exit is output */
 
 /*
  * A Go Read/Write in flight: key {tgid, func, goroutine, frame}.  The frame

@@ -117,7 +117,9 @@ void tt_tracer_decode(const struct tt_tracer *t, const void *data, size_t len,
 	case TT_REC_PROC: {
 		const struct tt_proc_rec *p = data;
 
-		if (len >= sizeof(*p) && sink->proc)
+		/* The output hears of no process the filters excluded. */
+		if (len >= sizeof(*p) && sink->proc &&
+		    !(p->kind == TT_PROC_EXIT && (p->flags & TT_PROCF_EXCLUDED)))
 			sink->proc(sink->ctx, (int)h->tgid, p->kind, p->stopped);
 		break;
 	}

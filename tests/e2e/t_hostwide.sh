@@ -239,8 +239,13 @@ start_go_server "$GO_BIN/tlsserver-stripped"
 PORT2=$SRV_PORT
 
 echo "--- --comm curl"
+sleep 60 &
+EXCLUDED=$!
+kill_at_exit "$EXCLUDED"
 all_trace "$T/comm" --comm curl
 traffic
+kill "$EXCLUDED"
+wait "$EXCLUDED" 2>/dev/null
 # 100 short processes the filter excludes: watched quietly, their entries
 # gone with them (doctor finds no process-gone entry in watch).
 for i in $(seq 100); do /bin/true; done
@@ -249,6 +254,22 @@ run_doctor "${TRACER_OF[$T/comm]}" "$T/comm.doctor" --recheck-delay 1 ||
 echo "doctor on the --comm tracer: $(sed -n 's/.*"leaked": *\([0-9]*\).*/leaked \1/p' "$T/comm.doctor" | head -n1)"
 stop_trace "$T/comm"
 filtered "$T/comm" comm curl filtered_comm /f-curl /f-pod /f-other
+# Nor is its exit output: only the exits of processes the filter let
+# through (a sleep that ran before the start, and ended during the trace,
+# once was).
+py_check "$T/comm" "$EXCLUDED" <<'PY' || fail "--comm curl: the exit of an excluded process"
+import json, sys
+exits, curls = set(), set()
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("event") == "exit":
+        exits.add(e["pid"])
+    elif "comm" in e and e["comm"] == "curl":
+        curls.add(e["pid"])
+if int(sys.argv[2]) in exits or exits - curls:
+    sys.exit("exits of %s, curl pids %s" % (sorted(exits), sorted(curls)))
+print("--comm curl: %d exits, all of curl processes" % len(exits))
+PY
 # A process the filters exclude costs no record: the Go client's new
 # executable is not even attached.
 ! grep -q "attach $T/go-client" "$T/comm.err" ||
