@@ -82,6 +82,7 @@ struct tt_h1 {
 static const uint8_t zeros[16384];
 
 static const llhttp_settings_t *settings(void);
+static struct tt_xreq *pair(struct tt_h1 *s);
 
 static struct tt_h1 *of(llhttp_t *p)
 {
@@ -130,6 +131,10 @@ static void resp_lost(struct tt_h1 *s, uint32_t why)
 
 	if (s->rs_open) {
 		s->rs.partial |= why;
+		/* Cut inside its headers: its request is the one it would have
+		 * been paired with once they ended. */
+		if (!s->rs_paired && s->rs.status > 0)
+			s->rs_paired = pair(s) != NULL;
 		if (s->rs_paired && s->q_len)
 			emit_head(s, &s->rs);
 		else
@@ -268,6 +273,17 @@ static struct tt_xreq *pair(struct tt_h1 *s)
 	return r;
 }
 
+/* The status is known once its line is: a response cut inside its headers
+ * still says it. */
+static int on_status_complete(llhttp_t *p)
+{
+	struct tt_h1 *s = of(p);
+
+	if (!is_req(s, di_of(s, p)))
+		s->rs.status = llhttp_get_status_code(p);
+	return 0;
+}
+
 static int on_headers_complete(llhttp_t *p)
 {
 	struct tt_h1 *s = of(p);
@@ -379,6 +395,7 @@ static const llhttp_settings_t *settings(void)
 		st.on_url = on_url;
 		st.on_header_field = on_header_field;
 		st.on_header_value = on_header_value;
+		st.on_status_complete = on_status_complete;
 		st.on_headers_complete = on_headers_complete;
 		st.on_body = on_body;
 		st.on_message_complete = on_message_complete;
@@ -546,6 +563,8 @@ static bool resync(struct tt_h1 *s, unsigned di, int kind)
 {
 	struct h1_dir *d = &s->d[di];
 
+	if (!kind)
+		return false; /* neither a request line nor a status line */
 	if (s->req_di < 0) {
 		s->req_di = kind == 1 ? (int)di : (int)!di;
 		tt_conn_set_role(s->c, (s->req_di == 1) == true ? TT_ROLE_CLIENT : TT_ROLE_SERVER);

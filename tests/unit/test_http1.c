@@ -202,6 +202,38 @@ static void test_truncated_body(void **state)
 	ht_free(&h);
 }
 
+/*
+ * --max-bytes below the response's headers: the status line is seen, the
+ * rest of the headers (and the Content-Length) are in the hole.  The
+ * response keeps its status and its request; the truncated body reads that
+ * follow (text lines, none a start line) make no exchange of their own;
+ * the next response is found again by its status line.
+ */
+static void test_truncated_headers(void **state)
+{
+	static char body[2000];
+	const char *head = "HTTP/1.1 200 OK" R "Server: t" R "Content-Type: text/plain" R
+			   "Content-Length: 100000" R R;
+	struct ht h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = i % 61 == 60 ? '\n' : (char)('a' + i % 26);
+	ht_init(&h);
+	ht_write(&h, "GET /big HTTP/1.1" R "Host: h" R R);
+	ht_call_trunc(&h, TT_DIR_READ, head, 16384, 30); /* "HTTP/1.1 200 OK\r\nServer: t..." */
+	for (int i = 0; i < 5; i++)
+		ht_call_trunc(&h, TT_DIR_READ, body, sizeof(body), 100);
+	ht_write(&h, "GET /next HTTP/1.1" R "Host: h" R R);
+	ht_read(&h, "HTTP/1.1 404 Not Found" R "Content-Length: 0" R R);
+	ht_free(&h);
+	assert_int_equal(h.n, 2);
+	ht_expect(&h.xs[0], "GET", "h", "/big", 200, 0, 0, TT_PARTIAL_TRUNCATED);
+	/* Found by scanning after the hole, after a request that started
+	 * in sequence with nothing pending: its answer. */
+	ht_expect(&h.xs[1], "GET", "h", "/next", 404, 0, 0, TT_PARTIAL_MID_STREAM);
+}
+
 /* Attached mid-connection: the first bytes are the end of a body. */
 static void test_mid_stream(void **state)
 {
@@ -341,6 +373,7 @@ int main(void)
 	    cmocka_unit_test(test_split_everywhere), cmocka_unit_test(test_continue_then_final),
 	    cmocka_unit_test(test_upgrade_stops),    cmocka_unit_test(test_upgrade_declined),
 	    cmocka_unit_test(test_connect_tunnel),   cmocka_unit_test(test_truncated_body),
+	    cmocka_unit_test(test_truncated_headers),
 	    cmocka_unit_test(test_mid_stream),	     cmocka_unit_test(test_response_gap),
 	    cmocka_unit_test(test_request_gap),	     cmocka_unit_test(test_response_event_first),
 	    cmocka_unit_test(test_not_http),	     cmocka_unit_test(test_answer_before_body),
