@@ -130,6 +130,8 @@ static void text_exchange(struct tt_exchange_writer *w, const struct tt_exchange
 	text_str(o, x->path);
 	if (x->status >= 0)
 		tt_wbuf_printf(o, " -> %d", x->status);
+	else if (x->has_response) /* its start was lost (a gap, unknown HPACK) */
+		tt_wbuf_puts(o, " -> ?");
 	else
 		tt_wbuf_puts(o, " -> (no response)");
 	if (x->grpc && tt_grpc_split(x->path, &svc, &mth)) {

@@ -162,7 +162,7 @@ void tt_summary_add(struct tt_summary *s, const struct tt_exchange *x)
 	e->count++;
 	if (x->status >= 500 || (x->grpc_status > 0))
 		e->errors++;
-	if (x->status < 0)
+	if (!x->has_response)
 		e->no_response++;
 	if (x->latency_ns < 0)
 		return;

@@ -142,6 +142,7 @@ void tt_http_emit(struct tt_http *h, const struct tt_conn *c, uint8_t proto, uin
 		h->counters[TT_HC_NO_REQUEST]++;
 	}
 	if (rs && rs->seen) {
+		x.has_response = true;
 		x.status = rs->status;
 		x.resp_bytes = body_size(rs->body, rs->clen, rs->partial);
 		x.partial |= rs->partial;

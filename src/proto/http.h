@@ -56,8 +56,9 @@ struct tt_exchange {
 	uint8_t role;	     /* enum tt_role */
 	bool grpc;
 	struct tt_strv method, authority, path;
-	int status;	 /* -1: none */
-	int grpc_status; /* -1: none */
+	bool has_response; /* a response was seen (its status may be unknown) */
+	int status;	   /* -1: none, or not known */
+	int grpc_status;   /* -1: none */
 	struct tt_strv grpc_message;
 	int64_t latency_ns;		/* request start to response end; -1 unknown */
 	uint64_t req_bytes, resp_bytes; /* bodies */

@@ -57,6 +57,7 @@ static struct tt_exchange exch(const struct tt_conn *c, const char *path, int st
 	    .method = {"GET", 3},
 	    .authority = {"a.test", 6},
 	    .path = {path, (uint32_t)strlen(path)},
+	    .has_response = status >= 0,
 	    .status = status,
 	    .grpc_status = -1,
 	    .latency_ns = lat,
@@ -117,6 +118,14 @@ static void test_exchange_json_no_response(void **state)
 			       "\"grpc_method\":null,\"grpc_message\":null,\"latency_ns\":null,"));
 }
 
+static void write_text(struct tt_wbuf *w, void *arg)
+{
+	struct tt_exchange_writer xw;
+
+	tt_exchange_writer_init(&xw, TT_RAW_TEXT, w);
+	tt_exchange_write(&xw, arg);
+}
+
 struct sum_arg {
 	struct tt_summary *s;
 	enum tt_raw_format f;
@@ -127,6 +136,35 @@ static void write_sum(struct tt_wbuf *w, void *arg)
 	struct sum_arg *a = arg;
 
 	tt_summary_write(a->s, w, a->f, 1700000000000000000);
+}
+
+/* A response seen whose status is not known (its start in a hole, fields
+ * of unseen HPACK entries): "?", neither a status nor "(no response)"; the
+ * summary does not count it as unanswered.  One never seen is. */
+static void test_exchange_status_unknown(void **state)
+{
+	struct tt_conn c = conn();
+	struct tt_exchange x = exch(&c, "/p", -1, 4000);
+	struct tt_summary s;
+	struct sum_arg a = {&s, TT_RAW_JSON};
+	const char *t;
+
+	(void)state;
+	x.has_response = true;
+	x.partial = TT_PARTIAL_HPACK;
+	t = capture(write_text, &x);
+	assert_non_null(strstr(t, " GET a.test /p -> ? 4.0us req 0 resp 12 partial hpack\n"));
+	assert_null(strstr(t, "no response"));
+	x.has_response = false;
+	assert_non_null(strstr(capture(write_text, &x), " -> (no response) "));
+	assert_int_equal(tt_summary_init(&s), 0);
+	x.has_response = true;
+	tt_summary_add(&s, &x);
+	x.has_response = false;
+	tt_summary_add(&s, &x);
+	t = capture(write_sum, &a);
+	assert_non_null(strstr(t, "\"count\":2,\"errors\":0,\"no_response\":1,"));
+	tt_summary_free(&s);
 }
 
 static void test_summary(void **state)
@@ -252,6 +290,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exchange_json), cmocka_unit_test(test_exchange_json_no_response),
+	    cmocka_unit_test(test_exchange_status_unknown),
 	    cmocka_unit_test(test_summary),	  cmocka_unit_test(test_summary_histogram),
 	    cmocka_unit_test(test_summary_hostile_path),
 	    cmocka_unit_test(test_text_hostile_cgroup),
