@@ -407,6 +407,12 @@ void tt_h2_data(struct tt_http *h, struct tt_conn *c, struct tt_h2 *s, const str
 			return;
 		} else if (d->hp_unknown) {
 			s->h->counters[TT_HC_RESYNCS]++;
+		} else if (n >= 9 && p[3] == 4 && !(p[4] & 1)) {
+			/* A direction seen from its start that opens with a
+			 * SETTINGS frame, not the client's magic: the server's
+			 * preface (RFC 9113, 3.4), which a server may send
+			 * before it reads the client's. */
+			tt_h2_set_client(s, !di);
 		}
 		d->synced = true;
 	}

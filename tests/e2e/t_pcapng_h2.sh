@@ -5,7 +5,7 @@
 # through the connection preface): every :path,
 # :method and :status; the segments carry the NDJSON's bytes, start with
 # the synthetic handshake from the client, and follow,tcp gives the NDJSON's
-# byte streams exactly.
+# byte streams exactly.  Replayed from the NDJSON, the same handshakes.
 source "$(dirname "$0")/lib.sh"
 need_cmd nginx curl tshark
 T=$E2E_TMP
@@ -54,4 +54,17 @@ pcapcheck segments --synthetic "$T/s.pcapng" "$T/s.json" \
 	--pid "$NGX_PID" || fail "segments"
 pcapcheck follow "$T/s.pcapng" "$T/s.json" --pid "$NGX_PID" ||
 	fail "follow"
+
+# Replayed, the role comes from the bytes alone: nginx sends its SETTINGS
+# (the server's preface) before it reads curl's, and that says the server
+# as well as the client's magic does.  Every connection starts with the
+# client's SYN, as live.
+echo "--- replayed: the handshake too"
+"$TLSTAP" replay -w "$T/r.pcapng" -o /dev/null "$T/s.json" 2>"$T/r.err" ||
+	fail "replay -w: $(cat "$T/r.err")"
+conns=$(tshark -r "$T/r.pcapng" -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
+syns=$(tshark -r "$T/r.pcapng" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport == $PORT" \
+	-T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
+echo "replayed: $conns connections, $syns with the client's SYN"
+[ "$conns" -ge 1 ] && [ "$syns" = "$conns" ] || fail "replayed pcapng: $syns SYNs for $conns connections"
 echo "PASS"
