@@ -93,7 +93,9 @@ int tt_outputs_open(struct tt_outputs *o, const char *out, const char *pcap, str
 			o->out.fd = -1;
 			return ret;
 		}
-		o->out.whole_lines = true; /* -f text and json */
+		/* -f text and json, into a file of ours (written from its
+		 * start): stdout may be a file others wrote too. */
+		o->out.whole_lines = strcmp(o->out_name, "-") != 0;
 	}
 	if (!pcap)
 		return 0;
@@ -127,8 +129,13 @@ bool tt_outputs_flush(struct tt_outputs *o, struct tt_pcapng *pcapng, const char
 {
 	if (o->out.fd >= 0 && !o->out_failed && tt_wbuf_flush(&o->out)) {
 		o->out_failed = true;
-		if (o->out.err != EPIPE)
+		if (o->out.err == EPIPE)
+			;
+		else if (o->out.whole_lines && o->out.bytes == o->out.line_end)
 			report(prefix, "output", o->out_name, o->out.err);
+		else
+			tt_diag("%soutput %s: %s; stopping\n", prefix, o->out_name,
+				strerror(o->out.err));
 	}
 	if (o->pcap.fd >= 0 && !o->pcap_failed && tt_pcapng_flush(pcapng)) {
 		o->pcap_failed = true;

@@ -123,7 +123,8 @@ static void summary_due(struct tt_pipeline *p)
 	if (!p->o.summary || !every)
 		return;
 	if (!p->next_summary_ns) {
-		/* The first interval starts with the first event. */
+		/* The first interval starts with the first event, or the
+		 * first tick of an idle trace. */
 		p->next_summary_ns = p->now_ns + every;
 		return;
 	}

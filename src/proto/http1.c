@@ -278,9 +278,11 @@ static struct tt_xreq *pair(struct tt_h1 *s)
 static int on_status_complete(llhttp_t *p)
 {
 	struct tt_h1 *s = of(p);
+	int st = llhttp_get_status_code(p);
 
-	if (!is_req(s, di_of(s, p)))
-		s->rs.status = llhttp_get_status_code(p);
+	/* An informational one (1xx but 101) is not the exchange's status. */
+	if (!is_req(s, di_of(s, p)) && (st < 100 || st >= 200 || st == 101))
+		s->rs.status = st;
 	return 0;
 }
 

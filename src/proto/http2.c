@@ -407,7 +407,8 @@ void tt_h2_data(struct tt_http *h, struct tt_conn *c, struct tt_h2 *s, const str
 			return;
 		} else if (d->hp_unknown) {
 			s->h->counters[TT_HC_RESYNCS]++;
-		} else if (n >= 9 && p[3] == 4 && !(p[4] & 1)) {
+		} else if (n >= 9 && p[3] == 4 && !(p[4] & 1) && ch->stream_off == 0 &&
+			   ch->chunk_off == 0 && p == ch->data) {
 			/* A direction seen from its start that opens with a
 			 * SETTINGS frame, not the client's magic: the server's
 			 * preface (RFC 9113, 3.4), which a server may send

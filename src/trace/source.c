@@ -221,7 +221,7 @@ static void wait_for_data(struct tt_source *s)
 	long ms = s->held.n ? HELD_POLL_MS : IDLE_FLUSH_MS;
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until); /* the condition's clock */
 	until.tv_nsec += ms * 1000000L;
 	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;
@@ -355,6 +355,7 @@ int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt
 		    void (*flush)(void *ctx), size_t queue_max, struct tt_error *err)
 {
 	struct tt_source *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
 	int ret;
 
 	if (!s)
@@ -365,7 +366,12 @@ int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt
 	s->queue_max = queue_max;
 	s->ctl_efd = -1;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->data_cv, NULL);
+	/* Timed waits on it run on the monotonic clock: a step of the wall
+	 * clock must not stall the idle flushes. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->data_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&s->space_cv, NULL);
 	pthread_cond_init(&s->drain_cv, NULL);
 	s->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), copy_record, s, NULL);

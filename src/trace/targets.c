@@ -74,9 +74,15 @@ static int watch_process(struct tt_tracer *t, struct tt_target *tg, struct tt_er
 {
 	uint8_t flags = TT_WATCH_NOTIFY | (tg->stop_on_dlopen ? TT_WATCH_STOP : 0) |
 			(t->follow ? TT_WATCH_FOLLOW : 0); /* -- CMD's tree: all of it */
+	int fd = bpf_map__fd(t->skel->maps.watch);
 	uint32_t key = tg->pid;
+	uint8_t old;
 
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.watch), &key, &flags, BPF_ANY))
+	/* What BPF learned of the process stays: the filters let it through
+	 * (its exit is output). */
+	if (!bpf_map_lookup_elem(fd, &key, &old))
+		flags |= old & TT_WATCH_PASSED;
+	if (bpf_map_update_elem(fd, &key, &flags, BPF_ANY))
 		return tt_error_set(err, errno, "watch map: %s", strerror(errno));
 	return 0;
 }

@@ -107,6 +107,13 @@ done
 "$TLSTAP" replay -f json -o /dev/null "$T/x.json" 2>"$T/xj.err" ||
 	fail "the cut NDJSON does not replay: $(cat "$T/xj.err")"
 echo "-o cut at whole lines: $(wc -l <"$T/x.json") NDJSON, $(wc -l <"$T/x.text") text"
+# stdout may be a file others wrote too (here appended to): never cut.
+unshare -m sh -c 'mount -t tmpfs -o size=256k tlstap-e2e "$1" && echo earlier >"$1/shared" &&
+	"$2" replay -f json "$3" >>"$1/shared" 2>"$4"; echo $? >"$4.rc";
+	cp "$1/shared" "$5"' sh "$T/small" "$TLSTAP" "$T/big.json" "$T/app.err" "$T/shared"
+[ "$(cat "$T/app.err.rc")" = 1 ] || { cat "$T/app.err"; fail "replay >> a full tmpfs: exit"; }
+one_error_line "$T/app.err" "output -: No space left on device; stopping$"
+[ "$(head -n1 "$T/shared")" = earlier ] || fail "stdout appended to a file: its first line was cut"
 
 echo "--- a closed pipe: one line"
 "$TLSTAP" replay -w - "$T/big.json" 2>"$T/pipe.err" | head -c 1000 >/dev/null

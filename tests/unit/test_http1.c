@@ -234,6 +234,27 @@ static void test_truncated_headers(void **state)
 	ht_expect(&h.xs[1], "GET", "h", "/next", 404, 0, 0, TT_PARTIAL_MID_STREAM);
 }
 
+/* An informational response cut inside its headers: its status is not
+ * the exchange's (nor its request's answer). */
+static void test_truncated_continue(void **state)
+{
+	const char *cont = "HTTP/1.1 100 Continue" R "X-Pad: 0123456789" R R;
+	struct ht h;
+
+	(void)state;
+	ht_init(&h);
+	ht_write(&h, "PUT /up HTTP/1.1" R "Host: h" R "Expect: 100-continue" R
+		     "Content-Length: 0" R R);
+	ht_call_trunc(&h, TT_DIR_READ, cont, 4096, 30);
+	ht_free(&h);
+	/* The request, and the cut 1xx reported as far as it went: neither
+	 * with status 100. */
+	assert_int_equal(h.n, 2);
+	ht_expect(&h.xs[0], NULL, NULL, NULL, -1, 0, 0, h.xs[0].x.partial);
+	ht_expect(&h.xs[1], "PUT", "h", "/up", -1, 0, 0, h.xs[1].x.partial);
+	assert_true(h.xs[0].x.partial & TT_PARTIAL_TRUNCATED);
+}
+
 /* Attached mid-connection: the first bytes are the end of a body. */
 static void test_mid_stream(void **state)
 {
@@ -373,7 +394,7 @@ int main(void)
 	    cmocka_unit_test(test_split_everywhere), cmocka_unit_test(test_continue_then_final),
 	    cmocka_unit_test(test_upgrade_stops),    cmocka_unit_test(test_upgrade_declined),
 	    cmocka_unit_test(test_connect_tunnel),   cmocka_unit_test(test_truncated_body),
-	    cmocka_unit_test(test_truncated_headers),
+	    cmocka_unit_test(test_truncated_headers), cmocka_unit_test(test_truncated_continue),
 	    cmocka_unit_test(test_mid_stream),	     cmocka_unit_test(test_response_gap),
 	    cmocka_unit_test(test_request_gap),	     cmocka_unit_test(test_response_event_first),
 	    cmocka_unit_test(test_not_http),	     cmocka_unit_test(test_answer_before_body),
