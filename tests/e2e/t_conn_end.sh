@@ -8,7 +8,10 @@
 # the connection (HTTP/1.0) end there too.  OpenSSL (python3 against
 # openssl s_server -www, which closes after each response) and Go
 # (tlsclient -raw -new-conn against the Go testdata server), on the
-# newest Go of the testdata.
+# newest Go of the testdata.  The Go client closes first, so its socket
+# closes only once the server's FIN is in: -linger keeps it alive for a
+# second after its last close, as the pause does after the first (an
+# exit before the FIN ends the stream at the exit instead).
 source "$(dirname "$0")/lib.sh"
 T=$E2E_TMP
 PAUSE=1.5
@@ -82,7 +85,7 @@ echo "=== Go $V (tlsclient -raw -new-conn)"
 go_testdata "$V" tlsserver-default tlsclient-default
 start_go_server "$GO_BIN/tlsserver-default"
 run_trace "$T/go.json" -- "$GO_BIN/tlsclient-default" -addr "127.0.0.1:$SRV_PORT" -raw \
-	-new-conn -n 2 -interval "${PAUSE}s" -q ||
+	-new-conn -n 2 -interval "${PAUSE}s" -linger 1s -q ||
 	{ cat "$T/go.json.err"; fail "traced tlsclient failed"; }
 cat "$T/go.json.err" | tail -n 1
 check_ends "$T/go.json" go || fail "go: connection ends"

@@ -43,6 +43,7 @@ type options struct {
 	quiet     bool
 	interval  time.Duration
 	delay     time.Duration
+	linger    time.Duration
 	waitStdin bool
 	wrap      bool
 }
@@ -70,6 +71,7 @@ func parseFlags() *options {
 	flag.BoolVar(&o.quiet, "q", false, "print nothing but errors")
 	flag.DurationVar(&o.interval, "interval", 0, "pause between requests")
 	flag.DurationVar(&o.delay, "delay", 0, "pause before the first request (time to attach a tracer)")
+	flag.DurationVar(&o.linger, "linger", 0, "-raw: close the last connection, then wait this long before exiting")
 	flag.BoolVar(&o.waitStdin, "wait-stdin", false, "wait for a line on stdin before the first request")
 	flag.BoolVar(&o.wrap, "wrap", false, "give crypto/tls a wrapped connection (a byte counter around the *net.TCPConn), as custom dialers do")
 	flag.Parse()
@@ -248,8 +250,10 @@ func main() {
 	time.Sleep(o.delay)
 
 	var do func(int) (*result, error)
+	var raw *rawClient
 	if o.raw {
 		rc := &rawClient{o: o}
+		raw = rc
 		do = rc.do
 		defer func() {
 			if rc.conn != nil {
@@ -280,5 +284,12 @@ func main() {
 		fmt.Fprintf(w, " proto %s status %d bytes %d\nbody %s\n", r.proto, r.status,
 			len(r.body), strconv.Quote(string(r.body)))
 		w.Flush()
+	}
+	// The last connection closed while the process still runs: its
+	// close is seen as the connection's end, not the exit.
+	if raw != nil && raw.conn != nil && o.linger > 0 {
+		raw.conn.Close()
+		raw.conn = nil
+		time.Sleep(o.linger)
 	}
 }
