@@ -462,12 +462,18 @@ static __always_inline __u32 process_filter(__u32 tgid)
  * its exit above all.  A process they never let through has its exit kept
  * from the output (TT_PROCF_EXCLUDED).
  */
+static __always_inline void watch_passed(__u8 *flags)
+{
+	if ((*flags & (TT_WATCH_QUIET | TT_WATCH_PASSED)) != TT_WATCH_PASSED)
+		*flags = (*flags & ~TT_WATCH_QUIET) | TT_WATCH_PASSED;
+}
+
 static __always_inline void filters_passed(__u32 tgid)
 {
 	__u8 *flags = bpf_map_lookup_elem(&watch, &tgid);
 
-	if (flags && (*flags & (TT_WATCH_QUIET | TT_WATCH_PASSED)) != TT_WATCH_PASSED)
-		*flags = (*flags & ~TT_WATCH_QUIET) | TT_WATCH_PASSED;
+	if (flags)
+		watch_passed(flags);
 }
 
 /*

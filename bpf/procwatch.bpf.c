@@ -31,8 +31,7 @@ static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop, __u32 
 	if (*flags & TT_WATCH_QUIET) {
 		if (process_filter(tgid))
 			return;
-		/* let through now: told from here on */
-		*flags = (*flags & ~TT_WATCH_QUIET) | TT_WATCH_PASSED;
+		watch_passed(flags); /* let through now: told from here on */
 	}
 	if (kind == TT_PROC_EXIT && (settings.filters & TT_PROCESS_FILTERS) &&
 	    !(*flags & TT_WATCH_PASSED))

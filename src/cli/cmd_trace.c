@@ -469,7 +469,7 @@ static int check_can_start(const struct trace_args *a)
 	int ret;
 
 	for (size_t i = 0; i < a->n_pids; i++) {
-		int tgid = tt_proc_tgid(a->pids[i]);
+		int tgid;
 
 		if (!tt_proc_alive(a->pids[i])) {
 			tt_diag("tlstap: trace: -p %d: no such process\n", a->pids[i]);
@@ -477,6 +477,7 @@ static int check_can_start(const struct trace_args *a)
 		}
 		/* A thread's id reads like a process in /proc, but probes and
 		 * filters work on processes. */
+		tgid = tt_proc_tgid(a->pids[i]);
 		if (tgid > 0 && tgid != a->pids[i]) {
 			tt_diag("tlstap: trace: -p %d: a thread of process %d (give -p %d)\n",
 				a->pids[i], tgid, tgid);

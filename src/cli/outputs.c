@@ -115,31 +115,28 @@ fail:
 	return ret;
 }
 
-static void report(const char *prefix, const char *what, const char *name, int e)
+/* whole: the file was cut back to its last whole block or line. */
+static void report(const char *prefix, const char *what, const char *name, int e, bool whole)
 {
 	if (e == EPIPE)
 		tt_diag("%s%s %s: the reader closed the pipe; stopping\n", prefix, what,
 			name);
 	else
-		tt_diag("%s%s %s: %s; stopping (what was written before is whole)\n",
-			prefix, what, name, strerror(e));
+		tt_diag("%s%s %s: %s; stopping%s\n", prefix, what, name, strerror(e),
+			whole ? " (what was written before is whole)" : "");
 }
 
 bool tt_outputs_flush(struct tt_outputs *o, struct tt_pcapng *pcapng, const char *prefix)
 {
 	if (o->out.fd >= 0 && !o->out_failed && tt_wbuf_flush(&o->out)) {
 		o->out_failed = true;
-		if (o->out.err == EPIPE)
-			;
-		else if (o->out.whole_lines && o->out.bytes == o->out.line_end)
-			report(prefix, "output", o->out_name, o->out.err);
-		else
-			tt_diag("%soutput %s: %s; stopping\n", prefix, o->out_name,
-				strerror(o->out.err));
+		if (o->out.err != EPIPE) /* stdout's reader is done: not worth a word */
+			report(prefix, "output", o->out_name, o->out.err,
+			       o->out.whole_lines && o->out.bytes == o->out.line_end);
 	}
 	if (o->pcap.fd >= 0 && !o->pcap_failed && tt_pcapng_flush(pcapng)) {
 		o->pcap_failed = true;
-		report(prefix, "pcapng", o->pcap_name, o->pcap.err);
+		report(prefix, "pcapng", o->pcap_name, o->pcap.err, true);
 	}
 	return o->out_failed || o->pcap_failed;
 }

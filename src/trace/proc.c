@@ -52,20 +52,30 @@ static int proc_errno(int pid, int e, const char *what, struct tt_error *err)
  * state) on, in buf; NULL when it cannot be read.  comm may hold ')': the
  * last one ends it.
  */
-static char *stat_fields(const char *path, char *buf, size_t len)
+/* The start of a small /proc file (one read), NUL-terminated; false when
+ * it cannot be read. */
+static bool read_head(const char *path, char *buf, size_t len)
 {
 	ssize_t n;
-	char *p;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return NULL;
+		return false;
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return NULL;
+		return false;
 	buf[n] = 0;
+	return true;
+}
+
+static char *stat_fields(const char *path, char *buf, size_t len)
+{
+	char *p;
+
+	if (!read_head(path, buf, len))
+		return NULL;
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p + 2 : NULL;
 }
@@ -95,19 +105,12 @@ int tt_proc_ppid(int pid)
 int tt_proc_tgid(int pid)
 {
 	char path[64], buf[1024], *t;
-	int fd, tgid;
-	ssize_t n;
+	int tgid;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
 	/* Tgid is on the fourth line, well inside the first KiB. */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	if (!read_head(path, buf, sizeof(buf)))
 		return -1;
-	buf[n] = 0;
 	t = strstr(buf, "\nTgid:");
 	if (!t || sscanf(t + 6, "%d", &tgid) != 1)
 		return -1;
