@@ -21,3 +21,4 @@ __u64 sock_watchers;
 __u64 go_sock_watchers;
 __u64 membio_active;
 __u64 stopping;
+__u32 bind_tokens;

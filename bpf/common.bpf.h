@@ -58,6 +58,8 @@ extern __u64 membio_active;
 /* The tracer is shutting down: no process is held any more (nothing would
  * release it). */
 extern __u64 stopping;
+/* The last token given to a memory-BIO call waiting for its socket. */
+extern __u32 bind_tokens;
 
 /* The maps every object uses: instantiated by common.bpf.c. */
 #ifdef TT_COMMON_DEFINITIONS

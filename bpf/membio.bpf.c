@@ -63,9 +63,59 @@ static __always_inline __s64 bio_result(struct pt_regs *ctx, __u64 cookie,
 	return (__s64)n;
 }
 
+/*
+ * Does the record (its prefix) carry the call's plaintext as it is (a NULL
+ * cipher)?  Then its prefix is only as unique as the plaintext: two
+ * connections sending the same bytes make the same records, and one made
+ * before the probes were attached was never seen to collide.  Unreadable
+ * plaintext counts as yes.
+ */
+static __always_inline bool record_is_plaintext(const struct tt_native_call *call,
+						const __u8 *prefix)
+{
+	__u8 plain[TT_CIPHER_PREFIX - TLS_HEADER];
+
+	if (bpf_probe_read_user(plain, sizeof(plain), (const void *)call->buf))
+		return true;
+	for (int i = 0; i < sizeof(plain); i++)
+		if (plain[i] != prefix[TLS_HEADER + i])
+			return false;
+	return true;
+}
+
+/*
+ * The token of a write whose object no socket is known for yet: its data
+ * record will go out before the application sends the ciphertext, and the
+ * send's bind record names it (late binding).  0 for a bound object (the
+ * cache attributes its record), for records that carry the plaintext
+ * (decided on the call's first record) and for reads.
+ */
+static __always_inline __u32 bind_token(__u32 tgid, struct tt_native_call *call,
+					const __u8 *prefix)
+{
+	struct tt_native_conn_key nk = { .tgid = tgid, .conn = call->conn };
+	struct tt_native_conn *st;
+	__u32 token;
+
+	if (call->bind_token || call->no_token || call->dir != TT_DIR_WRITE)
+		return call->bind_token;
+	if (record_is_plaintext(call, prefix)) {
+		call->no_token = 1;
+		return 0;
+	}
+	st = bpf_map_lookup_elem(&native_conns, &nk);
+	if (st && st->sk)
+		return 0;
+	token = __sync_fetch_and_add(&bind_tokens, 1) + 1;
+	if (!token) /* wrapped: 0 means none */
+		token = __sync_fetch_and_add(&bind_tokens, 1) + 1;
+	call->bind_token = token;
+	return token;
+}
+
 /* BIO_write: every application-data record in the buffer (OpenSSL writes
  * whole records) is remembered for the TLS object. */
-static __always_inline void bio_wrote(__u32 tgid, const struct tt_native_call *call, __u64 n)
+static __always_inline void bio_wrote(__u32 tgid, struct tt_native_call *call, __u64 n)
 {
 	struct tt_cipher_key key = { .tgid = tgid };
 	__u64 off = 0;
@@ -80,7 +130,8 @@ static __always_inline void bio_wrote(__u32 tgid, const struct tt_native_call *c
 		if (tls_identifies(h) && off + TT_CIPHER_PREFIX <= n &&
 		    !bpf_probe_read_user(key.prefix, sizeof(key.prefix),
 					 (const void *)(call->bio_buf + off)))
-			cipher_out_add(&key, call->conn, call->lib);
+			cipher_out_add(&key, call->conn, call->lib,
+				       bind_token(tgid, call, key.prefix));
 		off += TLS_HEADER + tls_record_len(h);
 	}
 }

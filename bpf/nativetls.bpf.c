@@ -220,6 +220,12 @@ int native_tls_return(struct pt_regs *ctx)
 	if (s->ev.attribution == TT_ATTR_NONE && call.lib == TT_LIB_OPENSSL &&
 	    call.dir == TT_DIR_WRITE)
 		membio_request(tgid);
+	/* Its ciphertext, in the BIO, has not been sent yet: the send's bind
+	 * record will name the socket. */
+	if (s->ev.attribution == TT_ATTR_NONE && call.bind_token) {
+		s->ev.flags |= TT_EV_BIND_PENDING;
+		s->ev.bind_token = call.bind_token;
+	}
 	if (!port_allowed(&s->ev.tuple)) {
 		count(TT_C_FILTERED_PORT, 1);
 		scratch_put(s);

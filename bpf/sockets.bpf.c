@@ -178,6 +178,26 @@ struct walk {
 	__u32 dir;
 };
 
+/* The record of the call that produced this ciphertext went out without a
+ * socket: name it now (user space holds that record for this). */
+static __always_inline void cipher_bind_late(const struct walk *w, struct tt_cipher_out *out,
+					     const struct tt_tuple *t)
+{
+	struct tt_bind_rec rec = { .hdr = { .type = TT_REC_BIND, .tgid = w->tgid } };
+
+	rec.hdr.time_ns = bpf_ktime_get_boot_ns();
+	rec.conn_ptr = out->conn;
+	rec.bind_token = out->bind_token;
+	rec.fd = w->fd;
+	rec.tuple = *t;
+	out->bind_token = 0; /* one record a call is enough */
+	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), rb_flags())) {
+		count(TT_C_RB_DROPS, 1);
+		return;
+	}
+	count(TT_C_CIPHER_LATE_BINDS, 1);
+}
+
 /* Bind the TLS object whose memory BIO produced this record to the socket
  * that sent it. */
 static __always_inline void cipher_bind(const struct walk *w, const struct tt_cipher_key *key)
@@ -213,6 +233,8 @@ static __always_inline void cipher_bind(const struct walk *w, const struct tt_ci
 		st->fd = w->fd;
 		st->cipher = 1;
 		sock_remember(w->sk, w->tgid, out->lib, out->conn, 0, &t);
+		if (out->bind_token)
+			cipher_bind_late(w, out, &t);
 	}
 }
 

@@ -72,10 +72,11 @@ static __always_inline void cipher_unbind(__u32 tgid, __u64 conn, __u64 sk)
  * another TLS object makes it collided: it never binds again, and what it
  * bound is undone.
  */
-static __always_inline void cipher_out_add(const struct tt_cipher_key *key, __u64 conn, __u8 lib)
+static __always_inline void cipher_out_add(const struct tt_cipher_key *key, __u64 conn, __u8 lib,
+					   __u32 bind_token)
 {
 	struct tt_cipher_out *cur = bpf_map_lookup_elem(&cipher_out, key);
-	struct tt_cipher_out v = { .conn = conn, .lib = lib };
+	struct tt_cipher_out v = { .conn = conn, .lib = lib, .bind_token = bind_token };
 
 	if (cur) {
 		if (cur->conn != conn && !cur->collided) {

@@ -29,7 +29,8 @@
 	X(CONN_ENDS, "conn_ends", "attributed TCP connections seen closing")            \
 	X(CIPHER_BINDS, "cipher_binds", "ciphertext matches that named a socket")  \
 	X(CIPHER_COLLISIONS, "cipher_collisions", "record prefixes seen twice: never bind") \
-	X(CIPHER_CONFLICTS, "cipher_conflicts", "ciphertext naming another socket: unbound")
+	X(CIPHER_CONFLICTS, "cipher_conflicts", "ciphertext naming another socket: unbound") \
+	X(CIPHER_LATE_BINDS, "cipher_late_binds", "bind records: a call's record went out before its ciphertext was sent")
 
 #define TT_COUNTER_ENUM(e, n, d) TT_C_##e,
 enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };

@@ -57,6 +57,10 @@ enum tt_attribution { TT_ATTRIBUTIONS(TT_ENUM_ATTR) };
 #define TT_EV_MORE (1u << 1)           /* another chunk of the same call follows */
 #define TT_EV_TUPLE_MISMATCH (1u << 2) /* Go memory tuple != socket tuple */
 #define TT_EV_MULTI_FD (1u << 3)       /* several sockets used inside one call */
+/* Memory BIO: the call's ciphertext is still in its BIO, not yet sent; a bind
+ * record with the same bind_token may name its socket (user space holds the
+ * record until then; never in the output). */
+#define TT_EV_BIND_PENDING (1u << 4)
 
 struct tt_tuple {
 	__u16 family; /* AF_INET, AF_INET6, 0 = none */
@@ -71,6 +75,7 @@ enum tt_rec_type {
 	TT_REC_DATA = 1,     /* struct tt_data_rec + chunk_len bytes of plaintext */
 	TT_REC_PROC = 2,     /* struct tt_proc_rec: the tracer must look at a process */
 	TT_REC_CONN_END = 3, /* struct tt_conn_end_rec: an attributed TCP socket closed */
+	TT_REC_BIND = 4,     /* struct tt_bind_rec: a memory BIO's pending call was sent */
 };
 
 struct tt_rec_hdr {
@@ -103,7 +108,7 @@ struct tt_data_rec {
 	__u8 dir;        /* enum tt_dir */
 	__u8 attribution; /* enum tt_attribution */
 	__u8 flags;      /* TT_EV_* */
-	__u32 pad;
+	__u32 bind_token; /* TT_EV_BIND_PENDING: names the call in a bind record */
 	struct tt_tuple tuple;
 	char comm[16];
 	/* chunk_len bytes of plaintext follow. */
@@ -132,6 +137,20 @@ struct tt_proc_rec {
 	__u32 flags;   /* TT_PROCF_* */
 	__u64 exe_dev; /* TT_PROC_EXEC: the new program's file, as the kernel */
 	__u64 exe_ino; /* names it (s_dev, i_ino): the key of known_exes */
+};
+
+/*
+ * The ciphertext a memory BIO produced in a TLS call whose data record went
+ * out without a socket (TT_EV_BIND_PENDING, the same tgid, conn_ptr and
+ * bind_token) was sent on this socket: the record is attributed
+ * "ciphertext" to it.
+ */
+struct tt_bind_rec {
+	struct tt_rec_hdr hdr; /* tgid: the process of the TLS object */
+	__u64 conn_ptr;
+	__u32 bind_token;
+	__s32 fd;
+	struct tt_tuple tuple;
 };
 
 /* A TCP socket that attributed data records has closed: its streams end. */

@@ -159,7 +159,10 @@ struct tt_native_call {
 	__u64 bio_sp;      /* 0: none in flight */
 	__u8 bio_dir;      /* enum tt_dir */
 	__u8 pfx_len;
-	__u8 pad[6];
+	__u8 no_token;     /* its records carry the plaintext (a NULL cipher) */
+	__u8 pad;
+	__u32 bind_token;  /* its records went to the BIO of an object not bound
+			    * yet: the token of its late binding, 0 none */
 	__u8 pfx[TT_CIPHER_PFX_BUF];
 };
 
@@ -199,7 +202,9 @@ struct tt_cipher_out {
 		     * prefix seen again later proves it was not unique) */
 	__u8 lib;
 	__u8 collided;
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 bind_token; /* the call that wrote it waits for its socket: bind
+			   * records carry it (0 none, or sent) */
 };
 
 /* Records a socket received, waiting for the TLS call that takes them from
