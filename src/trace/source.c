@@ -21,6 +21,7 @@
 
 #include "trace/clock.h"
 #include "trace/held.h"
+#include "trace/pending.h"
 #include "trace/source.h"
 /* After tracer.h: the skeleton refers to the shared structures. */
 #include "tlstap.skel.h"
@@ -78,8 +79,10 @@ struct tt_source {
 	/* Filled by the reader thread only, then published. */
 	struct block *cur;
 
-	/* The delivery thread's records that end streams, held. */
+	/* The delivery thread's records that end streams, held, and its data
+	 * records waiting for their socket. */
 	struct tt_held held;
+	struct tt_pending pending;
 
 	/* The control ring buffer, read by a thread of its own into a list the
 	 * control thread takes (ctl_efd): neither a stalled data path nor a
@@ -195,6 +198,30 @@ static void decode(void *ctx, const void *rec, uint32_t len)
 	tt_tracer_decode(s->t, rec, len, &s->sink);
 }
 
+/* A record past the data waiting for its socket: held if it ends streams,
+ * else decoded. */
+static void pass(void *ctx, const void *rec, uint32_t len)
+{
+	struct tt_source *s = ctx;
+
+	if (!tt_held_push(&s->held, rec, len, decode, s))
+		decode(s, rec, len);
+}
+
+/* Send on what waited long enough (now: CLOCK_BOOTTIME ns, INT64_MAX all):
+ * data waiting for its socket first, then what ends streams.  After a
+ * block (flowing), a wait for a socket is judged by the records' own
+ * clock: behind a backlog, the bind record is in the next block. */
+static void release(struct tt_source *s, int64_t now, bool flowing)
+{
+	int64_t pending_now = now;
+
+	if (flowing && s->pending.seen_ns < now)
+		pending_now = s->pending.seen_ns;
+	tt_pending_release(&s->pending, pending_now, pass, s);
+	tt_held_release(&s->held, now, decode, s);
+}
+
 /* Decode a block's records for the sink; how many there were. */
 static uint64_t deliver_block(struct tt_source *s, const struct block *b)
 {
@@ -206,11 +233,11 @@ static uint64_t deliver_block(struct tt_source *s, const struct block *b)
 
 		memcpy(&len, b->data + off, sizeof(len));
 		rec = b->data + off + sizeof(len);
-		if (!tt_held_push(&s->held, rec, len, decode, s))
-			decode(s, rec, len);
+		if (!tt_pending_push(&s->pending, rec, len, pass, s))
+			pass(s, rec, len);
 		off += sizeof(uint32_t) + ((len + 7) & ~(size_t)7);
 	}
-	tt_held_release(&s->held, tt_clock_ns(CLOCK_BOOTTIME), decode, s);
+	release(s, tt_clock_ns(CLOCK_BOOTTIME), true);
 	return n;
 }
 
@@ -218,7 +245,7 @@ static uint64_t deliver_block(struct tt_source *s, const struct block *b)
  * next idle flush. */
 static void wait_for_data(struct tt_source *s)
 {
-	long ms = s->held.n ? HELD_POLL_MS : IDLE_FLUSH_MS;
+	long ms = s->held.n || s->pending.n ? HELD_POLL_MS : IDLE_FLUSH_MS;
 	struct timespec until;
 
 	clock_gettime(CLOCK_MONOTONIC, &until); /* the condition's clock */
@@ -243,7 +270,7 @@ static void *delivery_main(void *arg)
 			if (s->eof)
 				break;
 			pthread_mutex_unlock(&s->lock);
-			tt_held_release(&s->held, tt_clock_ns(CLOCK_BOOTTIME), decode, s);
+			release(s, tt_clock_ns(CLOCK_BOOTTIME), false);
 			if (s->flush)
 				s->flush(s->sink.ctx);
 			pthread_mutex_lock(&s->lock);
@@ -261,10 +288,16 @@ static void *delivery_main(void *arg)
 		pthread_mutex_lock(&s->lock);
 		s->st.records += n;
 		s->st.bytes += b->len;
+		s->st.late_bound = s->pending.bound;
+		s->st.late_unbound = s->pending.unbound;
 		free(b);
 	}
 	pthread_mutex_unlock(&s->lock);
-	tt_held_release(&s->held, INT64_MAX, decode, s);
+	release(s, INT64_MAX, false);
+	pthread_mutex_lock(&s->lock);
+	s->st.late_bound = s->pending.bound;
+	s->st.late_unbound = s->pending.unbound;
+	pthread_mutex_unlock(&s->lock);
 	if (s->flush)
 		s->flush(s->sink.ctx);
 	return NULL;

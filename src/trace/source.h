@@ -36,6 +36,8 @@ struct tt_source_stats {
 	size_t queued;        /* bytes waiting now */
 	size_t queued_max;    /* most bytes ever waiting */
 	uint64_t reader_waits; /* times the reader waited for room */
+	uint64_t late_bound;   /* data records that waited for their socket and got it */
+	uint64_t late_unbound; /* ... and went on without (trace/pending.h) */
 };
 
 /* Start both threads; the sink runs on the delivery thread.  flush (may be

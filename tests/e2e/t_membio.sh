@@ -10,7 +10,10 @@
 # tuple, and at least 99% attributed.  Then two memory-BIO connections
 # whose records start alike (NULL cipher, identical payloads, each record
 # produced on both before either is sent): no record prefix is unique, and
-# nothing binds.
+# nothing binds.  And a client that opens a connection per request: the
+# first request of each connection is written before any of the
+# connection's ciphertext was sent, and gets its tuple all the same (late
+# binding).
 source "$(dirname "$0")/lib.sh"
 need_cmd node
 T=$E2E_TMP
@@ -50,6 +53,48 @@ echo "--- Node: https server and keep-alive agent, 16 connections"
 pair node node "$E2E_REPO/testdata/js/https_pair.js" --conns 16
 echo "--- Python asyncio: start_server and open_connection, 16 connections"
 pair asyncio "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_pair.py" --conns 16
+
+echo "--- new connections: the first request of each is bound when its ciphertext is sent"
+# An asyncio client opens a connection per request to nginx: each request
+# is written (SSL_write returns, its record goes out) before any of that
+# connection's ciphertext was sent.  The record waits for its bind record.
+# Only the process's first request precedes the ciphertext probes.
+N=20
+start_nginx newconns 0 tls 'return 200 "ok $uri\n";'
+run_trace "$T/new.json" -- "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_newconns.py" \
+	--port "$SRV_PORT" --conns $N >"$T/new.out" || fail "asyncio_newconns: $(cat "$T/new.out")"
+cat "$T/new.json.err"
+grep -q "^done" "$T/new.out" || fail "asyncio_newconns did not finish"
+check_counters_zero "$T/new.json" ringbuf_drops cipher_conflicts late_unbound_records
+n=$(trace_counter "$T/new.json" late_bound_records)
+[ "${n:-0}" -ge $((N - 1)) ] || fail "late_bound_records=${n:-none}, expected >= $((N - 1))"
+py_check "$T/new.json" "$T/new.out" "$N" <<'PY' || fail "a request without its tuple, or on a wrong one"
+import re, sys, events
+truth = {}
+for line in open(sys.argv[2]):
+    m = re.match(r"conn (\d+) lport (\d+) rport (\d+)", line)
+    if m:
+        truth[int(m.group(1))] = (int(m.group(2)), int(m.group(3)))
+n = int(sys.argv[3])
+if len(truth) != n:
+    sys.exit("the client told %d connections, not %d" % (len(truth), n))
+seen = {}
+for c in events.load_calls(sys.argv[1]):
+    m = re.search(rb"GET /n/(\d+) ", c["data"])
+    if c["dir"] != "write" or not m:
+        continue
+    i = int(m.group(1))
+    seen[i] = (c["lport"], c["rport"], c["attribution"])
+    if c["lport"] is not None and (c["lport"], c["rport"]) != truth[i]:
+        sys.exit("request %d on %s, truly on %s" % (i, seen[i], truth[i]))
+if sorted(seen) != list(range(n)):
+    sys.exit("requests seen: %s" % sorted(seen))
+unbound = [i for i in range(1, n) if seen[i][2] != "ciphertext" or seen[i][0] is None]
+if unbound:
+    sys.exit("requests without their tuple: %s (%s)" % (unbound, [seen[i] for i in unbound]))
+print("new connections: requests 1..%d each on its own connection (ciphertext); the first %s"
+      % (n - 1, seen[0][2]))
+PY
 
 echo "--- records alike on two connections never bind"
 "$PYTHON3" "$E2E_REPO/testdata/py/membio_collide.py" --serve --cert "$T/cert.pem" \

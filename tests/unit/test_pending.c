@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Data records waiting for their socket (late binding of memory-BIO
+ * calls): held in order until the bind record of their call, which gives
+ * them its socket; a bind record binds only records held when it comes and
+ * only its own call's; a record of the same TLS object that is not waiting
+ * sends the held ones first, without a socket; others pass; due records
+ * and the end of the run send the rest without; no flag leaves.
+ */
+#include "testutil.h"
+
+#include "tlstap/compiler.h"
+#include "trace/pending.h"
+
+#define TGID 100
+#define OBJ_A 0xa000
+#define OBJ_B 0xb000
+
+struct sent {
+	struct tt_data_rec rec[16];
+	char order[64];
+	size_t n;
+};
+
+/* Records are remembered as a letter each: the first byte of their chunk
+ * (data), 'x' for anything else. */
+static void send(void *ctx, const void *rec, uint32_t len)
+{
+	const struct tt_data_rec *d = rec;
+	struct sent *s = ctx;
+	char c = 'x';
+
+	if (d->hdr.type == TT_REC_DATA && len > sizeof(*d))
+		c = ((const char *)(d + 1))[0];
+	if (s->n < ARRAY_SIZE(s->rec) && d->hdr.type == TT_REC_DATA)
+		s->rec[s->n] = *d;
+	if (s->n + 1 < sizeof(s->order))
+		s->order[s->n++] = c;
+	s->order[s->n] = '\0';
+}
+
+struct data {
+	struct tt_data_rec rec;
+	char chunk[1];
+};
+
+static struct data data(char name, uint64_t conn, uint32_t token, uint64_t time_ns)
+{
+	struct data d = { .rec = { .hdr = { .type = TT_REC_DATA, .tgid = TGID, .time_ns = time_ns },
+				   .conn_ptr = conn, .fd = -1, .chunk_len = 1 },
+			  .chunk = { name } };
+
+	if (token) {
+		d.rec.flags = TT_EV_BIND_PENDING;
+		d.rec.bind_token = token;
+	}
+	return d;
+}
+
+static struct tt_bind_rec bind(uint64_t conn, uint32_t token, uint16_t lport)
+{
+	struct tt_bind_rec b = { .hdr = { .type = TT_REC_BIND, .tgid = TGID },
+				 .conn_ptr = conn, .bind_token = token, .fd = 7,
+				 .tuple = { .family = 2, .lport = lport, .rport = 443 } };
+
+	return b;
+}
+
+/* The source's loop: taken, else sent at once. */
+static void feed(struct tt_pending *p, struct sent *s, const void *rec, uint32_t len)
+{
+	if (!tt_pending_push(p, rec, len, send, s))
+		send(s, rec, len);
+}
+
+#define FEED(p, s, x) feed((p), (s), &(x), sizeof(x))
+
+static void assert_bound(const struct tt_data_rec *r, uint16_t lport)
+{
+	assert_int_equal(r->attribution, TT_ATTR_CIPHERTEXT);
+	assert_int_equal(r->tuple.lport, lport);
+	assert_int_equal(r->fd, 7);
+	assert_int_equal(r->flags & TT_EV_BIND_PENDING, 0);
+	assert_int_equal(r->bind_token, 0);
+}
+
+static void assert_unbound(const struct tt_data_rec *r)
+{
+	assert_int_equal(r->attribution, TT_ATTR_NONE);
+	assert_int_equal(r->tuple.family, 0);
+	assert_int_equal(r->flags & TT_EV_BIND_PENDING, 0);
+	assert_int_equal(r->bind_token, 0);
+}
+
+static void test_bound_in_order(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data w1 = data('w', OBJ_A, 1, 10), o = data('o', OBJ_B, 0, 11);
+	struct data w2 = data('v', OBJ_A, 1, 12), r = data('r', OBJ_A, 0, 20);
+	struct tt_bind_rec b = bind(OBJ_A, 1, 5000);
+
+	(void)state;
+	FEED(&p, &s, w1);
+	FEED(&p, &s, o); /* another object's record passes */
+	FEED(&p, &s, w2); /* the same call's next chunk waits too */
+	assert_string_equal(s.order, "o");
+	assert_int_equal(p.n, 2);
+	FEED(&p, &s, b); /* consumed, and gives both chunks its socket */
+	assert_string_equal(s.order, "owv");
+	assert_bound(&s.rec[1], 5000);
+	assert_bound(&s.rec[2], 5000);
+	FEED(&p, &s, r);
+	assert_string_equal(s.order, "owvr");
+	assert_int_equal(p.n, 0);
+	assert_int_equal(p.bytes, 0);
+	assert_int_equal(p.bound, 2);
+	assert_int_equal(p.unbound, 0);
+}
+
+static void test_bind_names_its_call_only(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data w1 = data('1', OBJ_A, 1, 10), w2 = data('2', OBJ_A, 2, 11);
+	struct data w3 = data('3', OBJ_A, 3, 12), other = data('b', OBJ_B, 2, 13);
+	struct tt_bind_rec b2 = bind(OBJ_A, 2, 6000), b3 = bind(OBJ_A, 3, 6000);
+	struct tt_bind_rec stale = bind(OBJ_A, 9, 6001);
+
+	(void)state;
+	FEED(&p, &s, stale); /* nothing of its call waits: binds nothing */
+	assert_int_equal(s.n, 0);
+	FEED(&p, &s, w1);
+	FEED(&p, &s, w2);
+	FEED(&p, &s, w3);
+	FEED(&p, &s, other); /* same token, another object */
+	FEED(&p, &s, b2);
+	/* Call 1 goes first, without a socket; call 3 waits for its own. */
+	assert_string_equal(s.order, "12");
+	assert_unbound(&s.rec[0]);
+	assert_bound(&s.rec[1], 6000);
+	assert_int_equal(p.n, 2);
+	FEED(&p, &s, b3);
+	assert_string_equal(s.order, "123");
+	assert_bound(&s.rec[2], 6000);
+	/* The other object's record is untouched by A's binds. */
+	tt_pending_release(&p, INT64_MAX, send, &s);
+	assert_string_equal(s.order, "123b");
+	assert_unbound(&s.rec[3]);
+	assert_int_equal(p.bound, 2);
+	assert_int_equal(p.unbound, 2);
+}
+
+static void test_next_record_and_due(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data w = data('w', OBJ_A, 1, 1000), r = data('r', OBJ_A, 0, 1001);
+	struct data x = data('x', OBJ_B, 4, 2000);
+	struct tt_bind_rec late = bind(OBJ_A, 1, 5000);
+
+	(void)state;
+	FEED(&p, &s, w);
+	FEED(&p, &s, r); /* the object's next record: w goes first, unbound */
+	assert_string_equal(s.order, "wr");
+	assert_unbound(&s.rec[0]);
+	FEED(&p, &s, late); /* too late: nothing waits */
+	assert_string_equal(s.order, "wr");
+	FEED(&p, &s, x);
+	tt_pending_release(&p, 2000 + TT_PENDING_NS - 1, send, &s);
+	assert_string_equal(s.order, "wr");
+	tt_pending_release(&p, 2000 + TT_PENDING_NS, send, &s);
+	assert_string_equal(s.order, "wrx");
+	assert_unbound(&s.rec[2]);
+	assert_int_equal(p.n, 0);
+}
+
+static void test_full(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data w = data('w', OBJ_A, 1, 10);
+	struct tt_conn_end_rec end = { .hdr = { .type = TT_REC_CONN_END } };
+
+	(void)state;
+	for (size_t i = 0; i < TT_PENDING_MAX; i++)
+		FEED(&p, &s, w);
+	assert_int_equal(s.n, 0);
+	FEED(&p, &s, w); /* one more: the oldest goes */
+	assert_string_equal(s.order, "w");
+	assert_int_equal(p.n, TT_PENDING_MAX);
+	/* Not data: not taken. */
+	assert_false(tt_pending_push(&p, &end, sizeof(end), send, &s));
+	assert_false(tt_pending_push(&p, &w, 4, send, &s));
+	tt_pending_release(&p, INT64_MAX, send, &s);
+	assert_int_equal(p.n, 0);
+	assert_int_equal(p.bytes, 0);
+	assert_int_equal(p.unbound, TT_PENDING_MAX + 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bound_in_order),
+		cmocka_unit_test(test_bind_names_its_call_only),
+		cmocka_unit_test(test_next_record_and_due),
+		cmocka_unit_test(test_full),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
