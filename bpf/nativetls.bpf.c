@@ -226,7 +226,8 @@ int native_tls_return(struct pt_regs *ctx)
 		s->ev.flags |= TT_EV_BIND_PENDING;
 		s->ev.bind_token = call.bind_token;
 	}
-	if (!port_allowed(&s->ev.tuple)) {
+	/* A record waiting for its socket is judged once it has one. */
+	if (!(s->ev.flags & TT_EV_BIND_PENDING) && !port_allowed(&s->ev.tuple)) {
 		count(TT_C_FILTERED_PORT, 1);
 		scratch_put(s);
 		goto lost;

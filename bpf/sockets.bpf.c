@@ -190,7 +190,8 @@ static __always_inline void cipher_bind_late(const struct walk *w, struct tt_cip
 	rec.bind_token = out->bind_token;
 	rec.fd = w->fd;
 	rec.tuple = *t;
-	out->bind_token = 0; /* one record a call is enough */
+	out->bind_token = 0; /* this record's send binds once (each of a call's
+			      * records carries the token: one record each) */
 	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), rb_flags())) {
 		count(TT_C_RB_DROPS, 1);
 		return;

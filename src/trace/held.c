@@ -31,9 +31,14 @@ bool tt_held_push(struct tt_held *h, const void *rec, uint32_t len, tt_held_send
 	return true;
 }
 
-void tt_held_release(struct tt_held *h, int64_t now, tt_held_send_fn send, void *ctx)
+void tt_held_release(struct tt_held *h, int64_t now, int64_t before, tt_held_send_fn send,
+		     void *ctx)
 {
-	while (h->n && (now == INT64_MAX ||
-			now - (int64_t)h->ring[h->head].rec.hdr.time_ns >= TT_HELD_NS))
+	while (h->n) {
+		int64_t t = (int64_t)h->ring[h->head].rec.hdr.time_ns;
+
+		if (t >= before || (now != INT64_MAX && now - t < TT_HELD_NS))
+			break;
 		send_oldest(h, send, ctx);
+	}
 }

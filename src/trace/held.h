@@ -40,7 +40,10 @@ typedef void (*tt_held_send_fn)(void *ctx, const void *rec, uint32_t len);
 /* Hold rec if it ends streams (true); else (false) the caller sends it. */
 bool tt_held_push(struct tt_held *h, const void *rec, uint32_t len, tt_held_send_fn send,
 		  void *ctx);
-/* Send what is due at now (CLOCK_BOOTTIME ns; INT64_MAX: everything). */
-void tt_held_release(struct tt_held *h, int64_t now, tt_held_send_fn send, void *ctx);
+/* Send what is due at now (CLOCK_BOOTTIME ns; INT64_MAX: everything),
+ * in order, up to the first recorded at or after before: data recorded
+ * earlier still waits (trace/pending.h), and must reach its stream first. */
+void tt_held_release(struct tt_held *h, int64_t now, int64_t before, tt_held_send_fn send,
+		     void *ctx);
 
 #endif

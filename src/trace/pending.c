@@ -8,6 +8,8 @@
 struct tt_pending_rec {
 	struct tt_pending_rec *next;
 	uint32_t len;
+	bool bound; /* its bind record came first: it waits only for the
+		     * object's earlier records */
 	struct tt_data_rec rec; /* followed by its chunk */
 };
 
@@ -16,22 +18,68 @@ static bool same_object(const struct tt_data_rec *a, uint32_t tgid, uint64_t con
 	return a->hdr.tgid == tgid && a->conn_ptr == conn;
 }
 
-/* Send one held record, unlinked by the caller: with the socket, when a
- * bind record gave one (t), else as it came, and never with its flag. */
+/* The bit of a TLS object in p->objects. */
+static uint64_t object_bit(uint32_t tgid, uint64_t conn)
+{
+	uint64_t h = (conn ^ ((uint64_t)tgid << 32)) * 0x9e3779b97f4a7c15ULL;
+
+	return 1ULL << (h >> 58);
+}
+
+void tt_pending_set_ports(struct tt_pending *p, const uint16_t *ports, uint32_t n)
+{
+	if (n > TT_FILTER_MAX)
+		n = TT_FILTER_MAX;
+	memcpy(p->ports, ports, n * sizeof(*ports));
+	p->n_ports = n;
+}
+
+/* --port, as the kernel judges a record whose tuple it knows. */
+static bool port_allowed(const struct tt_pending *p, const struct tt_tuple *t)
+{
+	if (!p->n_ports)
+		return true;
+	for (uint32_t i = 0; i < p->n_ports; i++)
+		if (t->lport == p->ports[i] || t->rport == p->ports[i])
+			return true;
+	return false;
+}
+
+static void apply_bind(struct tt_data_rec *d, const struct tt_bind_rec *b)
+{
+	d->tuple = b->tuple;
+	d->fd = b->fd;
+	d->attribution = TT_ATTR_CIPHERTEXT;
+}
+
+/* Send a record that waited (d, len): bound or not, never with its flag,
+ * and only if --port lets its tuple through. */
+static void send_waited(struct tt_pending *p, struct tt_data_rec *d, uint32_t len, bool bound,
+			tt_pending_send_fn send, void *ctx)
+{
+	d->flags &= ~TT_EV_BIND_PENDING;
+	d->bind_token = 0;
+	if (bound)
+		p->bound++;
+	else
+		p->unbound++;
+	if (!port_allowed(p, &d->tuple)) {
+		p->filtered++;
+		return;
+	}
+	send(ctx, d, len);
+}
+
+/* Send one held record, unlinked by the caller; b: a bind record that
+ * names its call. */
 static void send_rec(struct tt_pending *p, struct tt_pending_rec *r, const struct tt_bind_rec *b,
 		     tt_pending_send_fn send, void *ctx)
 {
-	r->rec.flags &= ~TT_EV_BIND_PENDING;
 	if (b) {
-		r->rec.tuple = b->tuple;
-		r->rec.fd = b->fd;
-		r->rec.attribution = TT_ATTR_CIPHERTEXT;
-		p->bound++;
-	} else {
-		p->unbound++;
+		apply_bind(&r->rec, b);
+		r->bound = true;
 	}
-	r->rec.bind_token = 0;
-	send(ctx, &r->rec, r->len);
+	send_waited(p, &r->rec, r->len, r->bound, send, ctx);
 	p->n--;
 	p->bytes -= r->len;
 	free(r);
@@ -43,81 +91,123 @@ static bool due(const struct tt_pending_rec *r, int64_t now)
 	return now == INT64_MAX || now - (int64_t)r->rec.hdr.time_ns >= TT_PENDING_NS;
 }
 
+/* The list's tail and object bits, after records were unlinked. */
+static void relink(struct tt_pending *p)
+{
+	p->tail = NULL;
+	p->objects = 0;
+	for (struct tt_pending_rec *r = p->head; r; r = r->next) {
+		p->tail = r;
+		p->objects |= object_bit(r->rec.hdr.tgid, r->rec.conn_ptr);
+	}
+}
+
 /*
- * Send the held records of TLS object {tgid, conn} (conn_only), in order,
- * up to and including the last one of bind record b's call (when b is
- * given): that call's records with b's socket, earlier calls' without (no
- * bind record of theirs came in time); a later call's wait on.  Without
- * conn_only, the records due at now.
+ * Send the held records of TLS object {tgid, conn} in order: all of them
+ * (b NULL), or (b given) up to and including the last one of b's call, its
+ * records with b's socket and earlier calls' without (no bind record of
+ * theirs came in time), then those after it that are bound already; a later
+ * call's wait on.
  */
-static void send_matching(struct tt_pending *p, bool conn_only, uint32_t tgid, uint64_t conn,
-			  int64_t now, const struct tt_bind_rec *b, tt_pending_send_fn send,
-			  void *ctx)
+static void send_object(struct tt_pending *p, uint32_t tgid, uint64_t conn,
+			const struct tt_bind_rec *b, tt_pending_send_fn send, void *ctx)
 {
 	struct tt_pending_rec **link = &p->head, *r, *last = NULL;
+	bool past = !b;
 
+	if (!(p->objects & object_bit(tgid, conn)))
+		return;
 	if (b) {
 		for (r = p->head; r; r = r->next)
 			if (same_object(&r->rec, tgid, conn) && r->rec.bind_token == b->bind_token)
 				last = r;
 		if (!last)
-			return; /* nothing of its call waits: it binds nothing */
+			return;
 	}
-	p->tail = NULL;
 	while ((r = *link)) {
-		bool go = conn_only ? same_object(&r->rec, tgid, conn) : due(r, now);
-		bool end = r == last;
+		bool mine = same_object(&r->rec, tgid, conn);
 
-		if (!go) {
-			p->tail = r;
+		if (!mine) {
 			link = &r->next;
 			continue;
 		}
+		if (past && b && !r->bound)
+			break; /* a later call, still waiting */
+		if (r == last)
+			past = true;
 		*link = r->next;
 		send_rec(p, r, b && r->rec.bind_token == b->bind_token ? b : NULL, send, ctx);
-		if (end)
-			break;
 	}
-	/* The tail, when the walk stopped early. */
-	for (r = *link; r; r = r->next)
-		p->tail = r;
+	relink(p);
+}
+
+/* A bind record whose call has nothing held: kept for its records. */
+static void remember_bind(struct tt_pending *p, const struct tt_bind_rec *b)
+{
+	p->binds[p->next_bind] = *b;
+	p->next_bind = (p->next_bind + 1) % TT_PENDING_BINDS;
+}
+
+/* The bind record kept for record d's call, if it is not too old. */
+static const struct tt_bind_rec *bind_of(const struct tt_pending *p, const struct tt_data_rec *d)
+{
+	for (size_t i = 0; i < TT_PENDING_BINDS; i++) {
+		const struct tt_bind_rec *b = &p->binds[i];
+
+		if (b->bind_token && b->bind_token == d->bind_token &&
+		    same_object(d, b->hdr.tgid, b->conn_ptr) &&
+		    p->seen_ns - (int64_t)b->hdr.time_ns < TT_PENDING_NS)
+			return b;
+	}
+	return NULL;
 }
 
 static void hold(struct tt_pending *p, const struct tt_data_rec *d, uint32_t len,
 		 tt_pending_send_fn send, void *ctx)
 {
-	struct tt_pending_rec *r = malloc(sizeof(*r) - sizeof(r->rec) + len);
+	const struct tt_bind_rec *b = bind_of(p, d);
+	uint64_t bit = object_bit(d->hdr.tgid, d->conn_ptr);
+	bool waiting = false;
+	struct tt_pending_rec *r;
 
+	for (r = (p->objects & bit) ? p->head : NULL; r && !waiting; r = r->next)
+		waiting = same_object(&r->rec, d->hdr.tgid, d->conn_ptr);
 	while (p->head && (p->n >= TT_PENDING_MAX || p->bytes + len > TT_PENDING_BYTES)) {
-		struct tt_pending_rec *old = p->head;
-
-		p->head = old->next;
-		if (!p->head)
-			p->tail = NULL;
-		send_rec(p, old, NULL, send, ctx);
+		r = p->head;
+		p->head = r->next;
+		send_rec(p, r, NULL, send, ctx);
+		relink(p);
 	}
-	if (!r) {
-		/* Out of memory: it goes on as it came. */
-		struct tt_data_rec *copy = malloc(len);
+	r = malloc(sizeof(*r) - sizeof(r->rec) + len);
+	if (!r || (b && !waiting)) {
+		/* Its socket is known and nothing of its object waits, or there
+		 * is no memory to hold it: it goes now, after its object's. */
+		struct tt_data_rec *copy = r ? &r->rec : NULL;
 
-		p->unbound++;
-		if (!copy)
-			return;
-		memcpy(copy, d, len);
-		copy->flags &= ~TT_EV_BIND_PENDING;
-		copy->bind_token = 0;
-		send(ctx, copy, len);
-		free(copy);
+		send_object(p, d->hdr.tgid, d->conn_ptr, NULL, send, ctx);
+		if (copy) {
+			memcpy(copy, d, len);
+			apply_bind(copy, b);
+			send_waited(p, copy, len, true, send, ctx);
+		} else {
+			p->unbound++; /* sent as it came: the writers ignore the flag */
+			send(ctx, d, len);
+		}
+		free(r);
 		return;
 	}
 	r->next = NULL;
 	r->len = len;
+	r->bound = b != NULL;
 	memcpy(&r->rec, d, len);
+	if (b)
+		apply_bind(&r->rec, b);
 	if (p->tail)
 		p->tail->next = r;
 	else
 		p->head = r;
 	p->tail = r;
+	p->objects |= bit;
 	p->n++;
 	p->bytes += len;
 }
@@ -135,8 +225,12 @@ bool tt_pending_push(struct tt_pending *p, const void *rec, uint32_t len,
 	if (h->type == TT_REC_BIND) {
 		const struct tt_bind_rec *b = rec;
 
-		if (len >= sizeof(*b) && p->n)
-			send_matching(p, true, h->tgid, b->conn_ptr, 0, b, send, ctx);
+		if (len < sizeof(*b) || !b->bind_token)
+			return true;
+		/* Kept for records of its call still to come (the rest of a
+		 * call whose first chunks it binds here, too). */
+		remember_bind(p, b);
+		send_object(p, h->tgid, b->conn_ptr, b, send, ctx);
 		return true;
 	}
 	if (h->type != TT_REC_DATA || len < sizeof(*d))
@@ -146,13 +240,51 @@ bool tt_pending_push(struct tt_pending *p, const void *rec, uint32_t len,
 		return true;
 	}
 	/* The object's next record: what waited for it goes first. */
-	if (p->n)
-		send_matching(p, true, h->tgid, d->conn_ptr, 0, NULL, send, ctx);
+	send_object(p, h->tgid, d->conn_ptr, NULL, send, ctx);
 	return false;
 }
 
 void tt_pending_release(struct tt_pending *p, int64_t now, tt_pending_send_fn send, void *ctx)
 {
-	if (p->n)
-		send_matching(p, false, 0, 0, now, NULL, send, ctx);
+	struct tt_pending_rec **link = &p->head, *r;
+	uint64_t kept = 0; /* objects with a record still held before this one */
+
+	if (!p->n)
+		return;
+	while ((r = *link)) {
+		uint64_t bit = object_bit(r->rec.hdr.tgid, r->rec.conn_ptr);
+
+		/* Due, or bound already and no longer behind its object's. */
+		if (!due(r, now) && !(r->bound && !(kept & bit))) {
+			kept |= bit;
+			link = &r->next;
+			continue;
+		}
+		*link = r->next;
+		send_rec(p, r, NULL, send, ctx);
+	}
+	relink(p);
+}
+
+int64_t tt_pending_oldest(const struct tt_pending *p)
+{
+	int64_t oldest = INT64_MAX;
+
+	for (const struct tt_pending_rec *r = p->head; r; r = r->next)
+		if ((int64_t)r->rec.hdr.time_ns < oldest)
+			oldest = (int64_t)r->rec.hdr.time_ns;
+	return oldest;
+}
+
+void tt_pending_free(struct tt_pending *p)
+{
+	struct tt_pending_rec *r, *next;
+
+	for (r = p->head; r; r = next) {
+		next = r->next;
+		free(r);
+	}
+	p->head = p->tail = NULL;
+	p->n = p->bytes = 0;
+	p->objects = 0;
 }

@@ -84,8 +84,9 @@ static void print_counters(struct session *s, const char *prefix,
 			tt_diag(" peak_pressure[%s]=%zu/%u", tt_state_map_name(i),
 				s->maps.peak[i], s->maps.max[i]);
 	tt_diag(" queued_bytes=%zu queued_max=%zu", st.queued, st.queued_max);
-	tt_diag(" late_bound_records=%" PRIu64 " late_unbound_records=%" PRIu64, st.late_bound,
-		st.late_unbound);
+	tt_diag(" late_bound_records=%" PRIu64 " late_unbound_records=%" PRIu64
+		" late_filtered_records=%" PRIu64,
+		st.late_bound, st.late_unbound, st.late_filtered);
 	if (s->o->all)
 		tt_diag(
 			" objects_attached=%zu objects_detached=%" PRIu64 " processes_seen=%" PRIu64

@@ -219,7 +219,7 @@ static void release(struct tt_source *s, int64_t now, bool flowing)
 	if (flowing && s->pending.seen_ns < now)
 		pending_now = s->pending.seen_ns;
 	tt_pending_release(&s->pending, pending_now, pass, s);
-	tt_held_release(&s->held, now, decode, s);
+	tt_held_release(&s->held, now, tt_pending_oldest(&s->pending), decode, s);
 }
 
 /* Decode a block's records for the sink; how many there were. */
@@ -290,6 +290,7 @@ static void *delivery_main(void *arg)
 		s->st.bytes += b->len;
 		s->st.late_bound = s->pending.bound;
 		s->st.late_unbound = s->pending.unbound;
+		s->st.late_filtered = s->pending.filtered;
 		free(b);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -297,6 +298,7 @@ static void *delivery_main(void *arg)
 	pthread_mutex_lock(&s->lock);
 	s->st.late_bound = s->pending.bound;
 	s->st.late_unbound = s->pending.unbound;
+	s->st.late_filtered = s->pending.filtered;
 	pthread_mutex_unlock(&s->lock);
 	if (s->flush)
 		s->flush(s->sink.ctx);
@@ -314,6 +316,7 @@ static void source_free(struct tt_source *s)
 		free(b);
 	}
 	free(s->cur);
+	tt_pending_free(&s->pending);
 	free(s->ctl);
 	if (s->ctl_efd >= 0)
 		close(s->ctl_efd);
@@ -398,6 +401,11 @@ int tt_source_start(struct tt_source **out, struct tt_tracer *t, const struct tt
 	s->flush = flush;
 	s->queue_max = queue_max;
 	s->ctl_efd = -1;
+	/* The kernel cannot judge --port for a record still waiting for its
+	 * socket: the hold does, once it has one. */
+	if (t->skel->rodata->settings.filters & TT_FILTER_PORT)
+		tt_pending_set_ports(&s->pending, t->skel->rodata->settings.ports,
+				     t->skel->rodata->settings.n_ports);
 	pthread_mutex_init(&s->lock, NULL);
 	/* Timed waits on it run on the monotonic clock: a step of the wall
 	 * clock must not stall the idle flushes. */

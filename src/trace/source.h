@@ -38,6 +38,7 @@ struct tt_source_stats {
 	uint64_t reader_waits; /* times the reader waited for room */
 	uint64_t late_bound;   /* data records that waited for their socket and got it */
 	uint64_t late_unbound; /* ... and went on without (trace/pending.h) */
+	uint64_t late_filtered; /* of those, dropped by --port */
 };
 
 /* Start both threads; the sink runs on the delivery thread.  flush (may be

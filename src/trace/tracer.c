@@ -203,6 +203,10 @@ static int load_skeleton(struct tt_tracer *t, const struct tt_tracer_opts *opts,
 	bpf_program__set_autoload(s->progs.sock_send, t->sock_tp);
 	bpf_program__set_autoload(s->progs.sock_recv, t->sock_tp);
 	bpf_program__set_autoload(s->progs.sock_sys_enter, !t->sock_tp);
+	/* Memory BIOs are matched on the socket tracepoints only: without
+	 * them the ciphertext probes are never attached, nor loaded. */
+	bpf_program__set_autoload(s->progs.bio_entry, t->sock_tp);
+	bpf_program__set_autoload(s->progs.bio_return, t->sock_tp);
 	if (multi) {
 		struct bpf_program *up[] = { s->progs.go_tls_entry,     s->progs.go_tls_return,
 					     s->progs.native_tls_entry, s->progs.native_tls_return,

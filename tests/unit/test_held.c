@@ -2,7 +2,8 @@
 /*
  * Records that end streams are held back TT_HELD_NS after the kernel
  * recorded them, in their order, so that the data of a call whose return
- * probe ran after its socket closed reaches the streams first; data is
+ * probe ran after its socket closed reaches the streams first, and behind
+ * data recorded before them that still waits for its socket; data is
  * never held; a full hold sends its oldest on; the end of the run sends
  * everything.
  */
@@ -46,13 +47,33 @@ static void test_end_after_late_data(void **state)
 	feed(&h, &s, &exit, sizeof(exit));
 	/* The late return probe's data: recorded after the close. */
 	feed(&h, &s, &data, sizeof(data));
-	tt_held_release(&h, 1000 + TT_HELD_NS - 1, send, &s);
+	tt_held_release(&h, 1000 + TT_HELD_NS - 1, INT64_MAX, send, &s);
 	assert_string_equal(s.order, "D");
-	tt_held_release(&h, 1000 + TT_HELD_NS, send, &s);
+	tt_held_release(&h, 1000 + TT_HELD_NS, INT64_MAX, send, &s);
 	assert_string_equal(s.order, "DE");
-	tt_held_release(&h, 1001 + TT_HELD_NS, send, &s);
+	tt_held_release(&h, 1001 + TT_HELD_NS, INT64_MAX, send, &s);
 	assert_string_equal(s.order, "DEP");
 	assert_int_equal(h.n, 0);
+}
+
+/* Data still waiting for its socket (trace/pending.h), recorded before an
+ * end: the end waits behind it, even when due. */
+static void test_behind_waiting_data(void **state)
+{
+	static struct tt_held h;
+	struct sent s = { "", 0 };
+	struct tt_conn_end_rec end = { .hdr = { .type = TT_REC_CONN_END, .time_ns = 1000 } };
+	struct tt_proc_rec exit = { .hdr = { .type = TT_REC_PROC, .time_ns = 3000 } };
+
+	(void)state;
+	feed(&h, &s, &end, sizeof(end));
+	feed(&h, &s, &exit, sizeof(exit));
+	tt_held_release(&h, 1000000000, 1000, send, &s);
+	assert_string_equal(s.order, "");
+	tt_held_release(&h, 1000000000, 2000, send, &s);
+	assert_string_equal(s.order, "E");
+	tt_held_release(&h, 1000000000, INT64_MAX, send, &s);
+	assert_string_equal(s.order, "EP");
 }
 
 static void test_full_and_final(void **state)
@@ -68,7 +89,7 @@ static void test_full_and_final(void **state)
 	feed(&h, &s, &end, sizeof(end)); /* one more: the oldest goes */
 	assert_string_equal(s.order, "E");
 	assert_int_equal(h.n, TT_HELD_MAX);
-	tt_held_release(&h, INT64_MAX, send, &s);
+	tt_held_release(&h, INT64_MAX, INT64_MAX, send, &s);
 	assert_int_equal(h.n, 0);
 	assert_int_equal(s.n, sizeof(s.order) - 1); /* recorded up to its room */
 	/* A record too short to be one that ends streams is not held. */
@@ -79,6 +100,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_end_after_late_data),
+		cmocka_unit_test(test_behind_waiting_data),
 		cmocka_unit_test(test_full_and_final),
 	};
 

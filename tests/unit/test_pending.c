@@ -2,10 +2,12 @@
 /*
  * Data records waiting for their socket (late binding of memory-BIO
  * calls): held in order until the bind record of their call, which gives
- * them its socket; a bind record binds only records held when it comes and
- * only its own call's; a record of the same TLS object that is not waiting
- * sends the held ones first, without a socket; others pass; due records
- * and the end of the run send the rest without; no flag leaves.
+ * them its socket, and only its own call's; a bind record that comes first
+ * is kept for them; a record bound early still waits behind its object's
+ * earlier ones; a record of the same TLS object that is not waiting sends
+ * the held ones first, without a socket; others pass; due records and the
+ * end of the run send the rest without; --port judges the tuple they leave
+ * with; the hold is bounded by count and bytes; no flag leaves.
  */
 #include "testutil.h"
 
@@ -175,6 +177,161 @@ static void test_next_record_and_due(void **state)
 	assert_int_equal(p.n, 0);
 }
 
+/* The bind record before its call's records (the send ran on another
+ * thread first): kept for them, they leave at once with its socket. */
+static void test_bind_first(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data c1 = data('1', OBJ_A, 5, 10), c2 = data('2', OBJ_A, 5, 11);
+	struct tt_bind_rec b = bind(OBJ_A, 5, 7000);
+
+	(void)state;
+	b.hdr.time_ns = 9;
+	FEED(&p, &s, b);
+	FEED(&p, &s, c1);
+	FEED(&p, &s, c2);
+	assert_string_equal(s.order, "12");
+	assert_bound(&s.rec[0], 7000);
+	assert_bound(&s.rec[1], 7000);
+	assert_int_equal(p.n, 0);
+	assert_int_equal(p.bound, 2);
+}
+
+/* Between two chunks of one call: the first waits and is bound, the next
+ * leaves bound at once. */
+static void test_bind_between_chunks(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data c1 = data('1', OBJ_A, 5, 10), c2 = data('2', OBJ_A, 5, 12);
+	struct tt_bind_rec b = bind(OBJ_A, 5, 7000);
+
+	(void)state;
+	b.hdr.time_ns = 11;
+	FEED(&p, &s, c1);
+	FEED(&p, &s, b);
+	FEED(&p, &s, c2);
+	assert_string_equal(s.order, "12");
+	assert_bound(&s.rec[0], 7000);
+	assert_bound(&s.rec[1], 7000);
+}
+
+/* A call bound early still waits behind its object's earlier call. */
+static void test_bound_waits_its_turn(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data w1 = data('1', OBJ_A, 1, 10), w2 = data('2', OBJ_A, 2, 12);
+	struct tt_bind_rec b1 = bind(OBJ_A, 1, 7000), b2 = bind(OBJ_A, 2, 7000);
+
+	(void)state;
+	b2.hdr.time_ns = 11;
+	b1.hdr.time_ns = 13;
+	FEED(&p, &s, w1);
+	FEED(&p, &s, b2);
+	FEED(&p, &s, w2); /* its socket is known: behind w1 all the same */
+	tt_pending_release(&p, 13, send, &s);
+	assert_string_equal(s.order, "");
+	assert_int_equal(tt_pending_oldest(&p), 10);
+	FEED(&p, &s, b1);
+	assert_string_equal(s.order, "12");
+	assert_bound(&s.rec[0], 7000);
+	assert_bound(&s.rec[1], 7000);
+	assert_int_equal(tt_pending_oldest(&p), INT64_MAX);
+
+	/* The same when w1 leaves unbound at its time: w2 follows at once. */
+	w1.rec.hdr.time_ns = 100;
+	w1.rec.bind_token = 3;
+	w2.rec.hdr.time_ns = 102;
+	w2.rec.bind_token = 4;
+	b2.bind_token = 4;
+	b2.hdr.time_ns = 101;
+	FEED(&p, &s, w1);
+	FEED(&p, &s, b2);
+	FEED(&p, &s, w2);
+	tt_pending_release(&p, 100 + TT_PENDING_NS, send, &s);
+	assert_string_equal(s.order, "1212");
+	assert_unbound(&s.rec[2]);
+	assert_bound(&s.rec[3], 7000);
+}
+
+/* A later call that is not bound keeps waiting; the list takes more after
+ * a walk that stopped in its middle. */
+static void test_partial_walk(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data a1 = data('a', OBJ_A, 1, 10), b1 = data('b', OBJ_B, 2, 11);
+	struct data a2 = data('c', OBJ_A, 3, 12), b2 = data('d', OBJ_B, 2, 13);
+	struct tt_bind_rec bind_a1 = bind(OBJ_A, 1, 5000);
+
+	(void)state;
+	FEED(&p, &s, a1);
+	FEED(&p, &s, b1);
+	FEED(&p, &s, a2);
+	FEED(&p, &s, bind_a1);
+	assert_string_equal(s.order, "a");
+	assert_int_equal(p.n, 2);
+	FEED(&p, &s, b2);
+	assert_int_equal(p.n, 3);
+	tt_pending_release(&p, INT64_MAX, send, &s);
+	assert_string_equal(s.order, "abcd");
+	assert_int_equal(p.n, 0);
+	assert_int_equal(p.bound, 1);
+	assert_int_equal(p.unbound, 3);
+}
+
+/* --port: judged on the tuple a record leaves with. */
+static void test_port_filter(void **state)
+{
+	static const uint16_t ports[] = { 443 };
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data w1 = data('1', OBJ_A, 1, 10), w2 = data('2', OBJ_B, 2, 11);
+	struct data w3 = data('3', OBJ_A, 3, 12);
+	struct tt_bind_rec b1 = bind(OBJ_A, 1, 5000), b2 = bind(OBJ_B, 2, 5001);
+
+	(void)state;
+	tt_pending_set_ports(&p, ports, 1);
+	b2.tuple.rport = 80;
+	FEED(&p, &s, w1);
+	FEED(&p, &s, w2);
+	FEED(&p, &s, b1); /* rport 443 */
+	FEED(&p, &s, b2); /* 5001 and 80 */
+	FEED(&p, &s, w3);
+	tt_pending_release(&p, INT64_MAX, send, &s); /* no tuple */
+	assert_string_equal(s.order, "1");
+	assert_int_equal(p.bound, 2);
+	assert_int_equal(p.unbound, 1);
+	assert_int_equal(p.filtered, 2);
+}
+
+/* More bytes than the hold takes: the oldest goes on. */
+static void test_byte_limit(void **state)
+{
+	const uint32_t big = TT_PENDING_BYTES / 4;
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data w = data('w', OBJ_A, 1, 10);
+	uint8_t *rec = calloc(1, big);
+
+	(void)state;
+	assert_non_null(rec);
+	memcpy(rec, &w, sizeof(w));
+	((struct tt_data_rec *)rec)->chunk_len = big - sizeof(struct tt_data_rec);
+	for (int i = 0; i < 4; i++)
+		feed(&p, &s, rec, big);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(p.bytes, 4 * (size_t)big);
+	feed(&p, &s, rec, big);
+	assert_string_equal(s.order, "w");
+	assert_int_equal(p.n, 4);
+	tt_pending_free(&p);
+	assert_int_equal(p.n, 0);
+	free(rec);
+}
+
 static void test_full(void **state)
 {
 	struct tt_pending p = { 0 };
@@ -204,6 +361,12 @@ int main(void)
 		cmocka_unit_test(test_bound_in_order),
 		cmocka_unit_test(test_bind_names_its_call_only),
 		cmocka_unit_test(test_next_record_and_due),
+		cmocka_unit_test(test_bind_first),
+		cmocka_unit_test(test_bind_between_chunks),
+		cmocka_unit_test(test_bound_waits_its_turn),
+		cmocka_unit_test(test_partial_walk),
+		cmocka_unit_test(test_port_filter),
+		cmocka_unit_test(test_byte_limit),
 		cmocka_unit_test(test_full),
 	};
 
