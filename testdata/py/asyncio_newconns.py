@@ -4,10 +4,12 @@ that opens a NEW connection for each request, for tlstap's late-binding
 test: the first request of a memory-BIO connection is written before any
 of its ciphertext has been sent.
 
-  asyncio_newconns.py --port P --conns N
+  asyncio_newconns.py --port P --conns N [--parallel K]
 
-Request i is "GET /n/<i>" with Connection: close; for each it prints the
-truth of the connection that carried it:
+Request i is "GET /n/<i>" with Connection: close, K connections at a time
+(each batch opened together: several first writes wait for their
+ciphertext's send at once); for each it prints the truth of the connection
+that carried it:
     conn <i> lport <L> rport <R>
 then "done".  Exit 1 on any error.
 """
@@ -34,12 +36,14 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--conns", type=int, default=20)
+    ap.add_argument("--parallel", type=int, default=1)
     args = ap.parse_args()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    for i in range(args.conns):
-        await one(i, args.port, ctx)
+    for first in range(0, args.conns, args.parallel):
+        batch = range(first, min(first + args.parallel, args.conns))
+        await asyncio.gather(*(one(i, args.port, ctx) for i in batch))
     print("done", flush=True)
 
 

@@ -55,20 +55,27 @@ echo "--- Python asyncio: start_server and open_connection, 16 connections"
 pair asyncio "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_pair.py" --conns 16
 
 echo "--- new connections: the first request of each is bound when its ciphertext is sent"
-# An asyncio client opens a connection per request to nginx: each request
-# is written (SSL_write returns, its record goes out) before any of that
-# connection's ciphertext was sent.  The record waits for its bind record.
-# Only the process's first request precedes the ciphertext probes.
-N=20
+# An asyncio client opens a connection per request to nginx, 8 at a time:
+# each request is written (SSL_write returns, its record goes out) before
+# any of that connection's ciphertext was sent.  The record waits for its
+# bind record.  Only the process's first request precedes the ciphertext
+# probes.  At most one other may miss (a record waits 200 ms: a stalled
+# client on a loaded machine), never onto a wrong tuple.  Then the same
+# under --port, which the kernel cannot judge for a record without a tuple.
+N=24
 start_nginx newconns 0 tls 'return 200 "ok $uri\n";'
-run_trace "$T/new.json" -- "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_newconns.py" \
-	--port "$SRV_PORT" --conns $N >"$T/new.out" || fail "asyncio_newconns: $(cat "$T/new.out")"
-cat "$T/new.json.err"
-grep -q "^done" "$T/new.out" || fail "asyncio_newconns did not finish"
-check_counters_zero "$T/new.json" ringbuf_drops cipher_conflicts late_unbound_records
-n=$(trace_counter "$T/new.json" late_bound_records)
-[ "${n:-0}" -ge $((N - 1)) ] || fail "late_bound_records=${n:-none}, expected >= $((N - 1))"
-py_check "$T/new.json" "$T/new.out" "$N" <<'PY' || fail "a request without its tuple, or on a wrong one"
+newconns() { # NAME ARGS...: trace the client with ARGS, check its requests
+	local name=$1 n
+	shift
+	run_trace "$T/$name.json" "$@" -- "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_newconns.py" \
+		--port "$SRV_PORT" --conns $N --parallel 8 >"$T/$name.out" ||
+		fail "asyncio_newconns: $(cat "$T/$name.out")"
+	cat "$T/$name.json.err"
+	grep -q "^done" "$T/$name.out" || fail "asyncio_newconns did not finish"
+	check_counters_zero "$T/$name.json" ringbuf_drops cipher_conflicts
+	n=$(trace_counter "$T/$name.json" late_bound_records)
+	[ "${n:-0}" -ge $((N - 2)) ] || fail "$name: late_bound_records=${n:-none}, expected >= $((N - 2))"
+	py_check "$T/$name.json" "$T/$name.out" "$N" <<'PY' || fail "$name: a request on a wrong tuple, or without one"
 import re, sys, events
 truth = {}
 for line in open(sys.argv[2]):
@@ -87,14 +94,17 @@ for c in events.load_calls(sys.argv[1]):
     seen[i] = (c["lport"], c["rport"], c["attribution"])
     if c["lport"] is not None and (c["lport"], c["rport"]) != truth[i]:
         sys.exit("request %d on %s, truly on %s" % (i, seen[i], truth[i]))
-if sorted(seen) != list(range(n)):
-    sys.exit("requests seen: %s" % sorted(seen))
-unbound = [i for i in range(1, n) if seen[i][2] != "ciphertext" or seen[i][0] is None]
-if unbound:
-    sys.exit("requests without their tuple: %s (%s)" % (unbound, [seen[i] for i in unbound]))
-print("new connections: requests 1..%d each on its own connection (ciphertext); the first %s"
-      % (n - 1, seen[0][2]))
+# The process's first request precedes the probes (and under --port, with
+# no tuple, it is filtered out).
+unbound = [i for i in truth if i not in seen or seen[i][2] != "ciphertext" or seen[i][0] is None]
+if len(unbound) > 2:
+    sys.exit("requests without their tuple: %s (%s)" % (unbound, [seen.get(i) for i in unbound]))
+print("new connections: %d of %d requests on their own connection (ciphertext), none on another"
+      % (n - len(unbound), n))
 PY
+}
+newconns newconns
+newconns newconns-port --port "$SRV_PORT"
 
 echo "--- records alike on two connections never bind"
 "$PYTHON3" "$E2E_REPO/testdata/py/membio_collide.py" --serve --cert "$T/cert.pem" \
