@@ -141,9 +141,20 @@ static void send_object(struct tt_pending *p, uint32_t tgid, uint64_t conn,
 	relink(p);
 }
 
-/* A bind record whose call has nothing held: kept for its records. */
+/* A bind record, kept for its call's records still to come: in the slot
+ * of its call if there is one (a call of many TLS records sends a bind
+ * record for each), else in the oldest. */
 static void remember_bind(struct tt_pending *p, const struct tt_bind_rec *b)
 {
+	for (size_t i = 0; i < TT_PENDING_BINDS; i++) {
+		struct tt_bind_rec *k = &p->binds[i];
+
+		if (k->bind_token == b->bind_token && k->hdr.tgid == b->hdr.tgid &&
+		    k->conn_ptr == b->conn_ptr) {
+			*k = *b;
+			return;
+		}
+	}
 	p->binds[p->next_bind] = *b;
 	p->next_bind = (p->next_bind + 1) % TT_PENDING_BINDS;
 }
@@ -162,6 +173,18 @@ static const struct tt_bind_rec *bind_of(const struct tt_pending *p, const struc
 	return NULL;
 }
 
+/* Send a record that comes (d) on at once, with the socket of b if given. */
+static void send_now(struct tt_pending *p, const struct tt_data_rec *d, uint32_t len,
+		     const struct tt_bind_rec *b, tt_pending_send_fn send, void *ctx)
+{
+	if (len > sizeof(p->now))
+		len = sizeof(p->now); /* no record is longer: the kernel's scratch is this */
+	memcpy(&p->now, d, len);
+	if (b)
+		apply_bind(&p->now.rec, b);
+	send_waited(p, &p->now.rec, len, b != NULL, send, ctx);
+}
+
 static void hold(struct tt_pending *p, const struct tt_data_rec *d, uint32_t len,
 		 tt_pending_send_fn send, void *ctx)
 {
@@ -172,6 +195,11 @@ static void hold(struct tt_pending *p, const struct tt_data_rec *d, uint32_t len
 
 	for (r = (p->objects & bit) ? p->head : NULL; r && !waiting; r = r->next)
 		waiting = same_object(&r->rec, d->hdr.tgid, d->conn_ptr);
+	/* Its socket is known and nothing of its object waits: it goes now. */
+	if (b && !waiting) {
+		send_now(p, d, len, b, send, ctx);
+		return;
+	}
 	while (p->head && (p->n >= TT_PENDING_MAX || p->bytes + len > TT_PENDING_BYTES)) {
 		r = p->head;
 		p->head = r->next;
@@ -179,21 +207,10 @@ static void hold(struct tt_pending *p, const struct tt_data_rec *d, uint32_t len
 		relink(p);
 	}
 	r = malloc(sizeof(*r) - sizeof(r->rec) + len);
-	if (!r || (b && !waiting)) {
-		/* Its socket is known and nothing of its object waits, or there
-		 * is no memory to hold it: it goes now, after its object's. */
-		struct tt_data_rec *copy = r ? &r->rec : NULL;
-
+	if (!r) {
+		/* No memory to hold it: it goes now, after its object's. */
 		send_object(p, d->hdr.tgid, d->conn_ptr, NULL, send, ctx);
-		if (copy) {
-			memcpy(copy, d, len);
-			apply_bind(copy, b);
-			send_waited(p, copy, len, true, send, ctx);
-		} else {
-			p->unbound++; /* sent as it came: the writers ignore the flag */
-			send(ctx, d, len);
-		}
-		free(r);
+		send_now(p, d, len, b, send, ctx);
 		return;
 	}
 	r->next = NULL;
@@ -254,8 +271,9 @@ void tt_pending_release(struct tt_pending *p, int64_t now, tt_pending_send_fn se
 	while ((r = *link)) {
 		uint64_t bit = object_bit(r->rec.hdr.tgid, r->rec.conn_ptr);
 
-		/* Due, or bound already and no longer behind its object's. */
-		if (!due(r, now) && !(r->bound && !(kept & bit))) {
+		/* Due or bound already, and not behind a record of its object
+		 * that stays. */
+		if ((kept & bit) || !(due(r, now) || r->bound)) {
 			kept |= bit;
 			link = &r->next;
 			continue;

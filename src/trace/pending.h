@@ -57,6 +57,12 @@ struct tt_pending {
 	/* --port: the ports a released record's tuple must have one of. */
 	uint16_t ports[TT_FILTER_MAX];
 	uint32_t n_ports; /* 0: no port filter */
+	/* A record sent on at once (its bind record came first, or there is
+	 * no memory to hold it) is copied here to be given its socket. */
+	struct {
+		struct tt_data_rec rec;
+		uint8_t chunk[TT_CHUNK_MAX];
+	} now;
 	uint64_t bound;    /* records that left with the socket their bind record named */
 	uint64_t unbound;  /* records that left without one */
 	uint64_t filtered; /* records --port dropped once their tuple was known (or not) */

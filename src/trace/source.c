@@ -71,6 +71,8 @@ struct tt_source {
 	pthread_cond_t drain_cv; /* a drain was done */
 	struct block *head, *tail; /* ready, in order */
 	size_t queued, queue_max;
+	int64_t drained_ns; /* reader: every record the kernel made before this
+			     * (CLOCK_BOOTTIME) is in the queue */
 	bool stop;       /* reader: drain once more and end */
 	bool eof;        /* the reader ended: deliver what is left and end */
 	unsigned drain_req, drain_done;
@@ -166,10 +168,14 @@ static void *reader_main(void *arg)
 		bool stop;
 		unsigned req;
 
+		int64_t start;
+
 		ring_buffer__poll(s->rb, READER_POLL_MS);
+		start = tt_clock_ns(CLOCK_BOOTTIME);
 		ring_buffer__consume(s->rb);
 		publish(s);
 		pthread_mutex_lock(&s->lock);
+		s->drained_ns = start;
 		stop = s->stop;
 		req = s->drain_req;
 		pthread_mutex_unlock(&s->lock);
@@ -208,16 +214,19 @@ static void pass(void *ctx, const void *rec, uint32_t len)
 		decode(s, rec, len);
 }
 
-/* Send on what waited long enough (now: CLOCK_BOOTTIME ns, INT64_MAX all):
- * data waiting for its socket first, then what ends streams.  After a
- * block (flowing), a wait for a socket is judged by the records' own
- * clock: behind a backlog, the bind record is in the next block. */
-static void release(struct tt_source *s, int64_t now, bool flowing)
+/*
+ * Send on what waited long enough (now: CLOCK_BOOTTIME ns, INT64_MAX all):
+ * data waiting for its socket first, then what ends streams.  A wait for a
+ * socket is judged by a clock that only counts what the reader has taken
+ * from the kernel: after a block, the records' own (behind a backlog, the
+ * bind record is in the next block); when none came, the reader's last
+ * drain (the bind record may still be in the ring buffer, which wakes the
+ * reader only when enough waits).
+ */
+static void release(struct tt_source *s, int64_t now, int64_t pending_now)
 {
-	int64_t pending_now = now;
-
-	if (flowing && s->pending.seen_ns < now)
-		pending_now = s->pending.seen_ns;
+	if (pending_now > now)
+		pending_now = now;
 	tt_pending_release(&s->pending, pending_now, pass, s);
 	tt_held_release(&s->held, now, tt_pending_oldest(&s->pending), decode, s);
 }
@@ -237,7 +246,7 @@ static uint64_t deliver_block(struct tt_source *s, const struct block *b)
 			pass(s, rec, len);
 		off += sizeof(uint32_t) + ((len + 7) & ~(size_t)7);
 	}
-	release(s, tt_clock_ns(CLOCK_BOOTTIME), true);
+	release(s, tt_clock_ns(CLOCK_BOOTTIME), s->pending.seen_ns);
 	return n;
 }
 
@@ -267,10 +276,12 @@ static void *delivery_main(void *arg)
 		struct block *b = s->head;
 
 		if (!b) {
+			int64_t drained = s->drained_ns;
+
 			if (s->eof)
 				break;
 			pthread_mutex_unlock(&s->lock);
-			release(s, tt_clock_ns(CLOCK_BOOTTIME), false);
+			release(s, tt_clock_ns(CLOCK_BOOTTIME), drained);
 			if (s->flush)
 				s->flush(s->sink.ctx);
 			pthread_mutex_lock(&s->lock);
@@ -294,7 +305,7 @@ static void *delivery_main(void *arg)
 		free(b);
 	}
 	pthread_mutex_unlock(&s->lock);
-	release(s, INT64_MAX, false);
+	release(s, INT64_MAX, INT64_MAX);
 	pthread_mutex_lock(&s->lock);
 	s->st.late_bound = s->pending.bound;
 	s->st.late_unbound = s->pending.unbound;

@@ -59,30 +59,43 @@ echo "--- new connections: the first request of each is bound when its ciphertex
 # each request is written (SSL_write returns, its record goes out) before
 # any of that connection's ciphertext was sent.  The record waits for its
 # bind record.  Only the process's first request precedes the ciphertext
-# probes.  At most one other may miss (a record waits 200 ms: a stalled
-# client on a loaded machine), never onto a wrong tuple.  Then the same
-# under --port, which the kernel cannot judge for a record without a tuple.
+# probes.  Every request is in the trace; at most one other may miss its
+# tuple (a record waits 200 ms: a client stalled on a loaded machine), none
+# may be on a wrong one.  Then the same under --port, which the kernel
+# cannot judge for a record without a tuple: the requests missing are those
+# without one; and under a --port no connection has: none is in the trace.
 N=24
 start_nginx newconns 0 tls 'return 200 "ok $uri\n";'
-newconns() { # NAME ARGS...: trace the client with ARGS, check its requests
-	local name=$1 n
-	shift
+# newconns NAME MODE ARGS...: trace the client with ARGS and check its
+# requests; MODE all (no filter), port (--port of the server) or none.
+newconns() {
+	local name=$1 mode=$2 bound unbound filtered
+	shift 2
 	run_trace "$T/$name.json" "$@" -- "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_newconns.py" \
 		--port "$SRV_PORT" --conns $N --parallel 8 >"$T/$name.out" ||
 		fail "asyncio_newconns: $(cat "$T/$name.out")"
 	cat "$T/$name.json.err"
 	grep -q "^done" "$T/$name.out" || fail "asyncio_newconns did not finish"
 	check_counters_zero "$T/$name.json" ringbuf_drops cipher_conflicts
-	n=$(trace_counter "$T/$name.json" late_bound_records)
-	[ "${n:-0}" -ge $((N - 2)) ] || fail "$name: late_bound_records=${n:-none}, expected >= $((N - 2))"
-	py_check "$T/$name.json" "$T/$name.out" "$N" <<'PY' || fail "$name: a request on a wrong tuple, or without one"
+	bound=$(trace_counter "$T/$name.json" late_bound_records)
+	unbound=$(trace_counter "$T/$name.json" late_unbound_records)
+	filtered=$(trace_counter "$T/$name.json" late_filtered_records)
+	[ "${bound:-0}" -ge $((N - 2)) ] || fail "$name: late_bound_records=${bound:-none}, expected >= $((N - 2))"
+	case $mode in
+	all) [ "$filtered" = 0 ] || fail "$name: late_filtered_records=$filtered without --port" ;;
+	port) [ "$filtered" = "$unbound" ] ||
+		fail "$name: late_filtered_records=$filtered, late_unbound_records=$unbound" ;;
+	none) [ "$filtered" = $((bound + unbound)) ] ||
+		fail "$name: late_filtered_records=$filtered of $((bound + unbound))" ;;
+	esac
+	py_check "$T/$name.json" "$T/$name.out" "$N" "$mode" <<'PY' || fail "$name: a request lost, on a wrong tuple, or without one"
 import re, sys, events
 truth = {}
 for line in open(sys.argv[2]):
     m = re.match(r"conn (\d+) lport (\d+) rport (\d+)", line)
     if m:
         truth[int(m.group(1))] = (int(m.group(2)), int(m.group(3)))
-n = int(sys.argv[3])
+n, mode = int(sys.argv[3]), sys.argv[4]
 if len(truth) != n:
     sys.exit("the client told %d connections, not %d" % (len(truth), n))
 seen = {}
@@ -94,17 +107,28 @@ for c in events.load_calls(sys.argv[1]):
     seen[i] = (c["lport"], c["rport"], c["attribution"])
     if c["lport"] is not None and (c["lport"], c["rport"]) != truth[i]:
         sys.exit("request %d on %s, truly on %s" % (i, seen[i], truth[i]))
-# The process's first request precedes the probes (and under --port, with
-# no tuple, it is filtered out).
-unbound = [i for i in truth if i not in seen or seen[i][2] != "ciphertext" or seen[i][0] is None]
-if len(unbound) > 2:
-    sys.exit("requests without their tuple: %s (%s)" % (unbound, [seen.get(i) for i in unbound]))
+if mode == "none":
+    if seen:
+        sys.exit("--port of no connection: requests %s in the trace" % sorted(seen))
+    print("new connections under a --port none has: no request in the trace")
+    sys.exit(0)
+missing = [i for i in truth if i not in seen]
+unbound = [i for i in seen if seen[i][2] != "ciphertext" or seen[i][0] is None]
+if mode == "all" and missing:
+    sys.exit("requests lost: %s" % missing)
+if mode == "port" and unbound:
+    sys.exit("requests without a tuple through --port: %s" % unbound)
+# The process's first request precedes the probes; one more may miss.
+others = [i for i in missing + unbound if i != 0]
+if len(others) > 1:
+    sys.exit("requests without their tuple: %s (%s)" % (others, [seen.get(i) for i in others]))
 print("new connections: %d of %d requests on their own connection (ciphertext), none on another"
-      % (n - len(unbound), n))
+      % (n - len(missing) - len(unbound), n))
 PY
 }
-newconns newconns
-newconns newconns-port --port "$SRV_PORT"
+newconns newconns all
+newconns newconns-port port --port "$SRV_PORT"
+newconns newconns-none none --port 1
 
 echo "--- records alike on two connections never bind"
 "$PYTHON3" "$E2E_REPO/testdata/py/membio_collide.py" --serve --cert "$T/cert.pem" \

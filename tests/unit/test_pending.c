@@ -294,10 +294,12 @@ static void test_port_filter(void **state)
 
 	(void)state;
 	tt_pending_set_ports(&p, ports, 1);
+	b1.tuple.lport = 443; /* either end */
+	b1.tuple.rport = 5000;
 	b2.tuple.rport = 80;
 	FEED(&p, &s, w1);
 	FEED(&p, &s, w2);
-	FEED(&p, &s, b1); /* rport 443 */
+	FEED(&p, &s, b1); /* lport 443 */
 	FEED(&p, &s, b2); /* 5001 and 80 */
 	FEED(&p, &s, w3);
 	tt_pending_release(&p, INT64_MAX, send, &s); /* no tuple */
@@ -305,6 +307,54 @@ static void test_port_filter(void **state)
 	assert_int_equal(p.bound, 2);
 	assert_int_equal(p.unbound, 1);
 	assert_int_equal(p.filtered, 2);
+}
+
+/* A bind record kept longer than a record waits binds nothing; a record
+ * sent at once evicts nothing. */
+static void test_old_bind_and_no_eviction(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct tt_bind_rec b = bind(OBJ_A, 6, 7000), b2 = bind(OBJ_A, 8, 7000);
+	struct data late = data('l', OBJ_A, 6, 10 + TT_PENDING_NS);
+	struct data other = data('o', OBJ_B, 7, 20 + TT_PENDING_NS);
+	struct data now = data('n', OBJ_A, 8, 31 + TT_PENDING_NS);
+
+	(void)state;
+	b.hdr.time_ns = 10;
+	FEED(&p, &s, b);
+	FEED(&p, &s, late);
+	assert_int_equal(p.n, 1); /* held: the bind record is too old */
+	tt_pending_release(&p, INT64_MAX, send, &s);
+	assert_string_equal(s.order, "l");
+	assert_unbound(&s.rec[0]);
+
+	for (size_t i = 0; i < TT_PENDING_MAX; i++)
+		FEED(&p, &s, other);
+	b2.hdr.time_ns = 30 + TT_PENDING_NS;
+	FEED(&p, &s, b2);
+	FEED(&p, &s, now);
+	assert_string_equal(s.order, "ln");
+	assert_bound(&s.rec[1], 7000);
+	assert_int_equal(p.n, TT_PENDING_MAX);
+	tt_pending_free(&p);
+}
+
+/* Records of one object keep their order even when the later one is due
+ * first (two threads writing one object: their times cross). */
+static void test_order_over_time(void **state)
+{
+	struct tt_pending p = { 0 };
+	struct sent s = { .n = 0 };
+	struct data w1 = data('1', OBJ_A, 1, 50), w2 = data('2', OBJ_A, 2, 10);
+
+	(void)state;
+	FEED(&p, &s, w1);
+	FEED(&p, &s, w2);
+	tt_pending_release(&p, 10 + TT_PENDING_NS, send, &s);
+	assert_string_equal(s.order, "");
+	tt_pending_release(&p, 50 + TT_PENDING_NS, send, &s);
+	assert_string_equal(s.order, "12");
 }
 
 /* More bytes than the hold takes: the oldest goes on. */
@@ -366,6 +416,8 @@ int main(void)
 		cmocka_unit_test(test_bound_waits_its_turn),
 		cmocka_unit_test(test_partial_walk),
 		cmocka_unit_test(test_port_filter),
+		cmocka_unit_test(test_old_bind_and_no_eviction),
+		cmocka_unit_test(test_order_over_time),
 		cmocka_unit_test(test_byte_limit),
 		cmocka_unit_test(test_full),
 	};
