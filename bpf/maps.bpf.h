@@ -166,6 +166,17 @@
 		__type(value, struct tt_native_call);                                    \
 	} native_calls SEC(".maps")
 
+/* The native call another one of its own interrupted on the same thread (a
+ * callback's write inside SSL_read): it waits here until the inner call
+ * returns, and goes like native_calls at the thread's exit. */
+#define TT_MAP_NATIVE_OUTER                                                              \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_HASH);                                         \
+		__uint(max_entries, 4096);                                               \
+		__type(key, __u64); /* pid_tgid of the calling thread */                 \
+		__type(value, struct tt_native_call);                                    \
+	} native_outer SEC(".maps")
+
 #define TT_MAP_NATIVE_CONNS                                                              \
 	struct {                                                                         \
 		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                     \

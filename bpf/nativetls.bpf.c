@@ -19,6 +19,7 @@
 #include "common.bpf.h"
 
 TT_MAP_NATIVE_CALLS;
+TT_MAP_NATIVE_OUTER;
 TT_MAP_NATIVE_CONNS;
 TT_MAP_MEMBIO_TGIDS;
 
@@ -30,6 +31,31 @@ static __always_inline void forget_conn(__u32 tgid, __u64 conn)
 	struct tt_native_conn_key key = { .tgid = tgid, .conn = conn };
 
 	bpf_map_delete_elem(&native_conns, &key);
+}
+
+/* A call of its own starts inside cur (same thread): cur waits in
+ * native_outer.  Only one level: deeper, the new call is not traced. */
+static __always_inline bool interrupt(__u64 id, const struct tt_native_call *cur)
+{
+	if (bpf_map_lookup_elem(&native_outer, &id)) {
+		count(TT_C_NESTED_LOST, 1);
+		return false;
+	}
+	return update_or_count(&native_outer, TT_M_NATIVE_OUTER, &id, cur) == 0;
+}
+
+/* The call that returned had interrupted another: that one is the thread's
+ * call again.  False when there was none. */
+static __always_inline bool resume_outer(__u64 id)
+{
+	struct tt_native_call *outer = bpf_map_lookup_elem(&native_outer, &id);
+	bool resumed;
+
+	if (!outer)
+		return false;
+	resumed = bpf_map_update_elem(&native_calls, &id, outer, BPF_EXIST) == 0;
+	bpf_map_delete_elem(&native_outer, &id);
+	return resumed;
 }
 
 SEC("uprobe")
@@ -48,21 +74,29 @@ int native_tls_entry(struct pt_regs *ctx)
 	}
 	if (!process_allowed(tgid))
 		return 0;
+	call.dir = cookie & TT_NCOOKIE_CONTEXT ? 0 : TT_NCOOKIE_DIR(cookie);
 	/*
 	 * A record deeper in the stack than us is a call still running: we are
-	 * nested inside it (a TLS entry point calling another); the outer one
-	 * owns the data.  A record at or above our stack pointer belongs to a
-	 * call that returned without our return probe (it started before the
-	 * probe was attached): stale, replace it.
+	 * nested inside it.  In the same direction, we are the same call through
+	 * another entry point (SSL_read_ex calling SSL_read), or TLS inside TLS
+	 * (a proxy tunnel: our data is the outer call's records): the outer one
+	 * owns the data, and the socket I/O names its connection.  In another,
+	 * we are a call of our own that a callback makes inside the outer (Node
+	 * writes from its handshake-done callback, run inside SSL_read): the
+	 * outer waits in native_outer until we return.  A record at or above our
+	 * stack pointer belongs to a call that returned without our return probe
+	 * (it started before the probe was attached): stale, replace it, and
+	 * any call it had interrupted.
 	 */
 	cur = bpf_map_lookup_elem(&native_calls, &id);
-	if (cur && cur->sp > sp)
+	if (cur && cur->sp > sp && (cur->dir == call.dir || !interrupt(id, cur)))
 		return 0;
+	if (cur && cur->sp <= sp)
+		bpf_map_delete_elem(&native_outer, &id);
 	call.conn = PT_REGS_PARM1(ctx);
 	call.buf = PT_REGS_PARM2(ctx);
 	call.len_ptr = cookie & TT_NCOOKIE_EX ? PT_REGS_PARM4(ctx) : 0;
 	call.lib = TT_NCOOKIE_LIB(cookie);
-	call.dir = cookie & TT_NCOOKIE_CONTEXT ? 0 : TT_NCOOKIE_DIR(cookie);
 	call.sp = sp;
 	call.start_ns = bpf_ktime_get_boot_ns();
 	if (update_or_count(&native_calls, TT_M_NATIVE_CALLS, &id, &call) == 0 && !cur)
@@ -194,7 +228,7 @@ int native_tls_return(struct pt_regs *ctx)
 	if (saved->sp + RET_SP_DELTA != PT_REGS_SP(ctx))
 		return 0;
 	call = *saved;
-	if (bpf_map_delete_elem(&native_calls, &id) == 0)
+	if (!resume_outer(id) && bpf_map_delete_elem(&native_calls, &id) == 0)
 		__sync_fetch_and_sub(&sock_watchers, 1);
 
 	/* A call without data of its own (the handshake) only lent its

@@ -17,6 +17,7 @@
 
 TT_MAP_KNOWN_EXES;
 extern TT_MAP_NATIVE_CALLS;
+extern TT_MAP_NATIVE_OUTER;
 
 
 static __always_inline void notify(__u32 tgid, __u32 kind, bool may_stop, __u32 rflags)
@@ -150,8 +151,10 @@ int BPF_PROG(watch_exit, struct task_struct *p)
 
 	/* A thread that exits inside a native TLS call never returns from it:
 	 * its state goes now, and keeps the socket hooks busy no more. */
-	if (sock_watchers && bpf_map_delete_elem(&native_calls, &id) == 0)
+	if (sock_watchers && bpf_map_delete_elem(&native_calls, &id) == 0) {
 		__sync_fetch_and_sub(&sock_watchers, 1);
+		bpf_map_delete_elem(&native_outer, &id);
+	}
 
 	/* The thread group is gone when its last thread exits (do_exit has
 	 * already counted this one out of signal->live). */

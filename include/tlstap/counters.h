@@ -30,7 +30,8 @@
 	X(CIPHER_BINDS, "cipher_binds", "ciphertext matches that named a socket")  \
 	X(CIPHER_COLLISIONS, "cipher_collisions", "record prefixes seen twice: never bind") \
 	X(CIPHER_CONFLICTS, "cipher_conflicts", "ciphertext naming another socket: unbound") \
-	X(CIPHER_LATE_BINDS, "cipher_late_binds", "bind records: a call's record went out before its ciphertext was sent")
+	X(CIPHER_LATE_BINDS, "cipher_late_binds", "bind records: a call's record went out before its ciphertext was sent") \
+	X(NESTED_LOST, "nested_calls_lost", "TLS calls made inside two others on one thread: not traced")
 
 #define TT_COUNTER_ENUM(e, n, d) TT_C_##e,
 enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
@@ -50,6 +51,7 @@ enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };
 	X(GO_GCALLS, "go_gcalls", GO_GOROUTINE)                                           \
 	X(GO_TGIDS, "go_tgids", TGID)                                                     \
 	X(NATIVE_CALLS, "native_calls", PID_TGID)                                         \
+	X(NATIVE_OUTER, "native_outer", PID_TGID)                                         \
 	X(NATIVE_CONNS, "native_conns", NATIVE_CONN)                                      \
 	X(SOCKS, "socks", SOCK)                                                           \
 	X(WATCH, "watch", TGID)                                                           \

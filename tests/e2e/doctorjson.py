@@ -24,7 +24,7 @@ import json
 import sys
 
 STATE_MAPS = ("go_calls", "go_conns", "go_gcalls", "go_tgids", "native_calls",
-              "native_conns", "socks", "watch")
+              "native_outer", "native_conns", "socks", "watch")
 
 
 def load(path):

@@ -70,7 +70,7 @@ stats=$(grep 'tlstap: stats:' "$T/trace.json.err" | tail -n1)
 echo "tracer: $stats"
 [ $rc -eq 0 ] || fail "tlstap doctor exited $rc"
 doctorjson check "$T/doctor.json" --leaked 0 --no-unjudged --read batch \
-	--empty go_calls,go_conns,go_gcalls,native_calls,native_conns,socks ||
+	--empty go_calls,go_conns,go_gcalls,native_calls,native_outer,native_conns,socks ||
 	fail "the tracer kept state of closed connections"
 
 events=$(sed -n 's/.* events=\([0-9]*\).*/\1/p' <<<"$stats")
