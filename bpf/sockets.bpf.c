@@ -492,6 +492,9 @@ int BPF_PROG(sock_state, const struct sock *sk, const int oldstate, const int ne
 	rec.tuple = so->tuple;
 	bpf_map_delete_elem(&socks, &key);
 	count(TT_C_CONN_ENDS, 1);
+	/* The end of a connection --port keeps out is not for the output. */
+	if (!port_allowed(&rec.tuple))
+		return 0;
 	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), rb_flags()))
 		count(TT_C_RB_DROPS, 1);
 	return 0;

@@ -57,7 +57,9 @@ pair asyncio "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_pair.py" --conns 16
 echo "--- new connections: the first request of each is bound when its ciphertext is sent"
 # An asyncio client opens a connection per request to nginx, 8 at a time:
 # each request is written (SSL_write returns, its record goes out) before
-# any of that connection's ciphertext was sent.  The record waits for its
+# any of that connection's ciphertext was sent.  A Node client does the
+# same from its 'secureConnect' handler, which Node runs inside SSL_read:
+# each write is a TLS call inside another on the same thread.  The record waits for its
 # bind record.  Only the process's first request precedes the ciphertext
 # probes.  Every request is in the trace; at most one other may miss its
 # tuple (a record waits 200 ms: a client stalled on a loaded machine), none
@@ -66,17 +68,22 @@ echo "--- new connections: the first request of each is bound when its ciphertex
 # without one; and under a --port no connection has: none is in the trace.
 N=24
 start_nginx newconns 0 tls 'return 200 "ok $uri\n";'
-# newconns NAME MODE ARGS...: trace the client with ARGS and check its
-# requests; MODE all (no filter), port (--port of the server) or none.
+# newconns NAME CLIENT MODE ARGS...: trace CLIENT (py, node) with ARGS
+# and check its requests; MODE all (no filter), port (--port of the
+# server) or none.
 newconns() {
-	local name=$1 mode=$2 bound unbound filtered
-	shift 2
-	run_trace "$T/$name.json" "$@" -- "$PYTHON3" "$E2E_REPO/testdata/py/asyncio_newconns.py" \
-		--port "$SRV_PORT" --conns $N --parallel 8 >"$T/$name.out" ||
-		fail "asyncio_newconns: $(cat "$T/$name.out")"
+	local name=$1 client=$2 mode=$3 bound unbound filtered cmd
+	shift 3
+	case $client in
+	py) cmd=("$PYTHON3" "$E2E_REPO/testdata/py/asyncio_newconns.py" --port "$SRV_PORT"
+		--conns $N --parallel 8) ;;
+	node) cmd=(node "$E2E_REPO/testdata/js/tls_newconns.js" "$SRV_PORT" $N 8) ;;
+	esac
+	run_trace "$T/$name.json" "$@" -- "${cmd[@]}" >"$T/$name.out" ||
+		fail "$name: $(cat "$T/$name.out")"
 	cat "$T/$name.json.err"
 	grep -q "^done" "$T/$name.out" || fail "asyncio_newconns did not finish"
-	check_counters_zero "$T/$name.json" ringbuf_drops cipher_conflicts
+	check_counters_zero "$T/$name.json" ringbuf_drops cipher_conflicts nested_calls_lost
 	bound=$(trace_counter "$T/$name.json" late_bound_records)
 	unbound=$(trace_counter "$T/$name.json" late_unbound_records)
 	filtered=$(trace_counter "$T/$name.json" late_filtered_records)
@@ -110,7 +117,11 @@ for c in events.load_calls(sys.argv[1]):
 if mode == "none":
     if seen:
         sys.exit("--port of no connection: requests %s in the trace" % sorted(seen))
-    print("new connections under a --port none has: no request in the trace")
+    import json
+    ends = [l for l in open(sys.argv[1]) if json.loads(l).get("event") == "conn_end"]
+    if ends:
+        sys.exit("--port of no connection: %d connection ends in the trace" % len(ends))
+    print("new connections under a --port none has: no request and no connection end in the trace")
     sys.exit(0)
 missing = [i for i in truth if i not in seen]
 unbound = [i for i in seen if seen[i][2] != "ciphertext" or seen[i][0] is None]
@@ -126,9 +137,10 @@ print("new connections: %d of %d requests on their own connection (ciphertext), 
       % (n - len(missing) - len(unbound), n))
 PY
 }
-newconns newconns all
-newconns newconns-port port --port "$SRV_PORT"
-newconns newconns-none none --port 1
+newconns newconns py all
+newconns newconns-port py port --port "$SRV_PORT"
+newconns newconns-none py none --port 1
+newconns newconns-node node all
 
 echo "--- records alike on two connections never bind"
 "$PYTHON3" "$E2E_REPO/testdata/py/membio_collide.py" --serve --cert "$T/cert.pem" \
