@@ -33,12 +33,25 @@ static __always_inline void forget_conn(__u32 tgid, __u64 conn)
 	bpf_map_delete_elem(&native_conns, &key);
 }
 
-/* A call of its own starts inside cur (same thread): cur waits in
- * native_outer.  Only one level: deeper, the new call is not traced. */
-static __always_inline bool interrupt(__u64 id, const struct tt_native_call *cur)
+/*
+ * A call starts while cur, deeper on the same thread's stack, still runs.
+ * On the same TLS object: in the same direction it is cur itself through
+ * another entry point (SSL_read_ex calling SSL_read), and a handshake
+ * (SSL_do_handshake inside SSL_read) is part of cur: cur owns the data and
+ * the socket I/O.  In the other direction it is a call of its own that a
+ * callback makes inside cur (Node writes from its handshake-done callback,
+ * run inside SSL_read): cur waits in native_outer until it returns (true).
+ * On another object it is TLS inside TLS (a proxy tunnel: its data is cur's
+ * records), or a callback's call on another connection: not traced, and
+ * counted, as is a second level.
+ */
+static __always_inline bool interrupt(__u64 id, const struct tt_native_call *cur,
+				      const struct tt_native_call *call)
 {
-	if (bpf_map_lookup_elem(&native_outer, &id)) {
-		count(TT_C_NESTED_LOST, 1);
+	if (call->conn == cur->conn && (call->dir == cur->dir || !call->dir))
+		return false;
+	if (call->conn != cur->conn || bpf_map_lookup_elem(&native_outer, &id)) {
+		count(TT_C_NESTED_UNTRACED, 1);
 		return false;
 	}
 	return update_or_count(&native_outer, TT_M_NATIVE_OUTER, &id, cur) == 0;
@@ -65,6 +78,7 @@ int native_tls_entry(struct pt_regs *ctx)
 	struct tt_native_call *cur, call = { .fd = -1 };
 	__u64 sp = PT_REGS_SP(ctx);
 	__u32 tgid = id >> 32;
+	bool nested;
 
 	if (settings.probe_only)
 		return 0;
@@ -75,31 +89,32 @@ int native_tls_entry(struct pt_regs *ctx)
 	if (!process_allowed(tgid))
 		return 0;
 	call.dir = cookie & TT_NCOOKIE_CONTEXT ? 0 : TT_NCOOKIE_DIR(cookie);
+	call.conn = PT_REGS_PARM1(ctx);
 	/*
 	 * A record deeper in the stack than us is a call still running: we are
-	 * nested inside it.  In the same direction, we are the same call through
-	 * another entry point (SSL_read_ex calling SSL_read), or TLS inside TLS
-	 * (a proxy tunnel: our data is the outer call's records): the outer one
-	 * owns the data, and the socket I/O names its connection.  In another,
-	 * we are a call of our own that a callback makes inside the outer (Node
-	 * writes from its handshake-done callback, run inside SSL_read): the
-	 * outer waits in native_outer until we return.  A record at or above our
-	 * stack pointer belongs to a call that returned without our return probe
-	 * (it started before the probe was attached): stale, replace it, and
-	 * any call it had interrupted.
+	 * nested inside it (interrupt() says whose we are).  A record at or
+	 * above our stack pointer belongs to a call that returned without our
+	 * return probe (it started before the probe was attached): stale,
+	 * replace it, and any call it had interrupted.
 	 */
 	cur = bpf_map_lookup_elem(&native_calls, &id);
-	if (cur && cur->sp > sp && (cur->dir == call.dir || !interrupt(id, cur)))
+	nested = cur && cur->sp > sp;
+	if (nested && !interrupt(id, cur, &call))
 		return 0;
-	if (cur && cur->sp <= sp)
+	if (cur && !nested)
 		bpf_map_delete_elem(&native_outer, &id);
-	call.conn = PT_REGS_PARM1(ctx);
 	call.buf = PT_REGS_PARM2(ctx);
 	call.len_ptr = cookie & TT_NCOOKIE_EX ? PT_REGS_PARM4(ctx) : 0;
 	call.lib = TT_NCOOKIE_LIB(cookie);
 	call.sp = sp;
 	call.start_ns = bpf_ktime_get_boot_ns();
-	if (update_or_count(&native_calls, TT_M_NATIVE_CALLS, &id, &call) == 0 && !cur)
+	if (update_or_count(&native_calls, TT_M_NATIVE_CALLS, &id, &call)) {
+		/* The outer stays the thread's call. */
+		if (nested)
+			bpf_map_delete_elem(&native_outer, &id);
+		return 0;
+	}
+	if (!cur)
 		__sync_fetch_and_add(&sock_watchers, 1);
 	return 0;
 }
@@ -224,12 +239,23 @@ int native_tls_return(struct pt_regs *ctx)
 		no_call_state(tgid);
 		return 0;
 	}
-	/* Only the return of the recorded call itself; a nested one is not. */
-	if (saved->sp + RET_SP_DELTA != PT_REGS_SP(ctx))
-		return 0;
-	call = *saved;
-	if (!resume_outer(id) && bpf_map_delete_elem(&native_calls, &id) == 0)
-		__sync_fetch_and_sub(&sock_watchers, 1);
+	/* Only the return of the recorded call itself; a nested one is not.
+	 * But the call it had interrupted returning means its own return was
+	 * missed: that call's data is lost (counted), the outer's goes out. */
+	if (saved->sp + RET_SP_DELTA != PT_REGS_SP(ctx)) {
+		saved = bpf_map_lookup_elem(&native_outer, &id);
+		if (!saved || saved->sp + RET_SP_DELTA != PT_REGS_SP(ctx))
+			return 0;
+		count(TT_C_NESTED_UNTRACED, 1);
+		call = *saved;
+		bpf_map_delete_elem(&native_outer, &id);
+		if (bpf_map_delete_elem(&native_calls, &id) == 0)
+			__sync_fetch_and_sub(&sock_watchers, 1);
+	} else {
+		call = *saved;
+		if (!resume_outer(id) && bpf_map_delete_elem(&native_calls, &id) == 0)
+			__sync_fetch_and_sub(&sock_watchers, 1);
+	}
 
 	/* A call without data of its own (the handshake) only lent its
 	 * records to the ciphertext matching. */
