@@ -59,7 +59,9 @@ echo "--- new connections: the first request of each is bound when its ciphertex
 # each request is written (SSL_write returns, its record goes out) before
 # any of that connection's ciphertext was sent.  A Node client does the
 # same from its 'secureConnect' handler, which Node runs inside SSL_read:
-# each write is a TLS call inside another on the same thread.  The record waits for its
+# each write is a TLS call inside another on the same thread.  And a Node
+# server that writes a greeting from its connection handler (inside
+# SSL_read), whose read then returns the client's request.  The record waits for its
 # bind record.  Only the process's first request precedes the ciphertext
 # probes.  Every request is in the trace; at most one other may miss its
 # tuple (a record waits 200 ms: a client stalled on a loaded machine), none
@@ -83,7 +85,7 @@ newconns() {
 		fail "$name: $(cat "$T/$name.out")"
 	cat "$T/$name.json.err"
 	grep -q "^done" "$T/$name.out" || fail "asyncio_newconns did not finish"
-	check_counters_zero "$T/$name.json" ringbuf_drops cipher_conflicts nested_calls_lost
+	check_counters_zero "$T/$name.json" ringbuf_drops cipher_conflicts nested_calls_untraced
 	bound=$(trace_counter "$T/$name.json" late_bound_records)
 	unbound=$(trace_counter "$T/$name.json" late_unbound_records)
 	filtered=$(trace_counter "$T/$name.json" late_filtered_records)
@@ -141,6 +143,54 @@ newconns newconns py all
 newconns newconns-port py port --port "$SRV_PORT"
 newconns newconns-none py none --port 1
 newconns newconns-node node all
+
+echo "--- a Node server greets from inside SSL_read, which then returns the request"
+# tls.createServer's connection handler runs inside SSL_read: the greeting
+# is a write nested in a read of the same TLS object, and the read, resumed,
+# returns the request the client sent right behind its handshake.  Every
+# greeting, request and answer is in the trace; all but the process's first
+# write on the client's true port.
+spawn_trace "$T/greeter.json" -- node "$E2E_REPO/testdata/js/tls_greeter.js" \
+	"$T/cert.pem" "$T/key.pem" 10 >"$T/greeter.out"
+wait_for "$T/greeter.out" "^listening " 1 20
+port=$(sed -n 's/^listening //p' "$T/greeter.out")
+"$PYTHON3" "$E2E_REPO/testdata/py/greeted_client.py" --port "$port" --conns 10 >"$T/greeted.out" ||
+	fail "greeted_client: $(cat "$T/greeted.out")"
+trace_status "$T/greeter.json" || fail "the greeter's tracer failed: $(tail -n3 "$T/greeter.json.err")"
+cat "$T/greeter.json.err"
+check_counters_zero "$T/greeter.json" ringbuf_drops nested_calls_untraced
+py_check "$T/greeter.json" "$T/greeted.out" <<'PY' || fail "a greeting, request or answer lost, or on a wrong port"
+import re, sys, events
+truth = {}
+for line in open(sys.argv[2]):
+    m = re.match(r"conn (\d+) lport (\d+)", line)
+    if m:
+        truth[int(m.group(1))] = int(m.group(2))
+if len(truth) != 10:
+    sys.exit("the client told %d connections" % len(truth))
+calls = events.load_calls(sys.argv[1])
+unbound = 0
+for what, d, pat in (("greeting", "write", rb"hello (\d+)\n"), ("request", "read", rb"req (\d+)\n"),
+                     ("answer", "write", rb"resp (\d+)\n")):
+    found = {}
+    for c in calls:
+        m = re.fullmatch(pat, c["data"])
+        if c["dir"] == d and m:
+            found[int(m.group(1))] = c
+    # A greeting names the client's port, a request and an answer its index.
+    want = set(truth.values()) if what == "greeting" else set(truth)
+    if set(found) != want:
+        sys.exit("%ss in the trace: %s, expected %s" % (what, sorted(found), sorted(want)))
+    for k, c in found.items():
+        port = k if what == "greeting" else truth[k]
+        if c["rport"] is None:
+            unbound += 1
+        elif c["rport"] != port:
+            sys.exit("%s %d on client port %s, truly %d" % (what, k, c["rport"], port))
+if unbound > 1:
+    sys.exit("%d writes and reads without a tuple" % unbound)
+print("greeter: 10 greetings, requests and answers each; %d without a tuple" % unbound)
+PY
 
 echo "--- records alike on two connections never bind"
 "$PYTHON3" "$E2E_REPO/testdata/py/membio_collide.py" --serve --cert "$T/cert.pem" \
