@@ -38,23 +38,60 @@ static __always_inline void forget_conn(__u32 tgid, __u64 conn)
  * On the same TLS object: in the same direction it is cur itself through
  * another entry point (SSL_read_ex calling SSL_read), and a handshake
  * (SSL_do_handshake inside SSL_read) is part of cur: cur owns the data and
- * the socket I/O.  In the other direction it is a call of its own that a
- * callback makes inside cur (Node writes from its handshake-done callback,
- * run inside SSL_read): cur waits in native_outer until it returns (true).
- * On another object it is TLS inside TLS (a proxy tunnel: its data is cur's
- * records), or a callback's call on another connection: not traced, and
- * counted, as is a second level.
+ * the socket I/O (false).  Else cur waits in native_outer until the new
+ * call returns (true): in the other direction the new call is one of its
+ * own that a callback makes inside cur (Node writes from its handshake-done
+ * callback, run inside SSL_read); on another object it is either that (a
+ * callback writing to another connection) or TLS inside TLS (a proxy
+ * tunnel), which its data tells at its return (tunnel_return).  A second
+ * level is not traced, and counted.
  */
 static __always_inline bool interrupt(__u64 id, const struct tt_native_call *cur,
-				      const struct tt_native_call *call)
+				      struct tt_native_call *call)
 {
 	if (call->conn == cur->conn && (call->dir == cur->dir || !call->dir))
 		return false;
-	if (call->conn != cur->conn || bpf_map_lookup_elem(&native_outer, &id)) {
+	if (bpf_map_lookup_elem(&native_outer, &id)) {
 		count(TT_C_NESTED_UNTRACED, 1);
 		return false;
 	}
+	call->nested_other = call->conn != cur->conn;
 	return update_or_count(&native_outer, TT_M_NATIVE_OUTER, &id, cur) == 0;
+}
+
+/* Do n bytes at buf start with a TLS record header? */
+static __always_inline bool tls_records(__u64 buf, __s64 n)
+{
+	__u8 h[3];
+
+	if (n < (__s64)sizeof(h) || bpf_probe_read_user(h, sizeof(h), (const void *)buf))
+		return false;
+	return h[0] >= 0x14 && h[0] <= 0x18 && h[1] == 3 && h[2] <= 4;
+}
+
+/*
+ * The return of a call that began inside a call on another TLS object,
+ * which the thread's call is again: if its data is TLS records, it is the
+ * tunnel that carries the outer's records (TLS inside TLS): its data is not
+ * shown (counted), and the socket it used is the outer's.  True then.
+ */
+static __always_inline bool tunnel_return(__u64 id, const struct tt_native_call *call, __s64 n)
+{
+	struct tt_native_call *outer;
+
+	if (!tls_records(call->buf, n))
+		return false;
+	count(TT_C_NESTED_UNTRACED, 1);
+	outer = bpf_map_lookup_elem(&native_calls, &id);
+	if (!outer || (!call->sk && !call->multi_fd))
+		return true;
+	if (call->multi_fd || (outer->sk && outer->sk != call->sk)) {
+		outer->multi_fd = 1;
+	} else if (!outer->sk) {
+		outer->sk = call->sk;
+		outer->fd = call->fd;
+	}
+	return true;
 }
 
 /* The call that returned had interrupted another: that one is the thread's
@@ -262,6 +299,8 @@ int native_tls_return(struct pt_regs *ctx)
 	if (!call.dir)
 		return 0;
 	n = native_result(ctx, cookie, &call);
+	if (call.nested_other && tunnel_return(id, &call, n))
+		return 0;
 	if (n <= 0)
 		return 0;
 	if (n > 0xffffffffLL)

@@ -31,7 +31,7 @@
 	X(CIPHER_COLLISIONS, "cipher_collisions", "record prefixes seen twice: never bind") \
 	X(CIPHER_CONFLICTS, "cipher_conflicts", "ciphertext naming another socket: unbound") \
 	X(CIPHER_LATE_BINDS, "cipher_late_binds", "bind records: a call's record went out before its ciphertext was sent") \
-	X(NESTED_UNTRACED, "nested_calls_untraced", "TLS calls inside another object's (TLS in TLS), or two deep: not traced")
+	X(NESTED_UNTRACED, "nested_calls_untraced", "TLS calls carrying another call's records (TLS in TLS), or two deep: not shown")
 
 #define TT_COUNTER_ENUM(e, n, d) TT_C_##e,
 enum tt_counter { TT_COUNTERS(TT_COUNTER_ENUM) TT_C_COUNT };

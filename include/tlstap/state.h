@@ -160,7 +160,8 @@ struct tt_native_call {
 	__u8 bio_dir;      /* enum tt_dir */
 	__u8 pfx_len;
 	__u8 no_token;     /* its records carry the plaintext (a NULL cipher) */
-	__u8 pad;
+	__u8 nested_other; /* began inside a call on another TLS object: TLS inside
+			    * TLS when its data is TLS records, else a callback's */
 	__u32 bind_token;  /* its records went to the BIO of an object not bound
 			    * yet: the token of its late binding, 0 none */
 	__u8 pfx[TT_CIPHER_PFX_BUF];

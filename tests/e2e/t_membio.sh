@@ -61,7 +61,8 @@ echo "--- new connections: the first request of each is bound when its ciphertex
 # same from its 'secureConnect' handler, which Node runs inside SSL_read:
 # each write is a TLS call inside another on the same thread.  And a Node
 # server that writes a greeting from its connection handler (inside
-# SSL_read), whose read then returns the client's request.  The record waits for its
+# SSL_read), whose read then returns the client's request; and a Node
+# client whose handler also writes on another connection.  The record waits for its
 # bind record.  Only the process's first request precedes the ciphertext
 # probes.  Every request is in the trace; at most one other may miss its
 # tuple (a record waits 200 ms: a client stalled on a loaded machine), none
@@ -190,6 +191,43 @@ for what, d, pat in (("greeting", "write", rb"hello (\d+)\n"), ("request", "read
 if unbound > 1:
     sys.exit("%d writes and reads without a tuple" % unbound)
 print("greeter: 10 greetings, requests and answers each; %d without a tuple" % unbound)
+PY
+
+echo "--- a Node callback writes on another connection from inside SSL_read"
+# Each new connection's secureConnect handler (inside its SSL_read) sends a
+# request on a keep-alive connection opened first, then its own: a TLS call
+# on another object inside a call.  Every request is in the trace, on its
+# own connection's tuple (one without: the process's first write).
+run_trace "$T/cross.json" -- node "$E2E_REPO/testdata/js/tls_crosswrite.js" "$SRV_PORT" 10 \
+	>"$T/cross.out" || fail "tls_crosswrite: $(cat "$T/cross.out")"
+cat "$T/cross.json.err"
+grep -q "^done" "$T/cross.out" || fail "tls_crosswrite did not finish"
+check_counters_zero "$T/cross.json" ringbuf_drops nested_calls_untraced
+py_check "$T/cross.json" "$T/cross.out" <<'PY' || fail "a cross-written request lost, or on a wrong tuple"
+import re, sys, events
+truth = {}
+for line in open(sys.argv[2]):
+    m = re.match(r"(keep|conn (\d+)) lport (\d+)", line)
+    if m:
+        truth["y" if m.group(1) == "keep" else int(m.group(2))] = int(m.group(3))
+seen, unbound = set(), 0
+for c in events.load_calls(sys.argv[1]):
+    m = re.search(rb"GET /(y|n)/(\d+) ", c["data"])
+    if c["dir"] != "write" or not m:
+        continue
+    key = (m.group(1).decode(), int(m.group(2)))
+    seen.add(key)
+    want = truth["y"] if key[0] == "y" else truth[key[1]]
+    if c["lport"] is None:
+        unbound += 1
+    elif c["lport"] != want:
+        sys.exit("%s /%d on %s, truly %d" % (key[0], key[1], c["lport"], want))
+expected = {(k, i) for k in "yn" for i in range(10)}
+if seen != expected:
+    sys.exit("requests missing: %s" % sorted(expected - seen))
+if unbound > 1:
+    sys.exit("%d requests without a tuple" % unbound)
+print("cross-writes: 20 requests on their own connections, %d without a tuple" % unbound)
 PY
 
 echo "--- records alike on two connections never bind"
