@@ -59,40 +59,6 @@ static __always_inline bool interrupt(__u64 id, const struct tt_native_call *cur
 	return update_or_count(&native_outer, TT_M_NATIVE_OUTER, &id, cur) == 0;
 }
 
-/* Do n bytes at buf start with a TLS record header? */
-static __always_inline bool tls_records(__u64 buf, __s64 n)
-{
-	__u8 h[3];
-
-	if (n < (__s64)sizeof(h) || bpf_probe_read_user(h, sizeof(h), (const void *)buf))
-		return false;
-	return h[0] >= 0x14 && h[0] <= 0x18 && h[1] == 3 && h[2] <= 4;
-}
-
-/*
- * The return of a call that began inside a call on another TLS object,
- * which the thread's call is again: if its data is TLS records, it is the
- * tunnel that carries the outer's records (TLS inside TLS): its data is not
- * shown (counted), and the socket it used is the outer's.  True then.
- */
-static __always_inline bool tunnel_return(__u64 id, const struct tt_native_call *call, __s64 n)
-{
-	struct tt_native_call *outer;
-
-	if (!tls_records(call->buf, n))
-		return false;
-	count(TT_C_NESTED_UNTRACED, 1);
-	outer = bpf_map_lookup_elem(&native_calls, &id);
-	if (!outer || (!call->sk && !call->multi_fd))
-		return true;
-	if (call->multi_fd || (outer->sk && outer->sk != call->sk)) {
-		outer->multi_fd = 1;
-	} else if (!outer->sk) {
-		outer->sk = call->sk;
-		outer->fd = call->fd;
-	}
-	return true;
-}
 
 /* The call that returned had interrupted another: that one is the thread's
  * call again.  False when there was none. */
@@ -257,6 +223,51 @@ static __always_inline void membio_request(__u32 tgid)
 	/* A process the tracer launched waits for its probes, as at dlopen. */
 	watch_flags = bpf_map_lookup_elem(&watch, &tgid);
 	send_proc_rec(&rec, watch_flags && (*watch_flags & TT_WATCH_STOP));
+}
+
+/* Do n bytes at buf start with a TLS record header (a real version, a
+ * non-empty record)? */
+static __always_inline bool tls_records(__u64 buf, __s64 n)
+{
+	__u8 h[TLS_HEADER];
+
+	if (n < TLS_HEADER || bpf_probe_read_user(h, sizeof(h), (const void *)buf))
+		return false;
+	return tls_header_ok(h) && h[2] >= 1 && tls_record_len(h) >= 1;
+}
+
+/*
+ * The return of a call that began inside a call on another TLS object,
+ * which the thread's call is again.  A call whose data is TLS records is
+ * the tunnel that carries the outer's records (TLS inside TLS), and so is
+ * every later one of its object inside another's (a record's body read
+ * after its header is no header): its data is not shown (counted), and
+ * the socket it used is the outer's.  True then.
+ */
+static __always_inline bool tunnel_return(__u64 id, const struct tt_native_call *call, __s64 n)
+{
+	struct tt_native_conn_key key = { .tgid = id >> 32, .conn = call->conn };
+	struct tt_native_conn *carrier = bpf_map_lookup_elem(&native_conns, &key);
+	struct tt_native_call *outer;
+
+	if (!(carrier && carrier->carrier) && !tls_records(call->buf, n))
+		return false;
+	if (!carrier)
+		carrier = native_conn_state(key.tgid, call->conn);
+	if (carrier)
+		carrier->carrier = 1;
+	count(TT_C_NESTED_UNTRACED, 1);
+	outer = bpf_map_lookup_elem(&native_calls, &id);
+	if (!outer || (!call->sk && !call->multi_fd))
+		return true;
+	if (call->multi_fd || (outer->sk && outer->sk != call->sk)) {
+		outer->multi_fd = 1;
+	} else if (!outer->sk) {
+		outer->sk = call->sk;
+		outer->fd = call->fd;
+		outer->cipher = call->cipher;
+	}
+	return true;
 }
 
 SEC("uretprobe")

@@ -10,10 +10,7 @@
 
 #include "common.bpf.h"
 
-#define TLS_HEADER 5
 #define TLS_APPLICATION_DATA 23
-/* The largest record: 2^14 bytes of plaintext plus expansion (RFC 5246). */
-#define TLS_RECORD_MAX (16384 + 2048)
 /* Records looked at in one buffer. */
 #define TLS_WALK_MAX 32
 
@@ -26,20 +23,6 @@
 TT_MEMBIO_MAP TT_MAP_CIPHER_OUT;
 TT_MEMBIO_MAP TT_MAP_CIPHER_IN;
 extern TT_MAP_NATIVE_CONNS;
-
-/* A plausible record header: content type 20..23, version 3.x, a length a
- * record can have.  (Not proof: a prefix still has to be found twice.) */
-static __always_inline bool tls_header_ok(const __u8 *h)
-{
-	__u32 len = (__u32)h[3] << 8 | h[4];
-
-	return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4 && len <= TLS_RECORD_MAX;
-}
-
-static __always_inline __u32 tls_record_len(const __u8 *h)
-{
-	return (__u32)h[3] << 8 | h[4];
-}
 
 /* An application-data record with a whole prefix of ciphertext. */
 static __always_inline bool tls_identifies(const __u8 *h)

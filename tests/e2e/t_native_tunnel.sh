@@ -2,11 +2,15 @@
 # TLS inside TLS: curl to an HTTPS origin (nginx) through an HTTPS proxy
 # (testdata/py/https_connect_proxy.py), traced.  curl runs the origin's TLS
 # inside its TLS to the proxy, on one thread: the origin's SSL_write calls
-# the proxy's SSL_write with the origin's records.  The origin's request and
-# response are in the trace once, on curl's one TCP connection (to the
+# the proxy's SSL_write with the origin's records, its SSL_read the proxy's
+# SSL_read for a record's header, then for its body.  The origin's request
+# and response are in the trace once, on curl's one TCP connection (to the
 # proxy); the proxy connection's calls made inside them carry the origin's
-# records, are not traced and are counted (nested_calls_untraced): no
-# application-data record of the tunnel shows as plaintext.
+# records and are not shown (counted, nested_calls_untraced): once the
+# origin's request is written, the proxy's TLS object shows no read, and
+# no write but the alert curl's SSL_shutdown of the origin (not a traced
+# call) sends through it.  (The origin's handshake runs in SSL_connect,
+# which is not traced: its records are shown as the proxy's data.)
 source "$(dirname "$0")/lib.sh"
 need_cmd curl
 T=$E2E_TMP
@@ -45,7 +49,14 @@ resp = one("read", b"tunnelled /through/tunnel")
 if req["conn"] == one("write", b"CONNECT 127.0.0.1:")["conn"]:
     sys.exit("the origin's request is on the proxy's TLS object")
 # The tunnel's records (the origin's application data, 0x17) are never
-# shown as the proxy connection's plaintext.
+# shown as the proxy connection's plaintext, nor a record's body.
+proxy_conn = one("write", b"CONNECT 127.0.0.1:")["conn"]
+after = calls[calls.index(req) + 1:]
+shown = [c for c in after if c["conn"] == proxy_conn and
+         not (c["dir"] == "write" and c["data"][:1] == b"\x15")]
+if shown:
+    sys.exit("%d calls of the proxy's TLS object after the request: %s" %
+             (len(shown), [(c["dir"], c["data"][:8]) for c in shown]))
 recs = [c for c in calls if c["data"][:3] == b"\x17\x03\x03"]
 if recs:
     sys.exit("%d calls show the tunnel's application records as plaintext" % len(recs))
