@@ -92,7 +92,7 @@ for p, tgid in enumerate(pids, 1):
                              socket.inet_aton(ra))
         print("map update id %d key hex %s value hex %s" % (
             nc, hexb(struct.pack("<IIQ", tgid, 0, conn)),
-            hexb(struct.pack("<QiIQQ", sk, int(fd), 0, 0, 0))))
+            hexb(struct.pack("<QiIQQQ", sk, int(fd), 0, 0, 0, 0))))
         print("map update id %d key hex %s value hex %s" % (
             so, hexb(struct.pack("<Q", sk)),
             hexb(struct.pack("<IB3xQQ", tgid, 2, conn, 0) + tuple_)))

@@ -225,40 +225,58 @@ static __always_inline void membio_request(__u32 tgid)
 	send_proc_rec(&rec, watch_flags && (*watch_flags & TT_WATCH_STOP));
 }
 
-/* Do n bytes at buf start with a TLS record header (a real version, a
- * non-empty record)? */
+/* How many records tls_records walks. */
+#define TUNNEL_RECORDS 4
+
+/*
+ * Are the n bytes at buf TLS records: one record header alone (a read of a
+ * header), or up to TUNNEL_RECORDS whole records that end exactly at n?
+ * Each header must have a real version and a non-empty length.
+ */
 static __always_inline bool tls_records(__u64 buf, __s64 n)
 {
 	__u8 h[TLS_HEADER];
+	__u64 off = 0;
 
-	if (n < TLS_HEADER || bpf_probe_read_user(h, sizeof(h), (const void *)buf))
+	if (n < TLS_HEADER)
 		return false;
-	return tls_header_ok(h) && h[2] >= 1 && tls_record_len(h) >= 1;
+	for (int i = 0; i < TUNNEL_RECORDS; i++) {
+		if (bpf_probe_read_user(h, sizeof(h), (const void *)(buf + off)) ||
+		    !tls_header_ok(h) || h[2] < 1 || tls_record_len(h) < 1)
+			return false;
+		if (n == TLS_HEADER)
+			return true;
+		off += TLS_HEADER + tls_record_len(h);
+		if (off >= (__u64)n)
+			return off == (__u64)n;
+	}
+	return false;
 }
 
 /*
  * The return of a call that began inside a call on another TLS object,
- * which the thread's call is again.  A call whose data is TLS records is
- * the tunnel that carries the outer's records (TLS inside TLS), and so is
- * every later one of its object inside another's (a record's body read
- * after its header is no header): its data is not shown (counted), and
- * the socket it used is the outer's.  True then.
+ * which the thread's call is again (outer).  A call whose data is TLS
+ * records is the tunnel that carries the outer's records (TLS inside TLS),
+ * and so is every later one of its object inside that object's calls (a
+ * record's body, read after its header, is no header): its data is not
+ * shown (counted), and the socket it used is the outer's.  True then.
  */
 static __always_inline bool tunnel_return(__u64 id, const struct tt_native_call *call, __s64 n)
 {
 	struct tt_native_conn_key key = { .tgid = id >> 32, .conn = call->conn };
 	struct tt_native_conn *carrier = bpf_map_lookup_elem(&native_conns, &key);
-	struct tt_native_call *outer;
+	struct tt_native_call *outer = bpf_map_lookup_elem(&native_calls, &id);
 
-	if (!(carrier && carrier->carrier) && !tls_records(call->buf, n))
+	if (!outer)
+		return false;
+	if (!(carrier && carrier->carries == outer->conn) && !tls_records(call->buf, n))
 		return false;
 	if (!carrier)
 		carrier = native_conn_state(key.tgid, call->conn);
 	if (carrier)
-		carrier->carrier = 1;
+		carrier->carries = outer->conn;
 	count(TT_C_NESTED_UNTRACED, 1);
-	outer = bpf_map_lookup_elem(&native_calls, &id);
-	if (!outer || (!call->sk && !call->multi_fd))
+	if (!call->sk && !call->multi_fd)
 		return true;
 	if (call->multi_fd || (outer->sk && outer->sk != call->sk)) {
 		outer->multi_fd = 1;

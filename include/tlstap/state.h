@@ -178,10 +178,10 @@ struct tt_native_conn {
 	__u64 sk;     /* socket learned by syscall-fd or ciphertext, 0 none */
 	__s32 fd;     /* -1 unknown */
 	__u8 cipher;  /* learned by ciphertext: later calls say so */
-	__u8 carrier; /* a tunnel: its calls inside another object's carry that
-		       * object's records (TLS inside TLS) */
-	__u8 pad[2];
+	__u8 pad[3];
 	__u64 stream_off[2]; /* per enum tt_dir - 1 */
+	__u64 carries; /* a tunnel: the TLS object whose records its calls made
+			* inside that object's calls carry (TLS inside TLS), 0 none */
 };
 
 /*

@@ -81,7 +81,7 @@ inject() {
 	KEYS=()
 	put go_tgids '<I' "$DEAD" : '<q' 0
 	put go_tgids '<I' "$UNTRACED" : '<q' 0
-	put native_conns '<IIQ' "$DEAD" 0 0xdead : '<QiIQQ' 0 -1 0 0 0
+	put native_conns '<IIQ' "$DEAD" 0 0xdead : '<QiIQQQ' 0 -1 0 0 0 0
 	put native_calls '<Q' $(((PY_PID << 32) | DEAD)) : '<QQQQQQiBBBBQQQBB6x32x' 0x5501 0 0 0 \
 		0x7ffd00001000 now -1 2 1 0 0 0 0 0 0 0
 	put go_conns '<IIQQ' "$GO_PID" 0 0xc0ffee 0xc0ff00 : "<QiIQQ$TUPLE" 0xff01 9999 0 0 0 \
