@@ -512,18 +512,17 @@ static __always_inline void no_call_state(__u32 tgid)
 /* The largest record: 2^14 bytes of plaintext plus expansion (RFC 5246). */
 #define TLS_RECORD_MAX (16384 + 2048)
 
+static __always_inline __u32 tls_record_len(const __u8 *h)
+{
+	return (__u32)h[3] << 8 | h[4];
+}
+
 /* A plausible record header: content type 20..23, version 3.x, a length a
  * record can have.  (Not proof: a prefix still has to be found twice.) */
 static __always_inline bool tls_header_ok(const __u8 *h)
 {
-	__u32 len = (__u32)h[3] << 8 | h[4];
-
-	return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4 && len <= TLS_RECORD_MAX;
-}
-
-static __always_inline __u32 tls_record_len(const __u8 *h)
-{
-	return (__u32)h[3] << 8 | h[4];
+	return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4 &&
+	       tls_record_len(h) <= TLS_RECORD_MAX;
 }
 
 /* The pid of the current process inside its own pid namespace. */

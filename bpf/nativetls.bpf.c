@@ -59,7 +59,6 @@ static __always_inline bool interrupt(__u64 id, const struct tt_native_call *cur
 	return update_or_count(&native_outer, TT_M_NATIVE_OUTER, &id, cur) == 0;
 }
 
-
 /* The call that returned had interrupted another: that one is the thread's
  * call again.  False when there was none. */
 static __always_inline bool resume_outer(__u64 id)
@@ -296,6 +295,7 @@ int native_tls_return(struct pt_regs *ctx)
 	struct tt_native_conn *st;
 	struct tt_scratch *s;
 	__u32 tgid = id >> 32;
+	bool resumed = false;
 	__s64 n;
 
 	if (settings.probe_only)
@@ -308,20 +308,19 @@ int native_tls_return(struct pt_regs *ctx)
 	/* Only the return of the recorded call itself; a nested one is not.
 	 * But the call it had interrupted returning means its own return was
 	 * missed: that call's data is lost (counted), the outer's goes out. */
-	if (saved->sp + RET_SP_DELTA != PT_REGS_SP(ctx)) {
+	if (saved->sp + RET_SP_DELTA == PT_REGS_SP(ctx)) {
+		call = *saved;
+		resumed = resume_outer(id);
+	} else {
 		saved = bpf_map_lookup_elem(&native_outer, &id);
 		if (!saved || saved->sp + RET_SP_DELTA != PT_REGS_SP(ctx))
 			return 0;
 		count(TT_C_NESTED_UNTRACED, 1);
 		call = *saved;
 		bpf_map_delete_elem(&native_outer, &id);
-		if (bpf_map_delete_elem(&native_calls, &id) == 0)
-			__sync_fetch_and_sub(&sock_watchers, 1);
-	} else {
-		call = *saved;
-		if (!resume_outer(id) && bpf_map_delete_elem(&native_calls, &id) == 0)
-			__sync_fetch_and_sub(&sock_watchers, 1);
 	}
+	if (!resumed && bpf_map_delete_elem(&native_calls, &id) == 0)
+		__sync_fetch_and_sub(&sock_watchers, 1);
 
 	/* A call without data of its own (the handshake) only lent its
 	 * records to the ciphertext matching. */

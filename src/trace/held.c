@@ -37,7 +37,7 @@ void tt_held_release(struct tt_held *h, int64_t now, int64_t before, tt_held_sen
 	while (h->n) {
 		int64_t t = (int64_t)h->ring[h->head].rec.hdr.time_ns;
 
-		if (t >= before || (now != INT64_MAX && now - t < TT_HELD_NS))
+		if (t >= before || !tt_held_due(t, now))
 			break;
 		send_oldest(h, send, ctx);
 	}

@@ -34,6 +34,13 @@ struct tt_held {
 	size_t head, n;
 };
 
+/* Is a record the kernel made at t due at now (INT64_MAX: the end of the
+ * run, everything is)? */
+static inline bool tt_held_due(int64_t t, int64_t now)
+{
+	return now == INT64_MAX || now - t >= TT_HELD_NS;
+}
+
 /* What receives a record: the decoder. */
 typedef void (*tt_held_send_fn)(void *ctx, const void *rec, uint32_t len);
 

@@ -85,12 +85,6 @@ static void send_rec(struct tt_pending *p, struct tt_pending_rec *r, const struc
 	free(r);
 }
 
-/* Is held record r due at now (or does it end with the run)? */
-static bool due(const struct tt_pending_rec *r, int64_t now)
-{
-	return now == INT64_MAX || now - (int64_t)r->rec.hdr.time_ns >= TT_PENDING_NS;
-}
-
 /* The list's tail and object bits, after records were unlinked. */
 static void relink(struct tt_pending *p)
 {
@@ -200,10 +194,12 @@ static void hold(struct tt_pending *p, const struct tt_data_rec *d, uint32_t len
 		send_now(p, d, len, b, send, ctx);
 		return;
 	}
-	while (p->head && (p->n >= TT_PENDING_MAX || p->bytes + len > TT_PENDING_BYTES)) {
-		r = p->head;
-		p->head = r->next;
-		send_rec(p, r, NULL, send, ctx);
+	if (p->head && (p->n >= TT_PENDING_MAX || p->bytes + len > TT_PENDING_BYTES)) {
+		while (p->head && (p->n >= TT_PENDING_MAX || p->bytes + len > TT_PENDING_BYTES)) {
+			r = p->head;
+			p->head = r->next;
+			send_rec(p, r, NULL, send, ctx);
+		}
 		relink(p);
 	}
 	r = malloc(sizeof(*r) - sizeof(r->rec) + len);
@@ -273,7 +269,7 @@ void tt_pending_release(struct tt_pending *p, int64_t now, tt_pending_send_fn se
 
 		/* Due or bound already, and not behind a record of its object
 		 * that stays. */
-		if ((kept & bit) || !(due(r, now) || r->bound)) {
+		if ((kept & bit) || !(tt_held_due((int64_t)r->rec.hdr.time_ns, now) || r->bound)) {
 			kept |= bit;
 			link = &r->next;
 			continue;

@@ -35,7 +35,8 @@
 #include "tlstap/record.h"
 #include "trace/held.h"
 
-/* As long as what ends streams waits (trace/held.h). */
+/* A record waits as long as what ends streams (tt_held_due judges both):
+ * a record that waited in vain still reaches its stream before its end. */
 #define TT_PENDING_NS TT_HELD_NS
 #define TT_PENDING_MAX 256
 #define TT_PENDING_BYTES (4u << 20)

@@ -171,7 +171,7 @@ static void *reader_main(void *arg)
 		int64_t start;
 
 		ring_buffer__poll(s->rb, READER_POLL_MS);
-		start = tt_clock_ns(CLOCK_BOOTTIME);
+		start = tt_clock_ns(CLOCK_BOOTTIME); /* what comes after, the next drain takes */
 		ring_buffer__consume(s->rb);
 		publish(s);
 		pthread_mutex_lock(&s->lock);
@@ -229,6 +229,14 @@ static void release(struct tt_source *s, int64_t now, int64_t pending_now)
 		pending_now = now;
 	tt_pending_release(&s->pending, pending_now, pass, s);
 	tt_held_release(&s->held, now, tt_pending_oldest(&s->pending), decode, s);
+}
+
+/* The hold's counts, for the statistics (under s->lock). */
+static void pending_stats(struct tt_source *s)
+{
+	s->st.late_bound = s->pending.bound;
+	s->st.late_unbound = s->pending.unbound;
+	s->st.late_filtered = s->pending.filtered;
 }
 
 /* Decode a block's records for the sink; how many there were. */
@@ -299,17 +307,13 @@ static void *delivery_main(void *arg)
 		pthread_mutex_lock(&s->lock);
 		s->st.records += n;
 		s->st.bytes += b->len;
-		s->st.late_bound = s->pending.bound;
-		s->st.late_unbound = s->pending.unbound;
-		s->st.late_filtered = s->pending.filtered;
+		pending_stats(s);
 		free(b);
 	}
 	pthread_mutex_unlock(&s->lock);
 	release(s, INT64_MAX, INT64_MAX);
 	pthread_mutex_lock(&s->lock);
-	s->st.late_bound = s->pending.bound;
-	s->st.late_unbound = s->pending.unbound;
-	s->st.late_filtered = s->pending.filtered;
+	pending_stats(s);
 	pthread_mutex_unlock(&s->lock);
 	if (s->flush)
 		s->flush(s->sink.ctx);
