@@ -2,14 +2,15 @@
 /*
  * Go crypto/tls: (*Conn).Read, (*Conn).Write and (*Conn).Close.
  *
- * An entry uprobe saves the call's arguments under {tgid, func, g, frame}; a
- * uprobe on every RET site of the function (never a uretprobe: it rewrites
- * the return address on the goroutine stack, which Go moves and inspects)
- * emits the plaintext: Read when n > 0, Write when err == nil.  The entry
- * probe may fire twice for one call when the stack check sends it through
- * morestack and back to the entry; the second save overwrites the first
- * (same key: the frame is measured from the top of the moved stack) with the
- * moved values, so nothing is duplicated.
+ * An entry uprobe saves the call's arguments in its goroutine's slot for the
+ * function (go_calls, see tt_go_call_key); a uprobe on every RET site of the
+ * function (never a uretprobe: it rewrites the return address on the
+ * goroutine stack, which Go moves and inspects) emits the plaintext: Read
+ * when n > 0, Write when err == nil.  The entry probe may fire twice for one
+ * call when the stack check sends it through morestack and back to the
+ * entry; the second save overwrites the first (the same frame: it is
+ * measured from the top of the moved stack) with the moved values, so
+ * nothing is duplicated.
  *
  * A probe's cookie names the function and the attached binary, whose struct
  * layout is in go_objects: one attach per file serves every process that
@@ -316,6 +317,33 @@ static __always_inline void go_watch_goroutine(const struct tt_go_config *cfg, _
 	__sync_fetch_and_add(&go_sock_watchers, 1);
 }
 
+/*
+ * Save a call in its goroutine's slot for the function (key->frame 0), or
+ * under its frame while an outer call holds the slot (TLS inside TLS);
+ * true when the same call was saved already (a second entry, through
+ * morestack: same frame).  A slot holding a call as deep or deeper than
+ * this one is stale (its RET was missed) or this call's first entry, and
+ * is overwritten.
+ */
+static __always_inline bool go_call_save(struct tt_go_call_key *key, struct tt_go_call *call)
+{
+	struct tt_go_call *cur;
+	bool again;
+
+	if (!bpf_map_update_elem(&go_calls, key, call, BPF_NOEXIST))
+		return false;
+	cur = bpf_map_lookup_elem(&go_calls, key);
+	if (cur && cur->frame < call->frame) {
+		cur->flags |= TT_GO_NESTED;
+		key->frame = call->frame;
+		again = bpf_map_lookup_elem(&go_calls, key) != NULL;
+	} else {
+		again = cur && cur->frame == call->frame;
+	}
+	update_or_count(&go_calls, TT_M_GO_CALLS, key, call);
+	return again;
+}
+
 SEC("uprobe")
 int go_tls_entry(struct pt_regs *ctx)
 {
@@ -351,7 +379,8 @@ int go_tls_entry(struct pt_regs *ctx)
 		count(TT_C_READ_FAULTS, 1);
 		return 0;
 	}
-	key.frame = go_frame(ctx, gh.hi);
+	call.frame = go_frame(ctx, gh.hi);
+	call.sp = GO_SP(ctx);
 	call.conn = GO_R0(ctx);
 	call.buf = GO_R1(ctx);
 	call.len = GO_R2(ctx);
@@ -373,13 +402,12 @@ int go_tls_entry(struct pt_regs *ctx)
 	if (ckey.netfd) {
 		go_attribute(cfg, &ckey, &call.attr);
 	} else if (wrapped) {
-		/* A second entry for the same call (morestack) must not
-		 * count the goroutine twice. */
-		if (!bpf_map_lookup_elem(&go_calls, &key))
-			go_watch_goroutine(cfg, tgid, key.g);
 		call.flags |= TT_GO_WRAPPED;
 	}
-	update_or_count(&go_calls, TT_M_GO_CALLS, &key, &call);
+	/* A second entry for the same call (morestack) must not count the
+	 * goroutine twice. */
+	if (!go_call_save(&key, &call) && wrapped)
+		go_watch_goroutine(cfg, tgid, key.g);
 	return 0;
 }
 
@@ -431,6 +459,35 @@ static __always_inline void go_wrapped_attribute(__u32 tgid, __u64 g, struct tt_
 	a->attribution = TT_ATTR_CACHE;
 }
 
+/*
+ * The call a RET ends (key: its goroutine's slot, set to the key it was
+ * found under) and *hi, g.stack.hi now.  The slot's call, when none was
+ * nested in it and the SP is its entry's: the stack has not moved, and
+ * g.stack.hi need not be read.  Otherwise the frame tells: the slot's call
+ * on a moved stack, or a nested call under its frame.
+ */
+static __always_inline struct tt_go_call *go_call_find(struct pt_regs *ctx,
+						       struct tt_go_call_key *key, __u64 *hi)
+{
+	struct tt_go_call *slot = bpf_map_lookup_elem(&go_calls, key);
+	__u64 frame;
+
+	if (slot && !(slot->flags & TT_GO_NESTED) && slot->sp == GO_SP(ctx)) {
+		*hi = GO_SP(ctx) + slot->frame;
+		return slot;
+	}
+	/* g.stack.hi: the second word of runtime.g. */
+	if (bpf_probe_read_user(hi, sizeof(*hi), (const void *)(key->g + 8))) {
+		count(TT_C_READ_FAULTS, 1);
+		return NULL;
+	}
+	frame = go_frame(ctx, *hi);
+	if (slot && slot->frame == frame)
+		return slot;
+	key->frame = frame;
+	return bpf_map_lookup_elem(&go_calls, key);
+}
+
 SEC("uprobe")
 int go_tls_return(struct pt_regs *ctx)
 {
@@ -449,13 +506,7 @@ int go_tls_return(struct pt_regs *ctx)
 	key.tgid = id >> 32;
 	key.func = func;
 	key.g = GO_G(ctx);
-	/* g.stack.hi: the second word of runtime.g. */
-	if (bpf_probe_read_user(&hi, sizeof(hi), (const void *)(key.g + 8))) {
-		count(TT_C_READ_FAULTS, 1);
-		return 0;
-	}
-	key.frame = go_frame(ctx, hi);
-	saved = bpf_map_lookup_elem(&go_calls, &key);
+	saved = go_call_find(ctx, &key, &hi);
 	if (!saved) {
 		no_call_state(id >> 32);
 		return 0;

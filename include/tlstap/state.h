@@ -67,8 +67,14 @@ enum tt_key_kind {
 /*
  * A Go Read/Write in flight: key {tgid, func, goroutine, frame}.  The frame
  * is g.stack.hi - SP at the entry probe, which equals the same difference at
- * the RET (the frame is torn down again) and survives stack copies: it tells
- * apart nested calls on one goroutine (TLS inside TLS, e.g. a proxy tunnel).
+ * the RET (the frame is torn down again) and survives stack copies.  A call
+ * is saved under frame 0, its goroutine's slot for the function, unless an
+ * outer call of the same function still holds that slot (TLS inside TLS on
+ * one goroutine, e.g. a proxy tunnel): then under its own frame, and the
+ * outer is marked TT_GO_NESTED.  At a RET, the slot's call is the one
+ * returning when none was nested in it; when the SP is also the entry's,
+ * g.stack.hi is SP + frame and is not read again (a user read costs more
+ * than the map lookup).  Otherwise the RET reads it and compares frames.
  */
 struct tt_go_call_key {
 	__u32 tgid;
@@ -79,6 +85,8 @@ struct tt_go_call_key {
 
 #define TT_GO_BUF_ON_STACK 1 /* buf is g.stack.hi - address: the stack may move */
 #define TT_GO_WRAPPED 2      /* c.conn is not a *net.TCPConn: watch the goroutine's I/O */
+#define TT_GO_NESTED 4       /* a call of the same function entered on its goroutine while it
+			      * ran: its RET checks the frame */
 
 /* How a Go call's connection was attributed at its entry. */
 struct tt_go_attr {
@@ -99,6 +107,8 @@ struct tt_go_call {
 	__u32 obj;      /* go_objects index */
 	__u32 flags;    /* TT_GO_* */
 	__u64 goid;     /* the goroutine's id, 0 when its offset is unknown */
+	__u64 frame;    /* g.stack.hi - SP at the entry (the key's, when not 0) */
+	__u64 sp;       /* SP at the entry */
 	/* Attributed at the entry, while the call's socket is certainly open:
 	 * by the RET another goroutine may have closed it. */
 	struct tt_go_attr attr;

@@ -68,7 +68,9 @@ static void decode_go_call(const void *key, const void *value, struct tt_doc_ent
 	e->tgid = k->tgid;
 	e->func = k->func;
 	e->g = k->g;
-	e->frame = k->frame;
+	/* Frame 0 in the key is the goroutine's slot: the call's own frame is
+	 * in the value. */
+	e->frame = k->frame ? k->frame : v->frame;
 	e->start_ns = v->start_ns;
 	e->conn = v->conn;
 	e->netfd = v->netfd;

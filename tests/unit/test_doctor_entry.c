@@ -129,6 +129,13 @@ static void test_go_call(void **state)
 				  "\"laddr\":\"127.0.0.1\",\"lport\":8443,\"raddr\":\"127.0.0.2\","
 				  "\"rport\":50000}]");
 	free(json);
+	/* A call in its goroutine's slot (key frame 0): the value's frame. */
+	k.frame = 0;
+	v.frame = 0x2a0;
+	assert_int_equal(tt_doc_decode(TT_KEY_GO_CALL, &k, sizeof(k), &v, sizeof(v), &e), 0);
+	tt_doc_key_text(&e, text, sizeof(text));
+	assert_string_equal(text, "{tgid 77, func crypto/tls.(*Conn).Read, g 0xc000102000, "
+				  "frame 0x2a0}");
 	/* Not attributed at its entry: no connection to judge it by. */
 	memset(&v.attr, 0, sizeof(v.attr));
 	v.attr.fd = -1;

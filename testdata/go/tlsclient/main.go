@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -46,6 +47,7 @@ type options struct {
 	linger    time.Duration
 	waitStdin bool
 	wrap      bool
+	proxy     string
 }
 
 type result struct {
@@ -74,6 +76,7 @@ func parseFlags() *options {
 	flag.DurationVar(&o.linger, "linger", 0, "-raw: close the last connection, then wait this long before exiting")
 	flag.BoolVar(&o.waitStdin, "wait-stdin", false, "wait for a line on stdin before the first request")
 	flag.BoolVar(&o.wrap, "wrap", false, "give crypto/tls a wrapped connection (a byte counter around the *net.TCPConn), as custom dialers do")
+	flag.StringVar(&o.proxy, "proxy", "", "net/http mode: go through this proxy (https://host:port: TLS to the origin inside TLS to the proxy)")
 	flag.Parse()
 	o.paths = strings.Split(paths, ",")
 	if o.method == "" {
@@ -160,6 +163,13 @@ func newHTTPClient(o *options) *httpClient {
 	}
 	if o.wrap {
 		tr.DialContext = dialWrapped
+	}
+	if o.proxy != "" {
+		u, err := url.Parse(o.proxy)
+		if err != nil {
+			log.Fatalf("-proxy: %v", err)
+		}
+		tr.Proxy = http.ProxyURL(u)
 	}
 	return &httpClient{o: o, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
