@@ -34,6 +34,9 @@ TT_MAP_GO_CONNS;
 TT_MAP_GO_GCALLS;
 TT_MAP_GO_TGIDS;
 
+/* sockets.bpf.c */
+extern bool fd_holds_sock(__s32 fd, __u64 sk, struct tt_tuple *t);
+
 #if defined(__TARGET_ARCH_x86)
 #define GO_SP(ctx) ((ctx)->sp)
 #define GO_IP(ctx) ((ctx)->ip)
@@ -182,7 +185,6 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg,
 {
 	struct tt_go_conn *st = bpf_map_lookup_elem(&go_conns, key);
 	struct tt_tuple ktuple, mem;
-	struct file *file;
 	struct sock *sk;
 	__u64 sysfd;
 
@@ -192,14 +194,11 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg,
 	 * its finalizer has closed the fd; a tls.Conn, netFD, fd and socket all
 	 * reused at the same addresses fail the tuple.) */
 	if (st && st->sk && st->fd >= 0) {
-		file = fd_file(st->fd);
-		sk = file ? file_sock_unchecked(file) : NULL;
-		if (sk && sk == (struct sock *)st->sk && !sock_tuple(sk, &ktuple) &&
-		    tuple_equal(&st->tuple, &ktuple)) {
+		if (fd_holds_sock(st->fd, st->sk, &ktuple) && tuple_equal(&st->tuple, &ktuple)) {
 			a->fd = st->fd;
 			a->tuple = ktuple;
 			a->attribution = TT_ATTR_GO_MEMORY;
-			sock_remember((__u64)sk, key->tgid, TT_LIB_GO, key->conn, key->netfd,
+			sock_remember(st->sk, key->tgid, TT_LIB_GO, key->conn, key->netfd,
 				      &ktuple);
 			return;
 		}

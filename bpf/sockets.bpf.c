@@ -348,6 +348,31 @@ static __always_inline int syscall_iovs(struct pt_regs *regs, long nr, struct io
 }
 
 /*
+ * Whether the file at fd in the current task is still the socket sk (an
+ * address learned before), with its tuple in *t: how gotls.bpf.c checks a
+ * netFD's fd at each call.  Here, with plain loads where the kernel has
+ * bpf_core_cast (only one object may reference the kfunc, see
+ * common.bpf.h).  A global function: the verifier checks it once, and it
+ * returns no pointer.
+ */
+__noinline bool fd_holds_sock(__s32 fd, __u64 sk, struct tt_tuple *t)
+{
+	struct file *file = fd_file(fd);
+	struct sock *cur;
+	void *sock;
+
+	if (!t || !file || !sk)
+		return false;
+	if (settings.kfunc_cast) {
+		sock = bpf_core_cast(file, struct file)->private_data;
+		cur = sock ? bpf_core_cast(sock, struct socket)->sk : NULL;
+		return cur && (__u64)cur == sk && !sock_tuple_cast(cur, t);
+	}
+	cur = file_sock_unchecked(file);
+	return cur && (__u64)cur == sk && !sock_tuple(cur, t);
+}
+
+/*
  * A socket of a memory-BIO process moved ret bytes: follow the TLS records
  * in them (the framing of the socket's stream, kept across calls) and match
  * the application-data ones: sent records bind the TLS object that produced
