@@ -263,7 +263,7 @@ static __always_inline struct sock *file_sock_cast(struct file *file)
 #endif
 
 #ifdef TT_FILE_SOCK_CAST
-/* sock_tuple with plain loads: two to four helper calls fewer. */
+/* sock_tuple with plain loads: one helper call fewer (three for IPv6). */
 static __always_inline int sock_tuple_cast(const struct sock *sock, struct tt_tuple *t)
 {
 	const struct sock_common *sk = &bpf_core_cast(sock, struct sock)->__sk_common;

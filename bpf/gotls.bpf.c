@@ -184,7 +184,9 @@ static __always_inline void go_attribute(const struct tt_go_config *cfg,
 					 const struct tt_go_conn_key *key, struct tt_go_attr *a)
 {
 	struct tt_go_conn *st = bpf_map_lookup_elem(&go_conns, key);
-	struct tt_tuple ktuple, mem;
+	/* Initialised: a global function's pointer argument is read in full
+	 * by verifiers before 6.3. */
+	struct tt_tuple ktuple = {}, mem;
 	struct sock *sk;
 	__u64 sysfd;
 
@@ -319,8 +321,8 @@ static __always_inline void go_watch_goroutine(const struct tt_go_config *cfg, _
 /*
  * Save a call in its goroutine's slot for the function (key->frame 0), or
  * under its frame while an outer call holds the slot (TLS inside TLS);
- * true when the same call was saved already (a second entry, through
- * morestack: same frame).  A slot holding a call as deep or deeper than
+ * true when a call at the same frame was saved already (a second entry,
+ * through morestack; or a stale one, which the first also found).  A slot holding a call as deep or deeper than
  * this one is stale (its RET was missed) or this call's first entry, and
  * is overwritten.
  */
@@ -373,7 +375,7 @@ int go_tls_entry(struct pt_regs *ctx)
 	key.func = func;
 	key.g = GO_G(ctx);
 	/* goid is read here, where the binary's layout is at hand: the RET
-	 * reads g.stack.hi alone. */
+	 * reads g.stack.hi at most. */
 	if (go_read_g(cfg, key.g, &gh)) {
 		count(TT_C_READ_FAULTS, 1);
 		return 0;

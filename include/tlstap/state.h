@@ -71,10 +71,10 @@ enum tt_key_kind {
  * is saved under frame 0, its goroutine's slot for the function, unless an
  * outer call of the same function still holds that slot (TLS inside TLS on
  * one goroutine, e.g. a proxy tunnel): then under its own frame, and the
- * outer is marked TT_GO_NESTED.  At a RET, the slot's call is the one
- * returning when none was nested in it; when the SP is also the entry's,
- * g.stack.hi is SP + frame and is not read again (a user read costs more
- * than the map lookup).  Otherwise the RET reads it and compares frames.
+ * outer is marked TT_GO_NESTED.  At a RET whose SP is the slot's entry SP,
+ * nothing nested in it, the slot's call is the one returning and
+ * g.stack.hi is SP + frame, not read again (a user read costs more than the
+ * map lookup).  Any other RET reads g.stack.hi and compares frames.
  */
 struct tt_go_call_key {
 	__u32 tgid;

@@ -21,6 +21,7 @@ kill_at_exit $!
 wait_for "$T/proxy.out" "^listening " 1 10
 PROXY=$(sed -n 's/^listening //p' "$T/proxy.out")
 
+runs=0
 for V in $(go_versions | sed -n '1p;$p' | sort -u); do
 	go_testdata "$V" tlsserver-default tlsclient-default
 	start_go_server "$GO_BIN/tlsserver-default"
@@ -30,6 +31,7 @@ for V in $(go_versions | sed -n '1p;$p' | sort -u); do
 			-url "https://127.0.0.1:$SRV_PORT/through/tunnel" -n $N -print-ports -http2=$h2 \
 			>"$out.out" || fail "$V http2=$h2: tlsclient through the proxy: $(cat "$out.json.err")"
 		check_counters_zero "$out.json" ringbuf_drops returns_without_entry user_read_faults
+		runs=$((runs + 1))
 		echo -n "$V http2=$h2: "
 		py_check "$out.json" "$out.out" "$PROXY" "$N" "$h2" <<'PY' || fail "$V http2=$h2"
 import re, sys, events
@@ -87,5 +89,6 @@ PY
 	done
 	stop_processes "$SRV_PID"
 done
+[ "$runs" -gt 0 ] || fail "no run: no Go testdata?"
 check_no_probes_left
 echo PASS
