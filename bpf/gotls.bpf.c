@@ -322,9 +322,9 @@ static __always_inline void go_watch_goroutine(const struct tt_go_config *cfg, _
  * Save a call in its goroutine's slot for the function (key->frame 0), or
  * under its frame while an outer call holds the slot (TLS inside TLS);
  * true when a call at the same frame was saved already (a second entry,
- * through morestack; or a stale one, which the first also found).  A slot holding a call as deep or deeper than
- * this one is stale (its RET was missed) or this call's first entry, and
- * is overwritten.
+ * through morestack; or a stale one, which the first also found).  A slot
+ * holding a call as deep or deeper than this one is stale (its RET was
+ * missed) or this call's first entry, and is overwritten.
  */
 static __always_inline bool go_call_save(struct tt_go_call_key *key, struct tt_go_call *call)
 {

@@ -357,19 +357,11 @@ static __always_inline int syscall_iovs(struct pt_regs *regs, long nr, struct io
  */
 __noinline bool fd_holds_sock(__s32 fd, __u64 sk, struct tt_tuple *t)
 {
-	struct file *file = fd_file(fd);
-	struct sock *cur;
-	void *sock;
+	struct sock *cur = file_sock(fd_file(fd));
 
-	if (!t || !file || !sk)
+	if (!t || !cur || (__u64)cur != sk)
 		return false;
-	if (settings.kfunc_cast) {
-		sock = bpf_core_cast(file, struct file)->private_data;
-		cur = sock ? bpf_core_cast(sock, struct socket)->sk : NULL;
-		return cur && (__u64)cur == sk && !sock_tuple_cast(cur, t);
-	}
-	cur = file_sock_unchecked(file);
-	return cur && (__u64)cur == sk && !sock_tuple(cur, t);
+	return settings.kfunc_cast ? !sock_tuple_cast(cur, t) : !sock_tuple(cur, t);
 }
 
 /*
